@@ -1,0 +1,54 @@
+"""The ``krocr`` command line.
+
+Each sub-command lives in the module of its concept and exposes ``configure(parser)`` and
+``run(args) -> int``; this file only lists them, importing a module when its command runs
+so that ``krocr --help`` starts without loading torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from krocr import __version__
+from krocr.errors import KrocrError
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "smoke": ("krocr.smoke", "build a CRNN, run one forward/backward pass and decode (install check)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="krocr", description="Korean scene-text recognition toolkit.")
+    parser.add_argument("--version", action="version", version=f"krocr {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # albumentations phones home otherwise
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if not argv or argv[0] not in COMMANDS:
+        parser.parse_args(argv or ["--help"])
+        return 2
+    name = argv[0]
+    module_name, help_text = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    command_parser = argparse.ArgumentParser(prog=f"krocr {name}", description=help_text)
+    module.configure(command_parser)
+    args = command_parser.parse_args(argv[1:])
+    try:
+        return int(module.run(args) or 0)
+    except KrocrError as exc:
+        print(f"krocr {name}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
