@@ -1,0 +1,119 @@
+"""Weights files: safetensors tensors + JSON metadata (charset, model config, preprocessing).
+
+A krocr weights file is self-describing, so inference can never pair a model with the wrong
+charset order or preprocessing, and loading never unpickles anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+
+from krocr.charset import Charset
+from krocr.errors import CheckpointError
+from krocr.models import CRNN, CRNNConfig
+from krocr.preprocess import PreprocessConfig
+
+FORMAT = "krocr-weights/1"
+
+
+@dataclass
+class ModelBundle:
+    """A model with everything needed to use it."""
+
+    model: CRNN
+    charset: Charset
+    preprocess: PreprocessConfig
+    info: dict = field(default_factory=dict)  # free-form provenance: command, data, metrics
+
+
+def save_weights(
+    path: str | Path,
+    model: CRNN,
+    charset: Charset,
+    preprocess: PreprocessConfig,
+    info: dict | None = None,
+    half: bool = False,
+) -> None:
+    """Write ``model`` atomically (temp file + rename: a kill mid-save leaves the old file)."""
+    if model.config.num_classes != charset.num_classes:
+        raise CheckpointError(
+            f"model has {model.config.num_classes} classes but charset needs {charset.num_classes}"
+        )
+    dtype = torch.float16 if half else None
+    tensors = {
+        name: (t.detach().to("cpu", dtype) if dtype and t.is_floating_point() else t.detach().cpu()).contiguous()
+        for name, t in model.state_dict().items()
+    }
+    metadata = {
+        "format": FORMAT,
+        "charset": charset.to_json(),
+        "model": json.dumps(model.config.to_dict()),
+        "preprocess": json.dumps(preprocess.to_dict()),
+        "info": json.dumps(info or {}, ensure_ascii=False),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: weights file not found")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: not a safetensors weights file ({exc})") from None
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a krocr weights file (format {metadata.get('format')!r})")
+    return metadata
+
+
+def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelBundle:
+    """Build the model a weights file describes and load its tensors (as fp32)."""
+    path = Path(path)
+    metadata = read_metadata(path)
+    try:
+        charset = Charset.from_json(metadata["charset"], f"{path} [charset]")
+        config = CRNNConfig.from_dict(json.loads(metadata["model"]))
+        preprocess = PreprocessConfig.from_dict(json.loads(metadata["preprocess"]))
+        info = json.loads(metadata.get("info", "{}"))
+    except (KeyError, json.JSONDecodeError, TypeError) as exc:
+        raise CheckpointError(f"{path}: damaged metadata ({exc!r})") from None
+    if config.num_classes != charset.num_classes:
+        raise CheckpointError(f"{path}: model has {config.num_classes} classes, charset needs {charset.num_classes}")
+    model = CRNN(config)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    load_state_checked(model, state, str(path))
+    model.to(device).eval()
+    return ModelBundle(model, charset, preprocess, info)
+
+
+def load_state_checked(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """load_state_dict with one clear message listing every missing, extra or misshaped tensor."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    extra = sorted(set(state) - set(own))
+    misshaped = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+                 for k in own if k in state and own[k].shape != state[k].shape]
+    if missing or extra or misshaped:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing[:5]}{'…' if len(missing) > 5 else ''}")
+        if extra:
+            parts.append(f"unexpected {extra[:5]}{'…' if len(extra) > 5 else ''}")
+        if misshaped:
+            parts.append("shape mismatch " + "; ".join(misshaped[:5]))
+        raise CheckpointError(f"{source}: weights do not fit this architecture: " + "; ".join(parts))
+    model.load_state_dict(state)

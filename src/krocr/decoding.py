@@ -1,0 +1,132 @@
+"""CTC decoders: greedy best path and prefix beam search (optionally lexicon-restricted).
+
+Both return ``Decoded(text, confidence)`` with confidence in [0, 1]:
+
+* greedy: the lowest per-frame top probability along the best path (as docTR does), so a
+  single doubtful frame makes the whole reading doubtful;
+* beam: the probability of the returned text summed over all its alignments, as the
+  prefix beam search estimates it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+import torch
+
+from krocr.charset import BLANK_ID, Charset
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    confidence: float
+
+
+def collapse_path(path: Iterable[int]) -> list[int]:
+    """CTC's many-to-one map: merge repeated ids, then drop blanks (a repeat separated by a
+    blank survives as two symbols)."""
+    out: list[int] = []
+    previous = None
+    for token in path:
+        if token != previous and token != BLANK_ID:
+            out.append(int(token))
+        previous = token
+    return out
+
+
+def greedy_decode(logits: torch.Tensor, charset: Charset) -> list[Decoded]:
+    """Best-path decoding of (N, T, C) logits."""
+    probs = torch.softmax(logits.float(), dim=-1)
+    top_prob, top_id = probs.max(dim=-1)
+    confidences = top_prob.min(dim=1).values.tolist()
+    return [
+        Decoded(charset.decode(collapse_path(path)), conf)
+        for path, conf in zip(top_id.tolist(), confidences)
+    ]
+
+
+def raw_frames(logits: torch.Tensor, charset: Charset, blank: str = "-") -> list[str]:
+    """Per-frame argmax as text, blank shown as ``blank`` (for galleries and debugging)."""
+    tokens = ("",) + charset.tokens
+    return ["".join(blank if i == BLANK_ID else tokens[i] for i in path) for path in logits.argmax(-1).tolist()]
+
+
+class _Trie:
+    """Token-id prefixes of the lexicon words, to keep only beams that can still become one."""
+
+    def __init__(self, words: Iterable[list[int]]):
+        self.prefixes: set[tuple[int, ...]] = {()}
+        self.words: set[tuple[int, ...]] = set()
+        for word in words:
+            key = tuple(word)
+            self.words.add(key)
+            self.prefixes.update(key[:i] for i in range(1, len(key) + 1))
+
+
+def _logsumexp(a: float, b: float) -> float:
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    m = max(a, b)
+    return m + math.log1p(math.exp(-abs(a - b)))
+
+
+def beam_decode(
+    logits: torch.Tensor,
+    charset: Charset,
+    beam_width: int = 10,
+    lexicon: Iterable[str] | None = None,
+    prune_below: float = 1e-3,
+) -> list[Decoded]:
+    """CTC prefix beam search over (N, T, C) logits.
+
+    Per frame only tokens with probability ≥ ``prune_below`` (and the best one) extend the
+    beams. With a ``lexicon`` only prefixes of its words survive and the result is the best
+    complete word (empty text with confidence 0 when no word fits).
+    """
+    trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
+    log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
+    return [_beam_one(lp, charset, beam_width, trie, math.log(prune_below)) for lp in log_probs]
+
+
+def _beam_one(log_probs: np.ndarray, charset: Charset, beam_width: int, trie: _Trie | None, floor: float) -> Decoded:
+    # prefix -> (log P(prefix, ends in blank), log P(prefix, ends in non-blank))
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
+    for frame in log_probs:
+        candidates = np.flatnonzero(frame >= floor)
+        if candidates.size == 0:
+            candidates = np.array([int(frame.argmax())])
+        next_beams: dict[tuple[int, ...], list[float]] = {}
+
+        def add(prefix: tuple[int, ...], blank_p: float, token_p: float) -> None:
+            entry = next_beams.setdefault(prefix, [-math.inf, -math.inf])
+            entry[0] = _logsumexp(entry[0], blank_p)
+            entry[1] = _logsumexp(entry[1], token_p)
+
+        for prefix, (p_blank, p_token) in beams.items():
+            total = _logsumexp(p_blank, p_token)
+            for token in candidates.tolist():
+                p = float(frame[token])
+                if token == BLANK_ID:
+                    add(prefix, total + p, -math.inf)
+                    continue
+                extended = prefix + (token,)
+                if trie is not None and extended not in trie.prefixes:
+                    continue
+                if prefix and prefix[-1] == token:
+                    add(extended, -math.inf, p_blank + p)  # a repeat needs a blank between
+                    add(prefix, -math.inf, p_token + p)  # otherwise it merges
+                else:
+                    add(extended, -math.inf, total + p)
+        ranked = sorted(next_beams.items(), key=lambda kv: _logsumexp(*kv[1]), reverse=True)
+        beams = {prefix: (v[0], v[1]) for prefix, v in ranked[:beam_width]}
+    finals = [(prefix, _logsumexp(*v)) for prefix, v in beams.items() if trie is None or prefix in trie.words]
+    if not finals:
+        return Decoded("", 0.0)
+    prefix, score = max(finals, key=lambda kv: kv[1])
+    return Decoded(charset.decode(prefix), min(1.0, math.exp(score)))

@@ -1,0 +1,170 @@
+"""The CRNN recognizer: a VGG-style CNN, two bidirectional RNNs and a linear classifier.
+
+Layer names follow the reference Keras model (conv1_1 … conv6_1, lstm1, lstm2, dense1) so
+that freezing by name and weight transfer read like the reference recipe.
+
+For an input of height 32 and width W the output has W/4 − 2 frames (62 for W = 256, the
+reference's max_string_len). The network is width-agnostic: wider inputs give more frames.
+
+``variant="reference"`` reproduces the reference sizes (8.75 M parameters with the
+87-symbol alphabet); ``variant="slim"`` halves every conv width (a quarter of the conv
+FLOPs) and uses 128 RNN units, for fast training and inference on CPUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import torch
+from torch import nn
+
+from krocr.errors import ConfigError
+
+Variant = Literal["reference", "slim"]
+
+# (name, out channels, batch norm) per conv layer of the reference model.
+_CONV_LAYERS: tuple[tuple[str, int, bool], ...] = (
+    ("conv1_1", 64, False),
+    ("conv2_1", 128, False),
+    ("conv3_1", 256, False),
+    ("conv3_2", 256, False),
+    ("conv4_1", 512, True),
+    ("conv5_1", 512, True),
+    ("conv6_1", 512, False),
+)
+_WIDTH_FACTOR = {"reference": 1.0, "slim": 0.5}
+_DEFAULT_RNN_UNITS = {"reference": 256, "slim": 128}
+
+
+@dataclass(frozen=True)
+class CRNNConfig:
+    num_classes: int
+    variant: Variant = "reference"
+    activation: Literal["relu", "leaky_relu"] = "relu"
+    leaky_slope: float = 0.05
+    rnn: Literal["lstm", "gru"] = "lstm"
+    rnn_units: int | None = None  # per direction; None = the variant's default
+    rnn_dropout: float = 0.0  # dropout on each RNN layer's input (Keras `dropout`)
+    input_height: int = 32
+    extra: dict = field(default_factory=dict)  # reserved for forward-compatible metadata
+
+    def __post_init__(self) -> None:
+        if self.variant not in _WIDTH_FACTOR:
+            raise ConfigError(f"model.variant must be one of {sorted(_WIDTH_FACTOR)}, got {self.variant!r}")
+        if self.activation not in ("relu", "leaky_relu"):
+            raise ConfigError(f"model.activation must be 'relu' or 'leaky_relu', got {self.activation!r}")
+        if self.rnn not in ("lstm", "gru"):
+            raise ConfigError(f"model.rnn must be 'lstm' or 'gru', got {self.rnn!r}")
+        if self.input_height != 32:
+            raise ConfigError("the CRNN's pooling is laid out for input height 32")
+        if self.num_classes < 2:
+            raise ConfigError(f"num_classes must be at least 2 (blank + one symbol), got {self.num_classes}")
+
+    @property
+    def units(self) -> int:
+        return self.rnn_units or _DEFAULT_RNN_UNITS[self.variant]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CRNNConfig":
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown model config keys: {sorted(unknown)}")
+        return cls(**data)
+
+
+def output_length(input_width: int) -> int:
+    """Frames the CRNN emits for an input of this width (W/4 − 2)."""
+    return input_width // 4 - 2
+
+
+def min_input_width(frames: int) -> int:
+    """Smallest input width that yields at least ``frames`` output frames."""
+    return 4 * (frames + 2)
+
+
+class _ConvBlock(nn.Sequential):
+    def __init__(self, c_in: int, c_out: int, kernel: int, padding: int, batch_norm: bool, act: nn.Module):
+        layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, kernel, padding=padding)]
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(c_out))
+        layers.append(act)
+        super().__init__(*layers)
+
+
+class _BiRNN(nn.Module):
+    """Dropout on the input, then one bidirectional LSTM/GRU layer (batch-first)."""
+
+    def __init__(self, kind: str, c_in: int, units: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        rnn_class = nn.LSTM if kind == "lstm" else nn.GRU
+        self.rnn = rnn_class(c_in, units, batch_first=True, bidirectional=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(self.dropout(x))
+        return out
+
+
+class CRNN(nn.Module):
+    """Input (N, 1, 32, W) in [-1, 1] → logits (N, W/4 − 2, num_classes); class 0 = blank."""
+
+    def __init__(self, config: CRNNConfig):
+        super().__init__()
+        self.config = config
+        channels = {name: int(c * _WIDTH_FACTOR[config.variant]) for name, c, _ in _CONV_LAYERS}
+        batch_norm = {name: bn for name, _, bn in _CONV_LAYERS}
+
+        def act() -> nn.Module:
+            if config.activation == "leaky_relu":
+                return nn.LeakyReLU(config.leaky_slope, inplace=True)
+            return nn.ReLU(inplace=True)
+
+        def block(name: str, c_in: int, kernel: int = 3, padding: int = 1) -> _ConvBlock:
+            return _ConvBlock(c_in, channels[name], kernel, padding, batch_norm[name], act())
+
+        self.conv1_1 = block("conv1_1", 1)
+        self.pool1 = nn.MaxPool2d(2, 2)  # 32×256 → 16×128
+        self.conv2_1 = block("conv2_1", channels["conv1_1"])
+        self.pool2 = nn.MaxPool2d(2, 2)  # → 8×64
+        self.conv3_1 = block("conv3_1", channels["conv2_1"])
+        self.conv3_2 = block("conv3_2", channels["conv3_1"])
+        # Keras MaxPool2D(2, strides=(1, 2), padding="same") on W×H: halve height only.
+        self.pool3 = nn.Sequential(nn.ZeroPad2d((0, 1, 0, 0)), nn.MaxPool2d((2, 2), stride=(2, 1)))  # → 4×64
+        self.conv4_1 = block("conv4_1", channels["conv3_2"])
+        self.conv5_1 = block("conv5_1", channels["conv4_1"])
+        self.pool5 = nn.MaxPool2d((2, 2), stride=(2, 1))  # valid: → 2×63
+        self.conv6_1 = block("conv6_1", channels["conv5_1"], kernel=2, padding=0)  # → 1×62
+        units = config.units
+        self.lstm1 = _BiRNN(config.rnn, channels["conv6_1"], units, config.rnn_dropout)
+        self.lstm2 = _BiRNN(config.rnn, 2 * units, units, config.rnn_dropout)
+        self.dense1 = nn.Linear(2 * units, config.num_classes)
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        x = self.pool1(self.conv1_1(images))
+        x = self.pool2(self.conv2_1(x))
+        x = self.pool3(self.conv3_2(self.conv3_1(x)))
+        x = self.pool5(self.conv5_1(self.conv4_1(x)))
+        x = self.conv6_1(x)  # (N, C, 1, T)
+        return x.squeeze(2).transpose(1, 2)  # (N, T, C)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        if images.ndim != 4 or images.shape[1] != 1 or images.shape[2] != 32:
+            raise ValueError(f"CRNN expects images of shape (N, 1, 32, W), got {tuple(images.shape)}")
+        if images.shape[3] < min_input_width(1):
+            raise ValueError(f"CRNN needs input width ≥ {min_input_width(1)}, got {images.shape[3]}")
+        x = self.features(images)
+        x = self.lstm2(self.lstm1(x))
+        return self.dense1(x)
+
+    def named_layers(self) -> list[str]:
+        """Top-level layer names usable in freeze lists."""
+        return [name for name, _ in self.named_children() if not name.startswith("pool")]
+
+
+def build_model(config: CRNNConfig) -> CRNN:
+    return CRNN(config)
