@@ -17,7 +17,8 @@ from krocr.errors import KrocrError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "smoke": ("krocr.smoke", "build a CRNN, run one forward/backward pass and decode (install check)"),
+    "smoke": ("krocr.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
+    "export": ("krocr.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
 }
 
 
