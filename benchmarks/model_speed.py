@@ -1,0 +1,163 @@
+"""Model speed on this machine: training samples/s of the reference and slim CRNNs in fp32
+and bf16 (as a share of the measured matmul ceiling), and inference crops/s at batch 1 and
+64 for PyTorch fp32, PyTorch bf16 and onnxruntime, plus model load time.
+
+    python benchmarks/model_speed.py [--seconds 8]
+
+Run it on an otherwise idle machine: two jobs at once slow each other about 3×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import write_section  # noqa: E402
+
+from krocr.charset import korean_charset
+from krocr.checkpoint import load_weights, save_weights
+from krocr.export import export_onnx
+from krocr.losses import FocalCTCLoss
+from krocr.models import CRNN, CRNNConfig
+from krocr.preprocess import PreprocessConfig
+
+
+def timed(fn, seconds: float, warmup: int = 2) -> float:
+    """Calls of ``fn`` per second over about ``seconds`` after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fn()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def matmul_ceiling(dtype: torch.dtype, seconds: float) -> float:
+    a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
+    return timed(lambda: a @ b, seconds) * 2 * 2048**3
+
+
+def forward_flops(model: CRNN, width: int = 256) -> float:
+    """FLOPs (2 × multiply-adds) of one forward pass for one crop."""
+    macs = 0
+
+    def conv_hook(m, i, o):
+        nonlocal macs
+        macs += o.numel() * m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+
+    def linear_hook(m, i, o):
+        nonlocal macs
+        macs += o.numel() * m.in_features
+
+    def rnn_hook(m, i, o):
+        nonlocal macs
+        steps = i[0].shape[1]
+        gates = 4 if isinstance(m, torch.nn.LSTM) else 3
+        macs += 2 * steps * gates * m.hidden_size * (m.input_size + m.hidden_size)  # 2 directions
+
+    hooks = []
+    for m in model.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            hooks.append(m.register_forward_hook(conv_hook))
+        elif isinstance(m, torch.nn.Linear):
+            hooks.append(m.register_forward_hook(linear_hook))
+        elif isinstance(m, (torch.nn.LSTM, torch.nn.GRU)):
+            hooks.append(m.register_forward_hook(rnn_hook))
+    with torch.no_grad():
+        model(torch.zeros(1, 1, 32, width))
+    for h in hooks:
+        h.remove()
+    return 2.0 * macs
+
+
+def train_rate(model: CRNN, bf16: bool, seconds: float, batch: int = 64) -> float:
+    model.train()
+    images = torch.rand(batch, 1, 32, 256) * 2 - 1
+    lengths = torch.randint(3, 12, (batch,))
+    targets = torch.randint(1, model.config.num_classes, (int(lengths.sum()),))
+    loss_fn = FocalCTCLoss(0.75, 0.5)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, eps=1e-3)
+
+    def step():
+        with torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext():
+            logits = model(images)
+        loss = loss_fn(logits, targets, lengths).loss
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    return timed(step, seconds) * batch
+
+
+def infer_rate(run, batch: int, seconds: float) -> float:
+    images = np.random.default_rng(0).uniform(-1, 1, (batch, 1, 32, 256)).astype(np.float32)
+    return timed(lambda: run(images), seconds, warmup=3) * batch
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per figure")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    charset = korean_charset(tokenizer="jamo")
+    ceiling = {"fp32": matmul_ceiling(torch.float32, args.seconds), "bf16": matmul_ceiling(torch.bfloat16, args.seconds)}
+    lines = [
+        f"Matmul ceiling (2048², 2 threads): fp32 {ceiling['fp32'] / 1e9:.0f} GFLOP/s, "
+        f"bf16 {ceiling['bf16'] / 1e9:.0f} GFLOP/s. Charset `korean-jamo` ({charset.num_classes} classes), "
+        "input 32×256, batch 64, Adam + focal CTC + clipping.",
+        "",
+        "| model | params | train fp32 samples/s | share of fp32 ceiling | train bf16 samples/s | share of bf16 ceiling |",
+        "|---|---|---|---|---|---|",
+    ]
+    infer_rows = ["| model | engine | batch 1 crops/s (latency) | batch 64 crops/s |", "|---|---|---|---|"]
+    load_rows = []
+    for variant in ("reference", "slim"):
+        config = CRNNConfig(num_classes=charset.num_classes, variant=variant)
+        model = CRNN(config)
+        flops = 3 * forward_flops(model)  # forward + backward ≈ 3 forward passes
+        fp32 = train_rate(model, False, args.seconds)
+        bf16 = train_rate(model, True, args.seconds)
+        params = sum(p.numel() for p in model.parameters())
+        lines.append(f"| {variant} | {params / 1e6:.2f} M | {fp32:.0f} | {fp32 * flops / ceiling['fp32']:.0%} "
+                     f"| {bf16:.0f} | {bf16 * flops / ceiling['bf16']:.0%} |")
+        model.eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            weights = Path(tmp) / "m.safetensors"
+            save_weights(weights, model, charset, PreprocessConfig())
+            start = time.perf_counter()
+            load_weights(weights)
+            load_rows.append(f"{variant} {time.perf_counter() - start:.2f} s")
+            import onnxruntime as ort
+
+            session = ort.InferenceSession(str(export_onnx(weights, Path(tmp) / "m.onnx")), providers=["CPUExecutionProvider"])
+
+        def torch_run(x, bf16=False):
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext():
+                return model(torch.from_numpy(x))
+
+        engines = {
+            "PyTorch fp32": torch_run,
+            "PyTorch bf16": lambda x: torch_run(x, bf16=True),
+            "onnxruntime fp32": lambda x: session.run(None, {"images": x}),
+        }
+        for name, run in engines.items():
+            one = infer_rate(run, 1, args.seconds / 2)
+            many = infer_rate(run, 64, args.seconds / 2)
+            infer_rows.append(f"| {variant} | {name} | {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
+    body = "\n".join(lines) + "\n\n### Inference\n\n" + "\n".join(infer_rows)
+    body += "\n\nModel load (safetensors → eval-ready CRNN): " + ", ".join(load_rows) + "."
+    write_section("model-speed", "Model speed: training and inference", body)
+
+
+if __name__ == "__main__":
+    main()
