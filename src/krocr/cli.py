@@ -18,6 +18,7 @@ from krocr.errors import KrocrError
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "smoke": ("krocr.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
+    "data": ("krocr.pipeline", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
     "export": ("krocr.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
 }
 

@@ -1,0 +1,113 @@
+"""Training-time augmentation of gray word crops (albumentations 2.x).
+
+The reference picked, per crop, one of blur / sharpen / nothing at random; krocr keeps
+that as ``blur_or_sharpen`` and adds what real signboard photos vary in: perspective,
+a small rotation, motion blur, sensor noise, JPEG artifacts, brightness/contrast and
+shadows. Each transform has its own probability (0 turns it off) and strength.
+
+Augmentation is a pure function of (crop, seed): :class:`Augmenter` reseeds its pipeline
+for every call, so the dataset can derive each sample's seed from (run seed, epoch,
+index) and a resumed run sees exactly the same stream, whatever the worker count.
+Validation, evaluation and inference use the ``none`` preset (the input is returned
+unchanged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import albumentations as A
+import cv2
+import numpy as np
+
+from krocr.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    # the reference's choice: blur or sharpen (each half of this probability), else nothing
+    blur_or_sharpen: float = 2 / 3
+    blur_kernel: tuple[int, int] = (3, 3)  # odd kernel sizes
+    sharpen_alpha: tuple[float, float] = (0.2, 0.5)
+    perspective: float = 0.3
+    perspective_scale: tuple[float, float] = (0.02, 0.05)  # corner jitter, fraction of the size
+    rotate: float = 0.3
+    rotate_degrees: float = 3.0
+    motion_blur: float = 0.1
+    motion_blur_kernel: tuple[int, int] = (3, 5)
+    noise: float = 0.2
+    noise_std: tuple[float, float] = (0.02, 0.08)  # fraction of the 0..255 range
+    jpeg: float = 0.2
+    jpeg_quality: tuple[int, int] = (30, 90)
+    brightness_contrast: float = 0.3
+    brightness_limit: float = 0.25
+    contrast_limit: float = 0.25
+    shadow: float = 0.1
+
+    @property
+    def enabled(self) -> bool:
+        return any(getattr(self, name) > 0 for name in _PROBABILITIES)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AugmentConfig":
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown augmentation options: {sorted(unknown)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    @classmethod
+    def preset(cls, name: str) -> "AugmentConfig":
+        if name not in PRESETS:
+            raise ConfigError(f"unknown augmentation preset {name!r}; use one of {sorted(PRESETS)}")
+        return PRESETS[name]
+
+
+_PROBABILITIES = (
+    "blur_or_sharpen", "perspective", "rotate", "motion_blur", "noise", "jpeg", "brightness_contrast", "shadow",
+)
+
+PRESETS: dict[str, AugmentConfig] = {
+    "default": AugmentConfig(),
+    "none": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES}),
+    "reference": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES if name != "blur_or_sharpen"}),
+}
+
+
+def build_pipeline(config: AugmentConfig) -> A.Compose:
+    """The albumentations pipeline: geometry first, then light, then blur, noise, JPEG last
+    (the order a camera and an encoder apply them). Borders replicate the crop's edge."""
+    border = cv2.BORDER_REPLICATE
+    return A.Compose([
+        A.Perspective(scale=config.perspective_scale, keep_size=True, border_mode=border, p=config.perspective),
+        A.Rotate(limit=(-config.rotate_degrees, config.rotate_degrees), border_mode=border, p=config.rotate),
+        A.RandomBrightnessContrast(
+            brightness_limit=config.brightness_limit, contrast_limit=config.contrast_limit, p=config.brightness_contrast
+        ),
+        A.RandomShadow(shadow_roi=(0, 0, 1, 1), p=config.shadow),
+        A.OneOf([A.Blur(blur_limit=config.blur_kernel), A.Sharpen(alpha=config.sharpen_alpha)], p=config.blur_or_sharpen),
+        A.MotionBlur(blur_limit=config.motion_blur_kernel, p=config.motion_blur),
+        A.GaussNoise(std_range=config.noise_std, p=config.noise),
+        A.ImageCompression(quality_range=config.jpeg_quality, p=config.jpeg),
+    ])
+
+
+def item_seed(*keys: int) -> int:
+    """A well-mixed 32-bit seed from integers such as (run seed, epoch, index)."""
+    return int(np.random.SeedSequence(list(keys)).generate_state(1)[0])
+
+
+class Augmenter:
+    """``augmenter(gray, seed) -> gray``: the same (crop, seed) always gives the same output."""
+
+    def __init__(self, config: AugmentConfig):
+        self.config = config
+        self._pipeline = build_pipeline(config) if config.enabled else None
+
+    def __call__(self, gray: np.ndarray, seed: int) -> np.ndarray:
+        if self._pipeline is None:
+            return gray
+        self._pipeline.set_random_seed(seed)
+        return self._pipeline(image=gray)["image"]

@@ -1,0 +1,155 @@
+"""The training dataset: crops from LMDB caches → (image tensor, token ids, text).
+
+Labels are checked once, when the dataset is built, and every sample dropped is counted
+in ``dataset.rejections`` (file = LMDB path, item = its 1-based index): empty labels,
+labels over ``max_label_length`` tokens, out-of-charset labels under ``reject``, and
+labels CTC cannot align in the model's output (a label needs one frame per token plus one
+between equal neighbours). A dataset left with no sample raises DataError with the table.
+
+Images go through :func:`krocr.preprocess.preprocess`, the same function evaluation and
+inference use. Augmentation draws its randomness from (seed, epoch, index) only:
+call :meth:`CropDataset.set_epoch` at the start of every epoch. The epoch lives in shared
+memory, so DataLoader workers see it even when they are persistent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch.utils.data import Dataset
+
+from krocr.annotations import LabelRules, check_label
+from krocr.augment import AugmentConfig, Augmenter, item_seed
+from krocr.cache import CacheReader
+from krocr.charset import Charset, OOVPolicy, OOVReport
+from krocr.errors import DataError
+from krocr.losses import required_frames
+from krocr.models import output_length
+from krocr.preprocess import PreprocessConfig, collate_widths, preprocess, target_width
+from krocr.rejections import Reason, RejectionLog
+
+
+@dataclass(frozen=True)
+class _Sample:
+    reader: int  # which cache
+    index: int  # 0-based index inside it
+    text: str  # after the out-of-charset policy
+    tokens: tuple[int, ...]
+
+
+@dataclass
+class Batch:
+    images: torch.Tensor  # (N, 1, H, W) float32 in [-1, 1]
+    targets: torch.Tensor  # (sum of target_lengths,) long: all labels concatenated
+    target_lengths: torch.Tensor  # (N,) long
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+class CropDataset(Dataset):
+    def __init__(
+        self,
+        cache_paths: Sequence[str | Path],
+        charset: Charset,
+        preprocess: PreprocessConfig = PreprocessConfig(),
+        augment: AugmentConfig | None = None,
+        max_label_length: int = 62,
+        max_output_length: int | None = None,
+        oov_policy: OOVPolicy = "reject",
+        seed: int = 0,
+    ):
+        """``max_output_length``: CTC frames the model emits; None derives it from the
+        preprocessing (fixed width: frames of ``preprocess.width``; natural width: frames of
+        each crop's own padded width)."""
+        self.readers = [CacheReader(p) for p in cache_paths]
+        self.charset = charset
+        self.preprocess = preprocess
+        self.augmenter = Augmenter(augment or AugmentConfig.preset("none"))
+        self.max_output_length = max_output_length
+        self.seed = seed
+        self.rejections = RejectionLog()
+        self.oov_report = OOVReport()
+        self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
+        rules = LabelRules(charset, oov_policy, max_label_length)
+        candidates = [s for r in range(len(self.readers)) for s in self._checked_labels(r, rules)]
+        self.samples = self._alignable(candidates)
+        if not self.samples:
+            raise DataError(
+                "no usable samples in " + ", ".join(map(str, cache_paths)) + "\n" + self.rejections.render_text()
+            )
+
+    # ---- construction: check every label once ---------------------------------------------
+    def _checked_labels(self, reader_id: int, rules: LabelRules) -> list[_Sample]:
+        reader = self.readers[reader_id]
+        samples = []
+        for index, label in enumerate(reader.labels()):
+            text, issue = check_label(label, rules, self.oov_report)
+            if issue:
+                self.rejections.add_issue(reader.path, f"index {index + 1}", issue)
+            else:
+                samples.append(_Sample(reader_id, index, text, tuple(self.charset.encode(text))))
+        return samples
+
+    def _alignable(self, samples: list[_Sample]) -> list[_Sample]:
+        if not samples:
+            return []
+        tokens = torch.tensor([t for s in samples for t in s.tokens], dtype=torch.long)
+        lengths = torch.tensor([len(s.tokens) for s in samples], dtype=torch.long)
+        needed = required_frames(tokens, lengths).tolist()
+        kept = []
+        for sample, frames in zip(samples, needed):
+            available = self._frames(sample)
+            if frames <= available:
+                kept.append(sample)
+            else:
+                reader = self.readers[sample.reader]
+                self.rejections.add(reader.path, f"index {sample.index + 1}", Reason.UNALIGNABLE,
+                                    f"{sample.text[:40]!r} needs {frames} frames, the model outputs {available}")
+        return kept
+
+    def _frames(self, sample: _Sample) -> int:
+        if self.max_output_length is not None:
+            return self.max_output_length
+        if self.preprocess.width_mode == "fixed":
+            return output_length(self.preprocess.width)
+        width, height = self.readers[sample.reader].image_size(sample.index)
+        padded = max(target_width(height, width, self.preprocess), self.preprocess.width)
+        return output_length(padded)
+
+    # ---- access ------------------------------------------------------------------------------
+    def set_epoch(self, epoch: int) -> None:
+        """Select the augmentation stream of ``epoch`` (visible to running workers too)."""
+        self._epoch.fill_(epoch)
+
+    def sample_seed(self, index: int) -> int:
+        """The augmentation seed of sample ``index`` in the current epoch."""
+        return item_seed(self.seed, int(self._epoch), index)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+        sample = self.samples[index]
+        gray, _, _ = self.readers[sample.reader][sample.index]
+        gray = self.augmenter(gray, self.sample_seed(index))
+        image = torch.from_numpy(preprocess(gray, self.preprocess))
+        return image, torch.tensor(sample.tokens, dtype=torch.long), sample.text
+
+    def texts(self) -> list[str]:
+        return [s.text for s in self.samples]
+
+
+def collate(batch: Sequence[tuple[torch.Tensor, torch.Tensor, str]]) -> Batch:
+    """Stack samples into a Batch; images of different widths are padded on the right."""
+    images = collate_widths([image.numpy() for image, _, _ in batch])
+    return Batch(
+        images=torch.from_numpy(images),
+        targets=torch.cat([target for _, target, _ in batch]),
+        target_lengths=torch.tensor([len(target) for _, target, _ in batch], dtype=torch.long),
+        texts=[text for _, _, text in batch],
+    )

@@ -1,0 +1,68 @@
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from krocr.augment import PRESETS, AugmentConfig, Augmenter, item_seed
+from krocr.errors import ConfigError
+
+ALL_OFF = AugmentConfig.preset("none")
+
+
+def crop(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    image = np.full((32, 120), 220, np.uint8)
+    image[8:24, 10:110] = rng.integers(0, 60, (16, 100), dtype=np.uint8)
+    return image
+
+
+def test_none_preset_returns_the_input_unchanged():
+    image = crop()
+    assert not ALL_OFF.enabled
+    assert Augmenter(ALL_OFF)(image, seed=5) is image
+
+
+def test_same_seed_same_output_different_seed_different_output():
+    augment = Augmenter(AugmentConfig())
+    image = crop()
+    assert np.array_equal(augment(image, 1), augment(image, 1))
+    outputs = {augment(image, s).tobytes() for s in range(8)}
+    assert len(outputs) > 1
+
+
+def test_two_augmenters_with_the_same_seed_agree():
+    image = crop()
+    assert np.array_equal(Augmenter(AugmentConfig())(image, 9), Augmenter(AugmentConfig())(image, 9))
+
+
+@pytest.mark.parametrize(
+    "name", ["blur_or_sharpen", "perspective", "rotate", "motion_blur", "noise", "jpeg", "brightness_contrast", "shadow"]
+)
+def test_each_transform_alone_changes_a_gray_crop_and_keeps_its_shape(name):
+    config = replace(ALL_OFF, **{name: 1.0})
+    image = crop()
+    out = Augmenter(config)(image, seed=3)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert not np.array_equal(out, image)
+    assert np.array_equal(Augmenter(config)(image, seed=3), out)
+
+
+def test_reference_preset_is_blur_or_sharpen_only():
+    reference = PRESETS["reference"]
+    assert reference.blur_or_sharpen == pytest.approx(2 / 3)
+    assert reference.enabled and reference.noise == 0 and reference.perspective == 0
+
+
+def test_config_round_trip_and_errors():
+    config = replace(AugmentConfig(), noise=0.5, jpeg_quality=(50, 60))
+    assert AugmentConfig.from_dict(config.to_dict()) == config
+    assert AugmentConfig.from_dict({"jpeg_quality": [40, 50]}).jpeg_quality == (40, 50)  # YAML gives lists
+    with pytest.raises(ConfigError, match="unknown augmentation options"):
+        AugmentConfig.from_dict({"noize": 0.5})
+    with pytest.raises(ConfigError, match="unknown augmentation preset"):
+        AugmentConfig.preset("heavy")
+
+
+def test_item_seed_is_stable_and_mixes_its_keys():
+    assert item_seed(0, 1, 2) == item_seed(0, 1, 2)
+    assert len({item_seed(0, e, i) for e in range(3) for i in range(100)}) == 300

@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from krocr.augment import AugmentConfig
+from krocr.cache import CacheWriter
+from krocr.charset import Charset, alphabet87, korean_charset
+from krocr.dataset import Batch, CropDataset, collate
+from krocr.errors import DataError
+from krocr.preprocess import PreprocessConfig, preprocess
+
+GOOD = ["간판", "ABC 마트", "24시", "ab" * 20]
+BAD = {
+    "": "empty_label",
+    "   ": "empty_label",
+    "x" * 63: "label_too_long",
+    "漢字": "out_of_charset",
+    "a" * 40: "unalignable",  # 40 tokens but 79 frames: more than 62
+}
+
+
+def crop(width: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (32, width), dtype=np.uint8)
+
+
+@pytest.fixture(scope="module")
+def caches(tmp_path_factory):
+    root = tmp_path_factory.mktemp("caches")
+    with CacheWriter(root / "a.lmdb") as writer:
+        for i, label in enumerate([*GOOD[:2], *BAD]):
+            writer.add(crop(80 + 10 * i, i), label, "a")
+    with CacheWriter(root / "b.lmdb") as writer:
+        for i, label in enumerate(GOOD[2:]):
+            writer.add(crop(300, 100 + i), label, "b")
+    return [root / "a.lmdb", root / "b.lmdb"]
+
+
+@pytest.fixture(scope="module")
+def charset():
+    return korean_charset()
+
+
+def test_bad_labels_are_counted_once_and_good_ones_all_survive(caches, charset):
+    dataset = CropDataset(caches, charset)
+    assert dataset.texts() == GOOD
+    counts = dataset.rejections.counts_by_reason()
+    assert counts == {"empty_label": 2, "label_too_long": 1, "out_of_charset": 1, "unalignable": 1}
+    unalignable = next(r for r in dataset.rejections if r.reason == "unalignable")
+    assert unalignable.file == str(caches[0]) and unalignable.item == "index 7"
+    assert "79 frames" in unalignable.detail and "62" in unalignable.detail
+    assert dataset.oov_report.samples_rejected == 1
+
+
+def test_item_matches_shared_preprocessing(caches, charset):
+    dataset = CropDataset(caches, charset)
+    image, target, text = dataset[0]
+    assert image.shape == (1, 32, 256) and image.dtype == torch.float32
+    assert text == "간판" and target.dtype == torch.long
+    assert charset.decode(target.tolist()) == "간판"
+    gray, _, _ = dataset.readers[0][0]
+    assert np.array_equal(image.numpy(), preprocess(gray, PreprocessConfig()))  # augmentation off
+
+
+def test_augmentation_is_reproducible_per_seed_and_epoch(caches, charset):
+    first = CropDataset(caches, charset, augment=AugmentConfig(), seed=1)
+    again = CropDataset(caches, charset, augment=AugmentConfig(), seed=1)
+    assert all(torch.equal(first[i][0], again[i][0]) for i in range(len(first)))
+    other_seed = CropDataset(caches, charset, augment=AugmentConfig(), seed=2)
+    assert any(not torch.equal(first[i][0], other_seed[i][0]) for i in range(len(first)))
+    epoch_0 = [first[i][0] for i in range(len(first))]
+    first.set_epoch(1)
+    assert any(not torch.equal(epoch_0[i], first[i][0]) for i in range(len(first)))
+    first.set_epoch(0)
+    assert all(torch.equal(epoch_0[i], first[i][0]) for i in range(len(first)))
+
+
+def test_workers_give_the_same_stream_as_the_main_process(caches, charset):
+    dataset = CropDataset(caches, charset, augment=AugmentConfig(), seed=3)
+    dataset.set_epoch(2)
+    main = next(iter(DataLoader(dataset, batch_size=4, collate_fn=collate)))
+    worker = next(iter(DataLoader(dataset, batch_size=4, collate_fn=collate, num_workers=1)))
+    assert torch.equal(main.images, worker.images) and main.texts == worker.texts
+
+
+def test_persistent_workers_follow_set_epoch(caches, charset):
+    dataset = CropDataset(caches, charset, augment=AugmentConfig(), seed=4)
+    loader = DataLoader(dataset, batch_size=4, collate_fn=collate, num_workers=1, persistent_workers=True)
+    epochs = []
+    for epoch in range(2):
+        dataset.set_epoch(epoch)
+        epochs.append(next(iter(loader)).images)
+    dataset.set_epoch(1)
+    expected = collate([dataset[i] for i in range(4)]).images
+    assert torch.equal(epochs[1], expected) and not torch.equal(epochs[0], expected)
+
+
+def test_collate_shapes(caches, charset):
+    dataset = CropDataset(caches, charset)
+    batch = collate([dataset[i] for i in range(3)])
+    assert isinstance(batch, Batch) and len(batch) == 3
+    assert batch.images.shape == (3, 1, 32, 256)
+    assert batch.target_lengths.tolist() == [2, 6, 3]
+    assert batch.targets.shape == (11,) and batch.texts == GOOD[:3]
+
+
+def test_natural_width_batches_pad_to_the_widest(caches, charset):
+    config = PreprocessConfig(width=64, width_mode="natural", max_width=1024)
+    dataset = CropDataset(caches, charset, preprocess=config)
+    batch = collate([dataset[0], dataset[3]])
+    assert batch.images.shape == (2, 1, 32, 300)
+
+
+def test_natural_width_alignability_uses_each_crops_width(tmp_path):
+    with CacheWriter(tmp_path / "n.lmdb") as writer:
+        writer.add(crop(100, 0), "abcdefghijklmnopqrstuvwxyzABCD", "s")  # 30 tokens, 100 px → 23 frames
+        writer.add(crop(400, 1), "abcdefghijklmnopqrstuvwxyzABCD", "s")  # 400 px → 98 frames
+    config = PreprocessConfig(width=64, width_mode="natural", max_width=1024)
+    dataset = CropDataset([tmp_path / "n.lmdb"], alphabet87(), preprocess=config)
+    assert len(dataset) == 1 and dataset.samples[0].index == 1
+    assert dataset.rejections.counts_by_reason() == {"unalignable": 1}
+
+
+def test_drop_policy_keeps_the_sample_without_the_character(caches):
+    small = Charset.from_labels(["간판ABC 마트24시ab"])
+    dataset = CropDataset(caches, small, oov_policy="drop", max_output_length=100)
+    assert "" not in dataset.texts() and "" not in [t.strip() for t in dataset.texts()]
+    assert dataset.oov_report.samples_changed >= 1
+
+
+def test_no_usable_sample_raises_with_the_table(tmp_path):
+    with CacheWriter(tmp_path / "bad.lmdb") as writer:
+        writer.add(crop(50, 0), "", "s")
+        writer.add(crop(50, 1), "漢", "s")
+    with pytest.raises(DataError, match="no usable samples") as error:
+        CropDataset([tmp_path / "bad.lmdb"], korean_charset())
+    assert "empty_label" in str(error.value) and "out_of_charset" in str(error.value)

@@ -1,0 +1,168 @@
+import argparse
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from krocr import pipeline
+from krocr.cache import CacheReader
+from krocr.errors import ConfigError, DataError
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="krocr data")
+    pipeline.configure(parser)
+    return parser.parse_args(argv)
+
+
+def sources(fx) -> list[str]:
+    return [
+        "--format", "via", "--annotations", str(fx.via), "--images", str(fx.images), "--source", "signs",
+        "--format", "icdar2015", "--annotations", str(fx.icdar_gt), "--images", str(fx.icdar_images),
+        "--source", "icdar",
+    ]
+
+
+def labels(out, split: str) -> list[str]:
+    return CacheReader(out / f"{split}.lmdb").labels()
+
+
+@pytest.fixture(scope="module")
+def built(data_fixture, tmp_path_factory):
+    out = tmp_path_factory.mktemp("built")
+    assert pipeline.run(parse([*sources(data_fixture), "--out", str(out), "--quiet"])) == 0
+    return out
+
+
+def test_every_good_word_reaches_a_cache_once(built, data_fixture):
+    written = labels(built, "train") + labels(built, "val")
+    assert Counter(written) == Counter(data_fixture.via_good + data_fixture.icdar_good)
+
+
+def test_summary_counts(built, data_fixture):
+    summary = json.loads((built / "summary.json").read_text(encoding="utf-8"))
+    expected = Counter(data_fixture.via_rejected) + Counter(data_fixture.icdar_rejected)
+    assert summary["rejections"] == dict(expected) and summary["rejected_total"] == sum(expected.values())
+    signs, icdar = summary["sources"]["signs"], summary["sources"]["icdar"]
+    assert signs["train"] + signs["val"] == len(data_fixture.via_good)
+    assert icdar["train"] + icdar["val"] == len(data_fixture.icdar_good)
+    assert signs["rejections"] == data_fixture.via_rejected and icdar["rejections"] == data_fixture.icdar_rejected
+    assert signs["inputs"][0]["format"] == "via"
+    assert summary["crops"] == {"train": len(labels(built, "train")), "val": len(labels(built, "val")),
+                                "total": len(data_fixture.via_good) + len(data_fixture.icdar_good)}
+    assert summary["split"]["train"]["photos_by_source"] == {"signs": 3, "icdar": 2}  # round(0.8 × 4), round(0.8 × 2)
+    assert summary["split"]["val"]["photos_by_source"] == {"signs": 1}
+
+
+def test_rejections_csv_names_file_item_and_reason(built, data_fixture):
+    with open(built / "rejections.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["file", "item", "reason", "detail"]
+    by_reason = {row["reason"]: row for row in rows}
+    assert by_reason["self_intersecting"]["file"] == str(data_fixture.via)
+    assert by_reason["self_intersecting"]["item"] == "photo_1.jpg region 9"
+    assert by_reason["malformed_line"]["file"].endswith("gt_img_2.txt") and by_reason["malformed_line"]["item"] == "line 2"
+    assert by_reason["unreadable_image"]["file"].endswith("corrupt.jpg")
+    assert all(row["detail"] for row in rows)
+
+
+def test_caches_keep_sources_and_crop_height(built):
+    reader = CacheReader(built / "train.lmdb")
+    assert set(reader.sources()) == {"signs", "icdar"}
+    assert all(reader[i][0].shape[0] == 32 for i in range(len(reader)))
+    assert reader.meta["split"] == "train"
+    assert (built / "preview.png").is_file()
+
+
+def test_vertical_word_is_turned_and_kept(built):
+    written = {label: i for i, label in enumerate(labels(built, "val"))}
+    gray, _, _ = CacheReader(built / "val.lmdb")[written["약국"]]
+    assert gray.shape[1] > gray.shape[0]
+
+
+def test_rebuild_is_identical(built, data_fixture, tmp_path):
+    pipeline.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet"]))
+    for split in ("train", "val"):
+        assert labels(tmp_path, split) == labels(built, split)
+
+
+def test_reject_options_add_their_reasons(data_fixture, tmp_path):
+    pipeline.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet",
+                        "--vertical", "reject", "--outside", "reject"]))
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rejections"]["vertical"] == 1  # 약국 on photo_1
+    assert summary["rejections"]["outside_image"] == 2  # 빵집 now too
+    assert "약국" in labels(tmp_path, "train")  # the ICDAR 약국 is horizontal
+
+
+def test_zero_usable_samples_raise_with_the_table(data_fixture, tmp_path):
+    with pytest.raises(DataError, match="no usable samples") as error:
+        pipeline.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet", "--charset", "alphabet87"]))
+    assert "out_of_charset" in str(error.value)
+    assert (tmp_path / "rejections.csv").is_file() and (tmp_path / "summary.json").is_file()
+
+
+def test_label_file_and_lmdb_sources_merge(built, tmp_path):
+    crops = tmp_path / "crops"
+    crops.mkdir()
+    Image.new("RGB", (90, 30), "white").save(crops / "a.png")
+    (crops / "labels.txt").write_text("a.png\t흰색\nb.png\t없음\n", encoding="utf-8")
+    out = tmp_path / "out"
+    pipeline.run(parse(["--format", "labels", "--annotations", str(crops / "labels.txt"), "--source", "crops",
+                        "--format", "lmdb", "--annotations", str(built / "val.lmdb"),
+                        "--out", str(out), "--split", "1.0", "--quiet"]))
+    assert Counter(labels(out, "train")) == Counter(["흰색", *labels(built, "val")])
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["sources"]["crops"]["rejections"] == {"missing_image": 1}
+    assert set(CacheReader(out / "train.lmdb").sources()) == {"crops", "signs"}  # LMDB samples keep theirs
+
+
+def test_preview_command(built, tmp_path):
+    assert pipeline.run(parse(["preview", str(built), "--out", str(tmp_path / "sheet.png"), "--augment",
+                               "--count", "4"])) == 0
+    with Image.open(tmp_path / "sheet.png") as sheet:
+        assert sheet.width == 3 * 360 and sheet.height > 100
+    pipeline.run(parse(["preview", str(built / "val.lmdb"), "--out", str(tmp_path / "val.png")]))
+    assert (tmp_path / "val.png").is_file()
+
+
+def test_source_groups_parse_in_order():
+    args = parse(["--format", "via", "--annotations", "a.json", "--text-attribute", "text",
+                  "--format", "labels", "--annotations", "l.txt", "--images", "root", "--out", "o"])
+    assert args.sources == [
+        {"format": "via", "annotations": Path("a.json"), "text_attribute": "text"},
+        {"format": "labels", "annotations": Path("l.txt"), "images": Path("root")},
+    ]
+
+
+@pytest.mark.parametrize("argv", [
+    ["--annotations", "a.json", "--format", "via"],
+    ["--format", "via", "--annotations", "a", "--annotations", "b"],
+    ["--format", "coco"],
+])
+def test_bad_source_groups_are_usage_errors(argv):
+    with pytest.raises(SystemExit):
+        parse(argv)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--out", "o"], "at least one source"),
+    (["--format", "via", "--out", "o"], "has no --annotations"),
+    (["--format", "via", "--annotations", "a.json"], "--out DIR is required"),
+])
+def test_incomplete_commands_are_config_errors(argv, message):
+    with pytest.raises(ConfigError, match=message):
+        pipeline.run(parse(argv))
+
+
+def test_cli_entry_point_when_wired(data_fixture, tmp_path, capsys):
+    from krocr.cli import COMMANDS, main
+
+    if "data" not in COMMANDS:
+        pytest.skip("krocr.cli does not list the data command yet")
+    assert main(["data", *sources(data_fixture), "--out", str(tmp_path), "--quiet"]) == 0
+    assert main(["data", "--format", "via", "--annotations", str(tmp_path / "none.json"), "--out", str(tmp_path)]) == 1
+    assert "none.json: annotation file not found" in capsys.readouterr().err
