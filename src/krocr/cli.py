@@ -19,6 +19,8 @@ from krocr.errors import KrocrError
 COMMANDS: dict[str, tuple[str, str]] = {
     "smoke": ("krocr.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
     "data": ("krocr.pipeline", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
+    "train": ("krocr.training", "train a recognizer from a YAML experiment config"),
+    "compare": ("krocr.compare", "compare training runs: config differences and best-epoch metrics"),
     "export": ("krocr.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
 }
 

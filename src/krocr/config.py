@@ -1,0 +1,379 @@
+"""Experiment configs: typed nested dataclasses read from YAML, with inheritance and overrides.
+
+A config file may start from another one (``base: ksign_v1.yaml``, resolved next to the
+file) and change only what differs; ``key.path=value`` overrides from the command line
+come last, their values parsed as YAML (``optim.lr=1e-4``, ``transfer.freeze=[conv1_1]``,
+``transfer.pretrained=null``). Every key is checked against the dataclasses below:
+an unknown key or a value of the wrong type is a :class:`ConfigError` naming the file
+(or override) that set it and the key path, e.g.
+``configs/x.yaml: optim.lrr: unknown key (did you mean lr?)``.
+
+Relative paths inside a config (data directories, pretrained weights) are relative to the
+working directory, as the experiment is run from the repository root.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from copy import deepcopy
+from dataclasses import MISSING, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from krocr.augment import AugmentConfig
+from krocr.errors import ConfigError
+from krocr.models import output_length
+
+BASE_KEY = "base"
+PRESET_KEY = "preset"  # ``augment: {preset: NAME}`` starts from a named AugmentConfig preset
+
+
+class InvalidOption(ConfigError):
+    """A value of the right type but out of range; ``key`` is its dotted path."""
+
+    def __init__(self, key: str, reason: str):
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{key}: {reason}")
+
+
+def _require(condition: bool, key: str, reason: str) -> None:
+    if not condition:
+        raise InvalidOption(key, reason)
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    variant: Literal["reference", "slim"] = "reference"
+    activation: Literal["relu", "leaky_relu"] = "leaky_relu"
+    leaky_slope: float = 0.05
+    rnn: Literal["lstm", "gru"] = "lstm"
+    rnn_units: int | None = None  # per direction; None = the variant's default (256 / 128)
+    rnn_dropout: float = 0.1  # on each RNN's input (the reference's Keras LSTM dropout)
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.rnn_dropout < 1, "model.rnn_dropout", f"must be in [0, 1), got {self.rnn_dropout}")
+        _require(self.rnn_units is None or self.rnn_units > 0, "model.rnn_units", "must be positive")
+
+
+@dataclass(frozen=True)
+class CharsetOptions:
+    name: str = "korean"  # a built-in charset name or a charset file path
+    tokenizer: Literal["char", "jamo"] = "char"
+    oov: Literal["reject", "drop", "unknown"] = "reject"  # labels with characters outside the charset
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    dirs: tuple[str, ...] = ()  # dataset directories (train.lmdb, val.lmdb inside); all are merged
+    max_label_length: int = 62  # tokens; the reference's max_string_len
+    width: int = 256  # model input width: the CRNN emits width/4 - 2 frames
+    batch_size: int = 64
+    num_workers: int = 2
+
+    def __post_init__(self) -> None:
+        _require(bool(self.dirs), "data.dirs", "at least one dataset directory is required")
+        _require(self.batch_size >= 1, "data.batch_size", "must be at least 1")
+        _require(self.num_workers >= 0, "data.num_workers", "must be at least 0")
+        _require(self.max_label_length >= 1, "data.max_label_length", "must be at least 1")
+        _require(self.width % 4 == 0 and self.width >= 12, "data.width", f"must be a multiple of 4, ≥ 12, got {self.width}")
+        frames = output_length(self.width)
+        _require(
+            frames >= self.max_label_length, "data.width",
+            f"width {self.width} gives {frames} output frames, fewer than data.max_label_length "
+            f"{self.max_label_length}; use width ≥ {4 * (self.max_label_length + 2)} or a smaller max_label_length",
+        )
+
+
+@dataclass(frozen=True)
+class LossOptions:
+    alpha: float = 0.75  # focal CTC: α·(1−p)^γ·CTC
+    gamma: float = 0.5
+
+    def __post_init__(self) -> None:
+        _require(self.alpha > 0, "loss.alpha", f"must be > 0, got {self.alpha}")
+        _require(self.gamma >= 0, "loss.gamma", f"must be ≥ 0, got {self.gamma}")
+
+
+@dataclass(frozen=True)
+class OptimOptions:
+    lr: float = 1e-3
+    eps: float = 1e-3  # Adam epsilon
+    decay: float = 1e-4  # Keras time decay: lr / (1 + decay · iteration)
+    clip_norm: float = 1.0  # global gradient norm; 0 turns clipping off
+    schedule: Literal["time_decay"] = "time_decay"  # the learning-rate schedule; later experiments add more
+
+    def __post_init__(self) -> None:
+        _require(self.lr > 0, "optim.lr", f"must be > 0, got {self.lr}")
+        _require(self.eps > 0, "optim.eps", f"must be > 0, got {self.eps}")
+        _require(self.decay >= 0, "optim.decay", f"must be ≥ 0, got {self.decay}")
+        _require(self.clip_norm >= 0, "optim.clip_norm", f"must be ≥ 0, got {self.clip_norm}")
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    name: str | None = None  # run name (runs/<name>/); None = the config file's stem
+    epochs: int = 300
+    patience: int = 20  # epochs without a lower val_loss before early stopping
+    seed: int = 0
+    precision: Literal["auto", "bf16", "fp32"] = "auto"  # auto: bf16 where the hardware has it
+    val_check_interval: int | float = 1.0  # Lightning semantics: fraction of an epoch, or batches
+    limit_train_batches: int | float = 1.0  # fraction of the batches, or a count
+    limit_val_batches: int | float = 1.0
+    log_every_n_steps: int = 50
+    checkpoint_every_epoch: bool = True  # checkpoints/weights.{epoch:03d}.ckpt (weights only)
+
+    def __post_init__(self) -> None:
+        _require(self.epochs >= 1, "train.epochs", "must be at least 1")
+        _require(self.patience >= 1, "train.patience", "must be at least 1")
+        _require(self.limit_val_batches > 0, "train.limit_val_batches", "validation is needed (val_loss drives early stopping)")
+        _require(self.limit_train_batches > 0, "train.limit_train_batches", "must be > 0")
+        _require(self.log_every_n_steps >= 1, "train.log_every_n_steps", "must be at least 1")
+
+
+@dataclass(frozen=True)
+class TransferOptions:
+    pretrained: str | None = None  # a krocr .safetensors weights file
+    freeze: tuple[str, ...] = ()  # top-level layer names (conv1_1 … conv6_1, lstm1, lstm2, dense1)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    data: DataOptions
+    model: ModelOptions = ModelOptions()
+    charset: CharsetOptions = CharsetOptions()
+    loss: LossOptions = LossOptions()
+    optim: OptimOptions = OptimOptions()
+    train: TrainOptions = TrainOptions()
+    transfer: TransferOptions = TransferOptions()
+    augment: AugmentConfig = AugmentConfig.preset("reference")  # blur or sharpen, as the reference
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
+    """Read ``path`` (following ``base:`` links), apply ``key.path=value`` overrides, check
+    every key and type. ``train.name`` defaults to the file's stem."""
+    path = Path(path)
+    layers = _file_layers(path, seen=())
+    layers += [(f"override {text!r}", _parse_override(text)) for text in overrides]
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for source, data in layers:
+        _merge(merged, data, origins, source)
+    config = _Reader(origins, str(path)).build(ExperimentConfig, merged, "")
+    if config.train.name is None:
+        config = replace(config, train=replace(config.train, name=path.stem))
+    return config
+
+
+def _file_layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[str, dict]]:
+    """The dicts of ``path`` and its ``base:`` ancestors, oldest first."""
+    resolved = path.resolve()
+    if resolved in seen:
+        raise ConfigError(f"{path}: 'base' links form a cycle: " + " → ".join(map(str, (*seen, resolved))))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top, got {type(data).__name__}")
+    base = data.pop(BASE_KEY, None)
+    if base is None:
+        return [(str(path), data)]
+    if not isinstance(base, str):
+        raise ConfigError(f"{path}: base: expected a file name, got {base!r}")
+    return _file_layers(path.parent / base, (*seen, resolved)) + [(str(path), data)]
+
+
+def _parse_override(text: str) -> dict:
+    """``a.b.c=value`` → ``{"a": {"b": {"c": value}}}``, the value parsed as YAML."""
+    key, sep, raw = text.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(parts):
+        raise ConfigError(f"override {text!r}: expected key.path=value, e.g. optim.lr=1e-4")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override {text!r}: value is not valid YAML ({exc})") from None
+    for part in reversed(parts):
+        value = {part: value}
+    return value
+
+
+def _merge(target: dict, layer: dict, origins: dict[str, str], source: str, prefix: str = "") -> None:
+    """Deep-merge ``layer`` into ``target`` (mappings merge, anything else replaces) and
+    record which source last set each key path."""
+    for key, value in layer.items():
+        key_path = f"{prefix}{key}"
+        origins[key_path] = source
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value, origins, source, key_path + ".")
+        else:
+            target[key] = deepcopy(value)
+            if isinstance(value, dict):
+                _merge({}, value, origins, source, key_path + ".")  # record the nested keys' origin
+
+
+# PyYAML (YAML 1.1) reads ``1e-4`` (no dot) as a string: numbers accept numeric strings.
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+class _Reader:
+    """Builds the dataclasses from merged YAML, naming the source of every bad key."""
+
+    def __init__(self, origins: dict[str, str], default_source: str):
+        self.origins = origins
+        self.default_source = default_source
+
+    def error(self, key_path: str, message: str) -> ConfigError:
+        source, probe = self.default_source, key_path
+        while probe:  # the source that set this key or its nearest enclosing section
+            if probe in self.origins:
+                source = self.origins[probe]
+                break
+            probe = probe.rpartition(".")[0]
+        return ConfigError(f"{source}: {key_path}: {message}")
+
+    def build(self, cls: type, data: Any, prefix: str) -> Any:
+        """An instance of dataclass ``cls`` from a mapping, every key and value checked."""
+        if not isinstance(data, dict):
+            raise self.error(prefix.rstrip(".") or "config", f"expected a mapping, got {data!r}")
+        data = dict(data)
+        start = None
+        if cls is AugmentConfig and PRESET_KEY in data:
+            try:
+                start = AugmentConfig.preset(data.pop(PRESET_KEY))
+            except ConfigError as exc:
+                raise self.error(prefix + PRESET_KEY, str(exc)) from None
+        hints = typing.get_type_hints(cls)
+        known = [f.name for f in fields(cls) if f.init]
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else f"; known keys: {', '.join(known)}"
+                raise self.error(f"{prefix}{key}", f"unknown key{hint}")
+        required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+        for key in required:
+            if key not in data:
+                raise self.error(f"{prefix}{key}", "required key is missing")
+        values = {key: self.coerce(value, hints[key], f"{prefix}{key}") for key, value in data.items()}
+        try:
+            return replace(start, **values) if start is not None else cls(**values)
+        except InvalidOption as exc:  # a section's own range check
+            raise self.error(exc.key, exc.reason) from None
+
+    def coerce(self, value: Any, annotation: Any, key_path: str) -> Any:
+        """``value`` checked against ``annotation`` and converted (lists → tuples, ints → floats)."""
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if dataclasses.is_dataclass(annotation):
+            return self.build(annotation, value, key_path + ".")
+        if origin is Literal:
+            if value in args:
+                return value
+        elif origin in (typing.Union, types.UnionType):
+            if value is None and type(None) in args:
+                return None
+            for member in args:
+                if member is not type(None) and _matches(value, member):
+                    return self.coerce(value, member, key_path)
+        elif origin is tuple:
+            variadic = args[-1:] == (Ellipsis,)
+            if isinstance(value, str) and variadic:
+                value = [value]  # one item where a list is expected
+            if isinstance(value, (list, tuple)) and (variadic or len(value) == len(args)):
+                item_types = [args[0]] * len(value) if variadic else list(args)
+                return tuple(self.coerce(v, t, f"{key_path}[{i}]") for i, (v, t) in enumerate(zip(value, item_types)))
+        elif _matches(value, annotation):
+            return float(value) if annotation is float else value
+        raise self.error(key_path, f"expected {_describe(annotation)}, got {value!r}")
+
+
+def _matches(value: Any, annotation: Any) -> bool:
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
+            isinstance(value, str) and _NUMBER.fullmatch(value.strip()) is not None
+        )
+    if annotation is str:
+        return isinstance(value, str)
+    return typing.get_origin(annotation) is tuple and isinstance(value, (list, tuple, str))
+
+
+def _describe(annotation: Any) -> str:
+    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    if annotation in names:
+        return names[annotation]
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        return "one of " + ", ".join(map(repr, args))
+    if origin is tuple:
+        item = _describe(args[0]).removeprefix("an ").removeprefix("a ")
+        return f"a list of {item}s" if args[-1:] == (Ellipsis,) else f"a list of {len(args)} {item}s"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join("null" if a is type(None) else _describe(a) for a in args)
+    return str(annotation)
+
+
+# ---- writing and comparing -------------------------------------------------------------------
+
+
+def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
+    """Plain nested dicts and lists (YAML- and JSON-ready)."""
+    return _plain(dataclasses.asdict(config))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dump_config(config: ExperimentConfig, path: str | Path | None = None) -> str:
+    """The resolved config as YAML (every key, no ``base``); written to ``path`` if given."""
+    text = yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def flatten_config(config: ExperimentConfig) -> dict[str, Any]:
+    """``{"optim.lr": 0.001, "transfer.freeze": ["conv1_1"], …}``: one entry per leaf key."""
+    flat: dict[str, Any] = {}
+
+    def walk(data: dict, prefix: str) -> None:
+        for key, value in data.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                flat[f"{prefix}{key}"] = value
+
+    walk(config_to_dict(config), "")
+    return flat
+
+
+def config_differences(configs: list[ExperimentConfig]) -> dict[str, list[Any]]:
+    """Leaf keys whose values are not the same in every config, with each config's value."""
+    flats = [flatten_config(c) for c in configs]
+    keys = dict.fromkeys(k for flat in flats for k in flat)
+    return {k: [flat.get(k) for flat in flats] for k in keys if len({repr(flat.get(k)) for flat in flats}) > 1}

@@ -1,0 +1,224 @@
+"""Transfer learning: start a CRNN from another model's weights, then freeze layers by name.
+
+The reference recipe loaded English weights into the Korean model and froze the first
+conv layers. krocr does the same without the reference's mistake (keeping the English
+87-symbol head): every tensor whose name and shape match is copied, and the classifier
+``dense1`` is rebuilt for the new charset with the rows of the tokens both charsets share
+(and the blank, row 0) copied by token, so ``A`` keeps its English row wherever it now
+sits. Rows of new tokens keep their fresh initialization.
+
+Frozen layers stop receiving gradients, and their BatchNorm layers stay in eval mode even
+when the model is put in train mode (Keras ``trainable=False`` semantics): a frozen layer
+keeps normalizing with the pretrained running statistics instead of drifting with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from rich.table import Table
+from torch import nn
+
+from krocr.charset import BLANK_ID, Charset
+from krocr.checkpoint import load_weights
+from krocr.errors import CheckpointError, ConfigError
+from krocr.models import CRNN
+
+CLASSIFIER = "dense1"
+LOADED, PARTIAL, REINITIALISED = "loaded", "partially loaded", "re-initialised"
+
+
+class FrozenBatchNorm2d(nn.BatchNorm2d):
+    """A BatchNorm2d that stays in eval mode: ``train(True)`` is ignored, so it normalizes
+    with its running statistics and never updates them. Same tensors as BatchNorm2d."""
+
+    def train(self, mode: bool = True) -> "FrozenBatchNorm2d":
+        return super().train(False)
+
+
+@dataclass(frozen=True)
+class TransferReport:
+    """What ``transfer_weights`` copied."""
+
+    source: str | None  # weights file; None when the model starts from scratch
+    copied: dict[str, tuple[int, int]]  # top-level layer -> (tensor elements copied, elements in total)
+    shared_tokens: int = 0  # classifier rows copied besides the blank
+    new_tokens: tuple[str, ...] = ()  # tokens of the target charset the source did not have
+
+    @classmethod
+    def from_scratch(cls, model: nn.Module) -> "TransferReport":
+        totals: dict[str, int] = {}
+        for name, tensor in model.state_dict().items():
+            totals[_layer_of(name)] = totals.get(_layer_of(name), 0) + tensor.numel()
+        return cls(source=None, copied={layer: (0, n) for layer, n in totals.items()})
+
+    def state(self, layer: str) -> str:
+        copied, total = self.copied[layer]
+        return LOADED if copied == total else REINITIALISED if copied == 0 else PARTIAL
+
+
+def _layer_of(tensor_name: str) -> str:
+    return tensor_name.split(".", 1)[0]
+
+
+def shared_rows(source: Charset, target: Charset) -> list[tuple[int, int]]:
+    """(target id, source id) of the blank and of every token both charsets have."""
+    source_ids = {token: i + 1 for i, token in enumerate(source.tokens)}
+    pairs = [(BLANK_ID, BLANK_ID)]
+    pairs += [(i + 1, source_ids[t]) for i, t in enumerate(target.tokens) if t in source_ids]
+    return pairs
+
+
+def transfer_weights(
+    model: CRNN,
+    source_state: dict[str, torch.Tensor],
+    source_charset: Charset,
+    target_charset: Charset,
+    source: str = "<state dict>",
+) -> TransferReport:
+    """Copy ``source_state`` into ``model``: every tensor of the same name and shape, and the
+    classifier rows of the tokens the charsets share. Any other difference (a missing,
+    extra or differently shaped tensor outside the classifier) means another architecture
+    and raises CheckpointError."""
+    own = model.state_dict()
+    _check_architecture(own, source_state, source)
+    if source_state[f"{CLASSIFIER}.weight"].shape[0] != source_charset.num_classes:
+        raise CheckpointError(f"{source}: classifier has {source_state[f'{CLASSIFIER}.weight'].shape[0]} rows, "
+                              f"its charset needs {source_charset.num_classes}")
+    rows = shared_rows(source_charset, target_charset)
+    target_ids = torch.tensor([t for t, _ in rows])
+    source_ids = torch.tensor([s for _, s in rows])
+    merged: dict[str, torch.Tensor] = {}
+    copied: dict[str, tuple[int, int]] = {}
+    for name, tensor in own.items():
+        incoming = source_state[name].to(tensor.dtype)
+        if _layer_of(name) == CLASSIFIER:  # by token: the same symbol may sit at another id
+            merged[name] = tensor.clone()
+            merged[name][target_ids] = incoming[source_ids]
+            count = len(rows) * tensor[0].numel()
+        else:
+            merged[name], count = incoming.clone(), tensor.numel()
+        done, total = copied.get(_layer_of(name), (0, 0))
+        copied[_layer_of(name)] = (done + count, total + tensor.numel())
+    model.load_state_dict(merged)
+    shared = set(source_charset.tokens)
+    return TransferReport(
+        source=source,
+        copied=copied,
+        shared_tokens=len(rows) - 1,
+        new_tokens=tuple(t for t in target_charset.tokens if t not in shared),
+    )
+
+
+def _check_architecture(own: dict[str, torch.Tensor], source: dict[str, torch.Tensor], name: str) -> None:
+    problems = [f"missing {k}" for k in own if k not in source]
+    problems += [f"unexpected {k}" for k in source if k not in own]
+    for key, tensor in own.items():
+        incoming = source.get(key)
+        if incoming is None or incoming.shape == tensor.shape:
+            continue
+        same_features = _layer_of(key) == CLASSIFIER and incoming.shape[1:] == tensor.shape[1:]
+        if not same_features:  # only the number of classes may differ
+            problems.append(f"{key}: file {tuple(incoming.shape)} vs model {tuple(tensor.shape)}")
+    if problems:
+        shown = "; ".join(problems[:6]) + ("; …" if len(problems) > 6 else "")
+        raise CheckpointError(f"{name}: weights of a different architecture: {shown}")
+
+
+def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset) -> TransferReport:
+    """``transfer_weights`` from a krocr weights file (its charset read from its metadata)."""
+    bundle = load_weights(path)
+    theirs, ours = bundle.model.config, model.config
+    differing = [f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
+                 for k in ("variant", "rnn", "units") if getattr(theirs, k) != getattr(ours, k)]
+    if differing:
+        raise CheckpointError(
+            f"{path}: weights of a different architecture ({'; '.join(differing)}); "
+            "set model.variant / model.rnn / model.rnn_units to match the weights"
+        )
+    return transfer_weights(model, bundle.model.state_dict(), bundle.charset, target_charset, str(path))
+
+
+def freeze_layers(model: CRNN, names: tuple[str, ...] | list[str]) -> None:
+    """Stop gradients into the named top-level layers and keep their BatchNorms in eval mode."""
+    valid = model.named_layers()
+    unknown = [n for n in names if n not in valid]
+    if unknown:
+        raise ConfigError(f"transfer.freeze: unknown layer(s) {', '.join(map(repr, unknown))}; "
+                          f"layers are: {', '.join(valid)}")
+    for name in names:
+        layer = getattr(model, name)
+        layer.requires_grad_(False)
+        for module in layer.modules():
+            if type(module) is nn.BatchNorm2d:
+                module.__class__ = FrozenBatchNorm2d  # same tensors; only train() differs
+                module.eval()
+
+
+def is_frozen(layer: nn.Module) -> bool:
+    parameters = list(layer.parameters())
+    return bool(parameters) and not any(p.requires_grad for p in parameters)
+
+
+# ---- the layer table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    layer: str
+    parameters: int
+    weights: str  # loaded | partially loaded | re-initialised
+    frozen: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LayerTable:
+    """Per top-level layer: size, where its weights came from, whether it trains."""
+
+    source: str | None
+    rows: list[LayerRow] = field(default_factory=list)
+
+    @classmethod
+    def describe(cls, model: CRNN, report: TransferReport) -> "LayerTable":
+        rows = []
+        for name in model.named_layers():
+            layer = getattr(model, name)
+            note = ""
+            if name == CLASSIFIER and report.state(name) == PARTIAL:
+                preview = " ".join(report.new_tokens[:8]) + (" …" if len(report.new_tokens) > 8 else "")
+                note = (f"rows of the blank and {report.shared_tokens} shared tokens copied; "
+                        f"{len(report.new_tokens)} new tokens initialised ({preview})")
+            rows.append(LayerRow(name, sum(p.numel() for p in layer.parameters()), report.state(name),
+                                 is_frozen(layer), note))
+        return cls(report.source, rows)
+
+    @property
+    def title(self) -> str:
+        return f"Weights from {self.source}" if self.source else "Weights: trained from scratch"
+
+    def rich(self) -> Table:
+        table = Table(title=self.title)
+        for column, justify in (("layer", "left"), ("parameters", "right"), ("weights", "left"),
+                                ("trainable", "left"), ("note", "left")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        for row in self.rows:
+            table.add_row(row.layer, f"{row.parameters:,}", row.weights, "frozen" if row.frozen else "yes", row.note)
+        return table
+
+    def markdown(self) -> str:
+        lines = [f"# {self.title}", "", "| layer | parameters | weights | trainable | note |", "|---|---:|---|---|---|"]
+        lines += [f"| {r.layer} | {r.parameters:,} | {r.weights} | {'frozen' if r.frozen else 'yes'} | "
+                  f"{r.note.replace('|', '¦')} |" for r in self.rows]
+        return "\n".join(lines) + "\n"
+
+    def csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["layer", "parameters", "weights", "frozen", "note"])
+        writer.writerows([r.layer, r.parameters, r.weights, r.frozen, r.note] for r in self.rows)
+        return buffer.getvalue()

@@ -1,0 +1,71 @@
+import argparse
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from krocr.compare import Comparison, configure, read_run, run
+from krocr.config import ExperimentConfig, DataOptions, LossOptions, dump_config
+from krocr.errors import DataError
+from krocr.plots import write_history
+
+BASE = ExperimentConfig(data=DataOptions(dirs=("data/ksign",)))
+
+
+def make_run(root: Path, name: str, config: ExperimentConfig, val_losses: list[float],
+             stopped_epoch: int | None = None, finished: bool = True) -> Path:
+    """A run directory as krocr train leaves it (config.yaml, history.csv, summary.json)."""
+    run_dir = root / name
+    run_dir.mkdir()
+    dump_config(replace(config, train=replace(config.train, name=name)), run_dir / "config.yaml")
+    history = [{"epoch": float(e), "loss": v + 1, "val_loss": v, "val_cer": v / 10, "val_word_accuracy": 1 - v / 10,
+                "val_mean_ned": v / 5, "lr": 1e-3} for e, v in enumerate(val_losses)]
+    write_history(history, run_dir / "history.csv")
+    if finished:
+        summary = {"best_epoch": 0, "stopped_epoch": stopped_epoch, "epochs_completed": len(history)}
+        (run_dir / "summary.json").write_text(json.dumps(summary))
+    return run_dir
+
+
+@pytest.fixture
+def runs(tmp_path) -> list[Path]:
+    return [
+        make_run(tmp_path, "v1", BASE, [7.0, 5.854, 6.1, 6.2], stopped_epoch=3),
+        make_run(tmp_path, "v3", replace(BASE, loss=LossOptions(alpha=0.25, gamma=1.0)), [6.0, 5.088, 5.2]),
+        make_run(tmp_path, "running", BASE, [8.0], finished=False),
+    ]
+
+
+def test_best_epoch_metrics_and_status(runs):
+    v1, v3, running = (read_run(r) for r in runs)
+    assert v1.best_epoch == 1 and v1.metrics["val_loss"] == 5.854
+    assert v1.metrics["val_cer"] == pytest.approx(0.5854) and v1.metrics["val_word_accuracy"] == pytest.approx(0.4146)
+    assert v1.status == "early stop @ 3" and v3.status == "all epochs" and running.status == "unfinished"
+    assert (v3.best_epoch, v3.epochs) == (1, 3) and running.stopped_epoch is None
+
+
+def test_only_differing_keys_are_shown(runs):
+    comparison = Comparison.of(runs)
+    assert comparison.differences == {"loss.alpha": [0.75, 0.25, 0.75], "loss.gamma": [0.5, 1.0, 0.5]}
+    markdown = comparison.markdown()
+    assert "| loss.alpha | 0.75 | 0.25 | 0.75 |" in markdown
+    assert f"| {runs[0]} | 1 | 5.854 | 0.5854 | 0.4146 | 1.171 | 3 | 4 | early stop @ 3 |" in markdown
+
+
+def test_command_prints_and_writes_markdown_and_csv(runs, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    assert run(parser.parse_args([*map(str, runs), "--out", str(tmp_path / "out" / "cmp")])) == 0
+    assert "Config differences" in capsys.readouterr().out
+    assert (tmp_path / "out" / "cmp.md").read_text().startswith("# Run comparison")
+    rows = list(csv.DictReader(open(tmp_path / "out" / "cmp.csv")))
+    assert [row["run"] for row in rows] == list(map(str, runs))
+    assert rows[1]["val_loss"] == "5.088" and rows[1]["loss.alpha"] == "0.25"
+    assert rows[2]["stopped epoch"] == "" and rows[2]["status"] == "unfinished"
+
+
+def test_a_directory_that_is_not_a_run(tmp_path):
+    with pytest.raises(DataError, match="not a krocr run directory"):
+        read_run(tmp_path)

@@ -1,0 +1,113 @@
+import io
+
+import pytest
+import torch
+from rich.console import Console
+
+from krocr.charset import Charset
+from krocr.checkpoint import save_weights
+from krocr.errors import CheckpointError, ConfigError
+from krocr.models import CRNN, CRNNConfig
+from krocr.preprocess import PreprocessConfig
+from krocr.transfer import (
+    FrozenBatchNorm2d,
+    LayerTable,
+    TransferReport,
+    freeze_layers,
+    load_pretrained,
+    transfer_weights,
+)
+
+SOURCE = Charset(tuple("abcdeA"))
+TARGET = Charset(tuple("xAyca가"))  # shares A, c, a with SOURCE, at other ids
+
+
+def crnn(charset: Charset, seed: int, **options) -> CRNN:
+    torch.manual_seed(seed)
+    return CRNN(CRNNConfig(num_classes=charset.num_classes, variant="slim", rnn_units=16, **options))
+
+
+def test_shared_tokens_keep_their_rows_and_new_tokens_keep_the_fresh_init():
+    source, target = crnn(SOURCE, 0), crnn(TARGET, 1)
+    fresh = {k: v.clone() for k, v in target.state_dict().items()}
+    report = transfer_weights(target, source.state_dict(), SOURCE, TARGET)
+    weight, bias = target.dense1.weight, target.dense1.bias
+    for token in "Aca":
+        t, s = TARGET.encode(token)[0], SOURCE.encode(token)[0]
+        assert torch.equal(weight[t], source.dense1.weight[s]) and bias[t] == source.dense1.bias[s]
+    assert torch.equal(weight[0], source.dense1.weight[0]) and bias[0] == source.dense1.bias[0]  # blank
+    for token in "xy가":
+        t = TARGET.encode(token)[0]
+        assert torch.equal(weight[t], fresh["dense1.weight"][t]) and bias[t] == fresh["dense1.bias"][t]
+    for name, tensor in source.state_dict().items():
+        if not name.startswith("dense1"):
+            assert torch.equal(target.state_dict()[name], tensor), name
+    assert report.shared_tokens == 3 and report.new_tokens == ("x", "y", "가")
+    assert report.state("conv1_1") == report.state("lstm2") == "loaded"
+    assert report.state("dense1") == "partially loaded"
+
+
+def test_same_symbols_in_another_order_are_matched_by_token():
+    reordered = Charset(tuple(reversed(SOURCE.symbols)))
+    source, target = crnn(SOURCE, 0), crnn(reordered, 1)
+    report = transfer_weights(target, source.state_dict(), SOURCE, reordered)
+    assert report.state("dense1") == "loaded"
+    assert torch.equal(target.dense1.weight[reordered.encode("e")[0]], source.dense1.weight[SOURCE.encode("e")[0]])
+
+
+def test_another_architecture_is_refused():
+    with pytest.raises(CheckpointError, match="different architecture: lstm1"):
+        transfer_weights(crnn(TARGET, 1), crnn(SOURCE, 0, rnn="gru").state_dict(), SOURCE, TARGET)
+    state = crnn(SOURCE, 0).state_dict()
+    del state["conv6_1.0.bias"]
+    with pytest.raises(CheckpointError, match="missing conv6_1.0.bias"):
+        transfer_weights(crnn(TARGET, 1), state, SOURCE, TARGET)
+
+
+def test_load_pretrained_names_the_config_key_to_change(tmp_path):
+    path = tmp_path / "w.safetensors"
+    save_weights(path, crnn(SOURCE, 0), SOURCE, PreprocessConfig())
+    target = CRNN(CRNNConfig(num_classes=TARGET.num_classes, variant="reference"))
+    with pytest.raises(CheckpointError, match="variant: file 'slim', config 'reference'.*model.variant"):
+        load_pretrained(target, path, TARGET)
+    report = load_pretrained(crnn(TARGET, 1, activation="leaky_relu"), path, TARGET)  # activations have no weights
+    assert report.source == str(path) and report.state("dense1") == "partially loaded"
+
+
+def test_frozen_layers_get_no_gradient_and_their_batch_norm_stays_in_eval_mode():
+    model = crnn(TARGET, 1)
+    freeze_layers(model, ["conv1_1", "conv4_1"])
+    model.train()
+    batch_norm = model.conv4_1[1]
+    assert isinstance(batch_norm, FrozenBatchNorm2d) and not batch_norm.training
+    assert model.conv5_1[1].training and type(model.conv5_1[1]) is torch.nn.BatchNorm2d
+    statistics = batch_norm.running_mean.clone()
+    model(torch.rand(2, 1, 32, 64)).sum().backward()
+    assert torch.equal(batch_norm.running_mean, statistics)
+    assert all(p.grad is None for p in model.conv1_1.parameters())
+    assert all(p.grad is not None for p in model.conv2_1.parameters())
+    assert set(model.state_dict()) == set(crnn(TARGET, 1).state_dict())  # same tensors as before freezing
+
+
+def test_unknown_layer_names_list_the_valid_ones():
+    with pytest.raises(ConfigError, match=r"'conv7_1'.*layers are: conv1_1, conv2_1.*lstm2, dense1"):
+        freeze_layers(crnn(TARGET, 1), ["conv1_1", "conv7_1"])
+
+
+def test_layer_table_in_rich_markdown_and_csv():
+    source, target = crnn(SOURCE, 0), crnn(TARGET, 1)
+    report = transfer_weights(target, source.state_dict(), SOURCE, TARGET, source="en.safetensors")
+    freeze_layers(target, ["conv1_1"])
+    table = LayerTable.describe(target, report)
+    rows = {row.layer: row for row in table.rows}
+    assert list(rows) == target.named_layers()
+    assert rows["conv1_1"].frozen and not rows["conv2_1"].frozen
+    assert rows["dense1"].weights == "partially loaded" and "3 shared tokens" in rows["dense1"].note
+    assert rows["dense1"].parameters == sum(p.numel() for p in target.dense1.parameters())
+    buffer = io.StringIO()
+    Console(file=buffer, width=200).print(table.rich())
+    assert "Weights from en.safetensors" in buffer.getvalue() and "frozen" in buffer.getvalue()
+    assert "| conv1_1 | 320 | loaded | frozen |  |" in table.markdown()
+    assert table.csv().splitlines()[1] == "conv1_1,320,loaded,True,"
+    scratch = LayerTable.describe(target, TransferReport.from_scratch(target))
+    assert {row.weights for row in scratch.rows} == {"re-initialised"} and "from scratch" in scratch.title
