@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-unfonts-core fonts-baekmuk
   fonts-dejavu-core fonts-liberation2
+  chromium tesseract-ocr tesseract-ocr-kor
 )
 
 missing=()

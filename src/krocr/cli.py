@@ -21,6 +21,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("krocr.pipeline", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
     "train": ("krocr.training", "train a recognizer from a YAML experiment config"),
     "compare": ("krocr.compare", "compare training runs: config differences and best-epoch metrics"),
+    "eval": ("krocr.evaluation", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
+    "report": ("krocr.report", "one self-contained HTML page for one or more runs"),
+    "read": ("krocr.reading", "read word crops (or every box of a photo with a box file)"),
     "export": ("krocr.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
 }
 

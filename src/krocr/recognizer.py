@@ -1,0 +1,216 @@
+"""Reading word crops with a trained CRNN: the library entry point for inference.
+
+    from krocr.recognizer import Recognizer
+    recognizer = Recognizer("model.safetensors")
+    recognizer.read("crop.png")                # Reading(text='카페', confidence=0.97, raw='--카-페--')
+    recognizer.read([path, pil_image, array])  # a list of Readings, in input order
+
+Inputs are file paths, PIL images or uint8 numpy arrays (gray, RGB or RGBA, in RGB order
+like :func:`krocr.images.read_image` returns). Crops go through
+:func:`krocr.preprocess.preprocess` with the weights file's own preprocessing, except for
+the width mode, which defaults to ``natural`` so long lines are read at their aspect ratio
+instead of being squeezed into 256 px. Batches are formed by width (sorted, batched, then
+put back in input order) so padding stays small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal, Sequence, overload
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from krocr.checkpoint import load_weights
+from krocr.crops import CropConfig
+from krocr.decoding import beam_decode, greedy_decode, raw_frames
+from krocr.errors import CheckpointError, DataError, KrocrError
+from krocr.images import read_image, read_image_bytes
+from krocr.preprocess import WidthMode, collate_widths, preprocess, to_gray
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "ko_crnn.safetensors"
+# A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.
+MIN_INPUT_HEIGHT = int(CropConfig().min_height)
+
+Decoder = Literal["greedy", "beam"]
+Precision = Literal["fp32", "bf16"]
+ImageInput = str | Path | Image.Image | np.ndarray
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model read in one crop. ``raw`` is the per-frame argmax (blank shown as
+    ``-``) before CTC collapsing: it shows where the model saw each character."""
+
+    text: str
+    confidence: float
+    raw: str = ""
+
+
+class Recognizer:
+    """A weights file made ready to read crops.
+
+    ``weights=None`` uses the model shipped inside the package. ``decoder="beam"`` runs
+    the CTC prefix beam search (``beam_width`` beams); ``precision="bf16"`` runs the model
+    under bfloat16 autocast (faster on CPUs with AVX-512 BF16 / AMX, slightly less exact).
+    """
+
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        device: str = "cpu",
+        batch_size: int = 64,
+        width_mode: WidthMode = "natural",
+        decoder: Decoder = "greedy",
+        precision: Precision = "fp32",
+        beam_width: int = 10,
+    ):
+        if batch_size < 1:
+            raise KrocrError(f"batch size must be at least 1, got {batch_size}")
+        if decoder not in ("greedy", "beam"):
+            raise KrocrError(f"unknown decoder {decoder!r}; use 'greedy' or 'beam'")
+        if precision not in ("fp32", "bf16"):
+            raise KrocrError(f"unknown precision {precision!r}; use 'fp32' or 'bf16'")
+        self.weights = _weights_path(weights)
+        self.device = _checked_device(device)
+        bundle = load_weights(self.weights, self.device)
+        self.model = bundle.model
+        self.charset = bundle.charset
+        self.info = bundle.info
+        self.preprocess = replace(bundle.preprocess, width_mode=width_mode)
+        self.batch_size = batch_size
+        self.decoder = decoder
+        self.precision = precision
+        self.beam_width = beam_width
+
+    # ---- single steps ---------------------------------------------------------------------
+    def prepare(self, image: ImageInput) -> np.ndarray:
+        """One input → the float32 (1, height, width) array the model sees. Raises
+        DataError naming the input when it cannot be read or is too small to hold text."""
+        pixels = load_input(image)
+        height = pixels.shape[0]
+        if height < MIN_INPUT_HEIGHT:
+            raise DataError(f"{_describe(image)}: image is {height} px high; a crop needs at least "
+                            f"{MIN_INPUT_HEIGHT} px")
+        return preprocess(pixels, self.preprocess)
+
+    def logits(self, batch: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """(N, 1, H, W) preprocessed crops → float32 CPU logits (N, frames, classes)."""
+        images = torch.as_tensor(batch, dtype=torch.float32).to(self.device)
+        with torch.inference_mode(), torch.autocast(self.device.type, torch.bfloat16,
+                                                    enabled=self.precision == "bf16"):
+            return self.model(images).float().cpu()
+
+    def decode(self, logits: torch.Tensor) -> list[Reading]:
+        if self.decoder == "beam":
+            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width)
+        else:
+            decoded = greedy_decode(logits, self.charset)
+        raws = raw_frames(logits, self.charset)
+        return [Reading(d.text, d.confidence, raw) for d, raw in zip(decoded, raws)]
+
+    # ---- batches ----------------------------------------------------------------------------
+    def recognize(self, prepared: Sequence[np.ndarray]) -> list[Reading]:
+        """Read arrays from :meth:`prepare`, batched by width, returned in input order."""
+        by_width = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[-1])
+        readings: list[Reading | None] = [None] * len(prepared)
+        for start in range(0, len(by_width), self.batch_size):
+            chunk = by_width[start:start + self.batch_size]
+            batch = collate_widths([prepared[i] for i in chunk])
+            for i, reading in zip(chunk, self.decode(self.logits(batch))):
+                readings[i] = reading
+        return readings  # type: ignore[return-value]  # every slot is filled above
+
+    @overload
+    def read(self, inputs: ImageInput) -> Reading: ...
+
+    @overload
+    def read(self, inputs: Sequence[ImageInput]) -> list[Reading]: ...
+
+    def read(self, inputs: ImageInput | Sequence[ImageInput]) -> Reading | list[Reading]:
+        """Read one input (→ Reading) or a list or tuple of them (→ list, in input order)."""
+        if _is_single(inputs):
+            return self.recognize([self.prepare(inputs)])[0]  # type: ignore[arg-type]
+        return self.recognize([self.prepare(item) for item in inputs])  # type: ignore[union-attr]
+
+
+def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every command that reads crops shares (read, eval, benchmarks)."""
+    group = parser.add_argument_group("model")
+    group.add_argument("--weights", type=Path, help="krocr .safetensors weights file (default: the bundled model)")
+    group.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    group.add_argument("--batch-size", type=int, default=64, help="crops per forward pass (default: 64)")
+    group.add_argument("--width-mode", choices=("natural", "fixed"), default="natural",
+                       help="natural: keep each crop's aspect ratio (long lines stay legible); "
+                            "fixed: squeeze to the training width (default: natural)")
+    group.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="default: fp32")
+    group.add_argument("--beam", action="store_true", help="CTC prefix beam search instead of greedy decoding")
+    group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
+
+
+def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
+    return Recognizer(args.weights, device=args.device, batch_size=args.batch_size, width_mode=args.width_mode,
+                      decoder="beam" if args.beam else "greedy", precision=args.precision,
+                      beam_width=args.beam_width)
+
+
+def load_input(image: ImageInput) -> np.ndarray:
+    """A path, PIL image or uint8 array as a uint8 gray (H, W) array."""
+    if isinstance(image, (str, Path)):
+        return to_gray(read_image(image))
+    if isinstance(image, Image.Image):
+        return to_gray(_pil_to_rgb(image))
+    if isinstance(image, np.ndarray):
+        if image.size == 0:
+            raise DataError(f"{_describe(image)}: empty image")
+        return to_gray(image)
+    raise DataError(f"cannot read a {type(image).__name__}; pass a path, a PIL image or a numpy array")
+
+
+def _pil_to_rgb(image: Image.Image) -> np.ndarray:
+    """A PIL image handled exactly as a file would be (EXIF orientation, transparency on
+    white, 16-bit gray): re-encoded losslessly as TIFF, which holds every PIL mode, and
+    decoded by krocr.images, so the rules live in one place."""
+    buffer = io.BytesIO()
+    ImageOps.exif_transpose(image).save(buffer, format="TIFF")
+    return read_image_bytes(buffer.getvalue(), _describe(image))
+
+
+def _describe(image: object) -> str:
+    if isinstance(image, (str, Path)):
+        return str(image)
+    if isinstance(image, np.ndarray):
+        return f"array of shape {image.shape}"
+    if isinstance(image, Image.Image):
+        return f"PIL image {image.mode} {image.width}×{image.height}"
+    return type(image).__name__
+
+
+def _is_single(inputs: object) -> bool:
+    return not isinstance(inputs, (list, tuple))
+
+
+def _weights_path(weights: str | Path | None) -> Path:
+    if weights is not None:
+        return Path(weights)
+    if not DEFAULT_WEIGHTS.is_file():
+        raise CheckpointError(
+            f"no bundled model: {DEFAULT_WEIGHTS} is not shipped in this version of krocr. "
+            "Pass a weights file: --weights FILE on the command line, Recognizer(weights=FILE) "
+            "in Python (a .safetensors file written by `krocr train`)."
+        )
+    return DEFAULT_WEIGHTS
+
+
+def _checked_device(device: str) -> torch.device:
+    try:
+        parsed = torch.device(device)
+    except RuntimeError as exc:
+        raise KrocrError(f"unknown device {device!r} ({exc}); use 'cpu' or 'cuda'") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise KrocrError("device 'cuda' requested but no CUDA GPU is available to this torch build; use --device cpu")
+    return parsed

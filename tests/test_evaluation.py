@@ -1,0 +1,184 @@
+"""``krocr eval`` on small fake caches and label files with a tiny random model, and the
+analysis functions on hand-made predictions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import lmdb
+import pytest
+from PIL import Image
+
+from krocr import evaluation
+from krocr.cache import CacheWriter
+from krocr.charset import Charset
+from krocr.errors import DataError
+from krocr.evaluation import (
+    PREDICTION_COLUMNS,
+    EvalSample,
+    Evaluation,
+    Prediction,
+    align,
+    character_accuracy,
+    confusions,
+    default_out,
+    evaluate,
+    length_bucket,
+    load_char_counts,
+    open_eval_set,
+    summarize,
+)
+from krocr.metrics import compute_metrics, edit_distance
+from krocr.recognizer import Reading, Recognizer
+from test_recognizer import make_weights, word_image
+
+# 뷁 is outside the charset
+LABELS = ["가나", "다라마", "ab", "바사 가", "c", "가나다라마바사", "뷁", "나가"]
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory) -> Path:
+    return make_weights(tmp_path_factory.mktemp("weights") / "tiny.safetensors")
+
+
+@pytest.fixture(scope="module")
+def recognizer(weights) -> Recognizer:
+    return Recognizer(weights)
+
+
+def write_cache(path: Path, labels: list[str]) -> Path:
+    with CacheWriter(path) as writer:
+        for i, label in enumerate(labels):
+            writer.add(word_image(30 + 25 * len(label), seed=i), label, "signs" if i % 2 else "menus")
+    return path
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("dataset")
+    write_cache(root / "val.lmdb", LABELS[:3])
+    write_cache(root / "test.lmdb", LABELS)
+    with lmdb.open(str(root / "test.lmdb")) as env, env.begin(write=True) as txn:
+        txn.put(b"image-000000002", b"corrupt bytes")  # sample 2 becomes unreadable
+    return root
+
+
+@pytest.fixture(scope="module")
+def evaluated(recognizer, dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval")
+    return out, evaluate(recognizer, dataset, out, gallery=4)
+
+
+def test_dataset_directory_defaults_to_test_and_writes_every_output(evaluated):
+    out, metrics = evaluated
+    assert metrics["settings"]["data"].endswith("test.lmdb")
+    assert sorted(p.name for p in out.iterdir()) == ["gallery_random.png", "gallery_worst.png", "metrics.json",
+                                                    "predictions.csv"]
+    assert json.loads((out / "metrics.json").read_text(encoding="utf-8")) == metrics
+    assert metrics["samples"] == len(LABELS) - 1
+    assert metrics["unreadable"]["count"] == 1
+    assert metrics["unreadable"]["items"][0]["item"] == "test.lmdb#2"
+    assert metrics["speed"]["crops_per_second"] > 0
+    assert set(metrics["by_source"]) == {"signs", "menus"}
+    assert sum(g["samples"] for g in metrics["by_length"].values()) == metrics["samples"]
+    assert list(metrics["by_length"]) == ["1", "2", "4-5", "6-8"]  # the only 3-character label is unreadable
+
+
+def test_predictions_csv_agrees_with_the_metrics(evaluated):
+    out, metrics = evaluated
+    with open(out / "predictions.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == PREDICTION_COLUMNS
+    assert [r["item"] for r in rows] == [f"test.lmdb#{i}" for i in (1, 3, 4, 5, 6, 7, 8)]
+    assert [r["truth"] for r in rows] == [label for i, label in enumerate(LABELS) if i != 1]
+    for row in rows:
+        assert int(row["edit_distance"]) == edit_distance(row["truth"], row["prediction"])
+        assert 0.0 <= float(row["confidence"]) <= 1.0
+        assert len(row["raw"]) >= 62 and set(row["raw"]) <= set("-" + "가나다라마바사abc ")
+    expected = compute_metrics([r["truth"] for r in rows], [r["prediction"] for r in rows]).to_dict()
+    assert metrics["overall"] == pytest.approx(expected)
+
+
+def test_out_of_charset_share_is_reported(evaluated):
+    oov = evaluated[1]["out_of_charset"]
+    assert oov["samples"] == 1 and oov["missing"] == {"뷁": 1}
+    assert oov["sample_share"] == pytest.approx(1 / 7)
+
+
+def test_split_lmdb_and_label_file_inputs(recognizer, dataset, tmp_path):
+    assert open_eval_set(dataset, "val").description.endswith("val.lmdb")
+    assert len(open_eval_set(dataset / "val.lmdb").samples) == 3
+    with pytest.raises(DataError, match="no train.lmdb"):
+        open_eval_set(dataset, "train")
+    Image.fromarray(word_image(120)).save(tmp_path / "one.png")
+    (tmp_path / "broken.png").write_bytes(b"")
+    (tmp_path / "labels.txt").write_text("one.png\t가나\nbroken.png\t다라\nmissing.png\t마\n", encoding="utf-8")
+    metrics = evaluate(recognizer, tmp_path / "labels.txt", tmp_path / "out", gallery=0)
+    assert metrics["samples"] == 1
+    assert {u["error"].split(":")[0] for u in metrics["unreadable"]["items"]} == {"missing_image", str(tmp_path / "broken.png")}
+    assert not (tmp_path / "out" / "gallery_worst.png").exists()
+
+
+def test_nothing_readable_is_an_error(recognizer, tmp_path):
+    (tmp_path / "labels.txt").write_text("gone.png\t가\n", encoding="utf-8")
+    with pytest.raises(DataError, match="no readable samples"):
+        evaluate(recognizer, tmp_path / "labels.txt", tmp_path / "out")
+
+
+def test_command_writes_next_to_the_weights_by_default(weights, dataset, tmp_path, capsys):
+    local = make_weights(tmp_path / "run" / "best.safetensors")
+    parser = argparse.ArgumentParser()
+    evaluation.configure(parser)
+    assert evaluation.run(parser.parse_args([str(dataset), "--weights", str(local), "--split", "val",
+                                             "--gallery", "0", "--limit", "2"])) == 0
+    assert default_out(local) == tmp_path / "run" / "eval"
+    assert json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())["samples"] == 2
+    assert "word accuracy" in capsys.readouterr().out
+
+
+# ---- analysis on hand-made predictions -----------------------------------------------------------
+def fake_predictions(pairs: list[tuple[str, str]]) -> list[Prediction]:
+    return [Prediction(i, EvalSample(f"#{i}", truth, "src"), Reading(text, 0.5), edit_distance(truth, text), 0.0)
+            for i, (truth, text) in enumerate(pairs)]
+
+
+def test_alignment_substitutions_and_character_accuracy():
+    assert align("카페베네", "카폐베네").substitutions == [("페", "폐")]
+    assert align("카페베네", "카베네").wrong_positions == {1}
+    pairs = [("카페", "카폐"), ("카페", "카폐"), ("약국", "약국"), ("베네", "배"), ("a b", "a  b")]
+    predictions = fake_predictions(pairs)
+    alignments = [align(t, p) for t, p in pairs]
+    assert confusions(alignments)[:2] == [{"truth": "페", "prediction": "폐", "count": 2},
+                                                      {"truth": "베", "prediction": "배", "count": 1}]
+    training = Counter({"카": 50, "페": 30, "약": 10, "국": 5, "베": 3, "a": 1, "b": 1})  # 네 never seen
+    groups = character_accuracy(predictions, alignments, training, "train.csv")["groups"]
+    assert groups["frequent"] == {"characters": 2, "occurrences": 4, "correct": 2, "accuracy": 0.5}  # 카 페
+    assert groups["rare"]["characters"] == 5 and groups["rare"]["correct"] == 4  # 약 국 베 a b
+    assert groups["unseen"] == {"characters": 1, "occurrences": 1, "correct": 0, "accuracy": 0.0}  # 네
+    by_eval = character_accuracy(predictions, alignments)
+    assert by_eval["frequency_from"] == "evaluated ground truth" and by_eval["groups"]["unseen"]["characters"] == 0
+
+
+def test_summary_of_perfect_readings():
+    summary = summarize(Evaluation(fake_predictions([("가나", "가나"), ("다", "다")]), [], 1.0), Charset(tuple("가나다")))
+    assert summary["overall"]["word_accuracy"] == 1.0 and summary["confusions"] == []
+    assert summary["out_of_charset"]["samples"] == 0 and summary["speed"]["crops_per_second"] == 2.0
+
+
+def test_length_buckets():
+    assert [length_bucket(n) for n in (0, 1, 3, 4, 5, 8, 12, 40)] == ["0", "1", "3", "4-5", "4-5", "6-8", "9-12", "13+"]
+
+
+def test_character_counts_from_csv_json_and_lmdb(tmp_path):
+    (tmp_path / "counts.csv").write_text('char,count\n가,12\n",",3\n가,1\n', encoding="utf-8")
+    assert load_char_counts(tmp_path / "counts.csv") == Counter({"가": 13, ",": 3})
+    (tmp_path / "counts.json").write_text('{"나": 4}', encoding="utf-8")
+    assert load_char_counts(tmp_path / "counts.json") == Counter({"나": 4})
+    assert load_char_counts(write_cache(tmp_path / "train.lmdb", ["가나", "가 a"])) == Counter({"가": 2, "나": 1, "a": 1})
+    (tmp_path / "bad.csv").write_text("char,count\n가,many\n", encoding="utf-8")
+    with pytest.raises(DataError, match="bad.csv:2"):
+        load_char_counts(tmp_path / "bad.csv")

@@ -1,0 +1,141 @@
+"""The Recognizer on a tiny randomly initialised slim CRNN (no trained weights needed)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from krocr import recognizer as recognizer_module
+from krocr.charset import Charset, korean_charset
+from krocr.checkpoint import save_weights
+from krocr.errors import CheckpointError, DataError, KrocrError
+from krocr.images import read_image
+from krocr.models import CRNN, CRNNConfig, output_length
+from krocr.preprocess import PreprocessConfig
+from krocr.recognizer import Reading, Recognizer
+
+SYMBOLS = "가나다라마바사abc "
+
+
+def make_weights(path: Path, charset: Charset | None = None) -> Path:
+    """A random slim CRNN saved as a krocr weights file (fixed-width 256 preprocessing)."""
+    charset = charset or Charset(tuple(SYMBOLS))
+    torch.manual_seed(0)
+    save_weights(path, CRNN(CRNNConfig(num_classes=charset.num_classes, variant="slim")), charset, PreprocessConfig())
+    return path
+
+
+def word_image(width: int, height: int = 40, seed: int = 0) -> np.ndarray:
+    """An RGB crop with dark random strokes on a light background."""
+    rng = np.random.default_rng(seed)
+    image = np.full((height, width, 3), 225, np.uint8)
+    for x in range(4, width - 6, 9):
+        image[height // 4: 3 * height // 4, x: x + rng.integers(2, 6)] = rng.integers(0, 90)
+    return image
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory) -> Path:
+    return make_weights(tmp_path_factory.mktemp("weights") / "tiny.safetensors")
+
+
+@pytest.fixture(scope="module")
+def recognizer(weights) -> Recognizer:
+    return Recognizer(weights)
+
+
+def test_path_pil_and_array_inputs_read_the_same(recognizer, tmp_path):
+    path = tmp_path / "crop.png"
+    Image.fromarray(word_image(150)).save(path)
+    by_path = recognizer.read(path)
+    assert isinstance(by_path, Reading) and 0.0 <= by_path.confidence <= 1.0
+    assert recognizer.read(str(path)) == by_path
+    with Image.open(path) as pil:
+        assert recognizer.read(pil) == by_path
+    assert recognizer.read(read_image(path)) == by_path
+    assert recognizer.read([path, read_image(path)]) == [by_path, by_path]
+
+
+def test_batches_by_width_and_restores_input_order(weights):
+    """Short crops pad to 256, long ones keep their width; batch_size 2 sorts them into two
+    batches of equal width, so every result equals reading the crop alone."""
+    widths = [100, 600, 120, 600]  # at height 40 → 80, 480, 96, 480 px wide at height 32
+    images = [word_image(w, seed=i) for i, w in enumerate(widths)]
+    batched = Recognizer(weights, batch_size=2).read(images)
+    alone = [Recognizer(weights, batch_size=1).read(image) for image in images]
+    assert [r.text for r in batched] == [r.text for r in alone]
+    assert [r.raw for r in batched] == [r.raw for r in alone]
+    np.testing.assert_allclose([r.confidence for r in batched], [r.confidence for r in alone], rtol=1e-4)
+    assert [len(r.raw) for r in batched] == [output_length(w) for w in (256, 480, 256, 480)]
+
+
+def test_fixed_width_batching_equals_one_by_one(weights):
+    images = [word_image(w, seed=w) for w in (60, 300, 1000, 200, 700)]
+    fixed = Recognizer(weights, batch_size=2, width_mode="fixed")
+    batched = fixed.read(images)
+    assert [r.text for r in batched] == [fixed.read(image).text for image in images]
+    assert {len(r.raw) for r in batched} == {output_length(256)}
+
+
+def test_natural_width_keeps_long_lines_and_fixed_squeezes_them(weights):
+    line = word_image(1250, height=50)  # 800 px wide at height 32
+    assert Recognizer(weights).prepare(line).shape == (1, 32, 800)
+    assert Recognizer(weights, width_mode="fixed").prepare(line).shape == (1, 32, 256)
+
+
+def test_beam_decoder_and_bf16_run(weights):
+    image = word_image(200)
+    greedy = Recognizer(weights).read(image)
+    beam = Recognizer(weights, decoder="beam", beam_width=4).read(image)
+    assert beam.raw == greedy.raw and 0.0 <= beam.confidence <= 1.0
+    bf16 = Recognizer(weights, precision="bf16").read(image)
+    assert len(bf16.raw) == len(greedy.raw)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((1, 80), np.uint8), "1 px high"),
+    (np.zeros((0, 0), np.uint8), "empty"),
+    (np.zeros((20, 30), np.float32), "uint8"),
+    (12, "cannot read a int"),
+])
+def test_unusable_inputs_raise_data_error(recognizer, bad, message):
+    with pytest.raises(DataError, match=message):
+        recognizer.read(bad)
+
+
+def test_corrupt_and_missing_files_name_the_file(recognizer, tmp_path):
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    with pytest.raises(DataError, match="bad.png"):
+        recognizer.read(tmp_path / "bad.png")
+    with pytest.raises(DataError, match="nothing.png"):
+        recognizer.read([tmp_path / "nothing.png"])
+
+
+def test_missing_bundled_model_says_how_to_pass_weights(monkeypatch, tmp_path):
+    monkeypatch.setattr(recognizer_module, "DEFAULT_WEIGHTS", tmp_path / "ko_crnn.safetensors")
+    with pytest.raises(CheckpointError, match="--weights"):
+        Recognizer()
+
+
+def test_bad_settings_are_refused(weights):
+    with pytest.raises(KrocrError, match="batch size"):
+        Recognizer(weights, batch_size=0)
+    with pytest.raises(KrocrError, match="decoder"):
+        Recognizer(weights, decoder="viterbi")  # type: ignore[arg-type]
+    with pytest.raises(KrocrError, match="device"):
+        Recognizer(weights, device="tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(KrocrError, match="CUDA"):
+            Recognizer(weights, device="cuda")
+
+
+def test_slim_korean_model_loads_within_a_second(tmp_path):
+    path = make_weights(tmp_path / "slim.safetensors", korean_charset())
+    start = time.perf_counter()
+    Recognizer(path)
+    assert time.perf_counter() - start < 1.0
