@@ -11,7 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOC = DOCS / "benchmarks.md"
 
 
 def machine() -> str:
@@ -29,16 +30,17 @@ def machine() -> str:
 
 
 def command() -> str:
-    return "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], DOC.parent.parent), *sys.argv[1:]])
+    return "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], DOCS.parent), *sys.argv[1:]])
 
 
-def write_section(key: str, title: str, body: str) -> None:
-    """Replace (or append) the section ``key`` of docs/benchmarks.md with ``body``, stamped
-    with the date, machine and command that produced it."""
+def write_section(key: str, title: str, body: str, doc: Path = DOC) -> None:
+    """Replace (or append) the section ``key`` of ``doc`` (docs/benchmarks.md) with ``body``,
+    stamped with the date, machine and command that produced it."""
     stamp = f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*"
     block = f"<!-- {key}:start -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- {key}:end -->"
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\nEach section is rewritten by the script named in it.\n"
+    heading = f"# {doc.stem.capitalize()}\n\nEach section is rewritten by the script named in it.\n"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else heading
     pattern = re.compile(rf"<!-- {key}:start -->.*?<!-- {key}:end -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    doc.write_text(text, encoding="utf-8")
     print(block)

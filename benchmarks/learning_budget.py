@@ -1,0 +1,161 @@
+"""Fixed-budget learning benchmark: how well does each recipe read held-out fonts after
+N minutes of training on this machine?
+
+Every variant trains from the same base config and data for the same wall-clock budget
+(evaluation time excluded), and every ``--eval-every`` minutes its current weights read a
+Korean test set rendered with fonts no variant trains on. Writes
+
+* ``runs/budget/<variant>/`` — the ordinary training run, plus ``budget.csv``;
+* ``runs/budget/budget.csv`` and ``docs/images/learning_budget.png`` — all variants;
+* a section of ``docs/experiments.md`` with the table at each evaluation point.
+
+    python benchmarks/learning_budget.py --minutes 10 --eval-every 2 \\
+        --heldout data/heldout_ko/test.lmdb --variants syllable jamo
+
+Run variants on an otherwise idle machine, one at a time (the script does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightning.pytorch as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DOCS, write_section  # noqa: E402
+
+from krocr.checkpoint import save_weights
+from krocr.config import load_config
+from krocr.evaluation import open_eval_set, predict
+from krocr.metrics import compute_metrics
+from krocr.recognizer import Recognizer
+from krocr.training import RecognizerModule, train
+
+# Each variant is the base config plus these overrides.
+VARIANTS: dict[str, list[str]] = {
+    "syllable": [],
+    "jamo": ["charset.tokenizer=jamo"],
+    "jamo-plain-ctc": ["charset.tokenizer=jamo", "loss.alpha=1", "loss.gamma=0"],
+    "jamo-english-init": ["charset.tokenizer=jamo", "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"],
+    "jamo-batch32": ["charset.tokenizer=jamo", "data.batch_size=32"],
+    "jamo-reference-size": ["charset.tokenizer=jamo", "model.variant=reference"],
+}
+FIELDS = ("variant", "minutes", "samples", "word_accuracy", "cer", "mean_normalized_edit_distance")
+
+
+@dataclass
+class BudgetRow:
+    variant: str
+    minutes: float
+    samples: int
+    word_accuracy: float
+    cer: float
+    mean_normalized_edit_distance: float
+
+
+class TrainingBudget(pl.Callback):
+    """Counts training wall-clock time (validation and these evaluations excluded), reads the
+    held-out set every ``every`` minutes and stops the run after ``minutes``."""
+
+    def __init__(self, variant: str, minutes: float, every: float, heldout: Path, snapshots: Path):
+        self.variant, self.budget, self.every = variant, minutes * 60, every * 60
+        self.heldout, self.snapshots = heldout, snapshots
+        self.rows: list[BudgetRow] = []
+        self.clock = 0.0
+        self.samples = 0
+        self.next_eval = self.every
+        self._tick: float | None = None
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        self._tick = time.monotonic()
+
+    def on_train_batch_end(self, trainer, pl_module: RecognizerModule, outputs, batch, batch_idx) -> None:
+        self.clock += time.monotonic() - (self._tick or time.monotonic())
+        self.samples += len(batch) * trainer.world_size
+        done = self.clock >= self.budget
+        if self.clock >= self.next_eval or done:
+            self.rows.append(self.evaluate(pl_module))
+            self.next_eval += self.every
+        if done:
+            trainer.should_stop = True
+
+    def evaluate(self, module: RecognizerModule) -> BudgetRow:
+        weights = self.snapshots / f"minute{self.clock / 60:06.2f}.safetensors"
+        save_weights(weights, module.model, module.charset, module.trainer.datamodule.train_set.preprocess)
+        evaluation = predict(Recognizer(weights, width_mode="fixed"), open_eval_set(self.heldout))
+        metrics = compute_metrics([p.sample.truth for p in evaluation.predictions],
+                                  [p.reading.text for p in evaluation.predictions])
+        module.model.train()
+        row = BudgetRow(self.variant, round(self.clock / 60, 2), self.samples, metrics.word_accuracy,
+                        metrics.cer, metrics.mean_normalized_edit_distance)
+        print(f"[budget] {row}", flush=True)
+        return row
+
+
+def run_variant(name: str, args: argparse.Namespace) -> list[BudgetRow]:
+    overrides = [*VARIANTS[name], "train.epochs=1000", "train.patience=1000", *args.override]
+    config = load_config(args.config, overrides)
+    run_dir = args.out / name
+    budget = TrainingBudget(name, args.minutes, args.eval_every, args.heldout, run_dir / "snapshots")
+    train(config, run_dir, callbacks=[budget])
+    write_rows(run_dir / "budget.csv", budget.rows)
+    return budget.rows
+
+
+def write_rows(path: Path, rows: list[BudgetRow]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, FIELDS)
+        writer.writeheader()
+        writer.writerows(vars(r) for r in rows)
+
+
+def plot(rows: list[BudgetRow], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (acc_ax, cer_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    for variant in dict.fromkeys(r.variant for r in rows):
+        mine = [r for r in rows if r.variant == variant]
+        acc_ax.plot([r.minutes for r in mine], [100 * r.word_accuracy for r in mine], marker="o", label=variant)
+        cer_ax.plot([r.minutes for r in mine], [100 * r.cer for r in mine], marker="o", label=variant)
+    acc_ax.set(xlabel="training minutes", ylabel="held-out word accuracy (%)", title="Word accuracy")
+    cer_ax.set(xlabel="training minutes", ylabel="held-out CER (%)", title="Character error rate")
+    for ax in (acc_ax, cer_ax):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=Path("configs/budget_ko.yaml"))
+    parser.add_argument("--heldout", type=Path, required=True, help="held-out-font LMDB or dataset dir")
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--eval-every", type=float, default=2.0)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--override", nargs="*", default=[], help="extra config overrides for every variant")
+    parser.add_argument("--out", type=Path, default=Path("runs/budget"))
+    args = parser.parse_args()
+    rows = [row for name in args.variants for row in run_variant(name, args)]
+    write_rows(args.out / "budget.csv", rows)
+    image = DOCS / "images" / "learning_budget.png"
+    plot(rows, image)
+    table = ["| variant | minutes | samples seen | word accuracy | CER |", "|---|---|---|---|---|"]
+    table += [f"| {r.variant} | {r.minutes:.1f} | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} |" for r in rows]
+    body = f"![learning curves](images/{image.name})\n\n" + "\n".join(table)
+    write_section("learning-budget", f"Fixed-budget learning ({args.minutes:g} minutes per variant)", body,
+                  doc=DOCS / "experiments.md")
+
+
+if __name__ == "__main__":
+    main()
