@@ -1,0 +1,340 @@
+"""``krocr synth``: render synthetic word crops (or whole scenes) into a dataset directory.
+
+Determinism: the texts come from one sequential stream seeded by ``seed`` (in the main
+process, because the rare-syllable source keeps a tally), and sample ``i`` (1-based) is
+rendered with ``numpy.random.default_rng([seed, i])``, which also picks its font. So the
+output depends on the seed and the configuration, never on the number of workers.
+
+Crops go straight into the crop cache that training reads (``DIR/NAME.lmdb``, written by
+:class:`krocr.cache.CacheWriter`: gray, height 32, natural width). With ``--val-fraction``
+every sample whose index crosses a multiple of 1/F goes to ``DIR/val.lmdb`` instead
+(evenly spread, exactly ``floor(count * F)`` of them). ``DIR/synth_summary.json`` records
+the configuration, counts per text kind, fonts used and skipped, and syllable coverage
+(per-syllable counts in ``DIR/syllable_counts.csv``); ``DIR/preview.png`` is a contact
+sheet. With ``--scenes``, ``count`` scene images and ICDAR 2015 ground truth go to
+``DIR/scenes/images`` and ``DIR/scenes/gt`` instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Literal
+
+import cv2
+import numpy as np
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from krocr.cache import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
+from krocr.charset import Charset, resolve_charset
+from krocr.errors import ConfigError
+from krocr.preprocess import PreprocessConfig, resize_crop
+from krocr.synth.fonts import FontFace, FontPool, discover_fonts, drawable_chars, split_fonts
+from krocr.synth.render import RenderConfig, render_word
+from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
+from krocr.synth.text import TextConfig, TextSource
+
+TEXT_STREAM = 0x7E47  # seeds the text stream apart from the per-sample generators
+CHUNK = 64  # samples per task sent to a worker
+DEFAULT_CHARSETS = {"en": "alphabet87", "ko": "korean"}
+
+
+@dataclass(frozen=True)
+class SynthOptions:
+    out: Path
+    lang: Literal["en", "ko"] = "ko"
+    count: int = 1000
+    seed: int = 0
+    fonts: Literal["train", "heldout"] = "train"
+    split: str = "train"
+    val_fraction: float = 0.0
+    workers: int = 1
+    charset: str = ""  # empty: alphabet87 for en, korean for ko
+    scenes: bool = False
+    overwrite: bool = False
+    progress: bool = True
+    height: int = DEFAULT_HEIGHT
+    max_width: int = DEFAULT_MAX_WIDTH
+    text: TextConfig = field(default_factory=TextConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
+    scene: SceneConfig = field(default_factory=SceneConfig)
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ConfigError(f"--count must be at least 1, got {self.count}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ConfigError(f"--val-fraction must be in [0, 1), got {self.val_fraction}")
+        if self.workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {self.workers}")
+        if self.split == "val" and self.val_fraction > 0:
+            raise ConfigError("--split val together with --val-fraction would write val.lmdb twice")
+
+    @property
+    def charset_name(self) -> str:
+        return self.charset or DEFAULT_CHARSETS[self.lang]
+
+    @property
+    def source(self) -> str:
+        """The ``source`` name stored with every crop."""
+        return f"synth-{self.lang}" + ("-heldout" if self.fonts == "heldout" else "")
+
+
+def is_validation(index: int, fraction: float) -> bool:
+    """Sample ``index`` (1-based) goes to val when ``index * fraction`` crosses an integer."""
+    return math.floor(index * fraction) > math.floor((index - 1) * fraction)
+
+
+# ---- worker state ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _WorkerState:
+    seed: int
+    pool: FontPool
+    render: RenderConfig
+    scene: SceneConfig
+    resize: PreprocessConfig
+    scenes_dir: Path | None
+
+
+_STATE: _WorkerState | None = None
+
+
+def _init_worker(state: _WorkerState) -> None:
+    global _STATE
+    _STATE = state
+    cv2.setNumThreads(1)  # one process per core already
+
+
+def _render_crops(job: tuple[int, list[str]]) -> list[tuple[np.ndarray, str, str]]:
+    """(gray crop at the cache height, label, font name) for each text, indices from ``start``."""
+    start, texts = job
+    state = _STATE
+    assert state is not None, "worker not initialized"
+    out = []
+    for index, text in enumerate(texts, start):
+        rng = np.random.default_rng([state.seed, index])
+        face = state.pool.choose(text, rng)
+        assert face is not None, f"no font covers {text!r}"  # the text source accepts only covered texts
+        out.append((resize_crop(render_word(text, face, rng, state.render), state.resize), text, face.name))
+    return out
+
+
+def _render_scenes(job: tuple[int, list[Any]]) -> list[tuple[int, list[str]]]:
+    """Scene images and ground truth written by the worker; returns (words, fonts) per scene."""
+    start, plans = job
+    state = _STATE
+    assert state is not None and state.scenes_dir is not None, "worker not initialized"
+    out = []
+    for index, (plan, texts) in enumerate(plans, start):
+        rng = np.random.default_rng([state.seed, index])
+        image, words, fonts = render_scene(plan, texts, state.pool, rng, state.render, state.scene)
+        quality = int(rng.integers(*state.scene.jpeg_quality))
+        cv2.imwrite(str(state.scenes_dir / "images" / f"img_{index}.jpg"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+                    [cv2.IMWRITE_JPEG_QUALITY, quality])
+        write_icdar2015(state.scenes_dir / "gt" / f"gt_img_{index}.txt", words)
+        out.append((len(words), fonts))
+    return out
+
+
+# ---- running jobs in order ---------------------------------------------------------------------
+def _ordered(jobs: Iterator[Any], work: Callable[[Any], Any], state: _WorkerState, workers: int) -> Iterator[Any]:
+    """Results of ``work`` over ``jobs`` in job order; at most 4 jobs per worker in flight,
+    so memory stays bounded whatever the count."""
+    if workers == 1:
+        _init_worker(state)
+        yield from map(work, jobs)
+        return
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(state,)) as executor:
+        pending: deque[Future] = deque()
+        for job in jobs:
+            pending.append(executor.submit(work, job))
+            if len(pending) >= 4 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    disable=not enabled)
+
+
+# ---- fonts -------------------------------------------------------------------------------------
+def build_font_pool(faces: tuple[FontFace, ...], chars: str, workers: int) -> FontPool:
+    """Glyph coverage of every face over ``chars`` (cached on disk; the first run checks
+    faces in parallel)."""
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as executor:
+            drawable = tuple(executor.map(drawable_chars, faces, [chars] * len(faces)))
+    else:
+        drawable = tuple(drawable_chars(face, chars) for face in faces)
+    return FontPool(faces, drawable)
+
+
+def _chunks(source: TextSource, count: int, size: int = CHUNK) -> Iterator[tuple[int, list[str]]]:
+    for start in range(1, count + 1, size):
+        yield start, [source()[0] for _ in range(min(size, count - start + 1))]
+
+
+# ---- the command ---------------------------------------------------------------------------------
+def generate(options: SynthOptions) -> dict:
+    """Render ``options.count`` crops (or scenes); returns the summary it also writes."""
+    started = time.perf_counter()
+    charset = resolve_charset(options.charset_name)
+    text_config = TextConfig(**{**asdict(options.text), "lang": options.lang})
+    faces = split_fonts(discover_fonts()).select(options.fonts)
+    if not faces:
+        raise ConfigError(f"no {options.fonts} fonts found under the allowed font packages")
+    chars = "".join(charset.symbols)
+    pool = build_font_pool(faces, chars, options.workers)
+    source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
+    options.out.mkdir(parents=True, exist_ok=True)
+    if options.scenes:
+        counts, fonts_used = _write_scenes(options, pool, source)
+    else:
+        counts, fonts_used = _write_crops(options, pool, source)
+    elapsed = time.perf_counter() - started
+    summary = _summary(options, text_config, charset, pool, source, counts, fonts_used, elapsed)
+    (options.out / "synth_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
+                                                    encoding="utf-8")
+    source.counter.to_csv(options.out / "syllable_counts.csv")
+    if not options.scenes:
+        from krocr.pipeline import write_preview  # heavy imports (albumentations), needed only here
+
+        write_preview(options.out / f"{options.split}.lmdb", options.out / "preview.png", seed=options.seed)
+    return summary
+
+
+def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource) -> tuple[dict[str, int], Counter]:
+    state = _WorkerState(options.seed, pool, options.render, options.scene,
+                         PreprocessConfig(height=options.height, width_mode="natural", max_width=options.max_width), None)
+    meta = {"synth": {"lang": options.lang, "seed": options.seed, "fonts": options.fonts, "charset": options.charset_name}}
+    writer_args = dict(height=options.height, max_width=options.max_width, overwrite=options.overwrite, meta=meta)
+    fonts_used: Counter = Counter()
+    train = CacheWriter(options.out / f"{options.split}.lmdb", **writer_args)
+    val = CacheWriter(options.out / "val.lmdb", **writer_args) if options.val_fraction > 0 else None
+    with train, val if val is not None else nullcontext(), _progress(options.progress) as progress:
+        task = progress.add_task(f"synth {options.lang}", total=options.count, rate="")
+        index = 0
+        for results in _ordered(_chunks(source, options.count), _render_crops, state, options.workers):
+            for gray, label, font in results:
+                index += 1
+                writer = val if val is not None and is_validation(index, options.val_fraction) else train
+                writer.add(gray, label, options.source)
+                fonts_used[font] += 1
+            progress.update(task, advance=len(results), rate=_rate(progress, task))
+    counts = {options.split: len(train)} | ({"val": len(val)} if val is not None else {})
+    return counts, fonts_used
+
+
+def _write_scenes(options: SynthOptions, pool: FontPool, source: TextSource) -> tuple[dict[str, int], Counter]:
+    scenes_dir = options.out / "scenes"
+    for sub in ("images", "gt"):
+        (scenes_dir / sub).mkdir(parents=True, exist_ok=True)
+    state = _WorkerState(options.seed, pool, options.render, options.scene, PreprocessConfig(), scenes_dir)
+
+    def jobs() -> Iterator[tuple[int, list[Any]]]:
+        for start in range(1, options.count + 1, CHUNK // 8):
+            batch = []
+            for index in range(start, min(start + CHUNK // 8, options.count + 1)):
+                plan = plan_scene(np.random.default_rng([options.seed, index, TEXT_STREAM]), options.scene)
+                batch.append((plan, [source()[0] for _ in range(plan.word_count)]))
+            yield start, batch
+
+    words = 0
+    fonts_used: Counter = Counter()
+    with _progress(options.progress) as progress:
+        task = progress.add_task(f"synth {options.lang} scenes", total=options.count, rate="")
+        for results in _ordered(jobs(), _render_scenes, state, options.workers):
+            for placed, fonts in results:
+                words += placed
+                fonts_used.update(fonts)
+            progress.update(task, advance=len(results), rate=_rate(progress, task))
+    return {"scenes": options.count, "words": words}, fonts_used
+
+
+def _rate(progress: Progress, task_id: int) -> str:
+    speed = progress.tasks[task_id].speed
+    return f"{speed:,.0f}/s" if speed else ""
+
+
+def _summary(options: SynthOptions, text_config: TextConfig, charset: Charset, pool: FontPool, source: TextSource,
+             counts: dict[str, int], fonts_used: Counter, elapsed: float) -> dict:
+    chars = "".join(charset.symbols)
+    config = {"lang": options.lang, "count": options.count, "seed": options.seed, "fonts": options.fonts,
+              "split": options.split, "val_fraction": options.val_fraction, "charset": options.charset_name,
+              "scenes": options.scenes, "height": options.height, "max_width": options.max_width,
+              "text": asdict(text_config), "render": asdict(options.render)}
+    if options.scenes:
+        config["scene"] = asdict(options.scene)
+    return {
+        "format": "krocr-synth/1",
+        "config": config,
+        "counts": counts,
+        "kinds": dict(sorted(source.stats.kinds.items())),
+        "redrawn": dict(sorted(source.stats.redrawn.items())),
+        "fonts": {
+            "set": options.fonts,
+            "available": [f.name for f in pool.faces],
+            "used": dict(sorted(fonts_used.items())),
+            "unused": sorted(f.name for f in pool.faces if f.name not in fonts_used),
+            "missing_glyphs": pool.missing_report(chars),
+        },
+        "syllables": source.counter.summary(),
+        "workers": options.workers,
+        "seconds": round(elapsed, 2),
+        "per_second": round(options.count / elapsed, 1) if elapsed else None,
+    }
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "examples:\n"
+        "  krocr synth --lang en --count 200000 --seed 0 --out data/synth-en --val-fraction 0.02\n"
+        "  krocr synth --lang ko --count 100000 --seed 1 --out data/synth-ko\n"
+        "  krocr synth --lang ko --count 2000 --seed 2 --out data/synth-ko-heldout --fonts heldout --split test\n"
+        "  krocr synth --lang ko --count 100 --out data/scenes --scenes"
+    )
+    parser.add_argument("--lang", choices=("en", "ko"), default="ko", help="English pretraining or Korean signboards")
+    parser.add_argument("--count", type=int, required=True, help="samples to render (scenes with --scenes)")
+    parser.add_argument("--seed", type=int, default=0, help="same seed and options give identical output")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="dataset directory to write")
+    parser.add_argument("--scenes", action="store_true",
+                        help="whole scene images + ICDAR 2015 ground truth under DIR/scenes instead of crops")
+    parser.add_argument("--fonts", choices=("train", "heldout"), default="train",
+                        help="training fonts, or the held-out fonts (for evaluation only)")
+    parser.add_argument("--split", default="train", metavar="NAME", help="writes DIR/NAME.lmdb (default train)")
+    parser.add_argument("--val-fraction", type=float, default=0.0, metavar="F",
+                        help="also write DIR/val.lmdb with this fraction of the samples")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
+    parser.add_argument("--charset", default="", metavar="NAME",
+                        help="built-in charset or charset file (default alphabet87 for en, korean for ko)")
+    parser.add_argument("--rare-share", type=float, default=TextConfig.rare_share,
+                        help="share of pseudo-words of the least-seen syllables (ko)")
+    parser.add_argument("--long-share", type=float, default=TextConfig.long_share, help="share of 20–40 character lines")
+    parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    options = SynthOptions(
+        out=args.out, lang=args.lang, count=args.count, seed=args.seed, fonts=args.fonts, split=args.split,
+        val_fraction=args.val_fraction, workers=args.workers, charset=args.charset, scenes=args.scenes,
+        overwrite=args.overwrite, progress=not args.quiet,
+        text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
+    )
+    summary = generate(options)
+    written = ", ".join(f"{n} {name}" for name, n in summary["counts"].items())
+    coverage = summary["syllables"]
+    seen = f"; syllables seen {coverage['seen']}/{coverage['target']}" if coverage.get("target") else ""
+    print(f"wrote {written} to {options.out} ({summary['per_second']}/s){seen}")
+    return 0

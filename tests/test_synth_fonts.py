@@ -1,0 +1,85 @@
+"""Font discovery, the train / held-out split, and the glyph coverage check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fontTools.ttLib import TTFont
+
+from krocr.synth import fonts as font_module
+from krocr.synth.fonts import ALLOWED_PACKAGES, FontFace, FontPool, discover_fonts, drawable_chars, split_fonts
+
+NANUM = Path("/usr/share/fonts/truetype/nanum")
+BAEKMUK = Path("/usr/share/fonts/truetype/baekmuk")
+NOT_KSX = "갂"  # U+AC02: a modern syllable outside KS X 1001's 2,350
+
+
+def face(path: Path) -> FontFace:
+    if not path.is_file():
+        pytest.skip(f"{path} is not installed (Debian fonts-nanum / fonts-baekmuk)")
+    return FontFace(str(path), 0, path.stem, "Regular", "test")
+
+
+@pytest.fixture(scope="module")
+def split():
+    faces = discover_fonts()
+    if not faces:
+        pytest.skip("no fonts under /usr/share/fonts")
+    return split_fonts(faces)
+
+
+def test_heldout_and_training_fonts_are_disjoint(split):
+    train, heldout = {f.name for f in split.train}, {f.name for f in split.heldout}
+    assert train and heldout and not train & heldout
+    assert not {f.design for f in split.train} & {f.design for f in split.heldout}
+    korean_heldout = {f.design for f in split.heldout if f.package.startswith("fonts-nanum") or "Un" in f.design}
+    assert len(korean_heldout) >= 2
+
+
+def test_only_allowed_packages_and_korean_noto_faces(split):
+    for f in split.train + split.heldout:
+        assert f.package in ALLOWED_PACKAGES, f
+        if f.path.endswith(".ttc"):
+            assert "CJK KR" in f.family, f
+    assert all(f.family != "DejaVu Math TeX Gyre" for f in split.train)
+
+
+def test_baekmuk_maps_but_does_not_draw_syllables_outside_ksx1001(tmp_path):
+    dotum = face(BAEKMUK / "dotum.ttf")
+    assert ord(NOT_KSX) in TTFont(dotum.path, lazy=True).getBestCmap()  # the cmap claims it
+    drawable = drawable_chars(dotum, "가힝" + NOT_KSX + "쏀", tmp_path)
+    assert "가" in drawable and "힝" in drawable  # first and last of KS X 1001
+    assert NOT_KSX not in drawable
+    assert "쏀" not in drawable  # a KS X 1001 syllable Baekmuk Dotum leaves empty
+
+
+def test_nanum_square_draws_only_its_2479_syllables_but_nanum_gothic_draws_all(tmp_path):
+    square = face(NANUM / "NanumSquareR.ttf")
+    assert drawable_chars(square, "가" + NOT_KSX, tmp_path) == frozenset("가")
+    gothic = face(NANUM / "NanumGothic.ttf")
+    assert drawable_chars(gothic, "가" + NOT_KSX, tmp_path) == frozenset("가" + NOT_KSX)
+
+
+def test_unmapped_characters_are_not_drawable(tmp_path):
+    square_ac = face(NANUM / "NanumSquare_acR.ttf")  # no cmap entry: Pillow would draw .notdef
+    assert NOT_KSX not in drawable_chars(square_ac, NOT_KSX + " A", tmp_path)
+    assert {" ", "A"} <= drawable_chars(square_ac, NOT_KSX + " A", tmp_path)
+
+
+def test_coverage_is_cached_per_face(tmp_path, monkeypatch):
+    gothic = face(NANUM / "NanumGothic.ttf")
+    first = drawable_chars(gothic, "가나다", tmp_path)
+    monkeypatch.setattr(font_module, "_check_glyphs", lambda *a: pytest.fail("cache not used"))
+    assert drawable_chars(gothic, "가나", tmp_path) == first - {"다"}
+
+
+def test_pool_chooses_only_faces_that_cover_the_text(tmp_path):
+    faces = [face(BAEKMUK / "dotum.ttf"), face(NANUM / "NanumGothic.ttf")]
+    pool = FontPool.build(faces, "가" + NOT_KSX, tmp_path)
+    rng = np.random.default_rng(0)
+    assert {pool.choose(NOT_KSX, rng).name for _ in range(20)} == {"NanumGothic.ttf"}
+    assert pool.covers("가") and not pool.covers("\U0001F600")
+    assert pool.choose("\U0001F600", rng) is None
+    assert pool.missing_report("가" + NOT_KSX) == {"dotum.ttf": 1}

@@ -1,0 +1,51 @@
+"""The crop renderer: determinism, exact ink inside the crop, vertical presentation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from krocr.synth.fonts import FontFace
+from krocr.synth.render import RenderConfig, render, render_word
+
+GOTHIC = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+TEXTS = ["행복치킨", "영업시간 10:00~22:00", "02-123-4567", "Cafe 온", "【특가】", "gjpqy Ag", "₩5,000"]
+
+
+@pytest.fixture(scope="module")
+def gothic() -> FontFace:
+    if not GOTHIC.is_file():
+        pytest.skip("NanumGothic (Debian fonts-nanum) is not installed")
+    return FontFace(str(GOTHIC), 0, "NanumGothic", "Regular", "fonts-nanum")
+
+
+def test_same_generator_state_gives_the_same_crop(gothic):
+    a = render_word("행복치킨", gothic, np.random.default_rng([7, 1]))
+    b = render_word("행복치킨", gothic, np.random.default_rng([7, 1]))
+    c = render_word("행복치킨", gothic, np.random.default_rng([7, 2]))
+    assert np.array_equal(a, b) and not (a.shape == c.shape and np.array_equal(a, c))
+
+
+def test_ink_never_touches_the_crop_border(gothic):
+    # every effect on, to stress rotation, perspective, curvature, outline and shadow
+    config = RenderConfig(rotate=1.0, perspective=1.0, curve=1.0, outline=0.5, shadow=0.5, tracking=0.5)
+    for seed in range(60):
+        text = TEXTS[seed % len(TEXTS)]
+        result = render(text, gothic, np.random.default_rng(seed), config)
+        height, width = result.image.shape[:2]
+        x0, y0, x1, y1 = result.box
+        assert result.image.dtype == np.uint8 and result.image.shape[2] == 3
+        assert 1 <= x0 < x1 <= width - 1 and 1 <= y0 < y1 <= height - 1, (text, seed, result.box, (width, height))
+
+
+def test_vertical_text_is_rotated_like_the_data_pipeline_or_kept_upright(gothic):
+    stacked = RenderConfig(vertical=1.0, rotate=0.0, perspective=0.0)
+    rotated = render_word("노래연습장", gothic, np.random.default_rng(0), stacked)
+    upright = render_word("노래연습장", gothic, np.random.default_rng(0), replace(stacked, vertical_output="upright"))
+    assert rotated.shape[1] > rotated.shape[0]  # turned 90° counter-clockwise: reads left to right
+    assert upright.shape[0] > upright.shape[1]
+    flat = render_word("노래 연습장", gothic, np.random.default_rng(0), stacked)  # a space: never stacked
+    assert flat.shape[1] > flat.shape[0]
