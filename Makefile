@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	touch $@
 
 quickstart: $(STAMP)
-	$(BIN)/krocr smoke
+	bash scripts/quickstart.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
