@@ -32,6 +32,7 @@ from krocr.training import (
     AtomicCheckpointIO,
     EpochSampler,
     build_model,
+    export_checkpoint,
     capture_rng,
     configure,
     cpu_supports_bf16,
@@ -127,6 +128,17 @@ def test_history_summary_and_exports_agree(finished_run):
     best_ckpt = torch.load(run_dir / "checkpoints" / "best.ckpt", weights_only=True)["state_dict"]
     for name, tensor in bundle.model.state_dict().items():
         assert torch.equal(tensor, best_ckpt[f"model.{name}"]), name
+
+
+def test_an_epoch_checkpoint_exports_to_a_weights_file(finished_run, tmp_path):
+    run_dir, _ = finished_run
+    out = export_checkpoint(run_dir / "checkpoints" / "weights.001.ckpt", tmp_path / "epoch1.safetensors")
+    exported = load_weights(out)
+    last = load_weights(run_dir / "last.safetensors")  # epoch 1 is the last epoch of this run
+    assert exported.charset == last.charset and exported.preprocess == last.preprocess
+    assert exported.info["epoch"] == 1
+    for name, tensor in exported.model.state_dict().items():
+        assert torch.equal(tensor, last.model.state_dict()[name]), name
 
 
 def test_frozen_layers_keep_the_pretrained_weights(finished_run, pretrained):

@@ -59,12 +59,22 @@ def read_onnx_metadata(path: str | Path) -> dict[str, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("weights", help="krocr .safetensors weights file")
-    parser.add_argument("--out", required=True, help="output .onnx path")
+    parser.add_argument("weights", help="krocr .safetensors weights file, or a run's checkpoints/*.ckpt")
+    parser.add_argument("--out", required=True,
+                        help="output: .onnx (from .safetensors), or .safetensors (from a run's .ckpt)")
     parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation (smaller, slightly less accurate)")
+    parser.add_argument("--half", action="store_true", help="fp16 tensors in a .safetensors output")
 
 
 def run(args: argparse.Namespace) -> int:
+    if Path(args.weights).suffix == ".ckpt":
+        if Path(args.out).suffix != ".safetensors":
+            raise CheckpointError("a run checkpoint (.ckpt) exports to .safetensors; export that to ONNX next")
+        from krocr.training import export_checkpoint  # Lightning only where it is needed
+
+        out = export_checkpoint(args.weights, args.out, half=args.half)
+        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+        return 0
     out = export_onnx(args.weights, args.out, quantize_int8=args.int8)
     meta = read_onnx_metadata(out)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, charset of "

@@ -61,7 +61,7 @@ from torch.utils.data import DataLoader, Sampler
 
 import krocr
 from krocr.charset import Charset, resolve_charset
-from krocr.checkpoint import save_weights
+from krocr.checkpoint import load_state_checked, save_weights
 from krocr.config import (
     CharsetOptions,
     ExperimentConfig,
@@ -431,6 +431,25 @@ def restore_best_weights(module: RecognizerModule, best_path: str | Path) -> int
     checkpoint = read_checkpoint(best_path)
     module.load_state_dict(checkpoint["state_dict"])
     return int(checkpoint["epoch"])
+
+
+def export_checkpoint(checkpoint: str | Path, out: str | Path, half: bool = False) -> Path:
+    """Write the weights of a run's Lightning checkpoint (``RUN_DIR/checkpoints/*.ckpt``)
+    as a krocr weights file, with the run's charset, model config and preprocessing: the
+    way to use an epoch of a run that was stopped before it exported ``best.safetensors``."""
+    checkpoint = Path(checkpoint)
+    run_dir = checkpoint.parent.parent
+    config = load_config(run_dir / "config.yaml")
+    charset = Charset.load(run_dir / "charset.json")
+    model = build_model(config.model, charset)
+    state = read_checkpoint(checkpoint)
+    prefix = "model."
+    weights = {k[len(prefix):]: v for k, v in state["state_dict"].items() if k.startswith(prefix)}
+    load_state_checked(model, weights, str(checkpoint))
+    info = {"run_dir": str(run_dir), "checkpoint": checkpoint.name, "epoch": int(state.get("epoch", -1)),
+            "config": config_to_dict(config)}
+    save_weights(out, model, charset, PreprocessConfig(width=config.data.width), info, half=half)
+    return Path(out)
 
 
 # ---- run directory ------------------------------------------------------------------------------
