@@ -1,0 +1,133 @@
+"""Untrusted files: a pickle whose unpickling runs code, in place of a weights file, a
+training checkpoint or an LMDB value, is refused and its code never runs.
+
+Each payload's ``__reduce__`` creates a marker file. A control test unpickles the same
+payload with plain ``pickle`` and sees the marker appear, so the absence of the marker
+in the other tests means krocr never unpickled it (not that the payload was a dud).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import lmdb
+import numpy as np
+import pytest
+import torch
+
+from known_bugs import known_bug
+from krocr.cache import CacheReader, CacheWriter
+from krocr.charset import alphabet87, korean_charset
+from krocr.checkpoint import load_weights, read_metadata
+from krocr.dataset import CropDataset
+from krocr.errors import CheckpointError, DataError, KrocrError
+from krocr.models import CRNN, CRNNConfig
+from krocr.training import read_checkpoint
+from krocr.transfer import load_pretrained
+
+
+class Payload:
+    """Unpickling this calls ``Path(marker).touch()``."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path(self.marker).touch, ())
+
+
+def payload(marker: Path) -> bytes:
+    return pickle.dumps(Payload(marker))
+
+
+def test_control_the_payload_runs_code_when_unpickled(tmp_path):
+    marker = tmp_path / "pwned"
+    pickle.loads(payload(marker))
+    assert marker.exists()
+
+
+def torch_pickle(path: Path, marker: Path) -> Path:
+    """A torch.save file (zip + pickle) holding a state dict and the payload."""
+    torch.save({"state_dict": {"w": torch.zeros(2)}, "extra": Payload(marker)}, path)
+    return path
+
+
+# ---- weights and checkpoints -------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["raw_pickle", "torch_save"])
+def test_pickle_in_place_of_a_weights_file_is_refused(tmp_path, kind):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "model.safetensors"
+    if kind == "raw_pickle":
+        path.write_bytes(payload(marker))
+    else:
+        torch_pickle(path, marker)
+    with pytest.raises(CheckpointError, match=r"model\.safetensors: not a safetensors weights file"):
+        load_weights(path)
+    with pytest.raises(CheckpointError, match=r"model\.safetensors: not a safetensors"):
+        read_metadata(path)
+    target = CRNN(CRNNConfig(num_classes=alphabet87().num_classes, variant="slim", rnn_units=32))
+    with pytest.raises(CheckpointError):
+        load_pretrained(target, path, alphabet87())  # transfer.pretrained: the same gate
+    assert not marker.exists()
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("kind", ["raw_pickle", "torch_save"])
+def test_pickle_in_place_of_a_training_checkpoint_is_refused(tmp_path, kind):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "last.ckpt"
+    if kind == "raw_pickle":
+        path.write_bytes(payload(marker))
+    else:
+        torch_pickle(path, marker)
+    with pytest.raises(CheckpointError, match=r"last\.ckpt: not a loadable krocr checkpoint"):
+        read_checkpoint(path)
+    assert not marker.exists()
+
+
+# ---- LMDB values ----------------------------------------------------------------------------------
+def cache_with(tmp_path: Path, **values: bytes) -> Path:
+    """A one-sample krocr cache, then some of its values replaced (keys: image, label, meta)."""
+    path = tmp_path / "train.lmdb"
+    with CacheWriter(path) as writer:
+        writer.add(np.full((32, 64), 200, np.uint8), "간판", "x")
+        writer.add(np.full((32, 64), 100, np.uint8), "커피", "x")
+    keys = {"image": b"image-000000001", "label": b"label-000000001", "meta": b"meta"}
+    env = lmdb.open(str(path))
+    with env.begin(write=True) as txn:
+        for name, value in values.items():
+            txn.put(keys[name], value)
+    env.close()
+    return path
+
+
+def test_pickle_as_an_lmdb_image_value_is_refused_and_the_other_sample_reads(tmp_path):
+    marker = tmp_path / "pwned"
+    path = cache_with(tmp_path, image=payload(marker))
+    reader = CacheReader(path)
+    with pytest.raises(DataError, match=r"train\.lmdb index 1: not a recognizable image"):
+        reader[0]
+    assert reader[1][1] == "커피"
+    dataset = CropDataset([path], korean_charset())  # labels are checked, images decoded on access only
+    with pytest.raises(DataError, match="index 1"):
+        dataset[0]
+    assert dataset[1][2] == "커피"
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("value", ["label", "meta"])
+def test_pickle_as_an_lmdb_label_or_meta_value_never_runs(tmp_path, value):
+    """Whatever the reader makes of it (text, or an error), the payload's code never runs."""
+    marker = tmp_path / "pwned"
+    path = cache_with(tmp_path, **{value: payload(marker)})
+    try:
+        reader = CacheReader(path)
+        reader.labels()
+        reader.raw(0)
+        reader[0]
+    except KrocrError:
+        pass
+    except Exception as exc:  # tolerated only if it is a known bug (test_robust_known_bugs.py)
+        assert known_bug(exc) is not None, exc
+    assert not marker.exists()
