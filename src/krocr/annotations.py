@@ -54,6 +54,7 @@ class CropRecord:
     source: str = ""
     item: str = ""  # "line 7", "index 12"
     image_bytes: bytes | None = None
+    annotation: Path | None = None  # the label file ``item`` is a line of, for messages
 
     def __post_init__(self) -> None:
         self.text = nfc(self.text)

@@ -151,10 +151,23 @@ class CacheReader:
             raise DataError(f"{self.path}: not a crop LMDB (no 'num-samples' key)")
         try:
             self._length = int(raw_count.decode("ascii"))
-        except ValueError:
+        except ValueError:  # also UnicodeDecodeError and integers past the digit limit
             raise DataError(f"{self.path}: 'num-samples' is not an integer: {raw_count[:20]!r}") from None
+        if self._length < 0:
+            raise DataError(f"{self.path}: 'num-samples' is negative: {self._length}")
         raw_meta = self._get(b"meta")
-        self.meta: dict = json.loads(raw_meta) if raw_meta else {}
+        self.meta: dict = self._parse_meta(raw_meta) if raw_meta else {}
+
+    def _parse_meta(self, raw: bytes) -> dict:
+        try:
+            meta = json.loads(raw.decode("utf-8"))
+        except RecursionError:
+            raise DataError(f"{self.path}: 'meta' key is not valid JSON (nested too deeply)") from None
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, huge integers
+            raise DataError(f"{self.path}: 'meta' key is not valid UTF-8 JSON ({exc})") from None
+        if not isinstance(meta, dict):
+            raise DataError(f"{self.path}: 'meta' key is not a JSON object: {type(meta).__name__}")
+        return meta
 
     # ---- process-safe access ------------------------------------------------------------
     def _environment(self) -> lmdb.Environment:
@@ -186,7 +199,8 @@ class CacheReader:
             source = txn.get(_key("source", index))
         if image is None or label is None:
             raise DataError(f"{self.path}: index {index}: missing image or label key")
-        return image, label.decode("utf-8"), source.decode("utf-8") if source else self.default_source
+        text = self._text(label, "label", index)
+        return image, text, self._text(source, "source", index) if source else self.default_source
 
     def __getitem__(self, i: int) -> tuple[np.ndarray, str, str]:
         data, label, source = self.raw(i)
@@ -218,7 +232,14 @@ class CacheReader:
     def _read_all(self, kind: str, missing: str) -> list[str]:
         with self._environment().begin() as txn:
             values = [txn.get(_key(kind, i)) for i in range(1, self._length + 1)]
-        return [v.decode("utf-8") if v is not None else missing for v in values]
+        return [self._text(v, kind, i) if v is not None else missing for i, v in enumerate(values, 1)]
+
+    def _text(self, value: bytes, kind: str, index: int) -> str:
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{self.path}: index {index}: {kind} is not UTF-8 "
+                            f"(byte {exc.start}: {exc.reason}): {value[:40]!r}") from None
 
 
 # LMDB allows one handle per file and process, so readers of the same file share one,
@@ -252,7 +273,10 @@ def decode_gray(data: bytes, name: str) -> np.ndarray:
     """Encoded image bytes → gray uint8 (H, W). krocr's own gray PNGs take OpenCV's fast
     path; anything else (color, alpha, 16-bit, odd formats) goes through ``read_image_bytes``
     so that it is handled exactly as a photo would be."""
-    array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:  # e.g. no bytes at all: read_image_bytes names the problem
+        array = None
     if array is not None and array.ndim == 2 and array.dtype == np.uint8:
         return array
     return to_gray(read_image_bytes(data, name))

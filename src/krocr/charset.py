@@ -299,9 +299,14 @@ class Charset:
         bad = [i for i, s in enumerate(data["symbols"]) if not isinstance(s, str) or len(nfc(s)) != 1]
         if bad:
             raise CharsetError(f"{source}: symbols at positions {bad[:10]} are not single characters")
+        unknown = data.get("unknown", False)
+        if not isinstance(unknown, bool):
+            raise CharsetError(f"{source}: 'unknown' must be true or false, got {unknown!r:.60}")
+        tokenizer = data.get("tokenizer", "char")
+        if not isinstance(tokenizer, str):
+            raise CharsetError(f"{source}: 'tokenizer' must be a string, got {tokenizer!r:.60}")
         try:
-            return cls(tuple(data["symbols"]), unknown=bool(data.get("unknown", False)),
-                       tokenizer=data.get("tokenizer", "char"))
+            return cls(tuple(data["symbols"]), unknown=unknown, tokenizer=tokenizer)
         except CharsetError as exc:
             raise CharsetError(f"{source}: {exc}") from None
 
@@ -309,7 +314,9 @@ class Charset:
     def from_json(cls, text: str, source: str = "<json>") -> "Charset":
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except RecursionError:
+            raise CharsetError(f"{source}: not valid JSON (nested too deeply)") from None
+        except ValueError as exc:  # JSONDecodeError, integers past the digit limit
             raise CharsetError(f"{source}: not valid JSON ({exc})") from None
         return cls.from_dict(data, source)
 
@@ -330,6 +337,8 @@ class Charset:
             raise CharsetError(f"{path}: charset file not found") from None
         except UnicodeDecodeError as exc:
             raise CharsetError(f"{path}: not UTF-8 ({exc})") from None
+        except OSError as exc:  # a directory, no permission, a name too long
+            raise CharsetError(f"{path}: cannot read charset file ({exc.strerror or exc})") from None
         if path.suffix == ".json":
             return cls.from_json(raw, str(path))
         return _parse_symbol_lines(raw, path)

@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import torch
 from safetensors import SafetensorError
@@ -17,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
 from krocr.charset import Charset
-from krocr.errors import CheckpointError
+from krocr.errors import CheckpointError, ConfigError
 from krocr.models import CRNN, CRNNConfig
 from krocr.preprocess import PreprocessConfig
 
@@ -89,10 +90,13 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelB
         config = CRNNConfig.from_dict(json.loads(metadata["model"]))
         preprocess = PreprocessConfig.from_dict(json.loads(metadata["preprocess"]))
         info = json.loads(metadata.get("info", "{}"))
-    except (KeyError, json.JSONDecodeError, TypeError) as exc:
-        raise CheckpointError(f"{path}: damaged metadata ({exc!r})") from None
+    except KeyError as exc:
+        raise CheckpointError(f"{path}: damaged metadata (no {exc} entry)") from None
+    except (ValueError, TypeError, RecursionError, ConfigError) as exc:  # bad JSON, a bad model config
+        raise CheckpointError(f"{path}: damaged metadata ({exc})") from None
     if config.num_classes != charset.num_classes:
         raise CheckpointError(f"{path}: model has {config.num_classes} classes, charset needs {charset.num_classes}")
+    _check_shapes(path, config)
     model = CRNN(config)
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
     load_state_checked(model, state, str(path))
@@ -100,20 +104,43 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelB
     return ModelBundle(model, charset, preprocess, info)
 
 
+def _check_shapes(path: Path, config: CRNNConfig) -> None:
+    """Compare the model ``config`` describes (built on the meta device: no memory) with the
+    tensor shapes in the file's header, so a crafted config never allocates a huge model."""
+    try:
+        with torch.device("meta"):
+            own = CRNN(config).state_dict()
+    except (ValueError, TypeError, RuntimeError, OverflowError) as exc:
+        raise CheckpointError(f"{path}: model config cannot be built ({exc})") from None
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            found = {name: f.get_slice(name).get_shape() for name in f.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: not a safetensors weights file ({exc})") from None
+    if misfit := _misfit({k: t.shape for k, t in own.items()}, found):
+        raise CheckpointError(f"{path}: weights do not fit the model its metadata describes: {misfit}")
+
+
 def load_state_checked(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
     """load_state_dict with one clear message listing every missing, extra or misshaped tensor."""
     own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    extra = sorted(set(state) - set(own))
-    misshaped = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
-                 for k in own if k in state and own[k].shape != state[k].shape]
-    if missing or extra or misshaped:
-        parts = []
-        if missing:
-            parts.append(f"missing {missing[:5]}{'…' if len(missing) > 5 else ''}")
-        if extra:
-            parts.append(f"unexpected {extra[:5]}{'…' if len(extra) > 5 else ''}")
-        if misshaped:
-            parts.append("shape mismatch " + "; ".join(misshaped[:5]))
-        raise CheckpointError(f"{source}: weights do not fit this architecture: " + "; ".join(parts))
+    if misfit := _misfit({k: t.shape for k, t in own.items()}, {k: t.shape for k, t in state.items()}):
+        raise CheckpointError(f"{source}: weights do not fit this architecture: {misfit}")
     model.load_state_dict(state)
+
+
+def _misfit(own: dict[str, Sequence[int]], found: dict[str, Sequence[int]]) -> str:
+    """The tensors (names → shapes) ``found`` lacks, has in excess or has in another shape
+    than the model's ``own``, up to 5 of each; '' when they fit."""
+    missing = sorted(set(own) - set(found))
+    extra = sorted(set(found) - set(own))
+    misshaped = [f"{k}: file {tuple(found[k])} vs model {tuple(own[k])}"
+                 for k in own if k in found and tuple(own[k]) != tuple(found[k])]
+    parts = []
+    if missing:
+        parts.append(f"missing {missing[:5]}{'…' if len(missing) > 5 else ''}")
+    if extra:
+        parts.append(f"unexpected {extra[:5]}{'…' if len(extra) > 5 else ''}")
+    if misshaped:
+        parts.append("shape mismatch " + "; ".join(misshaped[:5]))
+    return "; ".join(parts)

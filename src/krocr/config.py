@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
@@ -185,10 +186,9 @@ def _file_layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[str, dict]]:
         raise ConfigError(f"{path}: config file not found") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    except OSError as exc:  # a directory, no permission, a name too long
+        raise ConfigError(f"{_linked(path, seen)}: cannot read config file ({exc.strerror or exc})") from None
+    data = _load_yaml(text, f"{path}: not valid YAML")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -201,16 +201,32 @@ def _file_layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[str, dict]]:
     return _file_layers(path.parent / base, (*seen, resolved)) + [(str(path), data)]
 
 
+def _linked(path: Path, seen: tuple[Path, ...]) -> str:
+    """``path``, and for a ``base:`` target the file whose link named it."""
+    return f"{seen[-1]}: base {path}" if seen else str(path)
+
+
+def _load_yaml(text: str, what: str) -> Any:
+    """``yaml.safe_load`` whose every failure is a ConfigError starting with ``what``: besides
+    YAMLError, building values raises ValueError (an impossible date such as 2024-02-30, an
+    integer past Python's digit limit) and deep nesting raises RecursionError."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{what} ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{what} (nested too deeply)") from None
+    except (ValueError, OverflowError) as exc:
+        raise ConfigError(f"{what} (a value cannot be read: {exc})") from None
+
+
 def _parse_override(text: str) -> dict:
     """``a.b.c=value`` → ``{"a": {"b": {"c": value}}}``, the value parsed as YAML."""
     key, sep, raw = text.partition("=")
     parts = key.strip().split(".")
     if not sep or not all(parts):
         raise ConfigError(f"override {text!r}: expected key.path=value, e.g. optim.lr=1e-4")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"override {text!r}: value is not valid YAML ({exc})") from None
+    value = _load_yaml(raw, f"override {text!r}: value is not valid YAML") if raw.strip() else ""
     for part in reversed(parts):
         value = {part: value}
     return value
@@ -257,8 +273,11 @@ class _Reader:
         data = dict(data)
         start = None
         if cls is AugmentConfig and PRESET_KEY in data:
+            name = data.pop(PRESET_KEY)
+            if not isinstance(name, str):
+                raise self.error(prefix + PRESET_KEY, f"expected a preset name (a string), got {name!r:.60}")
             try:
-                start = AugmentConfig.preset(data.pop(PRESET_KEY))
+                start = AugmentConfig.preset(name)
             except ConfigError as exc:
                 raise self.error(prefix + PRESET_KEY, str(exc)) from None
         hints = typing.get_type_hints(cls)
@@ -300,7 +319,15 @@ class _Reader:
                 item_types = [args[0]] * len(value) if variadic else list(args)
                 return tuple(self.coerce(v, t, f"{key_path}[{i}]") for i, (v, t) in enumerate(zip(value, item_types)))
         elif _matches(value, annotation):
-            return float(value) if annotation is float else value
+            if annotation is not float:
+                return value
+            try:
+                number = float(value)
+            except OverflowError:  # an integer too large for a float
+                number = math.inf
+            if not math.isfinite(number):
+                raise self.error(key_path, f"expected a finite number, got {value!r:.60}")
+            return number
         raise self.error(key_path, f"expected {_describe(annotation)}, got {value!r}")
 
 

@@ -23,6 +23,8 @@ import numpy as np
 
 from krocr.rejections import Issue, Reason
 
+MAX_COORDINATE = 1e6  # px: no image is this large, and far beyond it float32 geometry yields NaN
+
 VerticalPolicy = Literal["rotate", "reject"]
 OutsidePolicy = Literal["clip", "reject"]
 
@@ -80,6 +82,8 @@ def validate_box(
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if not np.isfinite(pts).all():
         return None, Issue(Reason.MALFORMED_REGION, "non-finite coordinates")
+    if np.abs(pts).max(initial=0) > MAX_COORDINATE:
+        return None, Issue(Reason.MALFORMED_REGION, f"coordinates beyond ±{MAX_COORDINATE:g} px")
     if len(pts) < 4:
         return None, Issue(Reason.TOO_FEW_POINTS, f"{len(pts)} points, need 4")
     if crossing := _first_crossing(pts):

@@ -14,13 +14,15 @@ CP949 (Korean Windows) is read as CP949 and a note says so; anything else is an 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from krocr.annotations import ILLEGIBLE_MARKERS, CropRecord, ImageRecord, Word
 from krocr.cache import CacheReader
+from krocr.crops import MAX_COORDINATE
 from krocr.errors import DataError
 from krocr.rejections import Issue, Reason, RejectionLog
 
@@ -66,6 +68,10 @@ def read_json(path: Path, log: RejectionLog) -> Any:
         return json.loads(read_text(path, log))
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise DataError(f"{path}: invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # an integer over sys.get_int_max_str_digits() digits
+        raise DataError(f"{path}: invalid JSON ({exc})") from None
 
 
 def _annotation_files(path: Path, suffix: str) -> list[Path]:
@@ -93,11 +99,29 @@ def _read_each(
             log.add(file, "file", Reason.UNREADABLE_ANNOTATION, str(exc))
 
 
-def _floats(values: Iterable[Any], what: str) -> list[float]:
+def _floats(values: Any, what: str) -> list[float]:
+    """Coordinates from JSON. Not a list (a string would be read digit by digit), a bool, a
+    non-number or a number too large for a float is a MALFORMED_REGION, and so is a
+    coordinate that ``_coordinates`` refuses."""
+    if not isinstance(values, (list, tuple)):
+        raise _ItemError(Reason.MALFORMED_REGION, f"{what} are not a list of numbers: {_short(values)}")
     try:
-        return [float(v) for v in values]
-    except (TypeError, ValueError):
+        if any(isinstance(v, bool) for v in values):
+            raise TypeError  # float(True) is 1.0, but true is no coordinate
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError, OverflowError):
         raise _ItemError(Reason.MALFORMED_REGION, f"{what} are not all numbers: {_short(values)}") from None
+    return _coordinates(numbers, f"{what}: {_short(values)}")
+
+
+def _coordinates(numbers: list[float], shown: str) -> list[float]:
+    """``numbers`` if all are finite and within ±MAX_COORDINATE px, else a MALFORMED_REGION
+    (a Word holds float32, and minAreaRect of points far outside any image yields NaN)."""
+    if not all(math.isfinite(v) for v in numbers):
+        raise _ItemError(Reason.MALFORMED_REGION, f"non-finite coordinates in {shown}")
+    if any(abs(v) > MAX_COORDINATE for v in numbers):
+        raise _ItemError(Reason.MALFORMED_REGION, f"coordinates beyond ±{MAX_COORDINATE:g} px in {shown}")
+    return numbers
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -109,11 +133,21 @@ def _rect(x: float, y: float, w: float, h: float) -> np.ndarray:
     return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
 
 
+def _is_file(path: Path) -> tuple[bool, str]:
+    """(is a file, why not). ``Path.is_file`` raises the OSErrors it does not expect (a
+    name too long, no permission); they count as a missing image, with the reason."""
+    try:
+        return path.is_file(), "not found"
+    except OSError as exc:
+        return False, f"cannot be opened ({exc.strerror or exc})"
+
+
 def _check_image(record: ImageRecord, log: RejectionLog) -> bool:
-    if record.path.is_file():
+    found, why = _is_file(record.path)
+    if found:
         return True
     log.add(record.path, "image", Reason.MISSING_IMAGE,
-            f"image file not found; named in {record.annotation} ({len(record.words)} words lost)")
+            f"image file {why}; named in {record.annotation} ({len(record.words)} words lost)")
     return False
 
 
@@ -142,7 +176,8 @@ def read_via(
             continue
         regions = entry.get("regions") or []
         if not isinstance(regions, (list, dict)):
-            log.add(path, entry["filename"], Reason.MALFORMED_REGION, f"'regions' is not a list: {_short(regions)}")
+            log.add(path, entry["filename"] or f"entry {key}", Reason.MALFORMED_REGION,
+                    f"'regions' is not a list: {_short(regions)}")
             continue
         region_items = regions.items() if isinstance(regions, dict) else enumerate(regions, 1)
         record = ImageRecord(images_dir / entry["filename"], [], source, annotation=path)
@@ -183,6 +218,8 @@ def _via_word(region: Any, text_attribute: str, item: str) -> Word:
     else:
         raise _ItemError(Reason.UNSUPPORTED_SHAPE, f"shape {name!r}; only polygon and rect are read")
     attributes = region.get("region_attributes") or {}
+    if not isinstance(attributes, dict):
+        raise _ItemError(Reason.MALFORMED_REGION, f"'region_attributes' is not an object: {_short(attributes)}")
     if text_attribute not in attributes:
         present = ", ".join(map(repr, attributes)) or "none"
         raise _ItemError(Reason.MISSING_LABEL, f"no {text_attribute!r} region attribute (present: {present})")
@@ -242,8 +279,9 @@ def _icdar_word(line: str, item: str) -> Word:
         coords = [float(v) for v in fields[:8]]
     except ValueError:
         raise _ItemError(Reason.MALFORMED_LINE, f"coordinates are not numbers: {_short(line)}") from None
+    points = np.array(_coordinates(coords, _short(line))).reshape(4, 2)
     text = fields[8]
-    return Word(np.array(coords).reshape(4, 2), text, illegible=text.strip() in ILLEGIBLE_MARKERS, region=item)
+    return Word(points, text, illegible=text.strip() in ILLEGIBLE_MARKERS, region=item)
 
 
 # ---- AI Hub -------------------------------------------------------------------------------
@@ -289,7 +327,7 @@ def _aihub_records(data: Any, file: Path, images_dir: Path, source: str, log: Re
         ident, image_id = _first(annotation, ("id",)), _first(annotation, ("image_id",))
         item = f"annotation {ident if ident is not None else number}"
         try:
-            record = by_id.get(str(image_id), single) if image_id is not None else single
+            record = by_id.get(str(image_id)) if image_id is not None else single
             if record is None:
                 raise _ItemError(Reason.MALFORMED_REGION, f"image_id {_short(image_id)} matches no image")
             record.words.append(_aihub_word(annotation, item))
@@ -333,7 +371,7 @@ def _aihub_points(box: list) -> np.ndarray:
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # missing, not a number, NaN, infinity
         return None
 
 
@@ -360,10 +398,11 @@ def read_label_file(
             log.add(path, item, Reason.MALFORMED_LINE, f"expected 'image_path<TAB>text': {_short(line)}")
             continue
         image_path = root / image.strip()
-        if image_path.is_file():
-            records.append(CropRecord(image_path, text, source, item))
+        found, why = _is_file(image_path)
+        if found:
+            records.append(CropRecord(image_path, text, source, item, annotation=path))
         else:
-            log.add(path, item, Reason.MISSING_IMAGE, f"{image_path} not found")
+            log.add(path, item, Reason.MISSING_IMAGE, f"{image_path} {why}")
     return records, log
 
 

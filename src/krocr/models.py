@@ -13,6 +13,7 @@ FLOPs) and uses 128 RNN units, for fast training and inference on CPUs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -35,6 +36,8 @@ _CONV_LAYERS: tuple[tuple[str, int, bool], ...] = (
 )
 _WIDTH_FACTOR = {"reference": 1.0, "slim": 0.5}
 _DEFAULT_RNN_UNITS = {"reference": 256, "slim": 128}
+MAX_RNN_UNITS = 16384  # far beyond any useful size; guards against crafted weights metadata
+MAX_CLASSES = 1 << 20  # more than all of Unicode's assigned characters
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,33 @@ class CRNNConfig:
     extra: dict = field(default_factory=dict)  # reserved for forward-compatible metadata
 
     def __post_init__(self) -> None:
-        if self.variant not in _WIDTH_FACTOR:
-            raise ConfigError(f"model.variant must be one of {sorted(_WIDTH_FACTOR)}, got {self.variant!r}")
+        # the values may come from a weights file: neither types nor ranges are trusted
+        def integer(value: object) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool)
+
+        def number(value: object) -> bool:
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+        if not integer(self.num_classes) or not 2 <= self.num_classes <= MAX_CLASSES:
+            raise ConfigError(f"num_classes must be an integer from 2 (blank + one symbol) to {MAX_CLASSES}, "
+                              f"got {self.num_classes!r:.60}")
+        if self.rnn_units is not None and (not integer(self.rnn_units) or not 1 <= self.rnn_units <= MAX_RNN_UNITS):
+            raise ConfigError(f"model.rnn_units must be null or an integer from 1 to {MAX_RNN_UNITS}, "
+                              f"got {self.rnn_units!r:.60}")
+        if not number(self.rnn_dropout) or not 0 <= self.rnn_dropout < 1:
+            raise ConfigError(f"model.rnn_dropout must be a number in [0, 1), got {self.rnn_dropout!r:.60}")
+        if not number(self.leaky_slope) or not 0 <= self.leaky_slope < 1:
+            raise ConfigError(f"model.leaky_slope must be a number in [0, 1), got {self.leaky_slope!r:.60}")
+        if not isinstance(self.extra, dict):
+            raise ConfigError(f"model.extra must be a mapping, got {self.extra!r:.60}")
+        if not isinstance(self.variant, str) or self.variant not in _WIDTH_FACTOR:
+            raise ConfigError(f"model.variant must be one of {sorted(_WIDTH_FACTOR)}, got {self.variant!r:.60}")
         if self.activation not in ("relu", "leaky_relu"):
-            raise ConfigError(f"model.activation must be 'relu' or 'leaky_relu', got {self.activation!r}")
+            raise ConfigError(f"model.activation must be 'relu' or 'leaky_relu', got {self.activation!r:.60}")
         if self.rnn not in ("lstm", "gru"):
-            raise ConfigError(f"model.rnn must be 'lstm' or 'gru', got {self.rnn!r}")
-        if self.input_height != 32:
-            raise ConfigError("the CRNN's pooling is laid out for input height 32")
-        if self.num_classes < 2:
-            raise ConfigError(f"num_classes must be at least 2 (blank + one symbol), got {self.num_classes}")
+            raise ConfigError(f"model.rnn must be 'lstm' or 'gru', got {self.rnn!r:.60}")
+        if not integer(self.input_height) or self.input_height != 32:
+            raise ConfigError(f"the CRNN's pooling is laid out for input height 32, got {self.input_height!r:.60}")
 
     @property
     def units(self) -> int:
@@ -70,6 +90,8 @@ class CRNNConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "CRNNConfig":
+        if not isinstance(data, dict):
+            raise ConfigError(f"model config must be a mapping, got {type(data).__name__}")
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:

@@ -125,9 +125,16 @@ def _crop_record_crops(
     record: CropRecord, options: BuildOptions, log: RejectionLog, report: OOVReport
 ) -> Iterator[tuple[np.ndarray, str]]:
     file = record.path or record.source
+
+    def reject(issue: Issue) -> None:
+        if record.annotation:  # a line of a label file: logged under that file, the detail names the image
+            log.add(record.annotation, record.item, issue.reason, f"{file}: {issue.detail}")
+        else:
+            log.add_issue(file, record.item, issue)
+
     text, issue = check_label(record.text, options.rules, report)
     if issue:
-        log.add_issue(file, record.item, issue)
+        reject(issue)
         return
     name = f"{file} {record.item}" if record.image_bytes is not None else str(file)
     try:
@@ -136,13 +143,13 @@ def _crop_record_crops(
         else:
             image = read_image(file)
     except DataError as exc:
-        log.add(file, record.item, Reason.UNREADABLE_IMAGE, _detail(exc, name))
+        reject(Issue(Reason.UNREADABLE_IMAGE, _detail(exc, name)))
         return
     height, width = image.shape[:2]
     # the whole crop as a box: the same size, aspect and vertical-text rules as photos
     crop = _warped(image, np.array([[0, 0], [width, 0], [width, height], [0, height]]), text, options)
     if isinstance(crop, Issue):
-        log.add_issue(file, record.item, crop)
+        reject(crop)
     else:
         yield crop, text
 

@@ -102,9 +102,6 @@ def test_aihub_annotations_of_the_wrong_shape_are_named_and_the_others_survive(s
                      (file, "annotation 13", "missing_label")}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: importers._aihub_records attaches an annotation whose image_id matches "
-                                       "no image to the file's only image instead of rejecting it",
-                   raises=AssertionError)
 def test_aihub_annotation_naming_another_image_is_not_put_on_the_only_one(signs, tmp_path):
     bad = signs.photos[2]
     document = signs.aihub_document(bad, 3)
@@ -157,9 +154,6 @@ def test_label_file_line_without_a_tab_is_named_and_the_others_survive(tmp_path)
     assert found == {(str(labels), "line 3", "malformed_line"), (str(labels), "line 4", "malformed_line")}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: pipeline._crop_record_crops logs label-file records under the crop "
-                                       "image's path with the label file's line number ('5.png: line 6'); the "
-                                       "label file is never named", raises=AssertionError)
 def test_label_file_rejections_name_the_label_file_and_its_line(tmp_path):
     lines = crop_dataset(tmp_path / "crops", [*CROP_LABELS, "   "])
     labels = tmp_path / "crops" / "labels.txt"
@@ -169,6 +163,7 @@ def test_label_file_rejections_name_the_label_file_and_its_line(tmp_path):
     rejection = built.only_rejection()
     assert (rejection["item"], rejection["reason"]) == ("line 6", "empty_label")
     assert rejection["file"] == str(labels)  # "line 6" is a line of labels.txt, not of 5.png
+    assert rejection["detail"].startswith(str(tmp_path / "crops" / "5.png"))  # the image the line names
 
 
 # ---- encodings -----------------------------------------------------------------------------------

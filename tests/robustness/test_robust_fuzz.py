@@ -3,9 +3,9 @@
 Each reader gets random bytes and random *structured* documents (shaped like the real
 format, with wrong types, missing keys, NaN / inf / huge coordinates and arbitrary
 Unicode). Whatever it is given, it may only return or raise a ``KrocrError``; records it
-returns are pushed through the crop stage, which must hold the same line. Exceptions that
-match an entry of ``known_bugs.py`` (each proven by an xfail test) are tolerated; any
-other exception fails the test with the example that caused it.
+returns are pushed through the crop stage, which must hold the same line. Any other
+exception fails the test with the example that caused it (the bugs the fuzzers found are
+fixed, each with a regression test in ``test_robust_known_bugs.py``).
 
 Profiles: ``fast`` (default run; derandomized, so CI sees the same examples every time;
 whole module well under 40 s on 2 cores) and ``slow`` (``-m slow``; random, 20× more
@@ -19,7 +19,6 @@ import json
 import shutil
 import struct
 import tempfile
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -32,7 +31,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from known_bugs import known_bug
 from krocr.annotations import LabelRules
 from krocr.cache import CacheReader
 from krocr.charset import Charset, OOVReport, korean_charset
@@ -51,16 +49,6 @@ PROFILES = [pytest.param(FAST, id="fast", marks=pytest.mark.timeout_s(30)),
             pytest.param(SLOW, id="slow", marks=[pytest.mark.slow, pytest.mark.timeout_s(600)])]
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
-tolerated: Counter = Counter()  # known bugs the fuzzers ran into, by name (printed at the end; see it with -s)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def report_tolerated():
-    yield
-    if tolerated:
-        print("\nknown bugs the fuzzers ran into:", dict(tolerated.most_common()))
-
-
 def fuzz(profile: dict, deadline_ms: int = 5000, scale: float = 1.0) -> settings:
     return settings(max_examples=max(1, int(profile["max_examples"] * scale)), derandomize=profile["derandomize"],
                     deadline=timedelta(milliseconds=deadline_ms), database=None, suppress_health_check=HEALTH,
@@ -68,16 +56,10 @@ def fuzz(profile: dict, deadline_ms: int = 5000, scale: float = 1.0) -> settings
 
 
 def only_krocr_errors(call: Callable[[], Any]) -> Any:
-    """Run ``call``; a KrocrError or a known bug is fine, anything else propagates."""
+    """Run ``call``; a KrocrError is fine, anything else propagates."""
     try:
         return call()
     except KrocrError:
-        return None
-    except Exception as exc:
-        bug = known_bug(exc)
-        if bug is None:
-            raise
-        tolerated[bug.name] += 1
         return None
 
 
@@ -231,7 +213,7 @@ def import_and_crop(reader: Callable[[], Any]) -> None:
     result = only_krocr_errors(reader)
     if result is not None:
         records, log = result
-        assert all(r.file and r.reason for r in log), log.rejections  # (an empty item: see known bugs)
+        assert all(r.file and r.item and r.reason for r in log), log.rejections
         only_krocr_errors(lambda: crop_everything(records))
 
 
