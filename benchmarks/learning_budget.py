@@ -12,7 +12,8 @@ Korean test set rendered with fonts no variant trains on. Writes
     python benchmarks/learning_budget.py --minutes 10 --eval-every 2 \\
         --heldout data/heldout_ko/test.lmdb --variants syllable jamo
 
-Run variants on an otherwise idle machine, one at a time (the script does).
+Run variants on an otherwise idle machine, one at a time (the script does). Variants run by
+separate invocations with the same settings share the table and the figure.
 """
 
 from __future__ import annotations
@@ -36,14 +37,37 @@ from krocr.metrics import compute_metrics
 from krocr.recognizer import Recognizer
 from krocr.training import RecognizerModule, train
 
-# Each variant is the base config plus these overrides.
-VARIANTS: dict[str, list[str]] = {
-    "syllable": [],
-    "jamo": ["charset.tokenizer=jamo"],
-    "jamo-plain-ctc": ["charset.tokenizer=jamo", "loss.alpha=1", "loss.gamma=0"],
-    "jamo-english-init": ["charset.tokenizer=jamo", "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"],
-    "jamo-batch32": ["charset.tokenizer=jamo", "data.batch_size=32"],
-    "jamo-reference-size": ["charset.tokenizer=jamo", "model.variant=reference"],
+ENGLISH = "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"
+JAMO = "charset.tokenizer=jamo"
+# what configs/budget_ko.yaml sets for a budget run, applied to the ksign configs too
+BUDGET_SETTINGS = ("data.dirs=[data/synth_ko]", "data.num_workers=1", "train.limit_val_batches=4",
+                   "train.log_every_n_steps=20", "train.checkpoint_every_epoch=false")
+
+
+@dataclass(frozen=True)
+class Variant:
+    overrides: tuple[str, ...]
+    config: Path | None = None  # None: --config, the budget base; else a shipped config + BUDGET_SETTINGS
+
+
+VARIANTS: dict[str, Variant] = {
+    "syllable": Variant(()),
+    "jamo": Variant((JAMO,)),
+    "jamo-reference-size": Variant((JAMO, "model.variant=reference")),
+    "jamo-english-init": Variant((JAMO, ENGLISH)),
+    "syllable-english-init": Variant((ENGLISH,)),
+    "jamo-english-init-plain-ctc": Variant((JAMO, ENGLISH, "loss.alpha=1", "loss.gamma=0")),
+    "jamo-english-init-frozen": Variant((JAMO, ENGLISH, "transfer.freeze=[conv1_1,conv2_1,conv3_1,conv3_2,conv4_1]")),
+    "jamo-english-init-constant": Variant((JAMO, ENGLISH, "optim.schedule=constant")),
+    "jamo-english-init-cosine": Variant((JAMO, ENGLISH, "optim.schedule=cosine", "optim.warmup_steps=100")),
+    "jamo-english-init-one-cycle": Variant((JAMO, ENGLISH, "optim.schedule=one_cycle")),
+    "jamo-english-init-batch32": Variant((JAMO, ENGLISH, "data.batch_size=32")),
+    "jamo-english-init-curriculum": Variant((JAMO, ENGLISH, "data.curriculum_samples=30000")),
+    "jamo-english-init-natural": Variant((JAMO, ENGLISH, "data.width_mode=natural")),
+    # the reference's three versions (issue #5 (c)), on the same data and budget
+    "ksign-v1": Variant(BUDGET_SETTINGS, Path("configs/ksign_v1.yaml")),
+    "ksign-v2": Variant(BUDGET_SETTINGS, Path("configs/ksign_v2.yaml")),
+    "ksign-v3": Variant(BUDGET_SETTINGS, Path("configs/ksign_v3.yaml")),
 }
 FIELDS = ("variant", "minutes", "samples", "word_accuracy", "cer", "mean_normalized_edit_distance")
 
@@ -87,7 +111,9 @@ class TrainingBudget(pl.Callback):
     def evaluate(self, module: RecognizerModule) -> BudgetRow:
         weights = self.snapshots / f"minute{self.clock / 60:06.2f}.safetensors"
         save_weights(weights, module.model, module.charset, module.trainer.datamodule.train_set.preprocess)
-        evaluation = predict(Recognizer(weights, width_mode="fixed"), open_eval_set(self.heldout))
+        # read as the variant trained: squeezed to the input width, or at natural width
+        width_mode = module.trainer.datamodule.train_set.preprocess.width_mode
+        evaluation = predict(Recognizer(weights, width_mode=width_mode), open_eval_set(self.heldout))
         metrics = compute_metrics([p.sample.truth for p in evaluation.predictions],
                                   [p.reading.text for p in evaluation.predictions])
         module.model.train()
@@ -98,8 +124,14 @@ class TrainingBudget(pl.Callback):
 
 
 def run_variant(name: str, args: argparse.Namespace) -> list[BudgetRow]:
-    overrides = [*VARIANTS[name], "train.epochs=1000", "train.patience=1000", *args.override]
-    config = load_config(args.config, overrides)
+    # cosine / one-cycle need a horizon: the steps the budget covers at the measured training rate
+    variant = VARIANTS[name]
+    path = variant.config or args.config
+    config = load_config(path, [*variant.overrides, *args.override])
+    horizon = round(args.minutes * 60 * args.samples_per_second / config.data.batch_size)
+    overrides = [*variant.overrides, f"optim.total_steps={horizon}", "train.epochs=1000", "train.patience=1000",
+                 *args.override]
+    config = load_config(path, overrides)
     run_dir = args.out / name
     budget = TrainingBudget(name, args.minutes, args.eval_every, args.heldout, run_dir / "snapshots")
     train(config, run_dir, callbacks=[budget])
@@ -113,6 +145,19 @@ def write_rows(path: Path, rows: list[BudgetRow]) -> None:
         writer = csv.DictWriter(f, FIELDS)
         writer.writeheader()
         writer.writerows(vars(r) for r in rows)
+
+
+def read_rows(out: Path) -> list[BudgetRow]:
+    """The rows of every variant run so far under ``out``, in VARIANTS order."""
+    rows = []
+    for name in VARIANTS:
+        path = out / name / "budget.csv"
+        if path.exists():
+            with path.open(encoding="utf-8") as f:
+                rows += [BudgetRow(r["variant"], float(r["minutes"]), int(r["samples"]), float(r["word_accuracy"]),
+                                   float(r["cer"]), float(r["mean_normalized_edit_distance"]))
+                         for r in csv.DictReader(f)]
+    return rows
 
 
 def plot(rows: list[BudgetRow], out: Path) -> None:
@@ -144,16 +189,20 @@ def main() -> None:
     parser.add_argument("--eval-every", type=float, default=2.0)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--override", nargs="*", default=[], help="extra config overrides for every variant")
+    parser.add_argument("--samples-per-second", type=float, default=140.0,
+                        help="measured training rate, sets the horizon of cosine / one-cycle schedules")
     parser.add_argument("--out", type=Path, default=Path("runs/budget"))
     args = parser.parse_args()
-    rows = [row for name in args.variants for row in run_variant(name, args)]
+    for name in args.variants:
+        run_variant(name, args)
+    rows = read_rows(args.out)  # variants of earlier invocations too: one table, one figure
     write_rows(args.out / "budget.csv", rows)
     image = DOCS / "images" / "learning_budget.png"
     plot(rows, image)
     table = ["| variant | minutes | samples seen | word accuracy | CER |", "|---|---|---|---|---|"]
     table += [f"| {r.variant} | {r.minutes:.1f} | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} |" for r in rows]
     body = f"![learning curves](images/{image.name})\n\n" + "\n".join(table)
-    write_section("learning-budget", f"Fixed-budget learning ({args.minutes:g} minutes per variant)", body,
+    write_section("learning-budget", "Fixed-budget learning", body,
                   doc=DOCS / "experiments.md")
 
 

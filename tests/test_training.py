@@ -31,6 +31,7 @@ from krocr.preprocess import PreprocessConfig
 from krocr.training import (
     AtomicCheckpointIO,
     EpochSampler,
+    WidthBatchSampler,
     build_model,
     export_checkpoint,
     capture_rng,
@@ -286,8 +287,76 @@ def test_precision_follows_the_hardware(tmp_path):
 
 
 def test_learning_rate_follows_keras_time_decay():
-    decay = learning_rate_factor(OptimOptions(decay=1e-4))
+    decay = learning_rate_factor(OptimOptions(decay=1e-4), total_steps=10)
     assert decay(0) == 1.0 and decay(1000) == pytest.approx(1 / 1.1)
+
+
+def test_cosine_warms_up_then_reaches_zero_at_the_horizon():
+    cosine = learning_rate_factor(OptimOptions(schedule="cosine", warmup_steps=10), total_steps=110)
+    assert cosine(0) == pytest.approx(0.1) and cosine(9) == pytest.approx(1.0)
+    assert cosine(60) == pytest.approx(0.5) and cosine(110) == pytest.approx(0.0) and cosine(500) == pytest.approx(0.0)
+    assert learning_rate_factor(OptimOptions(schedule="constant"), total_steps=5)(10**6) == 1.0
+
+
+def test_one_cycle_matches_torch_one_cycle_lr():
+    total = 200
+    factor = learning_rate_factor(OptimOptions(schedule="one_cycle"), total_steps=total)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    reference = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=total + 1, cycle_momentum=False)
+    expected = []
+    for _ in range(total + 1):
+        expected.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        reference.step()
+    # torch's phases end at pct_start·total − 1 and total − 1 steps; ours at pct_start·total and total
+    assert [factor(step) for step in (0, 60, total)] == pytest.approx([expected[0], 1.0, expected[-1]], rel=1e-6)
+    assert factor(10 * total) == pytest.approx(expected[-1])
+
+
+class _CurriculumDataset(_FakeDataset):
+    def difficulty(self) -> np.ndarray:
+        return np.arange(self.size, dtype=float)[::-1]  # the last sample is the easiest
+
+
+def test_the_curriculum_starts_easy_and_keeps_the_epoch_length():
+    dataset = _CurriculumDataset(1000)
+    sampler = EpochSampler(dataset, seed=1, curriculum_samples=200)
+    first = list(sampler)
+    assert len(first) == 1000 and first == list(EpochSampler(_CurriculumDataset(1000), seed=1, curriculum_samples=200))
+    assert min(first[:20]) >= 1000 - 186  # draw k < 20 comes from the easiest (10 + 90·k/200) %
+    assert np.mean(first[:100]) > np.mean(first[100:200]) > 500  # the pool widens
+    sampler.set_epoch(1)
+    assert sorted(sampler) == list(range(1000))  # later epochs: a plain permutation
+
+
+def test_width_batches_are_full_narrow_and_reproducible():
+    widths = np.random.default_rng(0).integers(256, 1200, size=1000)
+    def batches(epoch: int) -> list[list[int]]:
+        sampler = WidthBatchSampler(EpochSampler(_FakeDataset(1000), seed=2), widths, batch_size=16)
+        sampler.set_epoch(epoch)
+        return list(sampler)
+    first = batches(0)
+    assert len(first) == 1000 // 16 and all(len(b) == 16 for b in first)
+    flat = [i for b in first for i in b]
+    assert len(set(flat)) == len(flat)
+    spread = np.mean([np.ptp(widths[b]) for b in first])
+    assert spread < 0.1 * np.ptp(widths)  # similar widths share a batch
+    assert first == batches(0) and first != batches(1)
+
+
+def test_natural_width_training_resumes_exactly(tmp_path, tiny_data):
+    # cosine + curriculum + width batches: every new piece of the data order and the schedule
+    # width 40 < the 56 px of three-symbol crops, so batches really differ in width
+    config = tiny_config(tiny_data, "train.epochs=3", "train.checkpoint_every_epoch=false", "data.width_mode=natural",
+                         "data.width=40", "data.max_label_length=4", "optim.schedule=cosine",
+                         "data.curriculum_samples=32", "data.batch_size=8")
+    train(config, tmp_path / "straight")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(config, tmp_path / "resumed", callbacks=[_Crash()])
+    train(config, tmp_path / "resumed")
+    straight, resumed = load_file(str(tmp_path / "straight" / "last.safetensors")), load_file(str(tmp_path / "resumed" / "last.safetensors"))
+    assert all(torch.equal(straight[key], resumed[key]) for key in straight)
+    assert load_weights(tmp_path / "straight" / "last.safetensors").preprocess.width_mode == "natural"
 
 
 def test_rng_states_survive_a_weights_only_round_trip(tmp_path):

@@ -75,14 +75,23 @@ class DataOptions:
     dirs: tuple[str, ...] = ()  # dataset directories (train.lmdb, val.lmdb inside); all are merged
     max_label_length: int = 62  # tokens; the reference's max_string_len
     width: int = 256  # model input width: the CRNN emits width/4 - 2 frames
+    # fixed: every crop squeezed into `width` (the reference); natural: crops wider than
+    # `width` keep their aspect ratio (up to max_width), batched with crops of similar width
+    width_mode: Literal["fixed", "natural"] = "fixed"
+    max_width: int = 2048
     batch_size: int = 64
     num_workers: int = 2
+    # curriculum: the first N training samples are drawn from the easiest crops (short labels
+    # of frequent characters), the pool growing linearly to the whole set; 0 = none
+    curriculum_samples: int = 0
 
     def __post_init__(self) -> None:
         _require(bool(self.dirs), "data.dirs", "at least one dataset directory is required")
         _require(self.batch_size >= 1, "data.batch_size", "must be at least 1")
         _require(self.num_workers >= 0, "data.num_workers", "must be at least 0")
         _require(self.max_label_length >= 1, "data.max_label_length", "must be at least 1")
+        _require(self.curriculum_samples >= 0, "data.curriculum_samples", "must be ≥ 0")
+        _require(self.max_width >= self.width, "data.max_width", f"must be ≥ data.width ({self.width})")
         _require(self.width % 4 == 0 and self.width >= 12, "data.width", f"must be a multiple of 4, ≥ 12, got {self.width}")
         frames = output_length(self.width)
         _require(
@@ -108,9 +117,16 @@ class OptimOptions:
     eps: float = 1e-3  # Adam epsilon
     decay: float = 1e-4  # Keras time decay: lr / (1 + decay · iteration)
     clip_norm: float = 1.0  # global gradient norm; 0 turns clipping off
-    schedule: Literal["time_decay"] = "time_decay"  # the learning-rate schedule; later experiments add more
+    # time_decay: Keras' lr / (1 + decay · step), the reference's; constant; cosine: linear
+    # warm-up then cosine to 0 at total_steps; one_cycle: OneCycleLR's shape (up from lr/25 over
+    # the first 30 %, cosine down to lr/1e5)
+    schedule: Literal["time_decay", "constant", "cosine", "one_cycle"] = "time_decay"
+    total_steps: int | None = None  # horizon of cosine / one_cycle; None: epochs × steps per epoch
+    warmup_steps: int = 0  # linear warm-up of cosine
 
     def __post_init__(self) -> None:
+        _require(self.total_steps is None or self.total_steps >= 1, "optim.total_steps", "must be at least 1")
+        _require(self.warmup_steps >= 0, "optim.warmup_steps", "must be ≥ 0")
         _require(self.lr > 0, "optim.lr", f"must be > 0, got {self.lr}")
         _require(self.eps > 0, "optim.eps", f"must be > 0, got {self.eps}")
         _require(self.decay >= 0, "optim.decay", f"must be ≥ 0, got {self.decay}")

@@ -14,10 +14,12 @@ memory, so DataLoader workers see it even when they are persistent.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
 
@@ -115,11 +117,26 @@ class CropDataset(Dataset):
     def _frames(self, sample: _Sample) -> int:
         if self.max_output_length is not None:
             return self.max_output_length
+        return output_length(self._input_width(sample))
+
+    def _input_width(self, sample: _Sample) -> int:
+        """Width of the sample's preprocessed image (before the batch pads it further)."""
         if self.preprocess.width_mode == "fixed":
-            return output_length(self.preprocess.width)
+            return self.preprocess.width
         width, height = self.readers[sample.reader].image_size(sample.index)
-        padded = max(target_width(height, width, self.preprocess), self.preprocess.width)
-        return output_length(padded)
+        return max(target_width(height, width, self.preprocess), self.preprocess.width)
+
+    def input_widths(self) -> np.ndarray:
+        """Every sample's preprocessed width, for batching crops of similar width together."""
+        return np.array([self._input_width(s) for s in self.samples], dtype=np.int64)
+
+    def difficulty(self) -> np.ndarray:
+        """Curriculum score in [0, 2): the percentile rank of a label's length plus that of the
+        rarity of its rarest character (characters counted over this dataset's labels)."""
+        counts = Counter(ch for s in self.samples for ch in s.text)
+        lengths = np.array([len(s.text) for s in self.samples])
+        rarest = np.array([min(counts[ch] for ch in s.text) for s in self.samples])
+        return _percentile_rank(lengths) + _percentile_rank(-rarest)
 
     # ---- access ------------------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
@@ -142,6 +159,11 @@ class CropDataset(Dataset):
 
     def texts(self) -> list[str]:
         return [s.text for s in self.samples]
+
+
+def _percentile_rank(values: np.ndarray) -> np.ndarray:
+    """Rank of each value in [0, 1), ties broken by position."""
+    return np.argsort(np.argsort(values, kind="stable"), kind="stable") / len(values)
 
 
 def collate(batch: Sequence[tuple[torch.Tensor, torch.Tensor, str]]) -> Batch:

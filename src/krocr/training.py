@@ -39,6 +39,7 @@ import subprocess
 import sys
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -148,10 +149,45 @@ def resolve_precision(setting: str) -> str:
     return "bf16-mixed" if native else "32-true"
 
 
-def learning_rate_factor(options: OptimOptions) -> Callable[[int], float]:
-    """Multiplier of the base learning rate at optimizer step ``step`` (0 for the first):
-    Keras' time decay, lr / (1 + decay · iterations), iterations = updates done so far."""
-    return lambda step: 1.0 / (1.0 + options.decay * step)
+def preprocess_config(config: ExperimentConfig) -> PreprocessConfig:
+    """How a run's crops become model input (saved into its weights for reading)."""
+    return PreprocessConfig(width=config.data.width, width_mode=config.data.width_mode, max_width=config.data.max_width)
+
+
+def learning_rate_factor(options: OptimOptions, total_steps: int) -> Callable[[int], float]:
+    """Multiplier of the base learning rate at optimizer step ``step`` (0 for the first).
+
+    time_decay is Keras' lr / (1 + decay · iterations), iterations = updates done so far;
+    cosine and one_cycle span ``total_steps`` and stay at their final value after it (a run
+    that goes on never fails, unlike torch's OneCycleLR)."""
+    if options.schedule == "time_decay":
+        return lambda step: 1.0 / (1.0 + options.decay * step)
+    if options.schedule == "constant":
+        return lambda step: 1.0
+    if options.schedule == "cosine":
+        return partial(_cosine_factor, warmup=options.warmup_steps, total=total_steps)
+    return partial(_one_cycle_factor, total=total_steps)
+
+
+def _cosine_between(start: float, end: float, progress: float) -> float:
+    return end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
+def _cosine_factor(step: int, warmup: int, total: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    return _cosine_between(1.0, 0.0, (step - warmup) / max(total - warmup, 1))
+
+
+# torch.optim.lr_scheduler.OneCycleLR's defaults: pct_start, div_factor, final_div_factor
+ONE_CYCLE_RISE, ONE_CYCLE_START, ONE_CYCLE_END = 0.3, 1 / 25, 1 / 25 / 1e4
+
+
+def _one_cycle_factor(step: int, total: int) -> float:
+    peak = ONE_CYCLE_RISE * total
+    if step < peak:
+        return _cosine_between(ONE_CYCLE_START, 1.0, step / peak)
+    return _cosine_between(1.0, ONE_CYCLE_END, (step - peak) / max(total - peak, 1))
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -170,13 +206,16 @@ class EpochSampler(Sampler[int]):
     """
 
     def __init__(self, dataset: CropDataset, rank: int = 0, world_size: int = 1,
-                 shuffle: bool = True, even: bool = True, seed: int = 0, epoch: int = 0):
+                 shuffle: bool = True, even: bool = True, seed: int = 0, epoch: int = 0,
+                 curriculum_samples: int = 0):
         self.dataset = dataset
         self.rank = rank
         self.world_size = world_size
         self.shuffle = shuffle
         self.even = even
         self.seed = seed
+        self.curriculum_samples = curriculum_samples
+        self._difficulty = dataset.difficulty() if curriculum_samples else None
         self.set_epoch(epoch)
 
     def set_epoch(self, epoch: int) -> None:
@@ -185,7 +224,10 @@ class EpochSampler(Sampler[int]):
 
     def _order(self) -> np.ndarray:
         size = len(self.dataset)
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(size) if self.shuffle else np.arange(size)
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = rng.permutation(size) if self.shuffle else np.arange(size)
+        if self._difficulty is not None and self.epoch == 0:
+            order = curriculum_order(self._difficulty, self.curriculum_samples, order, rng)
         if self.even:
             order = np.resize(order, math.ceil(size / self.world_size) * self.world_size)  # wraps around
         return order[self.rank :: self.world_size]
@@ -197,17 +239,68 @@ class EpochSampler(Sampler[int]):
         return len(self._order())
 
 
+CURRICULUM_START = 0.1  # share of the easiest samples the curriculum starts drawing from
+
+
+def curriculum_order(difficulty: np.ndarray, steps: int, order: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The first epoch under a linear pacing function (Hacohen & Weinshall, 2019): sample k < steps
+    is drawn from the easiest CURRICULUM_START + (1 − CURRICULUM_START)·k/steps of the data, the
+    rest of the epoch follows ``order``; the epoch keeps its length."""
+    size = len(difficulty)
+    steps = min(steps, size)
+    easiest_first = np.argsort(difficulty, kind="stable")
+    pool = (CURRICULUM_START + (1 - CURRICULUM_START) * np.arange(steps) / steps) * size
+    drawn = easiest_first[np.minimum((rng.random(steps) * pool).astype(np.int64), size - 1)]
+    return np.concatenate([drawn, order[: size - steps]])
+
+
+class WidthBatchSampler(Sampler[list[int]]):
+    """Full batches of crops of similar width, for natural-width training: the epoch's order is
+    cut into pools of POOL_BATCHES batches, each pool sorted by width and cut into batches,
+    and the batches shuffled. Batches pad little, and everything still depends only on
+    (seed, epoch), so resume stays exact."""
+
+    POOL_BATCHES = 50
+
+    def __init__(self, sampler: EpochSampler, widths: np.ndarray, batch_size: int):
+        self.sampler = sampler
+        self.widths = widths
+        self.batch_size = batch_size
+
+    def set_epoch(self, epoch: int) -> None:  # called by Lightning through DataLoader.batch_sampler
+        self.sampler.set_epoch(epoch)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        order = np.fromiter(self.sampler, dtype=np.int64)
+        order = order[: len(order) // self.batch_size * self.batch_size]
+        pool = self.POOL_BATCHES * self.batch_size
+        batches = []
+        for start in range(0, len(order), pool):
+            chunk = order[start : start + pool]
+            chunk = chunk[np.argsort(self.widths[chunk], kind="stable")]
+            batches += [chunk[i : i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
+        shuffle = np.random.default_rng([self.sampler.seed, self.sampler.epoch, 1]).permutation(len(batches))
+        return iter([batches[i] for i in shuffle])
+
+    def __len__(self) -> int:
+        return len(self.sampler) // self.batch_size
+
+
 class CropDataModule(pl.LightningDataModule):
     """Training and validation crops. Training batches are augmented and full (the
     remainder of an epoch is dropped, as the reference's steps_per_epoch = n // batch)."""
 
-    def __init__(self, train_set: CropDataset, val_set: CropDataset, batch_size: int, num_workers: int, seed: int):
+    def __init__(self, train_set: CropDataset, val_set: CropDataset, batch_size: int, num_workers: int, seed: int,
+                 curriculum_samples: int = 0):
         super().__init__()
         self.train_set = train_set
         self.val_set = val_set
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.seed = seed
+        self.curriculum_samples = curriculum_samples
+        natural = train_set.preprocess.width_mode == "natural"
+        self._train_widths = train_set.input_widths() if natural else None
 
     @classmethod
     def from_config(cls, config: ExperimentConfig, charset: Charset, preprocess: PreprocessConfig) -> "CropDataModule":
@@ -226,7 +319,7 @@ class CropDataModule(pl.LightningDataModule):
             )
 
         return cls(dataset("train", True), dataset("val", False), config.data.batch_size,
-                   config.data.num_workers, config.train.seed)
+                   config.data.num_workers, config.train.seed, config.data.curriculum_samples)
 
     def rejection_tables(self) -> list[Table]:
         return [dataset.rejections.table(f"{split}: samples dropped")
@@ -234,7 +327,7 @@ class CropDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         loader = self._loader(self.train_set, shuffle=True)
-        if len(loader.sampler) < self.batch_size:  # type: ignore[arg-type]
+        if len(loader) == 0:  # full batches only
             raise DataError(f"{len(self.train_set)} training samples over {self.trainer.world_size} process(es) "
                             f"do not fill one batch of {self.batch_size}; lower data.batch_size")
         return loader
@@ -246,9 +339,14 @@ class CropDataModule(pl.LightningDataModule):
         # the epoch Lightning will pass to set_epoch (current_epoch lags by one right after a resume)
         epoch = self.trainer.fit_loop.epoch_progress.current.processed
         sampler = EpochSampler(dataset, self.trainer.global_rank, self.trainer.world_size, shuffle=shuffle,
-                               even=shuffle, seed=self.seed, epoch=epoch)
+                               even=shuffle, seed=self.seed, epoch=epoch,
+                               curriculum_samples=self.curriculum_samples if shuffle else 0)
+        if shuffle and self._train_widths is not None:
+            batching: dict[str, Any] = {"batch_sampler": WidthBatchSampler(sampler, self._train_widths, self.batch_size)}
+        else:
+            batching = {"batch_size": self.batch_size, "sampler": sampler, "drop_last": shuffle}
         return DataLoader(
-            dataset, batch_size=self.batch_size, sampler=sampler, collate_fn=collate, drop_last=shuffle,
+            dataset, **batching, collate_fn=collate,
             num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
             # Worker base seeds come from this generator, not the global RNG: persistent workers
             # draw once per process, so a resumed run would draw at another point of the
@@ -378,10 +476,18 @@ class RecognizerModule(pl.LightningModule):
     def configure_optimizers(self) -> dict[str, Any]:
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         optimizer = torch.optim.Adam(trainable, lr=self.optim.lr, eps=self.optim.eps)
-        # (no trainer.estimated_stepping_batches here: it builds the train loader before a
-        # resumed run has restored its epoch)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_factor(self.optim))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_factor(self.optim, self._total_steps()))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def _total_steps(self) -> int:
+        """The schedule's horizon: optim.total_steps, else epochs × optimizer steps per epoch.
+        Counted from the dataset, not trainer.estimated_stepping_batches: that builds the train
+        loader before a resumed run has restored its epoch."""
+        if self.optim.total_steps is not None:
+            return self.optim.total_steps
+        data = self.trainer.datamodule
+        per_rank = math.ceil(len(data.train_set) / self.trainer.world_size)
+        return max(1, self.trainer.max_epochs * (per_rank // data.batch_size))
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["krocr_rng"] = capture_rng()
@@ -448,7 +554,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, half: bool = Fals
     load_state_checked(model, weights, str(checkpoint))
     info = {"run_dir": str(run_dir), "checkpoint": checkpoint.name, "epoch": int(state.get("epoch", -1)),
             "config": config_to_dict(config)}
-    save_weights(out, model, charset, PreprocessConfig(width=config.data.width), info, half=half)
+    save_weights(out, model, charset, preprocess_config(config), info, half=half)
     return Path(out)
 
 
@@ -571,7 +677,7 @@ def train(
     last = resume_checkpoint(run_dir, config, resume)
     pl.seed_everything(config.train.seed, workers=True, verbose=False)
     charset = build_charset(config.charset)
-    preprocess = PreprocessConfig(width=config.data.width)
+    preprocess = preprocess_config(config)
     data = CropDataModule.from_config(config, charset, preprocess)
     model = build_model(config.model, charset)
     layers = prepare_weights(model, config.transfer, charset)
