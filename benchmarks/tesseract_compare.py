@@ -1,7 +1,7 @@
 """Tesseract 5 against krocr on the same crops: word accuracy, CER and crops/s, one Markdown
 row per engine, stamped with the date, machine and command.
 
-    python benchmarks/tesseract_compare.py DATA --weights W [--split test] [--limit N] [--write-doc]
+    python benchmarks/tesseract_compare.py DATA --weights W [--engine onnx] [--split test] [--limit N] [--write-doc]
 
 DATA is what ``krocr eval`` takes (dataset directory, LMDB or label file). Tesseract
 (Debian ``tesseract-ocr tesseract-ocr-kor``) runs as ``--psm 7 -l kor+eng`` (one text
@@ -85,7 +85,7 @@ def main() -> None:
     truths = [p.sample.truth for p in krocr_run.predictions]
     tesseract_texts, tesseract_seconds = run_tesseract(eval_set, [p.index for p in krocr_run.predictions])
     body = "\n".join([
-        f"Data `{eval_set.description}`; krocr weights `{recognizer.weights}` ({recognizer.decoder}, "
+        f"Data `{eval_set.description}`; krocr weights `{recognizer.weights}` ({recognizer.engine}, {recognizer.decoder}, "
         f"{recognizer.preprocess.width_mode} width); Tesseract `{' '.join(TESSERACT_ARGS)}`. Both read the crops "
         "as stored; speeds include reading and preparing them.",
         "",

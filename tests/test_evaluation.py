@@ -182,3 +182,17 @@ def test_character_counts_from_csv_json_and_lmdb(tmp_path):
     (tmp_path / "bad.csv").write_text("char,count\n가,many\n", encoding="utf-8")
     with pytest.raises(DataError, match="bad.csv:2"):
         load_char_counts(tmp_path / "bad.csv")
+
+
+def test_command_with_the_onnx_engine(weights, dataset, tmp_path, capsys):
+    from krocr.export import export_onnx
+
+    onnx = export_onnx(weights, tmp_path / "run" / "m.onnx")
+    parser = argparse.ArgumentParser()
+    evaluation.configure(parser)
+    assert evaluation.run(parser.parse_args([str(dataset), "--engine", "onnx", "--weights", str(onnx),
+                                             "--split", "val", "--gallery", "0"])) == 0
+    metrics = json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())
+    assert metrics["settings"]["engine"] == "onnx" and metrics["samples"] == 3
+    by_torch = evaluate(Recognizer(weights), dataset, tmp_path / "torch", split="val", gallery=0)
+    assert metrics["overall"] == by_torch["overall"]

@@ -99,3 +99,20 @@ def test_via_boxes_name_regions_without_repeating_the_file(weights, tmp_path, ca
 def test_boxes_need_a_format(weights, tmp_path, capsys):
     with pytest.raises(ConfigError, match="--boxes and --format"):
         read_command(capsys, "--weights", weights, "--boxes", tmp_path / "gt.txt", tmp_path / "x.png")
+
+
+def test_onnx_engine_prints_lines_in_input_order(weights, tmp_path, capsys):
+    from krocr.export import export_onnx
+
+    onnx = export_onnx(weights, tmp_path / "m.onnx")
+    paths = []
+    for i, width in enumerate((400, 80, 900, 150)):  # batches sort by width; output keeps this order
+        paths.append(tmp_path / f"c{i}.png")
+        Image.fromarray(word_image(width, seed=i)).save(paths[-1])
+
+    code, lines = read_command(capsys, "--engine", "onnx", "--weights", onnx, "--batch-size", "2", *paths)
+
+    assert code == 0
+    by_onnx = Recognizer(onnx, engine="onnx").read(paths)
+    assert lines == [[str(p), r.text, f"{r.confidence:.3f}"] for p, r in zip(paths, by_onnx)]
+    assert [line[1] for line in lines] == [r.text for r in Recognizer(weights).read(paths)]

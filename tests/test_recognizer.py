@@ -139,3 +139,54 @@ def test_slim_korean_model_loads_within_a_second(tmp_path):
     start = time.perf_counter()
     Recognizer(path)
     assert time.perf_counter() - start < 1.0
+
+
+# ---- the onnx engine ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def onnx_weights(weights) -> Path:
+    from krocr.export import export_onnx
+
+    return export_onnx(weights, weights.with_suffix(".onnx"))
+
+
+def test_onnx_engine_reads_like_torch(weights, onnx_weights):
+    """Varied widths (padded to 256, natural up to 800 px) batched 3 at a time: only the
+    forward pass differs, so texts, raw frames and confidences agree."""
+    images = [word_image(w, seed=i) for i, w in enumerate((60, 1250, 100, 300, 600, 200, 900))]
+    by_torch = Recognizer(weights, batch_size=3).read(images)
+    onnx = Recognizer(onnx_weights, batch_size=3, engine="onnx")
+    by_onnx = onnx.read(images)
+    assert onnx.model is None and onnx.engine == "onnx" and onnx.charset == Recognizer(weights).charset
+    assert any(r.text for r in by_torch) and len({len(r.raw) for r in by_torch}) > 2  # a comparison worth making
+    assert [r.text for r in by_onnx] == [r.text for r in by_torch]
+    assert [r.raw for r in by_onnx] == [r.raw for r in by_torch]
+    np.testing.assert_allclose([r.confidence for r in by_onnx], [r.confidence for r in by_torch], atol=1e-4)
+    beam = Recognizer(onnx_weights, engine="onnx", decoder="beam", beam_width=4).read(images[0])
+    assert beam.raw == by_torch[0].raw
+
+
+def test_int8_onnx_engine_reads(weights, tmp_path):
+    from krocr.export import export_onnx
+
+    int8 = export_onnx(weights, tmp_path / "q.onnx", quantize_int8=True)
+    readings = Recognizer(int8, engine="onnx", batch_size=1).read([word_image(150), word_image(700, seed=1)])
+    assert all(isinstance(r.text, str) and 0.0 <= r.confidence <= 1.0 for r in readings)
+    assert [len(r.raw) for r in readings] == [output_length(256), output_length(560)]  # 700 px at 40 → 560 at 32
+
+
+def test_onnx_engine_refuses_what_it_cannot_read(weights, onnx_weights, tmp_path):
+    with pytest.raises(CheckpointError, match=rf"{weights.name}.*krocr export {weights}"):
+        Recognizer(weights, engine="onnx")
+    with pytest.raises(CheckpointError, match="--engine onnx"):
+        Recognizer(onnx_weights)  # an .onnx file on the torch engine
+    with pytest.raises(KrocrError, match="precision 'bf16' is for the torch engine"):
+        Recognizer(onnx_weights, engine="onnx", precision="bf16")
+    with pytest.raises(KrocrError, match="CPU only"):
+        Recognizer(onnx_weights, engine="onnx", device="cuda")
+    with pytest.raises(KrocrError, match="engine"):
+        Recognizer(weights, engine="tensorrt")  # type: ignore[arg-type]
+    (tmp_path / "garbage.onnx").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="garbage.onnx: not an ONNX model"):
+        Recognizer(tmp_path / "garbage.onnx", engine="onnx")
+    with pytest.raises(CheckpointError, match="missing.onnx: ONNX file not found"):
+        Recognizer(tmp_path / "missing.onnx", engine="onnx")

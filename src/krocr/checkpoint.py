@@ -81,10 +81,19 @@ def read_metadata(path: str | Path) -> dict[str, str]:
     return metadata
 
 
-def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelBundle:
-    """Build the model a weights file describes and load its tensors (as fp32)."""
-    path = Path(path)
-    metadata = read_metadata(path)
+@dataclass(frozen=True)
+class ModelMetadata:
+    """What a weights file's metadata (or an ONNX export's ``metadata_props``) describes."""
+
+    charset: Charset
+    config: CRNNConfig
+    preprocess: PreprocessConfig
+    info: dict
+
+
+def parse_metadata(metadata: dict[str, str], path: str | Path) -> ModelMetadata:
+    """The metadata strings of a weights file or ONNX export → charset, model config,
+    preprocessing and info; CheckpointError naming ``path`` when they are damaged."""
     try:
         charset = Charset.from_json(metadata["charset"], f"{path} [charset]")
         config = CRNNConfig.from_dict(json.loads(metadata["model"]))
@@ -96,12 +105,19 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelB
         raise CheckpointError(f"{path}: damaged metadata ({exc})") from None
     if config.num_classes != charset.num_classes:
         raise CheckpointError(f"{path}: model has {config.num_classes} classes, charset needs {charset.num_classes}")
-    _check_shapes(path, config)
-    model = CRNN(config)
+    return ModelMetadata(charset, config, preprocess, info)
+
+
+def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelBundle:
+    """Build the model a weights file describes and load its tensors (as fp32)."""
+    path = Path(path)
+    meta = parse_metadata(read_metadata(path), path)
+    _check_shapes(path, meta.config)
+    model = CRNN(meta.config)
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
     load_state_checked(model, state, str(path))
     model.to(device).eval()
-    return ModelBundle(model, charset, preprocess, info)
+    return ModelBundle(model, meta.charset, meta.preprocess, meta.info)
 
 
 def _check_shapes(path: Path, config: CRNNConfig) -> None:

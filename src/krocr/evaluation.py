@@ -389,7 +389,7 @@ def _settings(recognizer: Recognizer, eval_set: EvalSet, limit: int | None) -> d
     return {
         "weights": str(recognizer.weights), "data": eval_set.description, "limit": limit,
         "decoder": recognizer.decoder, "beam_width": recognizer.beam_width if recognizer.decoder == "beam" else None,
-        "width_mode": recognizer.preprocess.width_mode, "precision": recognizer.precision,
+        "width_mode": recognizer.preprocess.width_mode, "engine": recognizer.engine, "precision": recognizer.precision,
         "device": str(recognizer.device), "batch_size": recognizer.batch_size,
         "date": dt.datetime.now().isoformat(timespec="seconds"), "krocr": __version__,
     }

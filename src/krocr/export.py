@@ -48,6 +48,9 @@ def export_onnx(weights: str | Path, out: str | Path, quantize_int8: bool = Fals
 
 
 def read_onnx_metadata(path: str | Path) -> dict[str, str]:
+    """The krocr metadata (charset, model config, preprocessing, info) of an exported ONNX file."""
+    if not Path(path).is_file():
+        raise CheckpointError(f"{path}: ONNX file not found")
     try:
         proto = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # onnx raises several unrelated types for bad files

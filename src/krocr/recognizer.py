@@ -11,6 +11,10 @@ like :func:`krocr.images.read_image` returns). Crops go through
 the width mode, which defaults to ``natural`` so long lines are read at their aspect ratio
 instead of being squeezed into 256 px. Batches are formed by width (sorted, batched, then
 put back in input order) so padding stays small.
+
+``engine="onnx"`` runs a model exported by ``krocr export`` (an ``.onnx`` file) through
+onnxruntime on the CPU instead of torch; only the forward pass differs, so preprocessing,
+batching and decoding are the same code.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ import argparse
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, Sequence, overload
+from typing import Callable, Literal, Sequence, overload
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from krocr.checkpoint import load_weights
+from krocr.checkpoint import ModelMetadata, load_weights, parse_metadata
 from krocr.crops import CropConfig
 from krocr.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.errors import CheckpointError, DataError, KrocrError
@@ -38,6 +42,7 @@ MIN_INPUT_HEIGHT = int(CropConfig().min_height)
 
 Decoder = Literal["greedy", "beam"]
 Precision = Literal["fp32", "bf16"]
+Engine = Literal["torch", "onnx"]
 ImageInput = str | Path | Image.Image | np.ndarray
 
 
@@ -57,6 +62,11 @@ class Recognizer:
     ``weights=None`` uses the model shipped inside the package. ``decoder="beam"`` runs
     the CTC prefix beam search (``beam_width`` beams); ``precision="bf16"`` runs the model
     under bfloat16 autocast (faster on CPUs with AVX-512 BF16 / AMX, slightly less exact).
+
+    ``engine="onnx"`` reads with onnxruntime (CPUExecutionProvider): ``weights`` is then an
+    ``.onnx`` file written by ``krocr export``, whose metadata holds the charset and
+    preprocessing; it runs on the CPU in the precision it was exported in (fp32 or int8),
+    and ``model`` is None (the torch module exists only with ``engine="torch"``).
     """
 
     def __init__(
@@ -68,6 +78,7 @@ class Recognizer:
         decoder: Decoder = "greedy",
         precision: Precision = "fp32",
         beam_width: int = 10,
+        engine: Engine = "torch",
     ):
         if batch_size < 1:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
@@ -75,13 +86,29 @@ class Recognizer:
             raise KrocrError(f"unknown decoder {decoder!r}; use 'greedy' or 'beam'")
         if precision not in ("fp32", "bf16"):
             raise KrocrError(f"unknown precision {precision!r}; use 'fp32' or 'bf16'")
+        if engine not in ("torch", "onnx"):
+            raise KrocrError(f"unknown engine {engine!r}; use 'torch' or 'onnx'")
+        if engine == "onnx" and precision != "fp32":
+            raise KrocrError(f"precision {precision!r} is for the torch engine; the onnx engine runs the exported "
+                             "model as it was exported (fp32, or int8 with `krocr export --int8`)")
         self.weights = _weights_path(weights)
-        self.device = _checked_device(device)
-        bundle = load_weights(self.weights, self.device)
-        self.model = bundle.model
-        self.charset = bundle.charset
-        self.info = bundle.info
-        self.preprocess = replace(bundle.preprocess, width_mode=width_mode)
+        self.device = _checked_device(device, engine)
+        self.engine = engine
+        self.model: torch.nn.Module | None
+        self._forward: Callable[[torch.Tensor | np.ndarray], torch.Tensor]
+        if engine == "onnx":
+            self.model = None
+            self._forward, meta = _onnx_engine(self.weights)
+            self.charset, self.info, preprocess = meta.charset, meta.info, meta.preprocess
+        else:
+            if self.weights.suffix.lower() == ".onnx":
+                raise CheckpointError(f"{self.weights}: an ONNX model; read it with --engine onnx "
+                                      "(Recognizer(..., engine='onnx'))")
+            bundle = load_weights(self.weights, self.device)
+            self.model = bundle.model
+            self._forward = self._torch_logits
+            self.charset, self.info, preprocess = bundle.charset, bundle.info, bundle.preprocess
+        self.preprocess = replace(preprocess, width_mode=width_mode)
         self.batch_size = batch_size
         self.decoder = decoder
         self.precision = precision
@@ -99,7 +126,12 @@ class Recognizer:
         return preprocess(pixels, self.preprocess)
 
     def logits(self, batch: np.ndarray | torch.Tensor) -> torch.Tensor:
-        """(N, 1, H, W) preprocessed crops → float32 CPU logits (N, frames, classes)."""
+        """(N, 1, H, W) preprocessed crops → float32 CPU logits (N, frames, classes), from
+        the engine chosen at construction."""
+        return self._forward(batch)
+
+    def _torch_logits(self, batch: np.ndarray | torch.Tensor) -> torch.Tensor:
+        assert self.model is not None
         images = torch.as_tensor(batch, dtype=torch.float32).to(self.device)
         with torch.inference_mode(), torch.autocast(self.device.type, torch.bfloat16,
                                                     enabled=self.precision == "bf16"):
@@ -141,13 +173,19 @@ class Recognizer:
 def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every command that reads crops shares (read, eval, benchmarks)."""
     group = parser.add_argument_group("model")
-    group.add_argument("--weights", type=Path, help="krocr .safetensors weights file (default: the bundled model)")
-    group.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    group.add_argument("--weights", type=Path,
+                       help="krocr .safetensors weights file (default: the bundled model); "
+                            "with --engine onnx, an .onnx file written by `krocr export`")
+    group.add_argument("--engine", choices=("torch", "onnx"), default="torch",
+                       help="torch, or onnx: onnxruntime on the CPU, reading a `krocr export` .onnx file "
+                            "(default: torch)")
+    group.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu; the onnx engine is CPU only)")
     group.add_argument("--batch-size", type=int, default=64, help="crops per forward pass (default: 64)")
     group.add_argument("--width-mode", choices=("natural", "fixed"), default="natural",
                        help="natural: keep each crop's aspect ratio (long lines stay legible); "
                             "fixed: squeeze to the training width (default: natural)")
-    group.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="default: fp32")
+    group.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                       help="torch engine only (default: fp32)")
     group.add_argument("--beam", action="store_true", help="CTC prefix beam search instead of greedy decoding")
     group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
 
@@ -155,7 +193,7 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
     return Recognizer(args.weights, device=args.device, batch_size=args.batch_size, width_mode=args.width_mode,
                       decoder="beam" if args.beam else "greedy", precision=args.precision,
-                      beam_width=args.beam_width)
+                      beam_width=args.beam_width, engine=args.engine)
 
 
 def load_input(image: ImageInput) -> np.ndarray:
@@ -206,11 +244,47 @@ def _weights_path(weights: str | Path | None) -> Path:
     return DEFAULT_WEIGHTS
 
 
-def _checked_device(device: str) -> torch.device:
+def _onnx_engine(path: Path) -> tuple[Callable[[np.ndarray | torch.Tensor], torch.Tensor], ModelMetadata]:
+    """An onnxruntime session for a `krocr export` file, as a batch → logits function, and
+    the metadata the export carries."""
+    if path.suffix.lower() == ".safetensors":
+        raise CheckpointError(f"{path}: a .safetensors weights file; the onnx engine reads an ONNX export of it. "
+                              f"Export it first: `krocr export {path} --out {path.with_suffix('.onnx')}`, "
+                              "then pass the .onnx file (or use --engine torch)")
+    import onnxruntime as ort
+
+    from krocr.export import read_onnx_metadata
+
+    meta = parse_metadata(read_onnx_metadata(path), path)
+    try:
+        session = ort.InferenceSession(str(path), ort.SessionOptions(), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own unrelated types for bad graphs
+        raise CheckpointError(f"{path}: onnxruntime cannot load this model ({exc})") from None
+    inputs = [i.name for i in session.get_inputs()]
+    outputs = {o.name: o.shape for o in session.get_outputs()}
+    if inputs != ["images"] or "logits" not in outputs:
+        raise CheckpointError(f"{path}: not a krocr export (inputs {inputs}, outputs {sorted(outputs)}; "
+                              "expected 'images' → 'logits')")
+    classes = outputs["logits"][-1]
+    if isinstance(classes, int) and classes != meta.charset.num_classes:
+        raise CheckpointError(f"{path}: model has {classes} classes, charset needs {meta.charset.num_classes}")
+
+    def forward(batch: np.ndarray | torch.Tensor) -> torch.Tensor:
+        images = batch.detach().cpu().numpy() if isinstance(batch, torch.Tensor) else batch
+        (logits,) = session.run(["logits"], {"images": np.ascontiguousarray(images, dtype=np.float32)})
+        return torch.from_numpy(logits)
+
+    return forward, meta
+
+
+def _checked_device(device: str, engine: Engine = "torch") -> torch.device:
     try:
         parsed = torch.device(device)
     except RuntimeError as exc:
         raise KrocrError(f"unknown device {device!r} ({exc}); use 'cpu' or 'cuda'") from None
+    if engine == "onnx" and parsed.type != "cpu":
+        raise KrocrError(f"device {device!r} with the onnx engine: it runs on the CPU only (onnxruntime's "
+                         "CPUExecutionProvider); use --device cpu, or --engine torch for a GPU")
     if parsed.type == "cuda" and not torch.cuda.is_available():
         raise KrocrError("device 'cuda' requested but no CUDA GPU is available to this torch build; use --device cpu")
     return parsed
