@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from krocr import gallery, pipeline
+from krocr import gallery
+from krocr.synth import fonts
 from krocr.gallery import GalleryItem, draw_sheet, korean_font_family, random_pick, worst_first
 from krocr.preprocess import PreprocessConfig, preprocess
 from test_recognizer import word_image
@@ -37,14 +38,14 @@ def test_sheet_is_a_png_with_one_row_per_crop(tmp_path):
 
 
 def test_korean_font_is_registered():
-    if pipeline.korean_font_path() is None:
+    if fonts.korean_font_path() is None:
         pytest.skip("no Korean font installed (Debian: fonts-nanum)")
     family = korean_font_family()
     assert len(family) == 2 and family[-1] == gallery.FALLBACK_FAMILY
 
 
 def test_without_a_korean_font_it_warns_and_still_draws(monkeypatch, tmp_path):
-    monkeypatch.setattr(pipeline, "korean_font_path", lambda: None)
+    monkeypatch.setattr(fonts, "korean_font_path", lambda: None)
     korean_font_family.cache_clear()
     try:
         with pytest.warns(UserWarning, match="no Korean font"):

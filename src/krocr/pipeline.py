@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -43,6 +42,7 @@ from krocr.importers import read_aihub, read_icdar2015, read_label_file, read_lm
 from krocr.preprocess import to_gray
 from krocr.rejections import Issue, Reason, RejectionLog
 from krocr.split import photos_per_source, split_by_photo, words_per_source
+from krocr.synth.fonts import korean_font
 
 FORMATS = ("via", "icdar2015", "aihub", "labels", "lmdb")
 SPLITS = ("train", "val")
@@ -284,25 +284,6 @@ def _print_report(summary: dict, rejections: RejectionLog, console: Console) -> 
 
 # ---- preview --------------------------------------------------------------------------------
 @functools.cache
-def korean_font_path() -> Path | None:
-    """NanumGothic, or whatever font fontconfig picks for Korean; None if there is none."""
-    candidates = []
-    try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", "NanumGothic:lang=ko"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        candidates.append(found)
-    except (OSError, subprocess.SubprocessError):
-        pass  # no fontconfig: fall through to the usual install path
-    candidates.append("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
-    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
-
-
-def korean_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """A Korean font at ``size``; Pillow's built-in font (boxes for Hangul) if none is installed."""
-    path = korean_font_path()
-    return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
-
-
 def write_preview(lmdb_path: str | Path, out: str | Path, count: int = 48, augment: AugmentConfig | None = None,
                   seed: int = 0, columns: int = 3) -> Path:
     """A contact sheet of ``count`` random samples: each crop (and its augmented version

@@ -320,3 +320,25 @@ class FontPool:
         """Per face: how many of ``chars`` it cannot draw (faces drawing all are left out)."""
         wanted = set(chars)
         return {f.name: len(wanted - d) for f, d in zip(self.faces, self.drawable) if not wanted <= d}
+
+
+# ---- a Korean font for figure captions (galleries, previews) -----------------------------
+
+
+def korean_font_path() -> Path | None:
+    """NanumGothic, or whatever font fontconfig picks for Korean; None if there is none."""
+    candidates = []
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}", "NanumGothic:lang=ko"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        candidates.append(found)
+    except (OSError, subprocess.SubprocessError):
+        pass  # no fontconfig: fall through to the usual install path
+    candidates.append("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+
+
+def korean_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A Korean font at ``size``; Pillow's built-in font (boxes for Hangul) if none is installed."""
+    path = korean_font_path()
+    return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
