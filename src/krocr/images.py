@@ -50,12 +50,21 @@ def read_image_bytes(data: bytes, name: str = "<bytes>") -> np.ndarray:
             with Image.open(io.BytesIO(data)) as image:
                 _check_size(image.size, name)
                 image.load()  # decode now: a truncated file raises here
-                upright = ImageOps.exif_transpose(image)
-                return _to_rgb(upright)
+                return pil_to_rgb(image, name)
     except UnidentifiedImageError:
         raise DataError(f"{name}: not a recognizable image (corrupt or not an image file)") from None
     except Image.DecompressionBombError as exc:
         raise DataError(f"{name}: image too large ({exc})") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DataError(f"{name}: truncated, corrupt or unsupported image ({exc})") from None
+
+
+def pil_to_rgb(image: Image.Image, name: str = "<PIL image>") -> np.ndarray:
+    """A decoded PIL image as RGB uint8 (H, W, 3) by the rules above (EXIF orientation,
+    transparency on white, 16-bit gray scaled); ``name`` is used in error messages."""
+    _check_size(image.size, name)
+    try:  # a lazily opened image decodes here
+        return _to_rgb(ImageOps.exif_transpose(image))
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise DataError(f"{name}: truncated, corrupt or unsupported image ({exc})") from None
 

@@ -20,20 +20,19 @@ batching and decoding are the same code.
 from __future__ import annotations
 
 import argparse
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Literal, Sequence, overload
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
 from krocr.checkpoint import ModelMetadata, load_weights, parse_metadata
 from krocr.crops import CropConfig
 from krocr.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.errors import CheckpointError, DataError, KrocrError
-from krocr.images import read_image, read_image_bytes
+from krocr.images import pil_to_rgb, read_image
 from krocr.preprocess import WidthMode, collate_widths, preprocess, to_gray
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "ko_crnn.safetensors"
@@ -201,21 +200,12 @@ def load_input(image: ImageInput) -> np.ndarray:
     if isinstance(image, (str, Path)):
         return to_gray(read_image(image))
     if isinstance(image, Image.Image):
-        return to_gray(_pil_to_rgb(image))
+        return to_gray(pil_to_rgb(image, _describe(image)))
     if isinstance(image, np.ndarray):
         if image.size == 0:
             raise DataError(f"{_describe(image)}: empty image")
         return to_gray(image)
     raise DataError(f"cannot read a {type(image).__name__}; pass a path, a PIL image or a numpy array")
-
-
-def _pil_to_rgb(image: Image.Image) -> np.ndarray:
-    """A PIL image handled exactly as a file would be (EXIF orientation, transparency on
-    white, 16-bit gray): re-encoded losslessly as TIFF, which holds every PIL mode, and
-    decoded by krocr.images, so the rules live in one place."""
-    buffer = io.BytesIO()
-    ImageOps.exif_transpose(image).save(buffer, format="TIFF")
-    return read_image_bytes(buffer.getvalue(), _describe(image))
 
 
 def _describe(image: object) -> str:
