@@ -50,3 +50,14 @@ def test_not_onnx(tmp_path):
     (tmp_path / "x.onnx").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="x.onnx"):
         read_onnx_metadata(tmp_path / "x.onnx")
+
+
+def test_weights_convert_to_half_precision_keeping_metadata(weights, tmp_path):
+    from krocr.export import convert_weights
+
+    half = convert_weights(weights, tmp_path / "half.safetensors", half=True)
+    assert half.stat().st_size < 0.6 * weights.stat().st_size
+    full, small = load_weights(weights), load_weights(half)
+    assert small.charset == full.charset and small.preprocess == full.preprocess
+    for key, tensor in full.model.state_dict().items():
+        assert torch.allclose(small.model.state_dict()[key], tensor, atol=1e-3, rtol=1e-3), key

@@ -1,4 +1,5 @@
-"""``krocr export``: a weights file → ONNX (dynamic batch and width), optionally int8.
+"""``krocr export``: a weights file → ONNX (dynamic batch and width), optionally int8; a run's
+``.ckpt`` → weights file; a weights file → fp16 weights file (``--half``).
 
 The ONNX file carries the same metadata as the weights file (charset, model config,
 preprocessing) as ``metadata_props``, so an onnxruntime reader needs nothing else.
@@ -13,7 +14,7 @@ from pathlib import Path
 import onnx
 import torch
 
-from krocr.checkpoint import load_weights, read_metadata
+from krocr.checkpoint import load_weights, read_metadata, save_weights
 from krocr.errors import CheckpointError
 
 OPSET = 17
@@ -64,12 +65,24 @@ def read_onnx_metadata(path: str | Path) -> dict[str, str]:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("weights", help="krocr .safetensors weights file, or a run's checkpoints/*.ckpt")
     parser.add_argument("--out", required=True,
-                        help="output: .onnx (from .safetensors), or .safetensors (from a run's .ckpt)")
+                        help="output: .onnx (from .safetensors), or .safetensors (from a run's .ckpt, "
+                             "or from .safetensors to store it in fp16 with --half)")
     parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation (smaller, slightly less accurate)")
     parser.add_argument("--half", action="store_true", help="fp16 tensors in a .safetensors output")
 
 
+def convert_weights(weights: str | Path, out: str | Path, half: bool) -> Path:
+    """Re-save a weights file (fp16 tensors with ``half``), metadata unchanged."""
+    bundle = load_weights(weights)
+    save_weights(out, bundle.model, bundle.charset, bundle.preprocess, bundle.info, half=half)
+    return Path(out)
+
+
 def run(args: argparse.Namespace) -> int:
+    if Path(args.weights).suffix == ".safetensors" and Path(args.out).suffix == ".safetensors":
+        out = convert_weights(args.weights, args.out, half=args.half)
+        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+        return 0
     if Path(args.weights).suffix == ".ckpt":
         if Path(args.out).suffix != ".safetensors":
             raise CheckpointError("a run checkpoint (.ckpt) exports to .safetensors; export that to ONNX next")
