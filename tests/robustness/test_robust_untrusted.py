@@ -52,15 +52,20 @@ def torch_pickle(path: Path, marker: Path) -> Path:
     return path
 
 
+def write_malicious(path: Path, kind: str, marker: Path) -> None:
+    """A raw pickle or a torch.save file at ``path`` whose unpickling creates ``marker``."""
+    if kind == "raw_pickle":
+        path.write_bytes(payload(marker))
+    else:
+        torch_pickle(path, marker)
+
+
 # ---- weights and checkpoints -------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["raw_pickle", "torch_save"])
 def test_pickle_in_place_of_a_weights_file_is_refused(tmp_path, kind):
     marker = tmp_path / "pwned"
     path = tmp_path / "model.safetensors"
-    if kind == "raw_pickle":
-        path.write_bytes(payload(marker))
-    else:
-        torch_pickle(path, marker)
+    write_malicious(path, kind, marker)
     with pytest.raises(CheckpointError, match=r"model\.safetensors: not a safetensors weights file"):
         load_weights(path)
     with pytest.raises(CheckpointError, match=r"model\.safetensors: not a safetensors"):
@@ -76,10 +81,7 @@ def test_pickle_in_place_of_a_weights_file_is_refused(tmp_path, kind):
 def test_pickle_in_place_of_a_training_checkpoint_is_refused(tmp_path, kind):
     marker = tmp_path / "pwned"
     path = tmp_path / "last.ckpt"
-    if kind == "raw_pickle":
-        path.write_bytes(payload(marker))
-    else:
-        torch_pickle(path, marker)
+    write_malicious(path, kind, marker)
     with pytest.raises(CheckpointError, match=r"last\.ckpt: not a loadable krocr checkpoint"):
         read_checkpoint(path)
     assert not marker.exists()
