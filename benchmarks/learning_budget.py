@@ -58,12 +58,15 @@ VARIANTS: dict[str, Variant] = {
     "syllable-english-init": Variant((ENGLISH,)),
     "jamo-english-init-plain-ctc": Variant((JAMO, ENGLISH, "loss.alpha=1", "loss.gamma=0")),
     "jamo-english-init-frozen": Variant((JAMO, ENGLISH, "transfer.freeze=[conv1_1,conv2_1,conv3_1,conv3_2,conv4_1]")),
+    "jamo-english-init-adam-eps": Variant((JAMO, ENGLISH, "optim.eps=1e-8")),  # PyTorch's default, not Keras' 1e-3
     "jamo-english-init-constant": Variant((JAMO, ENGLISH, "optim.schedule=constant")),
     "jamo-english-init-cosine": Variant((JAMO, ENGLISH, "optim.schedule=cosine", "optim.warmup_steps=100")),
     "jamo-english-init-one-cycle": Variant((JAMO, ENGLISH, "optim.schedule=one_cycle")),
     "jamo-english-init-batch32": Variant((JAMO, ENGLISH, "data.batch_size=32")),
     "jamo-english-init-curriculum": Variant((JAMO, ENGLISH, "data.curriculum_samples=30000")),
     "jamo-english-init-natural": Variant((JAMO, ENGLISH, "data.width_mode=natural")),
+    # the shipped Korean model's recipe (configs/ko_crnn.yaml), as it is
+    "ko-crnn": Variant((), Path("configs/ko_crnn.yaml")),
     # the reference's three versions (issue #5 (c)), on the same data and budget
     "ksign-v1": Variant(BUDGET_SETTINGS, Path("configs/ksign_v1.yaml")),
     "ksign-v2": Variant(BUDGET_SETTINGS, Path("configs/ksign_v2.yaml")),

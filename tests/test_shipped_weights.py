@@ -1,0 +1,52 @@
+"""The weights krocr ships in src/krocr/weights/: what they hold, and that they still read
+text the way docs/benchmarks.md says (a regression guard, with a margin for the small sample)."""
+
+from __future__ import annotations
+
+import pytest
+
+from krocr.cache import CacheReader
+from krocr.charset import alphabet87, korean_charset
+from krocr.checkpoint import load_weights
+from krocr.metrics import compute_metrics
+from krocr.recognizer import DEFAULT_WEIGHTS, Recognizer
+from krocr.synth.fonts import discover_fonts
+from krocr.synth.generate import SynthOptions, generate
+
+ENGLISH = DEFAULT_WEIGHTS.with_name("en_crnn.safetensors")
+needs_fonts = pytest.mark.skipif(not discover_fonts(), reason="no fonts under /usr/share/fonts")
+
+
+def test_the_korean_model_reads_ks_x_1001_latin_and_sign_symbols_as_jamo():
+    bundle = load_weights(DEFAULT_WEIGHTS)
+    assert bundle.charset.tokenizer == "jamo"
+    assert set(korean_charset().symbols) <= set(bundle.charset.symbols)
+    assert set(alphabet87().symbols) <= set(bundle.charset.symbols)
+    assert {"·", "₩", "※"} <= set(bundle.charset.symbols)
+    assert bundle.preprocess.width_mode == "natural"
+    assert DEFAULT_WEIGHTS.stat().st_size < 10e6  # fp16, small enough for the repository
+
+
+def test_the_english_model_uses_the_87_symbol_alphabet():
+    assert load_weights(ENGLISH).charset == alphabet87()
+
+
+def _heldout_word_accuracy(tmp_path, lang: str, weights) -> float:
+    generate(SynthOptions(out=tmp_path, lang=lang, count=150, seed=99, fonts="heldout", split="test", progress=False))
+    reader = CacheReader(tmp_path / "test.lmdb")
+    crops = [reader[i][0] for i in range(len(reader))]
+    readings = Recognizer(weights).read(crops)
+    return compute_metrics(list(reader.labels()), [r.text for r in readings]).word_accuracy
+
+
+@needs_fonts
+def test_the_korean_model_reads_heldout_fonts(tmp_path):
+    # v0 reads 62 % of 3,000 held-out crops (docs/benchmarks.md) and 58 % of these 150, whose
+    # standard error is 4 points: the floor sits three of them lower
+    assert _heldout_word_accuracy(tmp_path, "ko", None) >= 0.45
+
+
+@needs_fonts
+def test_the_english_model_reads_heldout_fonts(tmp_path):
+    # v0 reads 51 % of these 150 English crops in held-out fonts (70 % in the training fonts)
+    assert _heldout_word_accuracy(tmp_path, "en", ENGLISH) >= 0.38
