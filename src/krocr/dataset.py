@@ -40,6 +40,7 @@ class _Sample:
     index: int  # 0-based index inside it
     text: str  # after the out-of-charset policy
     tokens: tuple[int, ...]
+    width: int  # preprocessed input width (natural width reads the image header once, here)
 
 
 @dataclass
@@ -94,7 +95,8 @@ class CropDataset(Dataset):
             if issue:
                 self.rejections.add_issue(reader.path, f"index {index + 1}", issue)
             else:
-                samples.append(_Sample(reader_id, index, text, tuple(self.charset.encode(text))))
+                tokens = tuple(self.charset.encode(text))
+                samples.append(_Sample(reader_id, index, text, tokens, self._input_width(reader_id, index)))
         return samples
 
     def _alignable(self, samples: list[_Sample]) -> list[_Sample]:
@@ -117,18 +119,18 @@ class CropDataset(Dataset):
     def _frames(self, sample: _Sample) -> int:
         if self.max_output_length is not None:
             return self.max_output_length
-        return output_length(self._input_width(sample))
+        return output_length(sample.width)
 
-    def _input_width(self, sample: _Sample) -> int:
-        """Width of the sample's preprocessed image (before the batch pads it further)."""
+    def _input_width(self, reader_id: int, index: int) -> int:
+        """Width of a sample's preprocessed image (before the batch pads it further)."""
         if self.preprocess.width_mode == "fixed":
             return self.preprocess.width
-        width, height = self.readers[sample.reader].image_size(sample.index)
+        width, height = self.readers[reader_id].image_size(index)
         return max(target_width(height, width, self.preprocess), self.preprocess.width)
 
     def input_widths(self) -> np.ndarray:
         """Every sample's preprocessed width, for batching crops of similar width together."""
-        return np.array([self._input_width(s) for s in self.samples], dtype=np.int64)
+        return np.array([s.width for s in self.samples], dtype=np.int64)
 
     def difficulty(self) -> np.ndarray:
         """Curriculum score in [0, 2): the percentile rank of a label's length plus that of the
