@@ -28,7 +28,7 @@ import cv2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import command, machine, write_section  # noqa: E402
 
-from krocr.charset import nfc
+from krocr.charset import normalize_text
 from krocr.evaluation import EvalSet, open_eval_set, predict
 from krocr.metrics import compute_metrics
 from krocr.recognizer import add_recognizer_arguments, load_input, recognizer_from_args
@@ -61,7 +61,7 @@ def run_tesseract(eval_set: EvalSet, indices: list[int]) -> tuple[list[str], flo
     pages = result.stdout.split("\f")  # one page per listed image; the last has no form feed
     if len(pages) != len(indices):
         raise SystemExit(f"tesseract returned {len(pages)} pages for {len(indices)} crops:\n{result.stderr[-2000:]}")
-    return [" ".join(nfc(page).split()) for page in pages], time.perf_counter() - start
+    return [" ".join(normalize_text(page).split()) for page in pages], time.perf_counter() - start
 
 
 def row(engine: str, truths: list[str], predictions: list[str], seconds: float) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from krocr.charset import (
     ALPHABET87, BLANK_ID, UNKNOWN_SYMBOL, Charset, OOVReport, alphabet87, korean_charset,
-    ksx1001_hangul, modern_hangul, recompose_jamo, resolve_charset, to_jamo,
+    ksx1001_hangul, modern_hangul, normalize_text, recompose_jamo, resolve_charset, to_jamo,
 )
 from krocr.errors import CharsetError, OutOfCharsetError
 
@@ -40,6 +40,18 @@ def test_nfd_labels_encode_like_nfc():
     assert nfd != "한글 간판"
     assert cs.encode(nfd) == cs.encode("한글 간판")
     assert cs.missing(nfd) == []
+
+
+def test_width_variants_fold_to_one_symbol():
+    cs = korean_charset()
+    assert "￦" not in cs and "₩" in cs
+    assert normalize_text("（주）한빛　０１０-１２３４ ￦5,000") == "(주)한빛 010-1234 ₩5,000"
+    assert cs.encode("（주）￦５") == cs.encode("(주)₩5")
+    assert cs.missing("ＡＢＣ") == [] and cs.missing("＼") == ["\\"]  # folded, then checked
+    # a charset stored before the fold (v0 checkpoints list ￦ too) keeps its rows and reads ₩
+    old = Charset(tuple(cs.symbols) + ("￦",))
+    assert old.num_classes == cs.num_classes + 1
+    assert old.decode([old.num_classes - 1]) == "₩" and old.encode("￦") == cs.encode("₩")
 
 
 @pytest.mark.parametrize("policy, expected", [("drop", "AB"), ("unknown", f"A{UNKNOWN_SYMBOL}B"), ("reject", None)])

@@ -28,6 +28,11 @@ def test_nfd_prediction_counts_as_correct():
     assert edit_distance("한글", unicodedata.normalize("NFD", "한글")) == 0
 
 
+def test_width_variants_count_as_correct():
+    assert edit_distance("￦5,000", "₩5,000") == 0
+    assert compute_metrics(["（주）"], ["(주)"]).word_accuracy == 1.0
+
+
 def test_aggregate_metrics_on_hand_computed_pairs():
     truths = ["치킨", "미용실", "A B", "약국"]
     preds = ["치킨", "미용", "AB", "악국"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from krocr.charset import Charset, OOVPolicy, OOVReport, nfc
+from krocr.charset import Charset, OOVPolicy, OOVReport, normalize_text
 from krocr.rejections import Issue, Reason
 
 # Transcriptions that mean "there is text here but nobody could read it".
@@ -31,7 +31,7 @@ class Word:
 
     def __post_init__(self) -> None:
         self.points = np.asarray(self.points, dtype=np.float32).reshape(-1, 2)
-        self.text = nfc(self.text)
+        self.text = normalize_text(self.text)
 
 
 @dataclass
@@ -57,7 +57,7 @@ class CropRecord:
     annotation: Path | None = None  # the label file ``item`` is a line of, for messages
 
     def __post_init__(self) -> None:
-        self.text = nfc(self.text)
+        self.text = normalize_text(self.text)
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class LabelRules:
 def check_label(text: str, rules: LabelRules, report: OOVReport | None = None) -> tuple[str | None, Issue | None]:
     """The label to train on (NFC, outer whitespace stripped, charset policy applied), or
     None and the issue. Outer whitespace is stripped because it is invisible in a crop."""
-    text = nfc(text).strip()
+    text = normalize_text(text).strip()
     if not text:
         return None, Issue(Reason.EMPTY_LABEL, "empty or whitespace-only label")
     if rules.charset is not None:

@@ -28,7 +28,7 @@ import lmdb
 import numpy as np
 from PIL import Image
 
-from krocr.charset import nfc
+from krocr.charset import normalize_text
 from krocr.errors import DataError
 from krocr.images import read_image_bytes
 from krocr.preprocess import PreprocessConfig, resize_crop, to_gray
@@ -90,7 +90,7 @@ class CacheWriter:
         self._count += 1
         self._pending += [
             (_key("image", self._count), png.tobytes()),
-            (_key("label", self._count), nfc(label).encode("utf-8")),
+            (_key("label", self._count), normalize_text(label).encode("utf-8")),
             (_key("source", self._count), source.encode("utf-8")),
         ]
         if len(self._pending) >= 3 * _COMMIT_EVERY:

@@ -12,8 +12,12 @@ Two tokenizers share this type:
   and optional final consonant, taken from distinct Unicode blocks so the sequence is
   unambiguous); decoding recomposes them. About 70 Hangul classes instead of thousands.
 
-All text is Unicode NFC normalized on the way in and out, so NFD Hangul (common in files
-written on macOS) never turns into unknown characters.
+All text is normalized on the way in and out (``normalize_text``): Unicode NFC, so NFD
+Hangul (common in files written on macOS) never turns into unknown characters, and width
+variants folded to one symbol — fullwidth ASCII (``（주）``, ``０１０``) to ASCII, the
+ideographic space to a space, the fullwidth won sign ``￦`` to ``₩`` — because a sign shows
+them with the same glyph shapes and no reader can tell them apart. Labels, predictions and
+metrics all see the folded text.
 """
 
 from __future__ import annotations
@@ -42,16 +46,27 @@ ALPHABET87: str = (
 )
 
 # Symbols common on Korean signs, menus and labels beyond ASCII.
-SIGN_SYMBOLS: str = "·₩￦℃㈜※★☆♥○●■□▶◀→←↑↓「」『』【】《》〈〉…―–—㎡㎏㎖㎞"
+SIGN_SYMBOLS: str = "·₩℃㈜※★☆♥○●■□▶◀→←↑↓「」『』【】《》〈〉…―–—㎡㎏㎖㎞"
 
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
 _N_MEDIAL, _N_FINAL = 21, 28
 _INITIAL_BASE, _MEDIAL_BASE, _FINAL_BASE = 0x1100, 0x1161, 0x11A7  # final index 0 = none
 
 
+_WIDTH_FOLDS = str.maketrans(
+    {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " ", "\uffe6": "\u20a9"}
+)
+
+
 def nfc(text: str) -> str:
-    """Unicode NFC form: composes NFD Hangul jamo back into syllables."""
+    """Unicode NFC only: composes NFD Hangul jamo into syllables, keeps every glyph as it is."""
     return unicodedata.normalize("NFC", text)
+
+
+def normalize_text(text: str) -> str:
+    """NFC form (composes NFD Hangul jamo into syllables) with width variants folded:
+    fullwidth ASCII → ASCII, ideographic space → space, ￦ → ₩."""
+    return nfc(text).translate(_WIDTH_FOLDS)
 
 
 def is_hangul_syllable(ch: str) -> bool:
@@ -185,6 +200,8 @@ class Charset:
     _accepts: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # NFC only, not folded: a checkpoint made before a fold was added keeps one row per
+        # stored symbol; text is folded, so a folded-away symbol is simply never a target.
         symbols = tuple(nfc(s) for s in self.symbols)
         _check_symbols(symbols)
         object.__setattr__(self, "symbols", symbols)
@@ -222,7 +239,7 @@ class Charset:
     def missing(self, text: str) -> list[str]:
         """Distinct characters of ``text`` (NFC) that the charset cannot encode, in order."""
         seen: dict[str, None] = {}
-        for ch in nfc(text):
+        for ch in normalize_text(text):
             if ch not in self._accepts:
                 seen.setdefault(ch, None)
         return list(seen)
@@ -235,7 +252,7 @@ class Charset:
         """
         if policy not in OOV_POLICIES:
             raise CharsetError(f"unknown out-of-charset policy {policy!r}; use one of {OOV_POLICIES}")
-        text = nfc(text)
+        text = normalize_text(text)
         missing = self.missing(text)
         if not missing:
             return text
@@ -252,7 +269,7 @@ class Charset:
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` (NFC). Raises OutOfCharsetError for characters it lacks,
         unless the charset has an unknown token, which then stands in for them."""
-        text = nfc(text)
+        text = normalize_text(text)
         missing = self.missing(text)
         if missing and not self.unknown:
             raise OutOfCharsetError(text, missing)
@@ -266,11 +283,11 @@ class Charset:
         text = "".join(self._tokens[i - 1] for i in ids if i != BLANK_ID)
         if self.tokenizer == "jamo":
             text, _ = recompose_jamo(text)
-        return nfc(text)
+        return normalize_text(text)
 
     def token_length(self, text: str) -> int:
         """How many tokens ``text`` takes (a jamo syllable takes 2 or 3)."""
-        text = nfc(text)
+        text = normalize_text(text)
         return len(to_jamo(text)) if self.tokenizer == "jamo" else len(text)
 
     # ---- combination -------------------------------------------------------------------
@@ -278,7 +295,7 @@ class Charset:
         """This charset followed by the new symbols of ``others`` (order kept, no duplicates)."""
         merged = dict.fromkeys(self.symbols)
         for other in others:
-            merged.update(dict.fromkeys(nfc(s) for s in (other.symbols if isinstance(other, Charset) else other)))
+            merged.update(dict.fromkeys(normalize_text(s) for s in (other.symbols if isinstance(other, Charset) else other)))
         return Charset(tuple(merged), unknown=self.unknown, tokenizer=self.tokenizer)
 
     def with_tokenizer(self, tokenizer: Tokenizer) -> "Charset":
@@ -296,7 +313,7 @@ class Charset:
     def from_dict(cls, data: dict, source: str = "<dict>") -> "Charset":
         if not isinstance(data, dict) or not isinstance(data.get("symbols"), list):
             raise CharsetError(f"{source}: expected a JSON object with a 'symbols' list")
-        bad = [i for i, s in enumerate(data["symbols"]) if not isinstance(s, str) or len(nfc(s)) != 1]
+        bad = [i for i, s in enumerate(data["symbols"]) if not isinstance(s, str) or len(normalize_text(s)) != 1]
         if bad:
             raise CharsetError(f"{source}: symbols at positions {bad[:10]} are not single characters")
         unknown = data.get("unknown", False)
@@ -348,7 +365,7 @@ class Charset:
     def from_labels(cls, labels: Iterable[str], base: "Charset | str | None" = None) -> "Charset":
         """A charset of the characters seen in ``labels`` (as the reference built its 838
         symbols): the ``base`` symbols first, then new characters in sorted order."""
-        seen = sorted({ch for label in labels for ch in nfc(label)})
+        seen = sorted({ch for label in labels for ch in normalize_text(label)})
         start = base if isinstance(base, Charset) else Charset(tuple(base or ""))
         return start.union(seen)
 
@@ -372,7 +389,7 @@ def _parse_symbol_lines(raw: str, path: Path) -> Charset:
         line = line.rstrip("\r")
         if line == "" and lineno == raw.count("\n") + 1:
             continue  # text after the final newline
-        symbol = nfc(line)
+        symbol = normalize_text(line)
         if len(symbol) != 1:
             raise CharsetError(f"{path}:{lineno}: expected one symbol per line, got {line!r}")
         if symbol in first_line:

@@ -34,7 +34,7 @@ from rich.table import Table
 
 from krocr import __version__
 from krocr.cache import CacheReader
-from krocr.charset import Charset, nfc
+from krocr.charset import Charset, normalize_text
 from krocr.errors import DataError
 from krocr.gallery import GalleryItem, draw_sheet, random_pick, worst_first
 from krocr.importers import read_label_file
@@ -105,7 +105,7 @@ def _split_path(directory: Path, split: str | None) -> Path:
 
 def _lmdb_set(path: Path) -> EvalSet:
     reader = CacheReader(path)
-    samples = [EvalSample(f"{path.name}#{i}", nfc(label).strip(), source)
+    samples = [EvalSample(f"{path.name}#{i}", normalize_text(label).strip(), source)
                for i, (label, source) in enumerate(zip(reader.labels(), reader.sources()), start=1)]
     return EvalSet(str(path), samples, lambda i: reader[i][0], [])
 
@@ -278,7 +278,7 @@ def load_char_counts(path: str | Path) -> Counter:
     a JSON object ``{char: count}``, or an LMDB / dataset split whose labels are counted."""
     path = Path(path)
     if path.is_dir() or path.suffix in LMDB_SUFFIXES:
-        return Counter(ch for label in CacheReader(path).labels() for ch in nfc(label) if not ch.isspace())
+        return Counter(ch for label in CacheReader(path).labels() for ch in normalize_text(label) if not ch.isspace())
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -295,7 +295,7 @@ def _json_counts(text: str, path: Path) -> Counter:
         raise DataError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
     if not isinstance(data, dict) or not all(isinstance(v, int) for v in data.values()):
         raise DataError(f"{path}: expected a JSON object mapping characters to integer counts")
-    return Counter({nfc(k): v for k, v in data.items()})
+    return Counter({normalize_text(k): v for k, v in data.items()})
 
 
 def _csv_counts(text: str, path: Path) -> Counter:
@@ -303,11 +303,11 @@ def _csv_counts(text: str, path: Path) -> Counter:
     for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
         if not row:
             continue
-        if len(row) < 2 or len(nfc(row[0])) != 1 or not row[1].strip().isdigit():
+        if len(row) < 2 or len(normalize_text(row[0])) != 1 or not row[1].strip().isdigit():
             if lineno == 1:
                 continue  # a header
             raise DataError(f"{path}:{lineno}: expected 'character,count', got {row!r}")
-        counts[nfc(row[0])] += int(row[1])
+        counts[normalize_text(row[0])] += int(row[1])
     return counts
 
 

@@ -16,17 +16,17 @@ from typing import Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from krocr.charset import nfc
+from krocr.charset import normalize_text
 
 
 def edit_distance(truth: str, prediction: str) -> int:
-    return Levenshtein.distance(nfc(truth), nfc(prediction))
+    return Levenshtein.distance(normalize_text(truth), normalize_text(prediction))
 
 
 def normalized_edit_distance(truth: str, prediction: str) -> float:
     """ED / len(truth), the reference's figure (can exceed 1). An empty truth gives 0 for an
     empty prediction and 1 otherwise."""
-    truth, prediction = nfc(truth), nfc(prediction)
+    truth, prediction = normalize_text(truth), normalize_text(prediction)
     if not truth:
         return 0.0 if not prediction else 1.0
     return Levenshtein.distance(truth, prediction) / len(truth)
@@ -34,11 +34,11 @@ def normalized_edit_distance(truth: str, prediction: str) -> float:
 
 def icdar_ned(truth: str, prediction: str) -> float:
     """ED / max(len(truth), len(prediction)), in [0, 1]; two empty strings give 0."""
-    return Levenshtein.normalized_distance(nfc(truth), nfc(prediction))
+    return Levenshtein.normalized_distance(normalize_text(truth), normalize_text(prediction))
 
 
 def _strip_space(text: str) -> str:
-    return "".join(nfc(text).split())
+    return "".join(normalize_text(text).split())
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ def compute_metrics(truths: Sequence[str], predictions: Sequence[str]) -> Recogn
     if n == 0:
         raise ValueError("no samples to score")
     distances = [edit_distance(t, p) for t, p in zip(truths, predictions)]
-    total_chars = sum(len(nfc(t)) for t in truths)
+    total_chars = sum(len(normalize_text(t)) for t in truths)
     return RecognitionMetrics(
         samples=n,
-        word_accuracy=sum(nfc(t) == nfc(p) for t, p in zip(truths, predictions)) / n,
+        word_accuracy=sum(normalize_text(t) == normalize_text(p) for t, p in zip(truths, predictions)) / n,
         word_accuracy_ignore_space=sum(_strip_space(t) == _strip_space(p) for t, p in zip(truths, predictions)) / n,
         cer=sum(distances) / max(total_chars, 1),
         mean_edit_distance=sum(distances) / n,
