@@ -83,7 +83,7 @@ class SynthOptions:
 
     @property
     def source(self) -> str:
-        """The ``source`` name stored with every crop."""
+        """The source stored with every crop, before ``/`` and the crop's font design."""
         return f"synth-{self.lang}" + ("-heldout" if self.fonts == "heldout" else "")
 
 
@@ -112,8 +112,9 @@ def _init_worker(state: _WorkerState) -> None:
     cv2.setNumThreads(1)  # one process per core already
 
 
-def _render_crops(job: tuple[int, list[str]]) -> list[tuple[np.ndarray, str, str]]:
-    """(gray crop at the cache height, label, font name) for each text, indices from ``start``."""
+def _render_crops(job: tuple[int, list[str]]) -> list[tuple[np.ndarray, str, str, str]]:
+    """(gray crop at the cache height, label, font name, font design) for each text, indices
+    from ``start``."""
     start, texts = job
     state = _STATE
     assert state is not None, "worker not initialized"
@@ -122,7 +123,8 @@ def _render_crops(job: tuple[int, list[str]]) -> list[tuple[np.ndarray, str, str
         rng = np.random.default_rng([state.seed, index])
         face = state.pool.choose(text, rng)
         assert face is not None, f"no font covers {text!r}"  # the text source accepts only covered texts
-        out.append((resize_crop(render_word(text, face, rng, state.render), state.resize), text, face.name))
+        out.append((resize_crop(render_word(text, face, rng, state.render), state.resize), text, face.name,
+                    face.design))
     return out
 
 
@@ -225,10 +227,11 @@ def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource) -> t
         task = progress.add_task(f"synth {options.lang}", total=options.count, rate="")
         index = 0
         for results in _ordered(_chunks(source, options.count), _render_crops, state, options.workers):
-            for gray, label, font in results:
+            for gray, label, font, design in results:
                 index += 1
                 writer = val if val is not None and is_validation(index, options.val_fraction) else train
-                writer.add(gray, label, options.source)
+                # the design in the source lets `krocr eval` report accuracy per font design
+                writer.add(gray, label, f"{options.source}/{design}")
                 fonts_used[font] += 1
             progress.update(task, advance=len(results), rate=_rate(progress, task))
     counts = {options.split: len(train)} | ({"val": len(val)} if val is not None else {})
