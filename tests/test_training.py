@@ -11,17 +11,15 @@ import subprocess
 import sys
 import textwrap
 import time
-from itertools import product
 from pathlib import Path
 
-import cv2
 import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from krocr.cache import CacheWriter
+from fixtures.tiny_crops import write_tiny_crops
 from krocr.charset import Charset, alphabet87
 from krocr.checkpoint import load_weights, save_weights
 from krocr.config import ExperimentConfig, OptimOptions, load_config
@@ -49,23 +47,10 @@ SYMBOLS = "abcde"
 FROZEN = ("conv1_1", "conv4_1")
 
 
-def render(text: str) -> np.ndarray:
-    image = np.full((32, 16 * len(text) + 8), 255, np.uint8)
-    cv2.putText(image, text, (4, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
-    return image
-
-
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory) -> Path:
     """64 training and 16 validation crops with distinct labels of 1–3 symbols of 'abcde'."""
-    root = tmp_path_factory.mktemp("tiny_data")
-    words = ["".join(p) for n in (1, 2, 3) for p in product(SYMBOLS, repeat=n)]
-    labels = np.random.default_rng(0).permutation(words)[:80].tolist()
-    for split, chosen in (("train", labels[:64]), ("val", labels[64:])):
-        with CacheWriter(root / f"{split}.lmdb") as writer:
-            for label in chosen:
-                writer.add(render(label), label, "tiny")
-    return root
+    return write_tiny_crops(tmp_path_factory.mktemp("tiny_data"), seed=0, symbols=SYMBOLS)
 
 
 def tiny_config(data_dir: Path, *overrides: str) -> ExperimentConfig:

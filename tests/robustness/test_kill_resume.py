@@ -23,16 +23,13 @@ import signal
 import subprocess
 import sys
 import time
-from itertools import product
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from krocr.cache import CacheWriter
+from fixtures.tiny_crops import write_tiny_crops
 from krocr.config import load_config
 from krocr.training import read_checkpoint, train
 
@@ -83,22 +80,9 @@ print("finished without being killed")
 """
 
 
-def render(text: str) -> np.ndarray:
-    image = np.full((32, 16 * len(text) + 8), 255, np.uint8)
-    cv2.putText(image, text, (4, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
-    return image
-
-
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("kill_data")
-    words = ["".join(p) for n in (1, 2, 3) for p in product("abcde", repeat=n)]
-    labels = np.random.default_rng(1).permutation(words)[:80].tolist()
-    for split, chosen in (("train", labels[:64]), ("val", labels[64:])):
-        with CacheWriter(root / f"{split}.lmdb") as writer:
-            for label in chosen:
-                writer.add(render(label), label, "tiny")
-    return root
+    return write_tiny_crops(tmp_path_factory.mktemp("kill_data"), seed=1)
 
 
 def config(data: Path):
