@@ -9,7 +9,7 @@ import json
 import pytest
 
 from krocr.cache import CacheReader
-from krocr.charset import korean_charset, nfc
+from krocr.charset import korean_charset, normalize_text
 from krocr.synth.fonts import discover_fonts
 from krocr.synth.generate import SynthOptions, configure, generate, is_validation, run
 
@@ -38,7 +38,7 @@ def test_identical_images_and_labels_whatever_the_worker_count(two_runs):
         assert lmdb_contents(one / f"{split}.lmdb") == lmdb_contents(two / f"{split}.lmdb")
 
 
-def test_cache_holds_nfc_labels_inside_the_charset_at_height_32(two_runs):
+def test_cache_holds_normalized_labels_inside_the_charset_at_height_32(two_runs):
     charset = korean_charset()
     train = CacheReader(two_runs[0] / "train.lmdb")
     val = CacheReader(two_runs[0] / "val.lmdb")
@@ -46,7 +46,7 @@ def test_cache_holds_nfc_labels_inside_the_charset_at_height_32(two_runs):
     for reader in (train, val):
         for i in range(len(reader)):
             gray, label, source = reader[i]
-            assert gray.shape[0] == 32 and label == nfc(label) and not charset.missing(label)
+            assert gray.shape[0] == 32 and label == normalize_text(label) and not charset.missing(label)
             assert source.startswith("synth-ko/") and len(source) > len("synth-ko/")  # + font design
 
 

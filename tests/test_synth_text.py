@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from krocr.charset import alphabet87, korean_charset, ksx1001_hangul, nfc
+from krocr.charset import alphabet87, korean_charset, ksx1001_hangul, nfc, normalize_text
 from krocr.errors import ConfigError
 from krocr.synth.text import SyllableCounter, TextConfig, TextSource, wordfreq_vocabulary
 
@@ -31,6 +31,12 @@ def test_every_text_is_nfc_clean_and_inside_the_charset(lang):
         assert text == nfc(text) and text == text.strip() and "  " not in text, (kind, text)
         assert 0 < len(text) <= 40, (kind, text)
         assert not charset.missing(text), (kind, text)
+
+
+def test_fullwidth_won_is_drawn_and_labelled_folded():
+    texts = [text for text, kind in stream("ko", n=4000) if kind == "price"]
+    assert any("￦" in t for t in texts) and any("₩" in t for t in texts)  # both glyphs are drawn …
+    assert "￦" not in korean_charset() and all(normalize_text(t).count("￦") == 0 for t in texts)  # … one label
 
 
 def test_kind_shares_follow_the_config():

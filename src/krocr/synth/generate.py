@@ -40,7 +40,7 @@ from krocr.preprocess import PreprocessConfig, resize_crop
 from krocr.synth.fonts import FontFace, FontPool, discover_fonts, drawable_chars, split_fonts
 from krocr.synth.render import RenderConfig, render_word
 from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
-from krocr.synth.text import TextConfig, TextSource
+from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
 
 TEXT_STREAM = 0x7E47  # seeds the text stream apart from the per-sample generators
 CHUNK = 64  # samples per task sent to a worker
@@ -195,7 +195,7 @@ def generate(options: SynthOptions) -> dict:
     faces = split_fonts(discover_fonts()).select(options.fonts)
     if not faces:
         raise ConfigError(f"no {options.fonts} fonts found under the allowed font packages")
-    chars = "".join(charset.symbols)
+    chars = "".join(dict.fromkeys("".join(charset.symbols) + DRAWN_SIGN_SYMBOLS))  # ￦ is drawn, labelled ₩
     pool = build_font_pool(faces, chars, options.workers)
     source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,10 @@ from krocr.errors import ConfigError
 Language = Literal["en", "ko"]
 Generator = np.random.Generator
 
+# Symbols drawn on signs: the charset's, plus the fullwidth won sign, which is drawn as it is
+# and labelled ₩ (charset.normalize_text). The order is part of the seeded text stream.
+DRAWN_SIGN_SYMBOLS: str = SIGN_SYMBOLS.replace("₩", "₩￦")
+
 # ---- shares -------------------------------------------------------------------------------
 # Relative weights of the everyday kinds; ``rare`` and ``long`` take their own shares
 # (TextConfig) off the top and these split the rest.
@@ -470,7 +474,7 @@ def _ko_symbol(s: TextSource) -> str:
         return f"{s.pick(BUSINESS_TYPES)}·{s.pick(BUSINESS_TYPES)}"
     if u < 0.85:
         return f"{int(s.rng.integers(10, 300))}{s.pick(('㎡', '㎏', '㎖', '㎞', '℃'))}"
-    return f"{inner} {s.pick(tuple(SIGN_SYMBOLS))}"
+    return f"{inner} {s.pick(tuple(DRAWN_SIGN_SYMBOLS))}"
 
 
 def _ko_promo(s: TextSource) -> str:
