@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from krocr.synth.fonts import FontFace
-from krocr.synth.render import RenderConfig, render, render_word
+from krocr.synth.render import RenderConfig, render, render_word, sample_style, text_layers
 
 GOTHIC = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 TEXTS = ["행복치킨", "영업시간 10:00~22:00", "02-123-4567", "Cafe 온", "【특가】", "gjpqy Ag", "₩5,000"]
@@ -39,6 +39,20 @@ def test_ink_never_touches_the_crop_border(gothic):
         x0, y0, x1, y1 = result.box
         assert result.image.dtype == np.uint8 and result.image.shape[2] == 3
         assert 1 <= x0 < x1 <= width - 1 and 1 <= y0 < y1 <= height - 1, (text, seed, result.box, (width, height))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_letter_spaced_lines_are_drawn_to_their_last_character(gothic, seed):
+    # word gaps are wider than the letter spacing; the canvas once left them out and cut the
+    # end of spaced lines off while the label kept it
+    text = "가 나 다 라 마 바 사 아"
+    style = replace(sample_style(text, np.random.default_rng(seed), RenderConfig(tracking=1.0, vertical=0.0)),
+                    bold=0, outline=0, shadow=None, curve=0.0)
+    fill = text_layers(text, gothic.load(style.size), style).masks[..., 0]
+    inked = np.flatnonzero(fill.max(axis=0) > 12)
+    words = 1 + int(np.sum(np.diff(inked) > 0.4 * style.size))  # ink runs split by word gaps
+    assert style.tracking > 0 and words == 8, (seed, words)
+    assert inked[-1] < fill.shape[1] - 2  # the last glyph ends inside the canvas
 
 
 def test_vertical_text_is_rotated_like_the_data_pipeline_or_kept_upright(gothic):

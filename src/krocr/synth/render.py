@@ -280,18 +280,20 @@ def text_layers(text: str, font: ImageFont.FreeTypeFont, style: Style) -> Layers
 def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> np.ndarray:
     ascent, descent = font.getmetrics()
     advances = [font.getlength(ch) for ch in text]
-    width = math.ceil(sum(advances) + style.tracking * (len(text) - 1)) + 2 * pad
+    word_gap = style.tracking + 0.5 * style.size  # a space must stay wider than letter spacing
+    gaps = [word_gap if ch == " " else style.tracking for ch in text[:-1]] if style.tracking else []
+    # the canvas must hold the same gaps the pen adds, or the end of a spaced line is cut off
+    width = math.ceil(sum(advances) + sum(gaps)) + 2 * pad
     image = Image.new("L", (max(width, 1), ascent + descent + 2 * pad))
     draw = ImageDraw.Draw(image)
     baseline = pad + ascent
-    if style.tracking == 0:
+    if not style.tracking:
         draw.text((pad, baseline), text, font=font, fill=255, anchor="ls")
     else:
         x = float(pad)
-        word_gap = style.tracking + 0.5 * style.size  # a space must stay wider than letter spacing
-        for ch, advance in zip(text, advances):
+        for ch, advance, gap in zip(text, advances, [*gaps, 0.0]):
             draw.text((x, baseline), ch, font=font, fill=255, anchor="ls")
-            x += advance + (word_gap if ch == " " else style.tracking)
+            x += advance + gap
     return np.asarray(image)
 
 
