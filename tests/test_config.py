@@ -75,6 +75,8 @@ def test_inheritance_and_overrides(tmp_path):
     ("", ["optim.lr=-1"], r"override 'optim\.lr=-1': optim\.lr: must be > 0"),
     ("", ["optim.lr"], r"expected key\.path=value"),
     ("", ["data.width=128"], r"data\.width: width 128 gives 30 output frames, fewer than data\.max_label_length 62"),
+    ("", ["data.width_mode=natural", "data.max_width=256", "data.max_label_length=120"],
+     r"data\.max_width: width 256 gives 62 output frames, fewer than data\.max_label_length 120"),
     ("", ["data.dirs=[]"], r"data\.dirs: at least one dataset directory is required"),
     ("", ["train.precision=fp16"], r"train\.precision: expected one of 'auto', 'bf16', 'fp32'"),
 ], ids=lambda value: str(value)[:30])
@@ -82,6 +84,14 @@ def test_errors_name_the_source_and_the_key(tmp_path, yaml_text, overrides, mess
     path = write(tmp_path / "cfg.yaml", "data: {dirs: [d]}\n" + yaml_text + "\n")
     with pytest.raises(ConfigError, match=message):
         load_config(path, overrides)
+
+
+def test_natural_width_bounds_labels_by_the_widest_crop(tmp_path):
+    # 40 syllables are 120 jamo tokens: more than a 256-px crop aligns, fine for wide crops
+    path = write(tmp_path / "cfg.yaml", "data: {dirs: [d], width_mode: natural, max_label_length: 120}\n")
+    assert load_config(path).data.max_label_length == 120
+    with pytest.raises(ConfigError, match=r"data\.width: width 256 gives 62 output frames"):
+        load_config(path, ["data.width_mode=fixed"])
 
 
 def test_an_error_in_a_base_file_names_that_file(tmp_path):

@@ -93,11 +93,14 @@ class DataOptions:
         _require(self.curriculum_samples >= 0, "data.curriculum_samples", "must be ≥ 0")
         _require(self.max_width >= self.width, "data.max_width", f"must be ≥ data.width ({self.width})")
         _require(self.width % 4 == 0 and self.width >= 12, "data.width", f"must be a multiple of 4, ≥ 12, got {self.width}")
-        frames = output_length(self.width)
+        # natural width: the widest crop bounds the label; each shorter crop is checked for
+        # alignability when the dataset is read (too-short crops are dropped and counted)
+        key, widest = ("data.max_width", self.max_width) if self.width_mode == "natural" else ("data.width", self.width)
+        frames = output_length(widest)
         _require(
-            frames >= self.max_label_length, "data.width",
-            f"width {self.width} gives {frames} output frames, fewer than data.max_label_length "
-            f"{self.max_label_length}; use width ≥ {4 * (self.max_label_length + 2)} or a smaller max_label_length",
+            frames >= self.max_label_length, key,
+            f"width {widest} gives {frames} output frames, fewer than data.max_label_length "
+            f"{self.max_label_length}; use {key} ≥ {4 * (self.max_label_length + 2)} or a smaller max_label_length",
         )
 
 
