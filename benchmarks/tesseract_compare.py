@@ -84,8 +84,10 @@ def main() -> None:
     krocr_run = predict(recognizer, eval_set, args.limit)
     truths = [p.sample.truth for p in krocr_run.predictions]
     tesseract_texts, tesseract_seconds = run_tesseract(eval_set, [p.index for p in krocr_run.predictions])
+    weights = Path(recognizer.weights).resolve()
+    shown = weights.relative_to(Path.cwd()) if weights.is_relative_to(Path.cwd()) else weights  # no machine paths
     body = "\n".join([
-        f"Data `{eval_set.description}`; krocr weights `{recognizer.weights}` ({recognizer.engine}, {recognizer.decoder}, "
+        f"Data `{eval_set.description}`; krocr weights `{shown}` ({recognizer.engine}, {recognizer.decoder}, "
         f"{recognizer.preprocess.width_mode} width); Tesseract `{' '.join(TESSERACT_ARGS)}`. Both read the crops "
         "as stored; speeds include reading and preparing them.",
         "",
