@@ -12,6 +12,7 @@ from pathlib import Path
 import lmdb
 import pytest
 from PIL import Image
+from rich.console import Console
 
 from krocr import evaluation
 from krocr.cache import CacheWriter
@@ -24,6 +25,7 @@ from krocr.evaluation import (
     Prediction,
     align,
     character_accuracy,
+    source_table,
     confusions,
     default_out,
     evaluate,
@@ -167,6 +169,17 @@ def test_summary_of_perfect_readings():
     summary = summarize(Evaluation(fake_predictions([("가나", "가나"), ("다", "다")]), [], 1.0), Charset(tuple("가나다")))
     assert summary["overall"]["word_accuracy"] == 1.0 and summary["confusions"] == []
     assert summary["out_of_charset"]["samples"] == 0 and summary["speed"]["crops_per_second"] == 2.0
+
+
+def test_source_table_lists_each_source():
+    samples = [EvalSample("#0", "가나", "synth-ko-heldout/NanumMyeongjo"), EvalSample("#1", "다", "synth-ko-heldout/UnPilgi")]
+    predictions = [Prediction(0, samples[0], Reading("가나", 0.9), 0, 0.0),
+                   Prediction(1, samples[1], Reading("라", 0.4), 1, 1.0)]
+    console = Console(record=True, width=100)
+    console.print(source_table(summarize(Evaluation(predictions, [], 1.0), Charset(tuple("가나다라")))))
+    lines = console.export_text().splitlines()
+    assert any("NanumMyeongjo" in line and "100.00%" in line and "0.0000" in line for line in lines)
+    assert any("UnPilgi" in line and "0.00%" in line and "1.0000" in line for line in lines)
 
 
 def test_length_buckets():

@@ -415,7 +415,10 @@ def run(args: argparse.Namespace) -> int:
     recognizer = recognizer_from_args(args)
     out = args.out or default_out(recognizer.weights)
     metrics = evaluate(recognizer, args.data, out, args.split, args.train_stats, args.limit, args.gallery)
-    Console().print(summary_table(metrics))
+    console = Console()
+    console.print(summary_table(metrics))
+    if len(metrics["by_source"]) > 1:  # e.g. one source per font design in synthetic test sets
+        console.print(source_table(metrics))
     print(f"wrote {out}/metrics.json, predictions.csv" + (" and the gallery" if args.gallery > 0 else ""))
     return 0
 
@@ -424,6 +427,15 @@ def default_out(weights: Path) -> Path:
     """``eval/`` beside the weights file (its run directory, where ``krocr report`` looks),
     but never inside the installed package."""
     return Path("eval") if weights == DEFAULT_WEIGHTS else weights.parent / "eval"
+
+
+def source_table(metrics: dict) -> Table:
+    table = Table(title="by source")
+    for column in ("source", "crops", "word accuracy", "CER"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for source, figures in metrics["by_source"].items():
+        table.add_row(source, str(figures["samples"]), f"{figures['word_accuracy']:.2%}", f"{figures['cer']:.4f}")
+    return table
 
 
 def summary_table(metrics: dict) -> Table:
