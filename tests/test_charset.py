@@ -52,6 +52,8 @@ def test_width_variants_fold_to_one_symbol():
     old = Charset(tuple(cs.symbols) + ("￦",))
     assert old.num_classes == cs.num_classes + 1
     assert old.decode([old.num_classes - 1]) == "₩" and old.encode("￦") == cs.encode("₩")
+    assert old.union("똠").symbols == old.symbols + ("똠",)  # extending it keeps every row in place
+    assert Charset(tuple("₩")).union("￦").symbols == ("₩", "￦")  # symbols keep their identity, as stored
 
 
 @pytest.mark.parametrize("policy, expected", [("drop", "AB"), ("unknown", f"A{UNKNOWN_SYMBOL}B"), ("reject", None)])

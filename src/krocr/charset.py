@@ -295,7 +295,7 @@ class Charset:
         """This charset followed by the new symbols of ``others`` (order kept, no duplicates)."""
         merged = dict.fromkeys(self.symbols)
         for other in others:
-            merged.update(dict.fromkeys(normalize_text(s) for s in (other.symbols if isinstance(other, Charset) else other)))
+            merged.update(dict.fromkeys(nfc(s) for s in (other.symbols if isinstance(other, Charset) else other)))
         return Charset(tuple(merged), unknown=self.unknown, tokenizer=self.tokenizer)
 
     def with_tokenizer(self, tokenizer: Tokenizer) -> "Charset":
@@ -313,7 +313,7 @@ class Charset:
     def from_dict(cls, data: dict, source: str = "<dict>") -> "Charset":
         if not isinstance(data, dict) or not isinstance(data.get("symbols"), list):
             raise CharsetError(f"{source}: expected a JSON object with a 'symbols' list")
-        bad = [i for i, s in enumerate(data["symbols"]) if not isinstance(s, str) or len(normalize_text(s)) != 1]
+        bad = [i for i, s in enumerate(data["symbols"]) if not isinstance(s, str) or len(nfc(s)) != 1]
         if bad:
             raise CharsetError(f"{source}: symbols at positions {bad[:10]} are not single characters")
         unknown = data.get("unknown", False)
@@ -389,7 +389,7 @@ def _parse_symbol_lines(raw: str, path: Path) -> Charset:
         line = line.rstrip("\r")
         if line == "" and lineno == raw.count("\n") + 1:
             continue  # text after the final newline
-        symbol = normalize_text(line)
+        symbol = nfc(line)
         if len(symbol) != 1:
             raise CharsetError(f"{path}:{lineno}: expected one symbol per line, got {line!r}")
         if symbol in first_line:
