@@ -71,6 +71,8 @@ VARIANTS: dict[str, Variant] = {
     "jamo-english-init-natural": Variant((JAMO, ENGLISH, "data.width_mode=natural")),
     # the shipped Korean model's recipe (configs/ko_crnn.yaml), as it is
     "ko-crnn": Variant((), Path("configs/ko_crnn.yaml")),
+    # … with slant, stroke-width and elastic distortions of the lettering (handwriting faces)
+    "ko-crnn-distort": Variant(("augment.preset=distort",), Path("configs/ko_crnn.yaml")),
     # the reference's three versions (issue #5 (c)), on the same data and budget
     "ksign-v1": Variant(BUDGET_SETTINGS, Path("configs/ksign_v1.yaml")),
     "ksign-v2": Variant(BUDGET_SETTINGS, Path("configs/ksign_v2.yaml")),

@@ -36,7 +36,9 @@ def test_two_augmenters_with_the_same_seed_agree():
 
 
 @pytest.mark.parametrize(
-    "name", ["blur_or_sharpen", "perspective", "rotate", "motion_blur", "noise", "jpeg", "brightness_contrast", "shadow"]
+    "name",
+    ["blur_or_sharpen", "perspective", "rotate", "motion_blur", "noise", "jpeg", "brightness_contrast", "shadow",
+     "shear", "stroke_width", "elastic"],
 )
 def test_each_transform_alone_changes_a_gray_crop_and_keeps_its_shape(name):
     config = replace(ALL_OFF, **{name: 1.0})
@@ -51,6 +53,13 @@ def test_reference_preset_is_blur_or_sharpen_only():
     reference = PRESETS["reference"]
     assert reference.blur_or_sharpen == pytest.approx(2 / 3)
     assert reference.enabled and reference.noise == 0 and reference.perspective == 0
+
+
+def test_distort_preset_is_default_plus_the_lettering_distortions():
+    distort, default = PRESETS["distort"], PRESETS["default"]
+    assert default.shear == default.stroke_width == default.elastic == 0
+    assert min(distort.shear, distort.stroke_width, distort.elastic) > 0
+    assert replace(distort, shear=0.0, stroke_width=0.0, elastic=0.0) == default
 
 
 def test_config_round_trip_and_errors():

@@ -43,6 +43,15 @@ class AugmentConfig:
     brightness_limit: float = 0.25
     contrast_limit: float = 0.25
     shadow: float = 0.1
+    # lettering the fonts lack (handwriting, hand-painted signs): slant, strokes one pixel
+    # thinner or thicker, wobbly glyph shapes. Off in "default"; the "distort" preset turns
+    # them on.
+    shear: float = 0.0
+    shear_degrees: float = 12.0
+    stroke_width: float = 0.0
+    elastic: float = 0.0
+    elastic_alpha: float = 60.0  # displacement scale (before smoothing) at the 32-px cache height
+    elastic_sigma: float = 5.0  # smoothness of the displacement field, pixels
 
     @property
     def enabled(self) -> bool:
@@ -67,20 +76,29 @@ class AugmentConfig:
 
 _PROBABILITIES = (
     "blur_or_sharpen", "perspective", "rotate", "motion_blur", "noise", "jpeg", "brightness_contrast", "shadow",
+    "shear", "stroke_width", "elastic",
 )
 
 PRESETS: dict[str, AugmentConfig] = {
     "default": AugmentConfig(),
     "none": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES}),
     "reference": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES if name != "blur_or_sharpen"}),
+    "distort": replace(AugmentConfig(), shear=0.3, stroke_width=0.2, elastic=0.3),
 }
 
 
 def build_pipeline(config: AugmentConfig) -> A.Compose:
-    """The albumentations pipeline: geometry first, then light, then blur, noise, JPEG last
-    (the order a camera and an encoder apply them). Borders replicate the crop's edge."""
+    """The albumentations pipeline: the lettering's own shape first (slant, wobble, stroke
+    width), then the camera's geometry, light, blur, noise, JPEG last (the order a camera and
+    an encoder apply them). Borders replicate the crop's edge."""
     border = cv2.BORDER_REPLICATE
     return A.Compose([
+        A.Affine(shear={"x": (-config.shear_degrees, config.shear_degrees), "y": (0, 0)}, border_mode=border,
+                 p=config.shear),
+        A.ElasticTransform(alpha=config.elastic_alpha, sigma=config.elastic_sigma, border_mode=border, p=config.elastic),
+        # dilation thickens light strokes and thins dark ones: either way the stroke width changes
+        A.Morphological(scale=(2, 2), operation="dilation", p=config.stroke_width / 2),
+        A.Morphological(scale=(2, 2), operation="erosion", p=config.stroke_width / 2),
         A.Perspective(scale=config.perspective_scale, keep_size=True, border_mode=border, p=config.perspective),
         A.Rotate(limit=(-config.rotate_degrees, config.rotate_degrees), border_mode=border, p=config.rotate),
         A.RandomBrightnessContrast(
