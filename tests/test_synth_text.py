@@ -36,7 +36,8 @@ def test_every_text_is_nfc_clean_and_inside_the_charset(lang):
 def test_fullwidth_won_is_drawn_and_labelled_folded():
     texts = [text for text, kind in stream("ko", n=4000) if kind == "price"]
     assert any("￦" in t for t in texts) and any("₩" in t for t in texts)  # both glyphs are drawn …
-    assert "￦" not in korean_charset() and all(normalize_text(t).count("￦") == 0 for t in texts)  # … one label
+    assert "￦" not in korean_charset()  # … one label: the fold changes ￦ and nothing else
+    assert all(normalize_text(t) == t.replace("￦", "₩") and not korean_charset().missing(t) for t in texts)
 
 
 def test_kind_shares_follow_the_config():

@@ -299,6 +299,7 @@ def test_one_cycle_matches_torch_one_cycle_lr():
 
 
 class _CurriculumDataset(_FakeDataset):
+    @property
     def difficulty(self) -> np.ndarray:
         return np.arange(self.size, dtype=float)[::-1]  # the last sample is the easiest
 

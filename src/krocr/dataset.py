@@ -14,6 +14,7 @@ memory, so DataLoader workers see it even when they are persistent.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,7 @@ class CropDataset(Dataset):
         """Every sample's preprocessed width, for batching crops of similar width together."""
         return np.array([s.width for s in self.samples], dtype=np.int64)
 
+    @functools.cached_property  # every train loader of a fit (one per resume or reload) shares it
     def difficulty(self) -> np.ndarray:
         """Curriculum score in [0, 2): the percentile rank of a label's length plus that of the
         rarity of its rarest character (characters counted over this dataset's labels)."""

@@ -215,7 +215,6 @@ class EpochSampler(Sampler[int]):
         self.even = even
         self.seed = seed
         self.curriculum_samples = curriculum_samples
-        self._difficulty = dataset.difficulty() if curriculum_samples else None
         self.set_epoch(epoch)
 
     def set_epoch(self, epoch: int) -> None:
@@ -226,8 +225,8 @@ class EpochSampler(Sampler[int]):
         size = len(self.dataset)
         rng = np.random.default_rng([self.seed, self.epoch])
         order = rng.permutation(size) if self.shuffle else np.arange(size)
-        if self._difficulty is not None and self.epoch == 0:
-            order = curriculum_order(self._difficulty, self.curriculum_samples, order, rng)
+        if self.curriculum_samples and self.epoch == 0:
+            order = curriculum_order(self.dataset.difficulty, self.curriculum_samples, order, rng)
         if self.even:
             order = np.resize(order, math.ceil(size / self.world_size) * self.world_size)  # wraps around
         return order[self.rank :: self.world_size]
