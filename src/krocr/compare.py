@@ -19,6 +19,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from krocr.config import ExperimentConfig, config_differences, load_config
 from krocr.errors import DataError
@@ -89,13 +90,13 @@ class Comparison:
         for column in SHOWN_HEADER:
             results.add_column(column, justify="left" if column in ("run", "status") else "right", overflow="fold")
         for row in self.result_rows():
-            results.add_row(*map(_value, row))
+            results.add_row(*map(_cell, row))
         differences = Table(title="Config differences" if self.differences else "Configs are identical")
-        differences.add_column("key")
+        differences.add_column("key", overflow="fold")
         for run in self.runs:
-            differences.add_column(str(run.run_dir))
+            differences.add_column(str(run.run_dir), overflow="fold")
         for key, values in self.differences.items():
-            differences.add_row(key, *map(_value, values))
+            differences.add_row(key, *map(_cell, values))
         return [results, differences]
 
     def markdown(self) -> str:
@@ -129,6 +130,12 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(str, value)) + "]"
     return str(value)
+
+
+def _cell(value: Any) -> Text:
+    """A table cell shown as it is: ``[a, b]`` is a list here, not rich markup (which would
+    swallow it)."""
+    return Text(_value(value))
 
 
 def _md_row(cells: Any) -> str:
