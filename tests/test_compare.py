@@ -54,16 +54,15 @@ def test_only_differing_keys_are_shown(runs):
     assert f"| {runs[0]} | 1 | 5.854 | 0.5854 | 0.4146 | 1.171 | 3 | 4 | early stop @ 3 |" in markdown
 
 
-def test_the_terminal_table_shows_list_values_whole_even_when_narrow(tmp_path):
-    from rich.console import Console
-
+def test_the_printed_table_shows_list_values_whole_even_when_narrow(tmp_path, monkeypatch, capsys):
     dirs = ("data/some_long_directory_name", "data/another_long_directory_name", "data/third")
     runs = [make_run(tmp_path, "a", BASE, [1.0]), make_run(tmp_path, "b", replace(BASE, data=DataOptions(dirs=dirs)), [1.0])]
-    console = Console(width=60, record=True, file=open(tmp_path / "screen.txt", "w"))
-    for table in Comparison.of(runs).tables():
-        console.print(table)
-    screen = console.export_text()
-    assert "…" not in screen and "data/third" in screen
+    monkeypatch.setenv("COLUMNS", "60")
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    assert run(parser.parse_args([*map(str, runs), "--out", str(tmp_path / "cmp")])) == 0
+    screen = capsys.readouterr().out
+    assert "[data/ksign]" in screen and "data/third]" in screen and "…" not in screen
 
 
 def test_command_prints_and_writes_markdown_and_csv(runs, tmp_path, capsys):

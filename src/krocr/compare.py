@@ -19,7 +19,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from krocr.config import ExperimentConfig, config_differences, load_config
 from krocr.errors import DataError
@@ -90,13 +89,13 @@ class Comparison:
         for column in SHOWN_HEADER:
             results.add_column(column, justify="left" if column in ("run", "status") else "right", overflow="fold")
         for row in self.result_rows():
-            results.add_row(*map(_cell, row))
+            results.add_row(*map(_value, row))
         differences = Table(title="Config differences" if self.differences else "Configs are identical")
         differences.add_column("key", overflow="fold")
         for run in self.runs:
             differences.add_column(str(run.run_dir), overflow="fold")
         for key, values in self.differences.items():
-            differences.add_row(key, *map(_cell, values))
+            differences.add_row(key, *map(_value, values))
         return [results, differences]
 
     def markdown(self) -> str:
@@ -132,12 +131,6 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def _cell(value: Any) -> Text:
-    """A table cell shown as it is: ``[a, b]`` is a list here, not rich markup (which would
-    swallow it)."""
-    return Text(_value(value))
-
-
 def _md_row(cells: Any) -> str:
     return "| " + " | ".join(str(c).replace("|", "¦") for c in cells) + " |"
 
@@ -150,7 +143,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     comparison = Comparison.of(args.runs)
-    console = Console()
+    console = Console(markup=False)  # a list value "[a, b]" is data, not a style tag
     for table in comparison.tables():
         console.print(table)
     markdown, table_csv = Path(f"{args.out}.md"), Path(f"{args.out}.csv")

@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from krocr.annotations import CropRecord, ImageRecord, LabelRules, Word, check_label
 from krocr.augment import PRESETS, AugmentConfig, Augmenter, item_seed
@@ -177,7 +178,7 @@ def build(sources: Sequence[SourceSpec], out: str | Path, options: BuildOptions 
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, markup=False)
     imported: list[Record] = []
     logs: dict[str, RejectionLog] = {}
     inputs: dict[str, list[dict]] = {}
@@ -277,9 +278,9 @@ def _print_report(summary: dict, rejections: RejectionLog, console: Console) -> 
     if len(rejections):
         console.print(rejections.table())
     for message in rejections.notes:
-        console.print(f"[yellow]note:[/] {message}")
+        console.print(Text.assemble(("note:", "yellow"), f" {message}"))
     if summary["crops"]["val"] == 0:
-        console.print("[yellow]note:[/] the validation split is empty")
+        console.print(Text.assemble(("note:", "yellow"), " the validation split is empty"))
 
 
 # ---- preview --------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ class RejectionLog:
     def render_text(self, title: str = "Rejected samples", width: int = 160) -> str:
         """The table (and notes) as plain text, for exception messages and logs."""
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, no_color=True, highlight=False)
+        console = Console(file=buffer, width=width, no_color=True, highlight=False, markup=False)
         if self.rejections:
             console.print(self.table(title))
         else:
