@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
 
-from krocr.errors import CharsetError, OutOfCharsetError
+from krocr.errors import CharsetError, OutOfCharsetError, read_input_text
 
 BLANK_ID = 0
 UNKNOWN_SYMBOL = "\ufffd"
@@ -348,14 +348,7 @@ class Charset:
     @classmethod
     def load(cls, path: str | Path) -> "Charset":
         path = Path(path)
-        try:
-            raw = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise CharsetError(f"{path}: charset file not found") from None
-        except UnicodeDecodeError as exc:
-            raise CharsetError(f"{path}: not UTF-8 ({exc})") from None
-        except OSError as exc:  # a directory, no permission, a name too long
-            raise CharsetError(f"{path}: cannot read charset file ({exc.strerror or exc})") from None
+        raw = read_input_text(path, "charset file", CharsetError)
         if path.suffix == ".json":
             return cls.from_json(raw, str(path))
         return _parse_symbol_lines(raw, path)

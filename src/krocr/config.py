@@ -28,7 +28,7 @@ from typing import Any, Literal
 import yaml
 
 from krocr.augment import AugmentConfig
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, read_input_text
 from krocr.models import output_length
 
 BASE_KEY = "base"
@@ -199,14 +199,7 @@ def _file_layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[str, dict]]:
     resolved = path.resolve()
     if resolved in seen:
         raise ConfigError(f"{path}: 'base' links form a cycle: " + " → ".join(map(str, (*seen, resolved))))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 ({exc})") from None
-    except OSError as exc:  # a directory, no permission, a name too long
-        raise ConfigError(f"{_linked(path, seen)}: cannot read config file ({exc.strerror or exc})") from None
+    text = read_input_text(path, "config file", ConfigError, _linked(path, seen))
     data = _load_yaml(text, f"{path}: not valid YAML")
     if data is None:
         data = {}

@@ -6,6 +6,8 @@ fix the input without reading a traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class KrocrError(Exception):
     """Base class of every error krocr raises for bad input or configuration."""
@@ -39,3 +41,22 @@ class CheckpointError(KrocrError):
 
 class DataError(KrocrError):
     """An annotation file, image or dataset cannot be read or holds nothing usable."""
+
+
+def read_input(path: Path, what: str, error: type[KrocrError], name: str | None = None) -> bytes:
+    """The bytes of an input file. A missing or unreadable one raises ``error`` naming the file
+    (``name``, by default the path) and ``what`` it was meant to be."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{name or path}: {what} not found") from None
+    except OSError as exc:  # a directory, no permission, a name too long
+        raise error(f"{name or path}: cannot read {what} ({exc.strerror or exc})") from None
+
+
+def read_input_text(path: Path, what: str, error: type[KrocrError], name: str | None = None) -> str:
+    """:func:`read_input` decoded as UTF-8 (a byte-order mark allowed)."""
+    try:
+        return read_input(path, what, error, name).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{name or path}: not UTF-8 ({exc})") from None

@@ -35,7 +35,7 @@ from rich.table import Table
 from krocr import __version__
 from krocr.cache import CacheReader
 from krocr.charset import Charset, normalize_text
-from krocr.errors import DataError
+from krocr.errors import DataError, read_input_text
 from krocr.gallery import GalleryItem, draw_sheet, random_pick, worst_first
 from krocr.importers import read_label_file
 from krocr.metrics import compute_metrics, edit_distance, normalized_edit_distance
@@ -279,10 +279,7 @@ def load_char_counts(path: str | Path) -> Counter:
     path = Path(path)
     if path.is_dir() or path.suffix in LMDB_SUFFIXES:
         return Counter(ch for label in CacheReader(path).labels() for ch in normalize_text(label) if not ch.isspace())
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read character counts ({exc})") from None
+    text = read_input_text(path, "character counts file", DataError)
     if path.suffix == ".json":
         return _json_counts(text, path)
     return _csv_counts(text, path)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from krocr.errors import DataError
+from krocr.errors import DataError, read_input
 
 MAX_PIXELS = 100_000_000  # 100 Mpx: a 20000 × 5000 panorama passes, a bomb does not
 _WHITE = (255, 255, 255, 255)
@@ -30,13 +30,7 @@ _WHITE = (255, 255, 255, 255)
 def read_image(path: str | Path) -> np.ndarray:
     """An image file as RGB uint8 (H, W, 3), EXIF-transposed."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: image file not found") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read image file ({exc.strerror or exc})") from None
-    return read_image_bytes(data, str(path))
+    return read_image_bytes(read_input(path, "image file", DataError), str(path))
 
 
 def read_image_bytes(data: bytes, name: str = "<bytes>") -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 from krocr.annotations import ILLEGIBLE_MARKERS, CropRecord, ImageRecord, Word
 from krocr.cache import CacheReader
 from krocr.crops import MAX_COORDINATE
-from krocr.errors import DataError
+from krocr.errors import DataError, read_input
 from krocr.rejections import Issue, Reason, RejectionLog
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
@@ -41,12 +41,7 @@ class _ItemError(Exception):
 # ---- shared file reading ----------------------------------------------------------------
 def read_text(path: Path, log: RejectionLog) -> str:
     """A text file as str: UTF-8 (BOM allowed), else CP949 with a note, else DataError."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: annotation file not found") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    data = read_input(path, "annotation file", DataError)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
