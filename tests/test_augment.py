@@ -49,6 +49,26 @@ def test_each_transform_alone_changes_a_gray_crop_and_keeps_its_shape(name):
     assert np.array_equal(Augmenter(config)(image, seed=3), out)
 
 
+def test_transforms_fire_independently_of_each_other():
+    # a flat crop: noise shows as spread, brightness as a shifted mean. With one seed shared by
+    # every transform, two of equal probability fired together or not at all.
+    config = replace(ALL_OFF, noise=0.5, brightness_contrast=0.5)
+    flat = np.full((32, 64), 128, np.uint8)
+    outcomes = set()
+    for seed in range(64):
+        out = Augmenter(config)(flat, seed).astype(float)
+        outcomes.add((out.std() > 0.5, abs(out.mean() - 128) > 1))
+    assert outcomes == {(False, False), (True, False), (False, True), (True, True)}
+
+
+def test_stroke_width_makes_strokes_thicker_or_thinner_never_both():
+    config = replace(ALL_OFF, stroke_width=1.0)
+    image = np.full((32, 64), 220, np.uint8)
+    image[10:22, 8:56:6] = 20  # vertical dark strokes
+    means = {np.sign(Augmenter(config)(image, seed).mean() - image.mean()) for seed in range(16)}
+    assert means == {-1.0, 1.0}  # erosion widened the dark strokes, dilation thinned them
+
+
 def test_reference_preset_is_blur_or_sharpen_only():
     reference = PRESETS["reference"]
     assert reference.blur_or_sharpen == pytest.approx(2 / 3)

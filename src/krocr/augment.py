@@ -96,9 +96,9 @@ def build_pipeline(config: AugmentConfig) -> A.Compose:
         A.Affine(shear={"x": (-config.shear_degrees, config.shear_degrees), "y": (0, 0)}, border_mode=border,
                  p=config.shear),
         A.ElasticTransform(alpha=config.elastic_alpha, sigma=config.elastic_sigma, border_mode=border, p=config.elastic),
-        # dilation thickens light strokes and thins dark ones: either way the stroke width changes
-        A.Morphological(scale=(2, 2), operation="dilation", p=config.stroke_width / 2),
-        A.Morphological(scale=(2, 2), operation="erosion", p=config.stroke_width / 2),
+        # dilation thickens light strokes and thins dark ones, erosion the reverse
+        A.OneOf([A.Morphological(scale=(2, 2), operation=operation) for operation in ("dilation", "erosion")],
+                p=config.stroke_width),
         A.Perspective(scale=config.perspective_scale, keep_size=True, border_mode=border, p=config.perspective),
         A.Rotate(limit=(-config.rotate_degrees, config.rotate_degrees), border_mode=border, p=config.rotate),
         A.RandomBrightnessContrast(
@@ -127,5 +127,10 @@ class Augmenter:
     def __call__(self, gray: np.ndarray, seed: int) -> np.ndarray:
         if self._pipeline is None:
             return gray
+        # Compose.set_random_seed hands every transform the same seed, so all would draw the same
+        # first number and fire together (each whenever one of smaller p does): each transform
+        # gets a seed of its own.
         self._pipeline.set_random_seed(seed)
+        for position, transform in enumerate(self._pipeline.transforms):
+            transform.set_random_seed(item_seed(seed, position))
         return self._pipeline(image=gray)["image"]
