@@ -95,6 +95,13 @@ def test_json_keeps_tokenizer_and_unknown(tmp_path):
     assert (loaded.tokenizer, loaded.unknown, loaded.tokens) == ("jamo", True, cs.tokens)
 
 
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_charset_file_lines_end_the_unix_windows_or_old_mac_way(tmp_path, newline):
+    path = tmp_path / "chars.txt"
+    path.write_bytes("\ufeff".encode("utf-8") + newline.join(c.encode("utf-8") for c in "가A·") + newline)
+    assert Charset.load(path).symbols == ("가", "A", "·")
+
+
 def test_charset_file_with_duplicates_names_the_lines(tmp_path):
     path = tmp_path / "dup.txt"
     path.write_text("a\nb\na\n", encoding="utf-8")

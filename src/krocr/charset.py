@@ -378,8 +378,8 @@ def _check_symbols(symbols: tuple[str, ...]) -> None:
 def _parse_symbol_lines(raw: str, path: Path) -> Charset:
     symbols: list[str] = []
     first_line: dict[str, int] = {}
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old Mac line ends
     for lineno, line in enumerate(raw.split("\n"), start=1):
-        line = line.rstrip("\r")
         if line == "" and lineno == raw.count("\n") + 1:
             continue  # text after the final newline
         symbol = nfc(line)
