@@ -1,5 +1,9 @@
 """Rejection logs: counts by reason, and reports that show user text exactly as it is."""
 
+import io
+
+from rich.console import Console
+
 from krocr.rejections import Reason, RejectionLog
 
 
@@ -20,3 +24,11 @@ def test_brackets_in_file_names_labels_and_notes_are_text_not_markup():
     text = log.render_text(width=200)
     assert "photos/[sale]/img[1].jpg: word [b]: label '[/] 50%'" in text
     assert "note: see [red]this[/red]" in text
+
+
+def test_the_table_keeps_user_text_on_a_console_that_reads_markup():
+    log = RejectionLog()
+    log.add("photos/[sale]/a.jpg", "word 1", Reason.EMPTY_LABEL, "[/]")
+    console = Console(record=True, width=200, file=io.StringIO())  # markup on, as rich's default
+    console.print(log.table())
+    assert "photos/[sale]/a.jpg: word 1: [/]" in console.export_text()

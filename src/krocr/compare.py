@@ -143,7 +143,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     comparison = Comparison.of(args.runs)
-    console = Console(markup=False)  # a list value "[a, b]" is data, not a style tag
+    console = Console(markup=False, emoji=False)  # a list value "[a, b]" is data, not a style tag
     for table in comparison.tables():
         console.print(table)
     markdown, table_csv = Path(f"{args.out}.md"), Path(f"{args.out}.csv")

@@ -144,7 +144,7 @@ def predict(recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None)
     predictions: list[Prediction] = []
     unreadable = list(eval_set.unreadable)
     start = time.perf_counter()
-    console = Console(stderr=True, markup=False)
+    console = Console(stderr=True, markup=False, emoji=False)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("evaluating", total=total)
         for first in range(0, total, CHUNK):
@@ -412,7 +412,7 @@ def run(args: argparse.Namespace) -> int:
     recognizer = recognizer_from_args(args)
     out = args.out or default_out(recognizer.weights)
     metrics = evaluate(recognizer, args.data, out, args.split, args.train_stats, args.limit, args.gallery)
-    console = Console(markup=False)
+    console = Console(markup=False, emoji=False)
     console.print(summary_table(metrics))
     if len(metrics["by_source"]) > 1:  # e.g. one source per font design in synthetic test sets
         console.print(source_table(metrics))

@@ -178,7 +178,7 @@ def build(sources: Sequence[SourceSpec], out: str | Path, options: BuildOptions 
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    console = console or Console(stderr=True, markup=False)
+    console = console or Console(stderr=True, markup=False, emoji=False)
     imported: list[Record] = []
     logs: dict[str, RejectionLog] = {}
     inputs: dict[str, list[dict]] = {}
@@ -273,7 +273,7 @@ def _print_report(summary: dict, rejections: RejectionLog, console: Console) -> 
         table.add_column(column, justify="left" if column == "source" else "right")
     for name, info in summary["sources"].items():
         rejected = sum(info["rejections"].values())
-        table.add_row(name, str(info["photos"]), str(info["words"]), *(str(info[s]) for s in SPLITS), str(rejected))
+        table.add_row(Text(name), str(info["photos"]), str(info["words"]), *(str(info[s]) for s in SPLITS), str(rejected))
     console.print(table)
     if len(rejections):
         console.print(rejections.table())

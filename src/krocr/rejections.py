@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class Reason(StrEnum):
@@ -146,13 +147,14 @@ class RejectionLog:
         for reason, count in self.counts_by_reason().items():
             example = first[reason]
             meaning = REASON_HELP.get(reason, "")  # type: ignore[call-overload]  # StrEnum keys match str
-            table.add_row(reason, str(count), meaning, f"{example.file}: {example.item}: {example.detail}")
+            # user text as it is on any console: "[sale]" or "[/]" in a name is not rich markup
+            table.add_row(reason, str(count), meaning, Text(f"{example.file}: {example.item}: {example.detail}"))
         return table
 
     def render_text(self, title: str = "Rejected samples", width: int = 160) -> str:
         """The table (and notes) as plain text, for exception messages and logs."""
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, no_color=True, highlight=False, markup=False)
+        console = Console(file=buffer, width=width, no_color=True, highlight=False, markup=False, emoji=False)
         if self.rejections:
             console.print(self.table(title))
         else:

@@ -91,7 +91,7 @@ SUMMARY = "summary.json"
 # Keys a resumed run may change: they do not alter what the finished epochs computed.
 RESUMABLE_CHANGES = frozenset({"train.name", "train.epochs", "data.num_workers", "train.log_every_n_steps"})
 
-_console = Console(markup=False)
+_console = Console(markup=False, emoji=False)
 
 
 @rank_zero_only
