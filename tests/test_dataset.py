@@ -52,12 +52,12 @@ def test_bad_labels_are_counted_once_and_good_ones_all_survive(caches, charset):
     assert dataset.oov_report.samples_rejected == 1
 
 
-def test_curriculum_difficulty_is_computed_once_and_ranks_the_shortest_label_first(caches, charset):
+def test_curriculum_difficulty_ranks_length_plus_rarity_and_is_computed_once(caches, charset):
     dataset = CropDataset(caches, charset)
     difficulty = dataset.difficulty
     assert difficulty is dataset.difficulty  # cached: each train loader of a fit reuses it
-    assert difficulty.shape == (len(GOOD),) and np.all((0 <= difficulty) & (difficulty < 2))
-    assert int(np.argmin(difficulty)) == GOOD.index("간판")  # shortest, and its syllables are rarest-tied
+    # length ranks [0, .5, .25, .75] + rarest-character ranks [.25, .5, .75, 0] ("ab"×20: a and b seen 20×)
+    assert difficulty.tolist() == pytest.approx([0.25, 1.0, 1.0, 0.75])
 
 
 def test_item_matches_shared_preprocessing(caches, charset):
