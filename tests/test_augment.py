@@ -1,9 +1,11 @@
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from krocr.augment import PRESETS, AugmentConfig, Augmenter, item_seed
+from krocr.config import load_config
 from krocr.errors import ConfigError
 
 ALL_OFF = AugmentConfig.preset("none")
@@ -90,6 +92,17 @@ def test_config_round_trip_and_errors():
         AugmentConfig.from_dict({"noize": 0.5})
     with pytest.raises(ConfigError, match="unknown augmentation preset"):
         AugmentConfig.preset("heavy")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("augment.shear=1.5", r"augment\.shear: must be a probability in \[0, 1\], got 1\.5"),
+    ("augment.noise=-0.1", r"augment\.noise: must be a probability"),
+    ("augment.elastic_sigma=0", r"augment: albumentations rejects a strength \(sigma: Input should be greater"),
+    ("augment.jpeg_quality=[90,30]", r"augment: albumentations rejects a strength \(quality_range"),
+])
+def test_out_of_range_options_are_config_errors_naming_the_key(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(Path(__file__).parents[1] / "configs" / "ko_crnn.yaml", [override])
 
 
 def test_item_seed_is_stable_and_mixes_its_keys():

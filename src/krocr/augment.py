@@ -20,7 +20,7 @@ import albumentations as A
 import cv2
 import numpy as np
 
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, InvalidOption
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ class AugmentConfig:
     elastic_alpha: float = 60.0  # displacement scale (before smoothing) at the 32-px cache height
     elastic_sigma: float = 5.0  # smoothness of the displacement field, pixels
 
+    def __post_init__(self) -> None:
+        for name in _PROBABILITIES:
+            if not 0 <= getattr(self, name) <= 1:
+                raise InvalidOption(f"augment.{name}", f"must be a probability in [0, 1], got {getattr(self, name)}")
+        try:  # the strengths: albumentations checks them when the transforms are built
+            build_pipeline(self)
+        except (ValueError, TypeError) as exc:
+            raise InvalidOption("augment", f"albumentations rejects a strength ({_first_complaint(exc)})") from None
+
     @property
     def enabled(self) -> bool:
         return any(getattr(self, name) > 0 for name in _PROBABILITIES)
@@ -79,13 +88,6 @@ _PROBABILITIES = (
     "shear", "stroke_width", "elastic",
 )
 
-PRESETS: dict[str, AugmentConfig] = {
-    "default": AugmentConfig(),
-    "none": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES}),
-    "reference": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES if name != "blur_or_sharpen"}),
-    "distort": replace(AugmentConfig(), shear=0.3, stroke_width=0.2, elastic=0.3),
-}
-
 
 def build_pipeline(config: AugmentConfig) -> A.Compose:
     """The albumentations pipeline: the lettering's own shape first (slant, wobble, stroke
@@ -110,6 +112,23 @@ def build_pipeline(config: AugmentConfig) -> A.Compose:
         A.GaussNoise(std_range=config.noise_std, p=config.noise),
         A.ImageCompression(quality_range=config.jpeg_quality, p=config.jpeg),
     ])
+
+
+PRESETS: dict[str, AugmentConfig] = {
+    "default": AugmentConfig(),
+    "none": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES}),
+    "reference": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES if name != "blur_or_sharpen"}),
+    "distort": replace(AugmentConfig(), shear=0.3, stroke_width=0.2, elastic=0.3),
+}
+
+
+def _first_complaint(exc: Exception) -> str:
+    """The field and reason of a pydantic validation error ("sigma: Input should be greater
+    than or equal to 1"), else the message."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    if len(lines) >= 3 and "validation error" in lines[0]:
+        return f"{lines[1]}: {lines[2].split(' [type=')[0]}"
+    return str(exc)
 
 
 def item_seed(*keys: int) -> int:

@@ -28,20 +28,11 @@ from typing import Any, Literal
 import yaml
 
 from krocr.augment import AugmentConfig
-from krocr.errors import ConfigError, read_input_text
+from krocr.errors import ConfigError, InvalidOption, read_input_text
 from krocr.models import output_length
 
 BASE_KEY = "base"
 PRESET_KEY = "preset"  # ``augment: {preset: NAME}`` starts from a named AugmentConfig preset
-
-
-class InvalidOption(ConfigError):
-    """A value of the right type but out of range; ``key`` is its dotted path."""
-
-    def __init__(self, key: str, reason: str):
-        self.key = key
-        self.reason = reason
-        super().__init__(f"{key}: {reason}")
 
 
 def _require(condition: bool, key: str, reason: str) -> None:

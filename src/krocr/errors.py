@@ -35,6 +35,15 @@ class ConfigError(KrocrError):
     """A configuration file or override is invalid (unknown key, wrong type)."""
 
 
+class InvalidOption(ConfigError):
+    """A value of the right type but out of range; ``key`` is its dotted path."""
+
+    def __init__(self, key: str, reason: str):
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{key}: {reason}")
+
+
 class CheckpointError(KrocrError):
     """A weights file is missing, corrupt, unsafe or does not fit the model."""
 
