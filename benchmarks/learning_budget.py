@@ -73,6 +73,10 @@ VARIANTS: dict[str, Variant] = {
     "ko-crnn": Variant((), Path("configs/ko_crnn.yaml")),
     # … with slant, stroke-width and elastic distortions of the lettering (handwriting faces)
     "ko-crnn-distort": Variant(("augment.preset=distort",), Path("configs/ko_crnn.yaml")),
+    # … with twice the RNN units (256 per direction, ~9 % slower per sample); from slim-128 weights
+    # the RNNs are widened (transfer.widen_rnn), the new units starting silent
+    "ko-crnn-distort-rnn256": Variant(("augment.preset=distort", "model.rnn_units=256", "transfer.widen_rnn=true"),
+                                      Path("configs/ko_crnn.yaml")),
     # the reference's three versions (issue #5 (c)), on the same data and budget
     "ksign-v1": Variant(BUDGET_SETTINGS, Path("configs/ksign_v1.yaml")),
     "ksign-v2": Variant(BUDGET_SETTINGS, Path("configs/ksign_v2.yaml")),

@@ -53,10 +53,12 @@ def test_inheritance_and_overrides(tmp_path):
     write(tmp_path / "base.yaml", "data: {dirs: [d1], batch_size: 8}\noptim: {lr: 1e-4}\n")
     child = write(tmp_path / "child.yaml", "base: base.yaml\ndata: {width: 128, max_label_length: 30}\n")
     config = load_config(child, ["optim.decay=0", "transfer.freeze=[conv1_1, lstm1]", "data.dirs=one/dir",
-                                 "transfer.pretrained=null", "augment.preset=default", "augment.noise=0"])
+                                 "transfer.pretrained=null", "augment.preset=default", "augment.noise=0",
+                                 "transfer.widen_rnn=true"])
     assert config.data == DataOptions(dirs=("one/dir",), batch_size=8, width=128, max_label_length=30)
     assert config.optim.lr == 1e-4 and config.optim.decay == 0.0  # "1e-4": a string to PyYAML, a number here
     assert config.transfer.freeze == ("conv1_1", "lstm1") and config.transfer.pretrained is None
+    assert config.transfer.widen_rnn is True
     assert config.augment.perspective == AugmentConfig.preset("default").perspective and config.augment.noise == 0
     assert config.train.name == "child"
 

@@ -74,6 +74,39 @@ def test_load_pretrained_names_the_config_key_to_change(tmp_path):
     assert report.source == str(path) and report.state("dense1") == "partially loaded"
 
 
+@pytest.mark.parametrize("rnn", ["lstm", "gru"])
+def test_a_widened_rnn_reads_exactly_as_the_narrow_one_and_its_new_units_learn(tmp_path, rnn):
+    path = tmp_path / "narrow.safetensors"
+    narrow = crnn(SOURCE, 0, rnn=rnn).eval()
+    save_weights(path, narrow, SOURCE, PreprocessConfig())
+    torch.manual_seed(1)
+    wide = CRNN(CRNNConfig(num_classes=TARGET.num_classes, variant="slim", rnn=rnn, rnn_units=24))
+    report = load_pretrained(wide, path, TARGET, widen_rnn=True)
+    images = torch.rand(3, 1, 32, 96) * 2 - 1
+    with torch.no_grad():
+        before, after = narrow(images), wide.eval()(images)
+    shared = [(TARGET.encode(t)[0], SOURCE.encode(t)[0]) for t in "Aca"] + [(0, 0)]
+    for t, s in shared:  # same logits for every token both charsets have, at every frame
+        torch.testing.assert_close(after[..., t], before[..., s], rtol=0, atol=1e-5)
+    assert report.state("lstm1") == report.state("lstm2") == "partially loaded"
+    assert report.state("conv6_1") == "loaded"
+    wide.train()
+    wide(images).logsumexp(-1).mean().backward()
+    grad = wide.dense1.weight.grad
+    assert grad[:, 16:24].abs().sum() > 0 and grad[:, 40:48].abs().sum() > 0  # the silent units' outputs learn
+
+
+def test_widening_is_opt_in_and_only_grows(tmp_path):
+    path = tmp_path / "narrow.safetensors"
+    save_weights(path, crnn(SOURCE, 0), SOURCE, PreprocessConfig())
+    wide = CRNN(CRNNConfig(num_classes=TARGET.num_classes, variant="slim", rnn_units=24))
+    with pytest.raises(CheckpointError, match="units: file 16, config 24.*transfer.widen_rnn=true"):
+        load_pretrained(wide, path, TARGET)
+    narrower = CRNN(CRNNConfig(num_classes=TARGET.num_classes, variant="slim", rnn_units=8))
+    with pytest.raises(CheckpointError, match="units: file 16, config 8"):
+        load_pretrained(narrower, path, TARGET, widen_rnn=True)
+
+
 def test_frozen_layers_get_no_gradient_and_their_batch_norm_stays_in_eval_mode():
     model = crnn(TARGET, 1)
     freeze_layers(model, ["conv1_1", "conv4_1"])

@@ -152,6 +152,7 @@ class TrainOptions:
 class TransferOptions:
     pretrained: str | None = None  # a krocr .safetensors weights file
     freeze: tuple[str, ...] = ()  # top-level layer names (conv1_1 … conv6_1, lstm1, lstm2, dense1)
+    widen_rnn: bool = False  # pretrained RNN may be narrower than model.rnn_units: grow it, keeping its function
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def build_model(options: ModelOptions, charset: Charset) -> CRNN:
 def prepare_weights(model: CRNN, options: TransferOptions, charset: Charset) -> LayerTable:
     """Load the pretrained weights (if any), freeze the listed layers, describe the result."""
     if options.pretrained:
-        report = load_pretrained(model, options.pretrained, charset)
+        report = load_pretrained(model, options.pretrained, charset, options.widen_rnn)
     else:
         report = TransferReport.from_scratch(model)
     freeze_layers(model, options.freeze)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -129,18 +129,68 @@ def _check_architecture(own: dict[str, torch.Tensor], source: dict[str, torch.Te
         raise CheckpointError(f"{name}: weights of a different architecture: {shown}")
 
 
-def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset) -> TransferReport:
-    """``transfer_weights`` from a krocr weights file (its charset read from its metadata)."""
+def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, widen_rnn: bool = False) -> TransferReport:
+    """``transfer_weights`` from a krocr weights file (its charset read from its metadata).
+    With ``widen_rnn`` the file's RNN may have fewer units than the model's (see ``widen_rnn_state``)."""
     bundle = load_weights(path)
     theirs, ours = bundle.model.config, model.config
+    growing = widen_rnn and theirs.units < ours.units
     differing = [f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
-                 for k in ("variant", "rnn", "units") if getattr(theirs, k) != getattr(ours, k)]
+                 for k in ("variant", "rnn", "units") if getattr(theirs, k) != getattr(ours, k)
+                 and not (k == "units" and growing)]
     if differing:
         raise CheckpointError(
             f"{path}: weights of a different architecture ({'; '.join(differing)}); "
             "set model.variant / model.rnn / model.rnn_units to match the weights"
+            + ("" if widen_rnn else ", or transfer.widen_rnn=true to grow a smaller RNN")
         )
-    return transfer_weights(model, bundle.model.state_dict(), bundle.charset, target_charset, str(path))
+    state = bundle.model.state_dict()
+    if not growing:
+        return transfer_weights(model, state, bundle.charset, target_charset, str(path))
+    report = transfer_weights(model, widen_rnn_state(state, model.state_dict(), theirs.units, ours.units),
+                              bundle.charset, target_charset, str(path))
+    copied = dict(report.copied)  # the new units are fresh: the RNN layers come only partly from the file
+    for layer in RNN_LAYERS:
+        copied[layer] = (sum(t.numel() for n, t in state.items() if _layer_of(n) == layer), copied[layer][1])
+    return replace(report, copied=copied)
+
+
+RNN_LAYERS = ("lstm1", "lstm2")
+
+
+def widen_rnn_state(source: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor],
+                    units: int, wider: int) -> dict[str, torch.Tensor]:
+    """``source`` (RNNs of ``units`` per direction) grown to ``wider`` units, keeping the function.
+
+    Each old unit keeps its weights at its new place (per gate, per direction). A new unit
+    starts with ``fresh``'s input weights, so it computes something and its outgoing weights
+    receive gradients, but all its outgoing weights (recurrent, into lstm2, into dense1) are
+    zero: at step 0 the wider model reads exactly as the source (Net2Net-style widening).
+    """
+    def old_places(size: int) -> torch.Tensor:  # along an axis of blocks × units: old unit j of block b → b·wider + j
+        return torch.cat([torch.arange(units) + block * wider for block in range(size // units)])
+
+    grown = dict(source)
+    for name, old in source.items():
+        layer = _layer_of(name)
+        if layer in RNN_LAYERS:  # rows: gates × units
+            new, rows = fresh[name].to(old.dtype).clone(), old_places(old.shape[0])
+        elif name == f"{CLASSIFIER}.weight":  # rows: classes; columns: 2 directions × units
+            new, rows = old.new_zeros(old.shape[0], 2 * wider), torch.arange(old.shape[0])
+        else:
+            continue
+        if old.ndim == 1:
+            new[rows] = old
+        else:
+            fed_by_units = layer != "lstm1" or "weight_hh" in name  # lstm1's weight_ih reads conv features
+            cols = old_places(old.shape[1]) if fed_by_units else torch.arange(old.shape[1])
+            if fed_by_units:
+                new_units = torch.ones(new.shape[1], dtype=torch.bool)
+                new_units[cols] = False
+                new[:, new_units] = 0  # a new unit feeds nothing downstream
+            new[rows.unsqueeze(1), cols] = old
+        grown[name] = new
+    return grown
 
 
 def freeze_layers(model: CRNN, names: tuple[str, ...] | list[str]) -> None:
