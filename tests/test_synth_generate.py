@@ -95,3 +95,26 @@ def test_heldout_fonts_render_only_heldout_faces(tmp_path):
     assert summary["counts"] == {"test": 12} and set(summary["fonts"]["used"]) <= heldout
     heldout_designs = {f.design for f in split_fonts(discover_fonts()).heldout}
     assert CacheReader(tmp_path / "test.lmdb")[0][2].split("/") in [["synth-en-heldout", f] for f in heldout_designs]
+
+
+def test_without_degradation_renders_the_clean_twins_of_the_same_crops(tmp_path):
+    import cv2
+
+    generate(SynthOptions(out=tmp_path / "full", lang="ko", count=40, seed=3, progress=False))
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    assert run(parser.parse_args(["--count", "40", "--seed", "3", "--out", str(tmp_path / "clean"),
+                                  "--no-degradation", "--workers", "1", "--quiet"])) == 0
+    full, clean = (CacheReader(tmp_path / name / "train.lmdb") for name in ("full", "clean"))
+    pairs = [(full[i], clean[i]) for i in range(len(full))]
+    assert all(f[1:] == c[1:] for f, c in pairs)  # the same labels and font designs
+    assert all(f[0].shape == c[0].shape for f, c in pairs)  # the same layout and geometry
+    changed = [(f[0], c[0]) for f, c in pairs if not (f[0] == c[0]).all()]
+    assert len(changed) > len(pairs) // 2  # most crops draw some degradation
+
+    def sharpness(image):
+        return cv2.Laplacian(image.astype("float32"), cv2.CV_32F).var()
+
+    assert sum(sharpness(c) > sharpness(f) for f, c in changed) > 0.7 * len(changed)
+    summary = json.loads((tmp_path / "clean" / "synth_summary.json").read_text(encoding="utf-8"))
+    assert summary["config"]["render"]["blur"] == 0 and summary["config"]["render"]["jpeg"] == 0

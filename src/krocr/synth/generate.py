@@ -324,6 +324,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rare-share", type=float, default=TextConfig.rare_share,
                         help="share of pseudo-words of the least-seen syllables (ko)")
     parser.add_argument("--long-share", type=float, default=TextConfig.long_share, help="share of 20–40 character lines")
+    parser.add_argument("--no-degradation", action="store_true",
+                        help="no blur, low resolution, noise or JPEG: with the same seed, the clean twins of the "
+                             "crops (same texts, fonts and layout), to measure what image quality costs")
     parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -334,6 +337,7 @@ def run(args: argparse.Namespace) -> int:
         val_fraction=args.val_fraction, workers=args.workers, charset=args.charset, scenes=args.scenes,
         overwrite=args.overwrite, progress=not args.quiet,
         text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
+        render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
     )
     summary = generate(options)
     written = ", ".join(f"{n} {name}" for name, n in summary["counts"].items())

@@ -29,7 +29,7 @@ stroker.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import cv2
@@ -88,6 +88,12 @@ class RenderConfig:
     noise: float = 0.4
     jpeg: float = 0.4
     jpeg_quality: tuple[int, int] = (20, 85)
+
+    def without_degradation(self) -> "RenderConfig":
+        """No blur, motion blur, low resolution, noise or JPEG (uneven light stays). Degradation
+        is the last step of a render, so with the same per-crop generator this draws the same
+        text layout, font, panel and geometry as the degraded crop: a paired, clean twin."""
+        return replace(self, blur=0.0, motion_blur=0.0, low_res=0.0, noise=0.0, jpeg=0.0)
 
 
 @dataclass
