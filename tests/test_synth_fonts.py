@@ -83,3 +83,28 @@ def test_pool_chooses_only_faces_that_cover_the_text(tmp_path):
     assert pool.covers("가") and not pool.covers("\U0001F600")
     assert pool.choose("\U0001F600", rng) is None
     assert pool.missing_report("가" + NOT_KSX) == {"dotum.ttf": 1}
+
+
+def test_design_weights_multiply_a_designs_share(tmp_path):
+    faces = [face(BAEKMUK / "dotum.ttf"), face(NANUM / "NanumGothic.ttf")]
+    even = FontPool.build(faces, "가", tmp_path)
+    tilted = FontPool.build(faces, "가", tmp_path, {"NanumGothic": 3})
+
+    def gothic_share(pool: FontPool) -> float:
+        rng = np.random.default_rng(0)
+        return sum(pool.choose("가", rng).design == "NanumGothic" for _ in range(4000)) / 4000
+
+    assert abs(gothic_share(even) - 0.5) < 0.03 and abs(gothic_share(tilted) - 0.75) < 0.03
+
+
+@pytest.mark.parametrize("weights, message", [
+    ({"Nanum Gothic": 2}, r"name no font design of this set: 'Nanum Gothic'; designs are: NanumGothic, dotum"),
+    ({"dotum": 0}, r"design weight of 'dotum' must be a finite number > 0, got 0"),
+    ({"dotum": float("nan")}, r"must be a finite number > 0"),
+])
+def test_bad_design_weights_are_config_errors(tmp_path, weights, message):
+    from krocr.errors import ConfigError
+
+    faces = [face(BAEKMUK / "dotum.ttf"), face(NANUM / "NanumGothic.ttf")]
+    with pytest.raises(ConfigError, match=message):
+        FontPool.build(faces, "가", tmp_path, weights)

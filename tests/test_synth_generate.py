@@ -118,3 +118,27 @@ def test_without_degradation_renders_the_clean_twins_of_the_same_crops(tmp_path)
     assert sum(sharpness(c) > sharpness(f) for f, c in changed) > 0.7 * len(changed)
     summary = json.loads((tmp_path / "clean" / "synth_summary.json").read_text(encoding="utf-8"))
     assert summary["config"]["render"]["blur"] == 0 and summary["config"]["render"]["jpeg"] == 0
+
+
+def test_design_weight_option_parses_name_equals_number():
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    args = parser.parse_args(["--count", "1", "--out", "x", "--design-weight", "Nanum Pen Script=3",
+                              "--design-weight", "A=B=0.5"])
+    assert args.design_weight == [("Nanum Pen Script", 3.0), ("A=B", 0.5)]
+    for bad in ("Nanum Pen Script", "=2", "Pen=0", "Pen=-1", "Pen=inf", "Pen=x"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--count", "1", "--out", "x", "--design-weight", bad])
+
+
+def test_design_weights_reach_the_rendered_crops(tmp_path):
+    from krocr.synth.fonts import split_fonts
+
+    if "NanumGothic" not in {f.design for f in split_fonts(discover_fonts()).train}:
+        pytest.skip("fonts-nanum is not installed")
+    generate(SynthOptions(out=tmp_path, lang="ko", count=40, seed=3, progress=False,
+                          design_weights=(("NanumGothic", 200.0),)))
+    sources = [CacheReader(tmp_path / "train.lmdb")[i][2] for i in range(40)]
+    assert sum(s == "synth-ko/NanumGothic" for s in sources) > 30  # ~19 Korean designs: ~2 without the weight
+    summary = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
+    assert summary["config"]["design_weights"] == {"NanumGothic": 200.0}

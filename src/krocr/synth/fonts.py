@@ -25,16 +25,19 @@ import functools
 import hashlib
 import importlib.metadata
 import json
+import math
 import os
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import ImageFont
+
+from krocr.errors import ConfigError
 
 FONT_ROOTS: tuple[Path, ...] = (Path("/usr/share/fonts"),)
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc"})
@@ -284,20 +287,30 @@ class FontPool:
     """Faces with their drawable characters; picks a face that covers a given text.
 
     Each design gets the same total weight, split over its faces, so a design with many
-    weights (DejaVu has 20 faces) does not dominate.
+    weights (DejaVu has 20 faces) does not dominate; ``design_weights`` multiplies the share
+    of the named designs (e.g. 3 for a hand-drawn face the model reads poorly).
     """
 
     faces: tuple[FontFace, ...]
     drawable: tuple[frozenset[str], ...]
+    design_weights: Mapping[str, float] = field(default_factory=dict)
     weights: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         per_design = Counter(f.design for f in self.faces)
-        self.weights = np.array([1.0 / per_design[f.design] for f in self.faces])
+        unknown = sorted(set(self.design_weights) - set(per_design))
+        if unknown:
+            raise ConfigError(f"design weights name no font design of this set: {', '.join(map(repr, unknown))}; "
+                              f"designs are: {', '.join(sorted(per_design))}")
+        for design, weight in self.design_weights.items():
+            if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight > 0):
+                raise ConfigError(f"design weight of {design!r} must be a finite number > 0, got {weight!r}")
+        self.weights = np.array([self.design_weights.get(f.design, 1.0) / per_design[f.design] for f in self.faces])
 
     @classmethod
-    def build(cls, faces: Sequence[FontFace], chars: str, cache_dir: Path | None = None) -> "FontPool":
-        return cls(tuple(faces), tuple(drawable_chars(f, chars, cache_dir) for f in faces))
+    def build(cls, faces: Sequence[FontFace], chars: str, cache_dir: Path | None = None,
+              design_weights: Mapping[str, float] | None = None) -> "FontPool":
+        return cls(tuple(faces), tuple(drawable_chars(f, chars, cache_dir) for f in faces), dict(design_weights or {}))
 
     def covering(self, text: str) -> list[int]:
         """Indices of the faces that draw every character of ``text``."""

@@ -66,6 +66,7 @@ class SynthOptions:
     text: TextConfig = field(default_factory=TextConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     scene: SceneConfig = field(default_factory=SceneConfig)
+    design_weights: tuple[tuple[str, float], ...] = ()  # (font design, multiplier of its share)
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -170,7 +171,8 @@ def _progress(enabled: bool) -> Progress:
 
 
 # ---- fonts -------------------------------------------------------------------------------------
-def build_font_pool(faces: tuple[FontFace, ...], chars: str, workers: int) -> FontPool:
+def build_font_pool(faces: tuple[FontFace, ...], chars: str, workers: int,
+                    design_weights: tuple[tuple[str, float], ...] = ()) -> FontPool:
     """Glyph coverage of every face over ``chars`` (cached on disk; the first run checks
     faces in parallel)."""
     if workers > 1:
@@ -178,7 +180,7 @@ def build_font_pool(faces: tuple[FontFace, ...], chars: str, workers: int) -> Fo
             drawable = tuple(executor.map(drawable_chars, faces, [chars] * len(faces)))
     else:
         drawable = tuple(drawable_chars(face, chars) for face in faces)
-    return FontPool(faces, drawable)
+    return FontPool(faces, drawable, dict(design_weights))
 
 
 def _chunks(source: TextSource, count: int, size: int = CHUNK) -> Iterator[tuple[int, list[str]]]:
@@ -196,7 +198,7 @@ def generate(options: SynthOptions) -> dict:
     if not faces:
         raise ConfigError(f"no {options.fonts} fonts found under the allowed font packages")
     chars = "".join(dict.fromkeys("".join(charset.symbols) + DRAWN_SIGN_SYMBOLS))  # ￦ is drawn, labelled ₩
-    pool = build_font_pool(faces, chars, options.workers)
+    pool = build_font_pool(faces, chars, options.workers, options.design_weights)
     source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)
     if options.scenes:
@@ -275,7 +277,8 @@ def _summary(options: SynthOptions, text_config: TextConfig, charset: Charset, p
     config = {"lang": options.lang, "count": options.count, "seed": options.seed, "fonts": options.fonts,
               "split": options.split, "val_fraction": options.val_fraction, "charset": options.charset_name,
               "scenes": options.scenes, "height": options.height, "max_width": options.max_width,
-              "text": asdict(text_config), "render": asdict(options.render)}
+              "text": asdict(text_config), "render": asdict(options.render),
+              "design_weights": dict(options.design_weights)}
     if options.scenes:
         config["scene"] = asdict(options.scene)
     return {
@@ -327,8 +330,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-degradation", action="store_true",
                         help="no blur, low resolution, noise or JPEG: with the same seed, the clean twins of the "
                              "crops (same texts, fonts and layout), to measure what image quality costs")
+    parser.add_argument("--design-weight", action="append", default=[], metavar="DESIGN=W", type=_design_weight,
+                        help="multiply the share of a font design (repeatable), e.g. 'Nanum Pen Script=3'")
     parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _design_weight(text: str) -> tuple[str, float]:
+    design, sep, weight = text.rpartition("=")
+    try:
+        value = float(weight)
+    except ValueError:
+        value = math.nan
+    if not sep or not design or not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected DESIGN=W with a number W > 0, got {text!r}")
+    return design, value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -338,6 +354,7 @@ def run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite, progress=not args.quiet,
         text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
         render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
+        design_weights=tuple(args.design_weight),
     )
     summary = generate(options)
     written = ", ".join(f"{n} {name}" for name, n in summary["counts"].items())
