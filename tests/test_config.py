@@ -53,12 +53,11 @@ def test_inheritance_and_overrides(tmp_path):
     write(tmp_path / "base.yaml", "data: {dirs: [d1], batch_size: 8}\noptim: {lr: 1e-4}\n")
     child = write(tmp_path / "child.yaml", "base: base.yaml\ndata: {width: 128, max_label_length: 30}\n")
     config = load_config(child, ["optim.decay=0", "transfer.freeze=[conv1_1, lstm1]", "data.dirs=one/dir",
-                                 "transfer.pretrained=null", "augment.preset=default", "augment.noise=0",
-                                 "transfer.widen_rnn=true"])
+                                 "transfer.pretrained=null", "augment.preset=default", "augment.noise=0"])
     assert config.data == DataOptions(dirs=("one/dir",), batch_size=8, width=128, max_label_length=30)
     assert config.optim.lr == 1e-4 and config.optim.decay == 0.0  # "1e-4": a string to PyYAML, a number here
     assert config.transfer.freeze == ("conv1_1", "lstm1") and config.transfer.pretrained is None
-    assert config.transfer.widen_rnn is True
+    assert load_config(child, ["transfer.pretrained=w.safetensors", "transfer.widen_rnn=true"]).transfer.widen_rnn
     assert config.augment.perspective == AugmentConfig.preset("default").perspective and config.augment.noise == 0
     assert config.train.name == "child"
 
@@ -80,6 +79,7 @@ def test_inheritance_and_overrides(tmp_path):
     ("", ["data.width_mode=natural", "data.max_width=256", "data.max_label_length=120"],
      r"data\.max_width: width 256 gives 62 output frames, fewer than data\.max_label_length 120"),
     ("", ["data.dirs=[]"], r"data\.dirs: at least one dataset directory is required"),
+    ("", ["transfer.widen_rnn=true"], r"transfer\.widen_rnn: grows the RNN of transfer\.pretrained, which is not set"),
     ("", ["train.precision=fp16"], r"train\.precision: expected one of 'auto', 'bf16', 'fp32'"),
 ], ids=lambda value: str(value)[:30])
 def test_errors_name_the_source_and_the_key(tmp_path, yaml_text, overrides, message):

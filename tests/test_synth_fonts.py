@@ -98,8 +98,9 @@ def test_design_weights_multiply_a_designs_share(tmp_path):
 
 
 @pytest.mark.parametrize("weights, message", [
-    ({"Nanum Gothic": 2}, r"name no font design of this set: 'Nanum Gothic'; designs are: NanumGothic, dotum"),
-    ({"dotum": 0}, r"design weight of 'dotum' must be a finite number > 0, got 0"),
+    ({"Nanum Gothic": 2}, r"--design-weight names no font design of this set: 'Nanum Gothic'; designs are: NanumGothic, dotum"),
+    ({"dotum": 0}, r"--design-weight of 'dotum' must be a finite number > 0, got 0"),
+    ({"dotum": True}, r"must be a finite number > 0, got True"),
     ({"dotum": float("nan")}, r"must be a finite number > 0"),
 ])
 def test_bad_design_weights_are_config_errors(tmp_path, weights, message):

@@ -98,8 +98,7 @@ def test_heldout_fonts_render_only_heldout_faces(tmp_path):
 
 
 def test_without_degradation_renders_the_clean_twins_of_the_same_crops(tmp_path):
-    import cv2
-
+    # pixel-exact twins: tests/test_synth_render.py; here the option's path through the CLI
     generate(SynthOptions(out=tmp_path / "full", lang="ko", count=40, seed=3, progress=False))
     parser = argparse.ArgumentParser()
     configure(parser)
@@ -109,13 +108,7 @@ def test_without_degradation_renders_the_clean_twins_of_the_same_crops(tmp_path)
     pairs = [(full[i], clean[i]) for i in range(len(full))]
     assert all(f[1:] == c[1:] for f, c in pairs)  # the same labels and font designs
     assert all(f[0].shape == c[0].shape for f, c in pairs)  # the same layout and geometry
-    changed = [(f[0], c[0]) for f, c in pairs if not (f[0] == c[0]).all()]
-    assert len(changed) > len(pairs) // 2  # most crops draw some degradation
-
-    def sharpness(image):
-        return cv2.Laplacian(image.astype("float32"), cv2.CV_32F).var()
-
-    assert sum(sharpness(c) > sharpness(f) for f, c in changed) > 0.7 * len(changed)
+    assert sum(not (f[0] == c[0]).all() for f, c in pairs) > len(pairs) // 2  # most crops draw some degradation
     summary = json.loads((tmp_path / "clean" / "synth_summary.json").read_text(encoding="utf-8"))
     assert summary["config"]["render"]["blur"] == 0 and summary["config"]["render"]["jpeg"] == 0
 
@@ -142,3 +135,17 @@ def test_design_weights_reach_the_rendered_crops(tmp_path):
     assert sum(s == "synth-ko/NanumGothic" for s in sources) > 30  # ~19 Korean designs: ~2 without the weight
     summary = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
     assert summary["config"]["design_weights"] == {"NanumGothic": 200.0}
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--scenes", "--no-degradation"], r"--no-degradation applies to crops"),
+    (["--design-weight", "UnDotum=2", "--design-weight", "UnDotum=3"], r"--design-weight given twice for 'UnDotum'"),
+])
+def test_contradicting_options_are_refused_before_rendering(tmp_path, options, message):
+    from krocr.errors import ConfigError
+
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    with pytest.raises(ConfigError, match=message):
+        run(parser.parse_args(["--count", "1", "--out", str(tmp_path / "out"), *options]))
+    assert not (tmp_path / "out").exists()

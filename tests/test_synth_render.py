@@ -63,3 +63,23 @@ def test_vertical_text_is_rotated_like_the_data_pipeline_or_kept_upright(gothic)
     assert upright.shape[0] > upright.shape[1]
     flat = render_word("노래 연습장", gothic, np.random.default_rng(0), stacked)  # a space: never stacked
     assert flat.shape[1] > flat.shape[0]
+
+
+def test_the_clean_twin_is_the_degraded_crop_before_its_degradation(gothic, monkeypatch):
+    from krocr.synth import render as render_module
+
+    before: list[np.ndarray] = []
+    original = render_module.degrade
+
+    def recording(image, *args):
+        before.append(np.clip(image, 0, 255).astype(np.uint8))
+        return original(image, *args)
+
+    full = RenderConfig(shading=0.0)  # uneven light is kept by the twin; leave it out to compare pixels
+    for seed in range(20):
+        text = TEXTS[seed % len(TEXTS)]
+        monkeypatch.setattr(render_module, "degrade", recording)
+        degraded = render(text, gothic, np.random.default_rng(seed), full)
+        monkeypatch.setattr(render_module, "degrade", original)
+        twin = render(text, gothic, np.random.default_rng(seed), full.without_degradation())
+        assert twin.box == degraded.box and np.array_equal(twin.image, before[-1])

@@ -154,6 +154,10 @@ class TransferOptions:
     freeze: tuple[str, ...] = ()  # top-level layer names (conv1_1 … conv6_1, lstm1, lstm2, dense1)
     widen_rnn: bool = False  # pretrained RNN may be narrower than model.rnn_units: grow it, keeping its function
 
+    def __post_init__(self) -> None:
+        _require(not self.widen_rnn or bool(self.pretrained), "transfer.widen_rnn",
+                 "grows the RNN of transfer.pretrained, which is not set")
+
 
 @dataclass(frozen=True)
 class ExperimentConfig:

@@ -29,6 +29,7 @@ from krocr.errors import CheckpointError, ConfigError
 from krocr.models import CRNN
 
 CLASSIFIER = "dense1"
+RNN_LAYERS = ("lstm1", "lstm2")
 LOADED, PARTIAL, REINITIALISED = "loaded", "partially loaded", "re-initialised"
 
 
@@ -142,7 +143,8 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
         raise CheckpointError(
             f"{path}: weights of a different architecture ({'; '.join(differing)}); "
             "set model.variant / model.rnn / model.rnn_units to match the weights"
-            + ("" if widen_rnn else ", or transfer.widen_rnn=true to grow a smaller RNN")
+            + (" (transfer.widen_rnn only grows an RNN)" if widen_rnn else
+               ", or transfer.widen_rnn=true to grow a smaller RNN")
         )
     state = bundle.model.state_dict()
     if not growing:
@@ -155,17 +157,15 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
     return replace(report, copied=copied)
 
 
-RNN_LAYERS = ("lstm1", "lstm2")
-
-
 def widen_rnn_state(source: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor],
                     units: int, wider: int) -> dict[str, torch.Tensor]:
     """``source`` (RNNs of ``units`` per direction) grown to ``wider`` units, keeping the function.
 
     Each old unit keeps its weights at its new place (per gate, per direction). A new unit
     starts with ``fresh``'s input weights, so it computes something and its outgoing weights
-    receive gradients, but all its outgoing weights (recurrent, into lstm2, into dense1) are
-    zero: at step 0 the wider model reads exactly as the source (Net2Net-style widening).
+    receive gradients, but its outgoing weights (recurrent, into lstm2, into the classifier
+    rows taken from the file) are zero: at step 0 the wider model gives the source's logits
+    for every token the two share (Net2Net-style widening).
     """
     def old_places(size: int) -> torch.Tensor:  # along an axis of blocks × units: old unit j of block b → b·wider + j
         return torch.cat([torch.arange(units) + block * wider for block in range(size // units)])

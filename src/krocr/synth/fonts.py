@@ -287,8 +287,8 @@ class FontPool:
     """Faces with their drawable characters; picks a face that covers a given text.
 
     Each design gets the same total weight, split over its faces, so a design with many
-    weights (DejaVu has 20 faces) does not dominate; ``design_weights`` multiplies the share
-    of the named designs (e.g. 3 for a hand-drawn face the model reads poorly).
+    weights (DejaVu has 20 faces) does not dominate; ``design_weights`` multiplies the weight
+    of the named designs against the others' 1 (e.g. 3 for a hand-drawn face the model reads poorly).
     """
 
     faces: tuple[FontFace, ...]
@@ -300,11 +300,12 @@ class FontPool:
         per_design = Counter(f.design for f in self.faces)
         unknown = sorted(set(self.design_weights) - set(per_design))
         if unknown:
-            raise ConfigError(f"design weights name no font design of this set: {', '.join(map(repr, unknown))}; "
+            raise ConfigError(f"--design-weight names no font design of this set: {', '.join(map(repr, unknown))}; "
                               f"designs are: {', '.join(sorted(per_design))}")
         for design, weight in self.design_weights.items():
-            if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight > 0):
-                raise ConfigError(f"design weight of {design!r} must be a finite number > 0, got {weight!r}")
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
+                    or weight <= 0:
+                raise ConfigError(f"--design-weight of {design!r} must be a finite number > 0, got {weight!r}")
         self.weights = np.array([self.design_weights.get(f.design, 1.0) / per_design[f.design] for f in self.faces])
 
     @classmethod

@@ -348,6 +348,12 @@ def _design_weight(text: str) -> tuple[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.no_degradation and args.scenes:
+        raise ConfigError("--no-degradation applies to crops: scenes are always blurred a little and saved as JPEG")
+    designs = [design for design, _ in args.design_weight]
+    repeated = sorted({d for d in designs if designs.count(d) > 1})
+    if repeated:
+        raise ConfigError(f"--design-weight given twice for {', '.join(map(repr, repeated))}")
     options = SynthOptions(
         out=args.out, lang=args.lang, count=args.count, seed=args.seed, fonts=args.fonts, split=args.split,
         val_fraction=args.val_fraction, workers=args.workers, charset=args.charset, scenes=args.scenes,
