@@ -66,7 +66,7 @@ class SynthOptions:
     text: TextConfig = field(default_factory=TextConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     scene: SceneConfig = field(default_factory=SceneConfig)
-    design_weights: tuple[tuple[str, float], ...] = ()  # (font design, multiplier of its share)
+    design_weights: tuple[tuple[str, float], ...] = ()  # (font design, multiplier of its sampling weight)
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -77,6 +77,10 @@ class SynthOptions:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         if self.split == "val" and self.val_fraction > 0:
             raise ConfigError("--split val together with --val-fraction would write val.lmdb twice")
+        designs = [design for design, _ in self.design_weights]
+        repeated = sorted({d for d in designs if designs.count(d) > 1})
+        if repeated:
+            raise ConfigError(f"--design-weight given twice for {', '.join(map(repr, repeated))}")
 
     @property
     def charset_name(self) -> str:
@@ -350,10 +354,6 @@ def _design_weight(text: str) -> tuple[str, float]:
 def run(args: argparse.Namespace) -> int:
     if args.no_degradation and args.scenes:
         raise ConfigError("--no-degradation applies to crops: scenes are always blurred a little and saved as JPEG")
-    designs = [design for design, _ in args.design_weight]
-    repeated = sorted({d for d in designs if designs.count(d) > 1})
-    if repeated:
-        raise ConfigError(f"--design-weight given twice for {', '.join(map(repr, repeated))}")
     options = SynthOptions(
         out=args.out, lang=args.lang, count=args.count, seed=args.seed, fonts=args.fonts, split=args.split,
         val_fraction=args.val_fraction, workers=args.workers, charset=args.charset, scenes=args.scenes,
