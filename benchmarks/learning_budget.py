@@ -73,6 +73,8 @@ VARIANTS: dict[str, Variant] = {
     "ko-crnn": Variant((), Path("configs/ko_crnn.yaml")),
     # … with slant, stroke-width and elastic distortions of the lettering (handwriting faces)
     "ko-crnn-distort": Variant(("augment.preset=distort",), Path("configs/ko_crnn.yaml")),
+    # … with the lettering distortions but no second blur/noise/JPEG on the already degraded renders
+    "ko-crnn-lettering": Variant(("augment.preset=lettering",), Path("configs/ko_crnn.yaml")),
     # … with twice the RNN units (256 per direction, ~9 % slower per sample); from slim-128 weights
     # the RNNs are widened (transfer.widen_rnn), the new units starting silent
     "ko-crnn-distort-rnn256": Variant(("augment.preset=distort", "model.rnn_units=256", "transfer.widen_rnn=true"),

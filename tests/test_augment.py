@@ -84,6 +84,13 @@ def test_distort_preset_is_default_plus_the_lettering_distortions():
     assert replace(distort, shear=0.0, stroke_width=0.0, elastic=0.0) == default
 
 
+def test_lettering_preset_is_distort_without_the_image_degradations():
+    lettering, distort = PRESETS["lettering"], PRESETS["distort"]
+    degradations = dict(blur_or_sharpen=0.0, motion_blur=0.0, noise=0.0, jpeg=0.0)
+    assert all(getattr(distort, name) > 0 for name in degradations)
+    assert replace(distort, **degradations) == lettering
+
+
 def test_config_round_trip_and_errors():
     config = replace(AugmentConfig(), noise=0.5, jpeg_quality=(50, 60))
     assert AugmentConfig.from_dict(config.to_dict()) == config

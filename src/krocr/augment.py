@@ -114,11 +114,15 @@ def build_pipeline(config: AugmentConfig) -> A.Compose:
     ])
 
 
+_DISTORT = replace(AugmentConfig(), shear=0.3, stroke_width=0.2, elastic=0.3)
 PRESETS: dict[str, AugmentConfig] = {
     "default": AugmentConfig(),
     "none": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES}),
     "reference": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES if name != "blur_or_sharpen"}),
-    "distort": replace(AugmentConfig(), shear=0.3, stroke_width=0.2, elastic=0.3),
+    "distort": _DISTORT,
+    # distort without the image degradations (blur/sharpen, motion blur, noise, JPEG): for crops the
+    # renderer has already degraded like a photo, so augmentation does not stack a second camera
+    "lettering": replace(_DISTORT, blur_or_sharpen=0.0, motion_blur=0.0, noise=0.0, jpeg=0.0),
 }
 
 
