@@ -96,6 +96,15 @@ def test_a_widened_rnn_reads_exactly_as_the_narrow_one_and_its_new_units_learn(t
     assert grad[:, 16:24].abs().sum() > 0 and grad[:, 40:48].abs().sum() > 0  # the silent units' outputs learn
 
 
+def test_after_widening_the_classifier_counts_only_its_file_columns_as_loaded(tmp_path):
+    path = tmp_path / "narrow.safetensors"
+    save_weights(path, crnn(SOURCE, 0), SOURCE, PreprocessConfig())
+    wide = CRNN(CRNNConfig(num_classes=SOURCE.num_classes, variant="slim", rnn_units=24))
+    report = load_pretrained(wide, path, SOURCE, widen_rnn=True)  # same charset: every row copied
+    assert report.copied["dense1"] == (SOURCE.num_classes * (2 * 16 + 1), SOURCE.num_classes * (2 * 24 + 1))
+    assert report.state("dense1") == "partially loaded"
+
+
 def test_widening_is_opt_in_and_only_grows(tmp_path):
     path = tmp_path / "narrow.safetensors"
     save_weights(path, crnn(SOURCE, 0), SOURCE, PreprocessConfig())

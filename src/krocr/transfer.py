@@ -151,9 +151,13 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
         return transfer_weights(model, state, bundle.charset, target_charset, str(path))
     report = transfer_weights(model, widen_rnn_state(state, model.state_dict(), theirs.units, ours.units),
                               bundle.charset, target_charset, str(path))
-    copied = dict(report.copied)  # the new units are fresh: the RNN layers come only partly from the file
+    # the new units are fresh: the RNN layers come only partly from the file, and so does the
+    # classifier, whose columns for the new units are zeros even where every row was copied
+    copied = dict(report.copied)
     for layer in RNN_LAYERS:
         copied[layer] = (sum(t.numel() for n, t in state.items() if _layer_of(n) == layer), copied[layer][1])
+    rows = report.shared_tokens + 1  # and the blank
+    copied[CLASSIFIER] = (rows * (2 * theirs.units + 1), copied[CLASSIFIER][1])  # weight columns + bias
     return replace(report, copied=copied)
 
 
