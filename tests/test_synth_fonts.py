@@ -109,3 +109,15 @@ def test_bad_design_weights_are_config_errors(tmp_path, weights, message):
     faces = [face(BAEKMUK / "dotum.ttf"), face(NANUM / "NanumGothic.ttf")]
     with pytest.raises(ConfigError, match=message):
         FontPool.build(faces, "가", tmp_path, weights)
+
+
+def test_a_bad_design_weight_fails_before_the_coverage_pass(tmp_path, monkeypatch):
+    from krocr.errors import ConfigError
+    from krocr.synth import fonts
+
+    def coverage_pass(*args, **kwargs):
+        raise AssertionError("the coverage pass ran before the design weights were checked")
+
+    monkeypatch.setattr(fonts, "drawable_chars", coverage_pass)
+    with pytest.raises(ConfigError, match="names no font design"):
+        FontPool.build([face(BAEKMUK / "dotum.ttf")], "가", tmp_path, {"Nanum Gothic": 2})

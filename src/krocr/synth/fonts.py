@@ -29,6 +29,7 @@ import math
 import os
 import subprocess
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -281,6 +282,20 @@ def _same(a: tuple[tuple[int, int], np.ndarray], b: tuple[tuple[int, int], np.nd
     return a[0] == b[0] and np.array_equal(a[1], b[1])
 
 
+def _face_weights(faces: Sequence[FontFace], design_weights: Mapping[str, float]) -> np.ndarray:
+    """Each face's sampling weight: its design's weight (1 unless named) split over the design's faces."""
+    per_design = Counter(f.design for f in faces)
+    unknown = sorted(set(design_weights) - set(per_design))
+    if unknown:
+        raise ConfigError(f"--design-weight names no font design of this set: {', '.join(map(repr, unknown))}; "
+                          f"designs are: {', '.join(sorted(per_design))}")
+    for design, weight in design_weights.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
+                or weight <= 0:
+            raise ConfigError(f"--design-weight of {design!r} must be a finite number > 0, got {weight!r}")
+    return np.array([design_weights.get(f.design, 1.0) / per_design[f.design] for f in faces])
+
+
 # ---- a pool of faces for sampling ------------------------------------------------------------
 @dataclass
 class FontPool:
@@ -297,21 +312,21 @@ class FontPool:
     weights: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        per_design = Counter(f.design for f in self.faces)
-        unknown = sorted(set(self.design_weights) - set(per_design))
-        if unknown:
-            raise ConfigError(f"--design-weight names no font design of this set: {', '.join(map(repr, unknown))}; "
-                              f"designs are: {', '.join(sorted(per_design))}")
-        for design, weight in self.design_weights.items():
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
-                    or weight <= 0:
-                raise ConfigError(f"--design-weight of {design!r} must be a finite number > 0, got {weight!r}")
-        self.weights = np.array([self.design_weights.get(f.design, 1.0) / per_design[f.design] for f in self.faces])
+        self.weights = _face_weights(self.faces, self.design_weights)
 
     @classmethod
     def build(cls, faces: Sequence[FontFace], chars: str, cache_dir: Path | None = None,
-              design_weights: Mapping[str, float] | None = None) -> "FontPool":
-        return cls(tuple(faces), tuple(drawable_chars(f, chars, cache_dir) for f in faces), dict(design_weights or {}))
+              design_weights: Mapping[str, float] | None = None, workers: int = 1) -> "FontPool":
+        """Glyph coverage of every face over ``chars`` (cached on disk; with ``workers`` > 1 the
+        faces are checked in parallel processes, which pays on a cold cache)."""
+        faces, design_weights = tuple(faces), dict(design_weights or {})
+        _face_weights(faces, design_weights)  # a bad --design-weight fails before the slow coverage pass
+        if workers > 1:
+            with ProcessPoolExecutor(workers) as executor:
+                drawable = tuple(executor.map(drawable_chars, faces, [chars] * len(faces), [cache_dir] * len(faces)))
+        else:
+            drawable = tuple(drawable_chars(face, chars, cache_dir) for face in faces)
+        return cls(faces, drawable, design_weights)
 
     def covering(self, text: str) -> list[int]:
         """Indices of the faces that draw every character of ``text``."""

@@ -37,7 +37,7 @@ from krocr.cache import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.charset import Charset, resolve_charset
 from krocr.errors import ConfigError
 from krocr.preprocess import PreprocessConfig, resize_crop
-from krocr.synth.fonts import FontFace, FontPool, discover_fonts, drawable_chars, split_fonts
+from krocr.synth.fonts import FontFace, FontPool, discover_fonts, split_fonts
 from krocr.synth.render import RenderConfig, render_word
 from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
@@ -174,19 +174,6 @@ def _progress(enabled: bool) -> Progress:
                     disable=not enabled)
 
 
-# ---- fonts -------------------------------------------------------------------------------------
-def build_font_pool(faces: tuple[FontFace, ...], chars: str, workers: int,
-                    design_weights: tuple[tuple[str, float], ...] = ()) -> FontPool:
-    """Glyph coverage of every face over ``chars`` (cached on disk; the first run checks
-    faces in parallel)."""
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as executor:
-            drawable = tuple(executor.map(drawable_chars, faces, [chars] * len(faces)))
-    else:
-        drawable = tuple(drawable_chars(face, chars) for face in faces)
-    return FontPool(faces, drawable, dict(design_weights))
-
-
 def _chunks(source: TextSource, count: int, size: int = CHUNK) -> Iterator[tuple[int, list[str]]]:
     for start in range(1, count + 1, size):
         yield start, [source()[0] for _ in range(min(size, count - start + 1))]
@@ -202,7 +189,7 @@ def generate(options: SynthOptions) -> dict:
     if not faces:
         raise ConfigError(f"no {options.fonts} fonts found under the allowed font packages")
     chars = "".join(dict.fromkeys("".join(charset.symbols) + DRAWN_SIGN_SYMBOLS))  # ￦ is drawn, labelled ₩
-    pool = build_font_pool(faces, chars, options.workers, options.design_weights)
+    pool = FontPool.build(faces, chars, design_weights=dict(options.design_weights), workers=options.workers)
     source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)
     if options.scenes:
