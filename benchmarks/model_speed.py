@@ -81,7 +81,7 @@ def forward_flops(model: CRNN, width: int = 256) -> float:
 
 def train_rate(model: CRNN, bf16: bool, seconds: float, batch: int = 64) -> float:
     model.train()
-    images = torch.rand(batch, 1, 32, 256) * 2 - 1
+    images = torch.rand(batch, 1, 32, 256) * 2 - 1  # the model brings it into its weights' layout
     lengths = torch.randint(3, 12, (batch,))
     targets = torch.randint(1, model.config.num_classes, (int(lengths.sum()),))
     loss_fn = FocalCTCLoss(0.75, 0.5)
@@ -121,14 +121,16 @@ def main() -> None:
     ]
     infer_rows = ["| model | engine | batch 1 crops/s (latency) | batch 64 crops/s |", "|---|---|---|---|"]
     load_rows = []
-    for variant in ("reference", "slim"):
+    for variant, layout in (("reference", torch.channels_last), ("slim", torch.contiguous_format),
+                            ("slim", torch.channels_last)):
         config = CRNNConfig(num_classes=charset.num_classes, variant=variant)
-        model = CRNN(config)
+        model = CRNN(config).to(memory_format=layout)
+        label = variant + (" (channels-last)" if layout == torch.channels_last else " (NCHW)")
         flops = 3 * forward_flops(model)  # forward + backward ≈ 3 forward passes
         fp32 = train_rate(model, False, args.seconds)
         bf16 = train_rate(model, True, args.seconds)
         params = sum(p.numel() for p in model.parameters())
-        lines.append(f"| {variant} | {params / 1e6:.2f} M | {fp32:.0f} | {fp32 * flops / ceiling['fp32']:.0%} "
+        lines.append(f"| {label} | {params / 1e6:.2f} M | {fp32:.0f} | {fp32 * flops / ceiling['fp32']:.0%} "
                      f"| {bf16:.0f} | {bf16 * flops / ceiling['bf16']:.0%} |")
         model.eval()
         with tempfile.TemporaryDirectory() as tmp:
@@ -136,7 +138,7 @@ def main() -> None:
             save_weights(weights, model, charset, PreprocessConfig())
             start = time.perf_counter()
             load_weights(weights)
-            load_rows.append(f"{variant} {time.perf_counter() - start:.2f} s")
+            load_rows.append(f"{label} {time.perf_counter() - start:.2f} s")
             import onnxruntime as ort
 
             session = ort.InferenceSession(str(export_onnx(weights, Path(tmp) / "m.onnx")), providers=["CPUExecutionProvider"])
@@ -153,7 +155,7 @@ def main() -> None:
         for name, run in engines.items():
             one = infer_rate(run, 1, args.seconds / 2)
             many = infer_rate(run, 64, args.seconds / 2)
-            infer_rows.append(f"| {variant} | {name} | {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
+            infer_rows.append(f"| {label} | {name} | {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
     body = "\n".join(lines) + "\n\n### Inference\n\n" + "\n".join(infer_rows)
     body += "\n\nModel load (safetensors → eval-ready CRNN): " + ", ".join(load_rows) + "."
     write_section("model-speed", "Model speed: training and inference", body)

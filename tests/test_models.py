@@ -76,3 +76,15 @@ def test_bad_inputs_give_clear_errors():
 def test_config_round_trip():
     cfg = CRNNConfig(num_classes=12, variant="slim", activation="leaky_relu", rnn_dropout=0.1)
     assert CRNNConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_channels_last_by_default_and_both_layouts_give_the_same_logits():
+    torch.manual_seed(0)
+    model = CRNN(CRNNConfig(num_classes=20, variant="slim", rnn_units=16)).eval()
+    assert model.memory_format == torch.channels_last
+    images = torch.rand(2, 1, 32, 64) * 2 - 1
+    with torch.no_grad():
+        channels_last = model(images)
+        model.to(memory_format=torch.contiguous_format)
+        assert model.memory_format == torch.contiguous_format
+        torch.testing.assert_close(model(images), channels_last, rtol=1e-4, atol=1e-5)

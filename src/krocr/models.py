@@ -165,6 +165,9 @@ class CRNN(nn.Module):
         self.lstm1 = _BiRNN(config.rnn, channels["conv6_1"], units, config.rnn_dropout)
         self.lstm2 = _BiRNN(config.rnn, 2 * units, units, config.rnn_dropout)
         self.dense1 = nn.Linear(2 * units, config.num_classes)
+        # channels-last (NHWC) is the fast layout for oneDNN's and cuDNN's convs and pools
+        # (benchmarks/model_speed.py); forward brings its input into the weights' layout
+        self.to(memory_format=torch.channels_last)
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         x = self.pool1(self.conv1_1(images))
@@ -179,9 +182,15 @@ class CRNN(nn.Module):
             raise ValueError(f"CRNN expects images of shape (N, 1, 32, W), got {tuple(images.shape)}")
         if images.shape[3] < min_input_width(1):
             raise ValueError(f"CRNN needs input width ≥ {min_input_width(1)}, got {images.shape[3]}")
-        x = self.features(images)
+        x = self.features(images.contiguous(memory_format=self.memory_format))
         x = self.lstm2(self.lstm1(x))
         return self.dense1(x)
+
+    @property
+    def memory_format(self) -> torch.memory_format:
+        """The conv weights' layout (read from conv2_1: conv1_1's single input channel fits both)."""
+        channels_last = self.conv2_1[0].weight.is_contiguous(memory_format=torch.channels_last)
+        return torch.channels_last if channels_last else torch.contiguous_format
 
     def named_layers(self) -> list[str]:
         """Top-level layer names usable in freeze lists."""
