@@ -45,6 +45,9 @@ def test_shared_tokens_keep_their_rows_and_new_tokens_keep_the_fresh_init():
     assert report.shared_tokens == 3 and report.new_tokens == ("x", "y", "가")
     assert report.state("conv1_1") == report.state("lstm2") == "loaded"
     assert report.state("dense1") == "partially loaded"
+    notes = {row.layer: row.note for row in LayerTable.describe(target, report).rows}
+    assert notes["dense1"] == "rows of the blank and 3 shared tokens copied; 3 new tokens initialised (x y 가)"
+    assert notes["lstm1"] == ""
 
 
 def test_same_symbols_in_another_order_are_matched_by_token():
@@ -103,6 +106,10 @@ def test_after_widening_the_classifier_counts_only_its_file_columns_as_loaded(tm
     report = load_pretrained(wide, path, SOURCE, widen_rnn=True)  # same charset: every row copied
     assert report.copied["dense1"] == (SOURCE.num_classes * (2 * 16 + 1), SOURCE.num_classes * (2 * 24 + 1))
     assert report.state("dense1") == "partially loaded"
+    notes = {row.layer: row.note for row in LayerTable.describe(wide, report).rows}
+    assert notes["dense1"] == ("RNN grown from 16 to 24 units per direction; the new units start silent; "
+                               f"rows of the blank and {len(SOURCE.tokens)} shared tokens copied")
+    assert notes["lstm1"].startswith("RNN grown from 16 to 24") and notes["conv1_1"] == ""
 
 
 def test_widening_is_opt_in_and_only_grows(tmp_path):

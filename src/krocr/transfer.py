@@ -49,6 +49,7 @@ class TransferReport:
     copied: dict[str, tuple[int, int]]  # top-level layer -> (tensor elements copied, elements in total)
     shared_tokens: int = 0  # classifier rows copied besides the blank
     new_tokens: tuple[str, ...] = ()  # tokens of the target charset the source did not have
+    widened: tuple[int, int] | None = None  # RNN units per direction (file, model) when grown
 
     @classmethod
     def from_scratch(cls, model: nn.Module) -> "TransferReport":
@@ -158,7 +159,7 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
         copied[layer] = (sum(t.numel() for n, t in state.items() if _layer_of(n) == layer), copied[layer][1])
     rows = report.shared_tokens + 1  # and the blank
     copied[CLASSIFIER] = (rows * (2 * theirs.units + 1), copied[CLASSIFIER][1])  # weight columns + bias
-    return replace(report, copied=copied)
+    return replace(report, copied=copied, widened=(theirs.units, ours.units))
 
 
 def widen_rnn_state(source: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor],
@@ -221,6 +222,22 @@ def is_frozen(layer: nn.Module) -> bool:
 # ---- the layer table ---------------------------------------------------------------------------
 
 
+def _note(layer: str, report: TransferReport) -> str:
+    """Why a layer is only partially loaded: new tokens in the classifier, grown RNN units."""
+    if report.state(layer) != PARTIAL:
+        return ""
+    parts = []
+    if report.widened and (layer in RNN_LAYERS or layer == CLASSIFIER):
+        units, wider = report.widened
+        parts.append(f"RNN grown from {units} to {wider} units per direction; the new units start silent")
+    if layer == CLASSIFIER:
+        parts.append(f"rows of the blank and {report.shared_tokens} shared tokens copied")
+        if report.new_tokens:
+            preview = " ".join(report.new_tokens[:8]) + (" …" if len(report.new_tokens) > 8 else "")
+            parts.append(f"{len(report.new_tokens)} new tokens initialised ({preview})")
+    return "; ".join(parts)
+
+
 @dataclass(frozen=True)
 class LayerRow:
     layer: str
@@ -242,13 +259,8 @@ class LayerTable:
         rows = []
         for name in model.named_layers():
             layer = getattr(model, name)
-            note = ""
-            if name == CLASSIFIER and report.state(name) == PARTIAL:
-                preview = " ".join(report.new_tokens[:8]) + (" …" if len(report.new_tokens) > 8 else "")
-                note = (f"rows of the blank and {report.shared_tokens} shared tokens copied; "
-                        f"{len(report.new_tokens)} new tokens initialised ({preview})")
             rows.append(LayerRow(name, sum(p.numel() for p in layer.parameters()), report.state(name),
-                                 is_frozen(layer), note))
+                                 is_frozen(layer), _note(name, report)))
         return cls(report.source, rows)
 
     @property

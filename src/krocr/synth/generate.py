@@ -37,7 +37,7 @@ from krocr.cache import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.charset import Charset, resolve_charset
 from krocr.errors import ConfigError
 from krocr.preprocess import PreprocessConfig, resize_crop
-from krocr.synth.fonts import FontFace, FontPool, discover_fonts, split_fonts
+from krocr.synth.fonts import FontPool, discover_fonts, split_fonts
 from krocr.synth.render import RenderConfig, render_word
 from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
