@@ -1,6 +1,8 @@
 """Model speed on this machine: training samples/s of the reference and slim CRNNs in fp32
 and bf16 (as a share of the measured matmul ceiling), and inference crops/s at batch 1 and
-64 for PyTorch fp32, PyTorch bf16 and onnxruntime, plus model load time.
+64 for PyTorch fp32, PyTorch bf16 and onnxruntime, plus model load time. The slim CRNN is
+timed in both memory layouts, NCHW and channels-last (the CRNN's own since 2026-11-25), in
+the same run.
 
     python benchmarks/model_speed.py [--seconds 8]
 
@@ -133,29 +135,29 @@ def main() -> None:
         lines.append(f"| {label} | {params / 1e6:.2f} M | {fp32:.0f} | {fp32 * flops / ceiling['fp32']:.0%} "
                      f"| {bf16:.0f} | {bf16 * flops / ceiling['bf16']:.0%} |")
         model.eval()
-        with tempfile.TemporaryDirectory() as tmp:
-            weights = Path(tmp) / "m.safetensors"
-            save_weights(weights, model, charset, PreprocessConfig())
-            start = time.perf_counter()
-            load_weights(weights)
-            load_rows.append(f"{label} {time.perf_counter() - start:.2f} s")
-            import onnxruntime as ort
-
-            session = ort.InferenceSession(str(export_onnx(weights, Path(tmp) / "m.onnx")), providers=["CPUExecutionProvider"])
 
         def torch_run(x, bf16=False):
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext():
                 return model(torch.from_numpy(x))
 
-        engines = {
-            "PyTorch fp32": torch_run,
-            "PyTorch bf16": lambda x: torch_run(x, bf16=True),
-            "onnxruntime fp32": lambda x: session.run(None, {"images": x}),
-        }
+        engines = {"PyTorch fp32": torch_run, "PyTorch bf16": lambda x: torch_run(x, bf16=True)}
+        if layout == torch.channels_last:  # a loaded model is channels-last and ONNX has no layout: once per size
+            with tempfile.TemporaryDirectory() as tmp:
+                weights = Path(tmp) / "m.safetensors"
+                save_weights(weights, model, charset, PreprocessConfig())
+                start = time.perf_counter()
+                load_weights(weights)
+                load_rows.append(f"{variant} {time.perf_counter() - start:.2f} s")
+                import onnxruntime as ort
+
+                session = ort.InferenceSession(str(export_onnx(weights, Path(tmp) / "m.onnx")),
+                                               providers=["CPUExecutionProvider"])
+            engines["onnxruntime fp32"] = lambda x: session.run(None, {"images": x})
         for name, run in engines.items():
             one = infer_rate(run, 1, args.seconds / 2)
             many = infer_rate(run, 64, args.seconds / 2)
-            infer_rows.append(f"| {label} | {name} | {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
+            infer_rows.append(f"| {variant if name.startswith('onnx') else label} | {name} "
+                              f"| {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
     body = "\n".join(lines) + "\n\n### Inference\n\n" + "\n".join(infer_rows)
     body += "\n\nModel load (safetensors → eval-ready CRNN): " + ", ".join(load_rows) + "."
     write_section("model-speed", "Model speed: training and inference", body)
