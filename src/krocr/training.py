@@ -7,7 +7,8 @@
   :class:`EpochSampler`: each rank's share of the data in an order fixed by (seed, epoch).
 * :func:`train` assembles Lightning's own callbacks and loggers (checkpoints every epoch +
   best + last, early stopping on val_loss, CSV and TensorBoard logs, learning-rate and
-  throughput monitors, a rich progress bar with ETA) and, at the end, loads the best
+  throughput monitors, a rich progress bar with ETA — log lines when
+  the output is not a terminal) and, at the end, loads the best
   checkpoint's weights back into the model and exports ``best.safetensors`` and
   ``last.safetensors``.
 
@@ -50,7 +51,6 @@ from lightning.pytorch.callbacks import (
     EarlyStopping,
     LearningRateMonitor,
     ModelCheckpoint,
-    RichProgressBar,
     ThroughputMonitor,
 )
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
@@ -83,6 +83,7 @@ from krocr.metrics import compute_metrics
 from krocr.models import CRNN, CRNNConfig
 from krocr.plots import TrainingCurves
 from krocr.preprocess import PreprocessConfig
+from krocr.progress import progress_bar
 from krocr.transfer import LayerTable, TransferReport, freeze_layers, load_pretrained
 
 CHECKPOINTS = "checkpoints"
@@ -718,7 +719,7 @@ def train(
             record, curves, *_epoch_checkpoints(config, run_dir), best, stopper,
             LearningRateMonitor(logging_interval="step"),
             ThroughputMonitor(batch_size_fn=len, window_size=5),  # samples/s over the last 5 batches
-            RichProgressBar(),
+            progress_bar(),
             *callbacks,
         ],
     )

@@ -1,0 +1,59 @@
+import io
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import RichProgressBar
+from torch.utils.data import DataLoader
+
+from krocr.progress import LogLineProgress, progress_bar
+
+
+class _Line(pl.LightningModule):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(2, 1)
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        loss = self.layer(batch).pow(2).mean()
+        self.log("loss", loss, prog_bar=True)
+        return loss
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self.log("val_loss", self.layer(batch).pow(2).mean())
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+def _fit(progress: LogLineProgress, tmp_path) -> None:
+    data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 4 samples
+    trainer = pl.Trainer(max_epochs=2, callbacks=[progress], logger=False, enable_checkpointing=False,
+                         default_root_dir=tmp_path, enable_model_summary=False)
+    trainer.fit(_Line(), data, data)
+
+
+def test_log_lines_report_position_speed_and_metrics(tmp_path):
+    stream = io.StringIO()
+    _fit(LogLineProgress(interval_s=0, stream=stream), tmp_path)
+    lines = stream.getvalue().splitlines()
+    batch_lines = [line for line in lines if "batches" in line]
+    assert len(batch_lines) == 6  # every batch of both epochs at interval 0
+    assert batch_lines[0].startswith("epoch 0 · 1/3 batches (33 %)")
+    assert batch_lines[-1].startswith("epoch 1 · 3/3 batches (100 %), 0 s left in the epoch")
+    assert all("samples/s" in line and " loss " in line for line in batch_lines)
+    validated = [line for line in lines if "validated" in line]
+    assert [line.split(" · ")[0] for line in validated] == ["epoch 0", "epoch 1"]  # no line for the sanity check
+    assert all("val_loss" in line for line in validated)
+
+
+def test_log_lines_wait_for_the_interval(tmp_path):
+    stream = io.StringIO()
+    _fit(LogLineProgress(interval_s=3600, stream=stream), tmp_path)
+    assert not [line for line in stream.getvalue().splitlines() if "batches" in line]
+
+
+def test_terminal_gets_the_rich_bar(monkeypatch):
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert isinstance(progress_bar(), RichProgressBar)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False)
+    assert isinstance(progress_bar(), LogLineProgress)
