@@ -48,5 +48,6 @@ def test_the_korean_model_reads_heldout_fonts(tmp_path):
 
 @needs_fonts
 def test_the_english_model_reads_heldout_fonts(tmp_path):
-    # v0 reads 54 % of these 150 English crops in held-out fonts (70 % in the training fonts)
-    assert _heldout_word_accuracy(tmp_path, "en", ENGLISH) >= 0.42
+    # v1 reads 69 % of these 150 English crops in held-out fonts (v0: 54 %), 65 % of 2,000
+    # (docs/models.md); the floor sits three standard errors (4 points each) lower
+    assert _heldout_word_accuracy(tmp_path, "en", ENGLISH) >= 0.57
