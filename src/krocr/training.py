@@ -7,10 +7,9 @@
   :class:`EpochSampler`: each rank's share of the data in an order fixed by (seed, epoch).
 * :func:`train` assembles Lightning's own callbacks and loggers (checkpoints every epoch +
   best + last, early stopping on val_loss, CSV and TensorBoard logs, learning-rate and
-  throughput monitors, a rich progress bar with ETA — log lines when
-  the output is not a terminal) and, at the end, loads the best
-  checkpoint's weights back into the model and exports ``best.safetensors`` and
-  ``last.safetensors``.
+  throughput monitors, a rich progress bar with ETA — log lines when the output is not a
+  terminal) and, at the end, loads the best checkpoint's weights back into the model and
+  exports ``best.safetensors`` and ``last.safetensors``.
 
 A run directory (``runs/<name>/`` unless ``--run-dir``) holds::
 
