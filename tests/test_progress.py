@@ -57,3 +57,40 @@ def test_terminal_gets_the_rich_bar(monkeypatch):
     assert isinstance(progress_bar(), RichProgressBar)
     monkeypatch.setattr("sys.stdout.isatty", lambda: False)
     assert isinstance(progress_bar(), LogLineProgress)
+
+
+class _Clock:
+    """A fake monotonic clock: each training batch takes 1 s, each validation batch 100 s."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _TimedLine(_Line):
+    def __init__(self, clock: _Clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        self.clock.now += 1.0
+        return super().training_step(batch, batch_idx)
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self.clock.now += 100.0
+        super().validation_step(batch, batch_idx)
+
+
+def test_speed_leaves_out_validation_inside_the_epoch(tmp_path, monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr("krocr.progress.time.monotonic", clock)
+    stream = io.StringIO()
+    data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 4 samples, 1 s each
+    trainer = pl.Trainer(max_epochs=1, val_check_interval=2, num_sanity_val_steps=0, logger=False,
+                         callbacks=[LogLineProgress(interval_s=0, stream=stream)], enable_checkpointing=False,
+                         default_root_dir=tmp_path, enable_model_summary=False)
+    trainer.fit(_TimedLine(clock), data, data)  # validates (300 s) after batch 2
+    last = [line for line in stream.getvalue().splitlines() if "batches" in line][-1]
+    assert last.startswith("epoch 0 · 3/3 batches (100 %), 0 s left in the epoch · 4 samples/s")

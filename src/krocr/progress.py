@@ -3,9 +3,10 @@
 A live progress bar redraws one line in place, which only a terminal shows: under ``nohup``,
 in CI or through a pipe the rich bar prints nothing until the run ends. :class:`LogLineProgress`
 takes its place there and writes one line every ``interval_s`` seconds of training (position
-in the epoch, samples/s, time left in the epoch, the progress-bar metrics) and one line per
-validation with every ``val_*`` metric, so that ``tail -f run.log`` answers "how far, how fast,
-how good".
+in the epoch, samples/s and time left in the epoch — both over training time, so validation
+inside the epoch does not slow them — and the progress-bar metrics) and one line per
+validation with every ``val_*`` metric, so that ``tail -f run.log`` answers "how far, how
+fast, how good".
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class LogLineProgress(ProgressBar):
         self._epoch_start = 0.0
         self._last_line = 0.0
         self._samples = 0
+        self._validation_start = 0.0
+        self._validation_s = 0.0  # spent validating in this epoch: not training time
 
     def disable(self) -> None:
         self._enabled = False
@@ -41,6 +44,7 @@ class LogLineProgress(ProgressBar):
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._epoch_start = self._last_line = time.monotonic()
         self._samples = 0
+        self._validation_s = 0.0
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
@@ -50,7 +54,7 @@ class LogLineProgress(ProgressBar):
             return
         self._last_line = now
         done, total = batch_idx + 1, self.total_train_batches
-        elapsed = max(now - self._epoch_start, 1e-9)
+        elapsed = max(now - self._epoch_start - self._validation_s, 1e-9)
         position = f"{done:,} batches"
         if isinstance(total, int) and total > 0:
             left = (total - done) * elapsed / done
@@ -59,9 +63,13 @@ class LogLineProgress(ProgressBar):
         self._write(f"epoch {trainer.current_epoch} · {position} · {self._samples / elapsed:,.0f} samples/s"
                     + _metrics_text(metrics))
 
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._validation_start = time.monotonic()
+
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking:
             return
+        self._validation_s += time.monotonic() - self._validation_start
         metrics = {k: v for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
         self._write(f"epoch {trainer.current_epoch} · validated" + _metrics_text(metrics))
 
