@@ -29,10 +29,18 @@ def test_round_trip_keeps_nfc_labels_sources_and_resizes(tmp_path):
     assert label == "한글" and label == unicodedata.normalize("NFC", nfd)
     assert source == "via" and reader[1][2] == "icdar" and reader[-1][1] == "간판"
     assert reader.labels() == ["한글", "간판"] and reader.sources() == ["via", "icdar"]
+    assert reader.kinds() == ["", ""]  # no text kinds stored
     assert reader.meta["height"] == 32 and reader.meta["note"] == "test" and reader.meta["num_samples"] == 2
     assert reader.image_size(0) == (100, 32)
     with pytest.raises(IndexError):
         reader[2]
+
+
+def test_text_kinds_are_stored_where_given(tmp_path):
+    with CacheWriter(tmp_path / "c.lmdb") as writer:
+        writer.add(crop(32, 40), "가", "synth", kind="rare")
+        writer.add(crop(32, 40), "나", "photos")
+    assert CacheReader(tmp_path / "c.lmdb").kinds() == ["rare", ""]
 
 
 def test_stored_pixels_are_the_resized_crop(tmp_path):

@@ -25,10 +25,10 @@ from krocr.evaluation import (
     Prediction,
     align,
     character_accuracy,
-    source_table,
     confusions,
     default_out,
     evaluate,
+    group_table,
     length_bucket,
     load_char_counts,
     open_eval_set,
@@ -55,7 +55,9 @@ def recognizer(weights) -> Recognizer:
 def write_cache(path: Path, labels: list[str]) -> Path:
     with CacheWriter(path) as writer:
         for i, label in enumerate(labels):
-            writer.add(word_image(30 + 25 * len(label), seed=i), label, "signs" if i % 2 else "menus")
+            # the odd samples carry a text kind, as `krocr synth` crops do
+            writer.add(word_image(30 + 25 * len(label), seed=i), label, "signs" if i % 2 else "menus",
+                       kind="word" if i % 2 else "")
     return path
 
 
@@ -86,6 +88,7 @@ def test_dataset_directory_defaults_to_test_and_writes_every_output(evaluated):
     assert metrics["unreadable"]["items"][0]["item"] == "test.lmdb#2"
     assert metrics["speed"]["crops_per_second"] > 0
     assert set(metrics["by_source"]) == {"signs", "menus"}
+    assert list(metrics["by_kind"]) == ["word"] and metrics["by_kind"]["word"]["samples"] == 3  # #2 unreadable
     assert sum(g["samples"] for g in metrics["by_length"].values()) == metrics["samples"]
     assert list(metrics["by_length"]) == ["1", "2", "4-5", "6-8"]  # the only 3-character label is unreadable
 
@@ -171,15 +174,27 @@ def test_summary_of_perfect_readings():
     assert summary["out_of_charset"]["samples"] == 0 and summary["speed"]["crops_per_second"] == 2.0
 
 
-def test_source_table_lists_each_source():
-    samples = [EvalSample("#0", "가나", "synth-ko-heldout/NanumMyeongjo"), EvalSample("#1", "다", "synth-ko-heldout/UnPilgi")]
+def test_group_tables_list_each_source_and_text_kind():
+    samples = [EvalSample("#0", "가나", "synth-ko-heldout/NanumMyeongjo", "word"),
+               EvalSample("#1", "다", "synth-ko-heldout/UnPilgi", "rare"),
+               EvalSample("#2", "라", "synth-ko-heldout/UnPilgi", "rare")]
     predictions = [Prediction(0, samples[0], Reading("가나", 0.9), 0, 0.0),
-                   Prediction(1, samples[1], Reading("라", 0.4), 1, 1.0)]
+                   Prediction(1, samples[1], Reading("라", 0.4), 1, 1.0),
+                   Prediction(2, samples[2], Reading("라", 0.8), 0, 0.0)]
+    summary = summarize(Evaluation(predictions, [], 1.0), Charset(tuple("가나다라")))
+    assert summary["by_kind"]["rare"]["samples"] == 2 and summary["by_kind"]["rare"]["word_accuracy"] == 0.5
     console = Console(record=True, width=100)
-    console.print(source_table(summarize(Evaluation(predictions, [], 1.0), Charset(tuple("가나다라")))))
+    console.print(group_table(summary["by_source"], "by source"), group_table(summary["by_kind"], "by text kind"))
     lines = console.export_text().splitlines()
     assert any("NanumMyeongjo" in line and "100.00%" in line and "0.0000" in line for line in lines)
-    assert any("UnPilgi" in line and "0.00%" in line and "1.0000" in line for line in lines)
+    assert any("UnPilgi" in line and "50.00%" in line and "0.5000" in line for line in lines)
+    assert any("rare" in line and "50.00%" in line for line in lines)
+    assert any("word" in line and "100.00%" in line for line in lines)
+
+
+def test_no_text_kinds_no_kind_groups():
+    predictions = fake_predictions([("가나", "가나"), ("다", "라")])  # photos: no kinds
+    assert summarize(Evaluation(predictions, [], 1.0), Charset(tuple("가나다라")))["by_kind"] == {}
 
 
 def test_length_buckets():

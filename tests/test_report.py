@@ -75,6 +75,8 @@ def test_missing_pieces_say_not_available(page):
     assert bare.count("not available") >= 5
     second = text[text.index('id="run2-metrics"'):text.index('id="run2-gallery"')]
     assert "not available" in second and "krocr eval" in second
+    first = text[text.index('id="run1-metrics"'):text.index('id="run1-gallery"')]
+    assert "By text kind" in first  # its test set stores text kinds
 
 
 def test_comparison_lists_each_run_and_config_differences(page):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 
 import pytest
 
@@ -57,6 +58,8 @@ def test_summary_and_preview(two_runs):
     assert sum(summary["kinds"].values()) == 80 and sum(summary["fonts"]["used"].values()) == 80
     assert summary["syllables"]["target"] == 2350 and summary["syllables"]["seen"] > 100
     assert (out / "preview.png").stat().st_size > 0
+    stored = Counter(CacheReader(out / "train.lmdb").kinds() + CacheReader(out / "val.lmdb").kinds())
+    assert stored == Counter(summary["kinds"])  # every crop carries the kind of its text
     assert len((out / "syllable_counts.csv").read_text(encoding="utf-8").splitlines()) == 2351
 
 

@@ -6,6 +6,7 @@ Keys (indices start at 1)::
     image-%09d         PNG bytes: gray crop, already at the cache height, natural width
     label-%09d         UTF-8 label, NFC
     source-%09d        UTF-8 source dataset name   (krocr addition)
+    kind-%09d          UTF-8 text kind of a synthetic crop: word, rare, long, …   (krocr addition, optional)
     meta               JSON: format, height, max_width, counts  (krocr addition)
 
 :class:`CacheReader` also reads foreign DTRB LMDBs (no ``source``/``meta`` keys, images
@@ -81,8 +82,9 @@ class CacheWriter:
     def __len__(self) -> int:
         return self._count
 
-    def add(self, image: np.ndarray, label: str, source: str) -> int:
-        """Store one crop (gray or RGB uint8); returns its 1-based index."""
+    def add(self, image: np.ndarray, label: str, source: str, kind: str = "") -> int:
+        """Store one crop (gray or RGB uint8) and, if given, the kind of its text; returns
+        its 1-based index."""
         gray = resize_crop(image, self._resize)
         ok, png = cv2.imencode(".png", gray)
         if not ok:
@@ -93,6 +95,8 @@ class CacheWriter:
             (_key("label", self._count), normalize_text(label).encode("utf-8")),
             (_key("source", self._count), source.encode("utf-8")),
         ]
+        if kind:
+            self._pending.append((_key("kind", self._count), kind.encode("utf-8")))
         if len(self._pending) >= 3 * _COMMIT_EVERY:
             self._flush()
         return self._count
@@ -212,6 +216,10 @@ class CacheReader:
 
     def sources(self) -> list[str]:
         return self._read_all("source", missing=self.default_source)
+
+    def kinds(self) -> list[str]:
+        """The text kind of each sample, ``""`` where none is stored (anything not synthetic)."""
+        return self._read_all("kind", missing="")
 
     def image_size(self, i: int) -> tuple[int, int]:
         """(width, height) of sample ``i`` from its image header, without decoding pixels."""

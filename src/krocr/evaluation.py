@@ -65,6 +65,7 @@ class EvalSample:
     item: str  # where the crop is: "test.lmdb#12" (1-based LMDB index) or its image path
     truth: str  # NFC, outer whitespace stripped (invisible in a crop)
     source: str
+    kind: str = ""  # text kind of a synthetic crop (word, rare, long, …), else empty
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,9 @@ def _split_path(directory: Path, split: str | None) -> Path:
 
 def _lmdb_set(path: Path) -> EvalSet:
     reader = CacheReader(path)
-    samples = [EvalSample(f"{path.name}#{i}", normalize_text(label).strip(), source)
-               for i, (label, source) in enumerate(zip(reader.labels(), reader.sources()), start=1)]
+    samples = [EvalSample(f"{path.name}#{i}", normalize_text(label).strip(), source, kind)
+               for i, (label, source, kind) in enumerate(zip(reader.labels(), reader.sources(), reader.kinds()),
+                                                         start=1)]
     return EvalSet(str(path), samples, lambda i: reader[i][0], [])
 
 
@@ -324,6 +326,7 @@ def summarize(evaluation: Evaluation, charset: Charset, reference: Counter | Non
         "speed": {"seconds": evaluation.seconds, "crops_per_second": evaluation.crops_per_second},
         "by_length": grouped_metrics(predictions, lambda p: length_bucket(len(p.sample.truth)), buckets),
         "by_source": grouped_metrics(predictions, lambda p: p.sample.source),
+        "by_kind": grouped_metrics([p for p in predictions if p.sample.kind], lambda p: p.sample.kind),
         "out_of_charset": out_of_charset(predictions, charset),
         "confusions": confusions(alignments),
         "character_accuracy": character_accuracy(predictions, alignments, reference, reference_name),
@@ -332,7 +335,7 @@ def summarize(evaluation: Evaluation, charset: Charset, reference: Counter | Non
     }
 
 
-PREDICTION_COLUMNS = ("item", "source", "truth", "prediction", "confidence", "edit_distance",
+PREDICTION_COLUMNS = ("item", "source", "kind", "truth", "prediction", "confidence", "edit_distance",
                       "normalized_edit_distance", "raw")
 
 
@@ -341,7 +344,7 @@ def write_predictions(predictions: Sequence[Prediction], path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(PREDICTION_COLUMNS)
         for p in predictions:
-            writer.writerow([p.sample.item, p.sample.source, p.sample.truth, p.reading.text,
+            writer.writerow([p.sample.item, p.sample.source, p.sample.kind, p.sample.truth, p.reading.text,
                              f"{p.reading.confidence:.4f}", p.edit_distance, f"{p.normalized_edit_distance:.4f}",
                              p.reading.raw])
 
@@ -414,8 +417,9 @@ def run(args: argparse.Namespace) -> int:
     metrics = evaluate(recognizer, args.data, out, args.split, args.train_stats, args.limit, args.gallery)
     console = Console(markup=False, emoji=False)
     console.print(summary_table(metrics))
-    if len(metrics["by_source"]) > 1:  # e.g. one source per font design in synthetic test sets
-        console.print(source_table(metrics))
+    for key, title in (("by_source", "by source"), ("by_kind", "by text kind")):
+        if len(metrics[key]) > 1:  # e.g. font designs and text kinds of synthetic test sets
+            console.print(group_table(metrics[key], title))
     print(f"wrote {out}/metrics.json, predictions.csv" + (" and the gallery" if args.gallery > 0 else ""))
     return 0
 
@@ -426,12 +430,12 @@ def default_out(weights: Path) -> Path:
     return Path("eval") if weights == DEFAULT_WEIGHTS else weights.parent / "eval"
 
 
-def source_table(metrics: dict) -> Table:
-    table = Table(title="by source")
-    for column in ("source", "crops", "word accuracy", "CER"):
-        table.add_column(column, justify="left" if column == "source" else "right")
-    for source, figures in metrics["by_source"].items():
-        table.add_row(source, str(figures["samples"]), f"{figures['word_accuracy']:.2%}", f"{figures['cer']:.4f}")
+def group_table(groups: dict[str, dict], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("group", "crops", "word accuracy", "CER"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for name, figures in groups.items():
+        table.add_row(name, str(figures["samples"]), f"{figures['word_accuracy']:.2%}", f"{figures['cer']:.4f}")
     return table
 
 

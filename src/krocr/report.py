@@ -207,6 +207,8 @@ def metrics_section(run: RunView) -> str:
                                ("by_source", "By source", "source")):
         groups = metrics_table(metrics[key], column) if metrics.get(key) else not_available(key)
         parts.append(f"<h4>{title}</h4>{groups}")
+    if metrics.get("by_kind"):  # synthetic test sets only
+        parts.append(f"<h4>By text kind</h4>{metrics_table(metrics['by_kind'], 'kind')}")
     parts.append(_character_part(metrics.get("character_accuracy")))
     parts.append(_charset_part(metrics.get("out_of_charset")))
     parts.append(_unreadable_part(metrics.get("unreadable")))

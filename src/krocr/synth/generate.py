@@ -117,19 +117,19 @@ def _init_worker(state: _WorkerState) -> None:
     cv2.setNumThreads(1)  # one process per core already
 
 
-def _render_crops(job: tuple[int, list[str]]) -> list[tuple[np.ndarray, str, str, str]]:
-    """(gray crop at the cache height, label, font name, font design) for each text, indices
-    from ``start``."""
+def _render_crops(job: tuple[int, list[tuple[str, str]]]) -> list[tuple[np.ndarray, str, str, str, str]]:
+    """(gray crop at the cache height, label, font name, font design, text kind) for each
+    (text, kind), indices from ``start``."""
     start, texts = job
     state = _STATE
     assert state is not None, "worker not initialized"
     out = []
-    for index, text in enumerate(texts, start):
+    for index, (text, kind) in enumerate(texts, start):
         rng = np.random.default_rng([state.seed, index])
         face = state.pool.choose(text, rng)
         assert face is not None, f"no font covers {text!r}"  # the text source accepts only covered texts
         out.append((resize_crop(render_word(text, face, rng, state.render), state.resize), text, face.name,
-                    face.design))
+                    face.design, kind))
     return out
 
 
@@ -174,9 +174,9 @@ def _progress(enabled: bool) -> Progress:
                     disable=not enabled)
 
 
-def _chunks(source: TextSource, count: int, size: int = CHUNK) -> Iterator[tuple[int, list[str]]]:
+def _chunks(source: TextSource, count: int, size: int = CHUNK) -> Iterator[tuple[int, list[tuple[str, str]]]]:
     for start in range(1, count + 1, size):
-        yield start, [source()[0] for _ in range(min(size, count - start + 1))]
+        yield start, [source() for _ in range(min(size, count - start + 1))]
 
 
 # ---- the command ---------------------------------------------------------------------------------
@@ -220,11 +220,11 @@ def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource) -> t
         task = progress.add_task(f"synth {options.lang}", total=options.count, rate="")
         index = 0
         for results in _ordered(_chunks(source, options.count), _render_crops, state, options.workers):
-            for gray, label, font, design in results:
+            for gray, label, font, design, kind in results:
                 index += 1
                 writer = val if val is not None and is_validation(index, options.val_fraction) else train
-                # the design in the source lets `krocr eval` report accuracy per font design
-                writer.add(gray, label, f"{options.source}/{design}")
+                # design in the source and the text kind let `krocr eval` report accuracy by both
+                writer.add(gray, label, f"{options.source}/{design}", kind)
                 fonts_used[font] += 1
             progress.update(task, advance=len(results), rate=_rate(progress, task))
     counts = {options.split: len(train)} | ({"val": len(val)} if val is not None else {})
