@@ -1,0 +1,21 @@
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_SPEC = importlib.util.spec_from_file_location(
+    "paired_compare", Path(__file__).resolve().parent.parent / "benchmarks" / "paired_compare.py")
+paired_compare = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(paired_compare)
+
+
+def test_mcnemar_known_values():
+    chi2, p = paired_compare.mcnemar(81, 50)  # v6 against v5 (docs/models.md)
+    assert chi2 == pytest.approx(900 / 131) and p == pytest.approx(0.00876, abs=5e-5)
+    assert paired_compare.mcnemar(10, 10)[1] == pytest.approx(0.8231, abs=1e-4)  # χ² 0.05
+    assert paired_compare.mcnemar(0, 0) == (0.0, 1.0)
+
+
+def test_reads_which_crops_were_read(tmp_path):
+    (tmp_path / "predictions.csv").write_text("item,truth,prediction\n#1,가나,가나\n#2,다,라\n", encoding="utf-8")
+    assert paired_compare.read_correct(tmp_path) == {"#1": True, "#2": False}
