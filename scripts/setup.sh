@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-unfonts-core fonts-baekmuk
   fonts-dejavu-core fonts-liberation2
+  fonts-urw-base35 fonts-open-sans fonts-roboto-unhinted fonts-comic-neue fonts-dancingscript
   chromium tesseract-ocr tesseract-ocr-kor
 )
 

@@ -9,7 +9,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from krocr.synth import fonts as font_module
-from krocr.synth.fonts import ALLOWED_PACKAGES, FontFace, FontPool, discover_fonts, drawable_chars, split_fonts
+from krocr.synth.fonts import (ALLOWED_PACKAGES, EXCLUDED_FAMILIES, FontFace, FontPool, discover_fonts, drawable_chars,
+                               split_fonts)
 
 NANUM = Path("/usr/share/fonts/truetype/nanum")
 BAEKMUK = Path("/usr/share/fonts/truetype/baekmuk")
@@ -43,7 +44,24 @@ def test_only_allowed_packages_and_korean_noto_faces(split):
         assert f.package in ALLOWED_PACKAGES, f
         if f.path.endswith(".ttc"):
             assert "CJK KR" in f.family, f
-    assert all(f.family != "DejaVu Math TeX Gyre" for f in split.train)
+    assert not {f.family for f in split.train + split.heldout} & EXCLUDED_FAMILIES
+
+
+def test_latin_faces_of_the_added_packages_train_but_no_times_copy(split):
+    if not Path("/usr/share/fonts/opentype/urw-base35").is_dir():
+        pytest.skip("fonts-urw-base35 is not installed")
+    designs = {f.design for f in split.train}
+    assert {"URW Gothic", "C059", "Z003", "Nimbus Sans"} <= designs
+    assert "Nimbus Roman" not in designs  # a Times, like the held-out Liberation Serif
+
+
+@pytest.mark.parametrize("path, package", [
+    ("/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf", "fonts-roboto-unhinted"),
+    ("/srv/copy/fonts/urw-base35/C059-Roman.otf", "fonts-urw-base35"),
+    ("/usr/share/fonts/truetype/elsewhere/Some.ttf", "unknown"),
+])
+def test_package_falls_back_to_the_nearest_known_folder(path, package):
+    assert font_module._package(Path(path), {}) == package
 
 
 def test_baekmuk_maps_but_does_not_draw_syllables_outside_ksx1001(tmp_path):

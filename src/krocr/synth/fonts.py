@@ -1,8 +1,10 @@
 """Fonts for synthetic text: discovery, the train / held-out split, and glyph coverage.
 
 Only fonts from the allowed packages are ever used (Debian fonts-nanum, fonts-nanum-extra,
-fonts-noto-cjk, fonts-unfonts-core, fonts-baekmuk, and fonts-dejavu / fonts-liberation
-for Latin; the pip package ``manimgx-fonts-cjk`` ships the same Noto Sans CJK design).
+fonts-noto-cjk, fonts-unfonts-core, fonts-baekmuk; for Latin fonts-dejavu, fonts-liberation
+and, since 2026-12-02, fonts-urw-base35, fonts-open-sans, fonts-roboto-unhinted,
+fonts-comic-neue, fonts-dancingscript; the pip package ``manimgx-fonts-cjk`` ships the same
+Noto Sans CJK design).
 Font files come from /usr/share/fonts and that pip package; each face of a ``.ttc`` is
 its own :class:`FontFace` (only the Korean faces of Noto CJK collections: the JP/SC/TC/HK
 faces share their Hangul and Latin outlines).
@@ -46,14 +48,22 @@ PIP_FONT_PACKAGE = "manimgx-fonts-cjk"
 ALLOWED_PACKAGES: frozenset[str] = frozenset({
     "fonts-nanum", "fonts-nanum-extra", "fonts-noto-cjk", "fonts-unfonts-core", "fonts-baekmuk",
     "fonts-dejavu-core", "fonts-dejavu-extra", "fonts-liberation", "fonts-liberation2", f"pip:{PIP_FONT_PACKAGE}",
+    # Latin lettering the faces above lack: geometric (single-storey a), condensed, old-style
+    # serifs, casual and script hands
+    "fonts-urw-base35", "fonts-open-sans", "fonts-roboto-unhinted", "fonts-comic-neue", "fonts-dancingscript",
 })
 # Used where dpkg cannot tell (no dpkg, or a copy outside the package's path).
 PACKAGE_BY_DIRECTORY: dict[str, str] = {
     "nanum": "fonts-nanum", "noto": "fonts-noto-cjk", "unfonts-core": "fonts-unfonts-core", "baekmuk": "fonts-baekmuk",
     "dejavu": "fonts-dejavu-core", "liberation2": "fonts-liberation2", "liberation": "fonts-liberation",
+    "urw-base35": "fonts-urw-base35", "open-sans": "fonts-open-sans", "roboto": "fonts-roboto-unhinted",
+    "comic-neue": "fonts-comic-neue", "dancingscript": "fonts-dancingscript",
 }
-# Faces that are not text faces for signs (math), or duplicate another face's glyphs.
-EXCLUDED_FAMILIES: frozenset[str] = frozenset({"DejaVu Math TeX Gyre"})
+# Faces that are not text faces for signs (math, symbols, dingbats), or that copy a held-out
+# design: Nimbus Roman is a Times, as is the held-out Liberation Serif.
+EXCLUDED_FAMILIES: frozenset[str] = frozenset(
+    {"DejaVu Math TeX Gyre", "Standard Symbols PS", "D050000L", "Nimbus Roman"}
+)
 NOTO_CJK_KOREAN_MARK = "CJK KR"
 
 # A design is a family with its variants folded in ("NanumMyeongjo Eco", "... YetHangul"
@@ -157,7 +167,9 @@ def _package(path: Path, owners: dict[Path, str]) -> str:
         return owners[path]
     if any(part.endswith(".dist-info") or part == "site-packages" for part in path.parts):
         return f"pip:{PIP_FONT_PACKAGE}"
-    return PACKAGE_BY_DIRECTORY.get(path.parent.name, "unknown")
+    # the nearest folder that names a package (Roboto keeps faces in roboto/unhinted/RobotoTTF)
+    return next((PACKAGE_BY_DIRECTORY[part] for part in reversed(path.parent.parts) if part in PACKAGE_BY_DIRECTORY),
+                "unknown")
 
 
 def _faces_of(path: Path) -> list[TTFont]:
