@@ -1,0 +1,150 @@
+"""The shipped Korean model's whole training run as one curve: every version of
+``src/krocr/weights/ko_crnn.safetensors`` that was ever committed reads the same held-out
+set, plotted against the CPU-minutes of training behind it.
+
+    python benchmarks/shipped_lineage.py --heldout data/heldout_ko/test.lmdb
+
+Each version continued the one before it (docs/models.md has every command), so the curve is
+one long run cut into sessions. Weights come from git history (every commit that changed the
+file, ``git show COMMIT:PATH``), so the script needs a clone with history. Writes ``runs/lineage/lineage.csv``,
+``docs/images/shipped_lineage.png`` and a section of docs/experiments.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DOCS, write_section  # noqa: E402
+
+from krocr.evaluation import EvalSet, open_eval_set, predict  # noqa: E402
+from krocr.metrics import compute_metrics  # noqa: E402
+from krocr.recognizer import Recognizer  # noqa: E402
+
+WEIGHTS = "src/krocr/weights/ko_crnn.safetensors"
+# the handwriting face no training face resembles (docs/benchmarks.md): reported apart too
+HANDWRITING_DESIGN = "UnPilgi"
+
+
+# CPU-minutes of training behind each shipped version, all sessions together (docs/models.md);
+# one entry per commit that changed WEIGHTS, oldest first. Shipping a new version adds its entry.
+CPU_MINUTES: tuple[int, ...] = (60, 135, 235, 295, 340, 385, 430)
+
+
+@dataclass(frozen=True)
+class Version:
+    name: str
+    commit: str  # the commit that shipped it
+    cpu_minutes: int
+
+
+def shipped_versions() -> list[Version]:
+    """Every committed version of WEIGHTS, oldest first, named v0, v1, … as docs/models.md does."""
+    log = subprocess.run(["git", "log", "--reverse", "--format=%h", "--", WEIGHTS], capture_output=True, text=True,
+                         check=False)
+    if log.returncode != 0:
+        raise SystemExit(f"git log failed (not a git clone?): {log.stderr.strip()}")
+    commits = log.stdout.split()
+    if len(commits) != len(CPU_MINUTES):
+        raise SystemExit(f"{WEIGHTS} has {len(commits)} committed versions but CPU_MINUTES lists {len(CPU_MINUTES)}: "
+                         "add the new version's CPU-minutes (docs/models.md)")
+    return [Version(f"v{i}", commit, minutes) for i, (commit, minutes) in enumerate(zip(commits, CPU_MINUTES))]
+
+
+FIELDS = ("version", "commit", "cpu_minutes", "word_accuracy", "cer", "word_accuracy_without_handwriting")
+
+
+@dataclass(frozen=True)
+class LineageRow:
+    version: str
+    commit: str
+    cpu_minutes: int
+    word_accuracy: float
+    cer: float
+    word_accuracy_without_handwriting: float
+
+
+def weights_at(commit: str, folder: Path) -> Path:
+    """The Korean weights file as committed in ``commit``, written into ``folder``."""
+    blob = subprocess.run(["git", "show", f"{commit}:{WEIGHTS}"], capture_output=True, check=False)
+    if blob.returncode != 0:
+        raise SystemExit(f"git show {commit}:{WEIGHTS} failed (a clone without history?): "
+                         f"{blob.stderr.decode(errors='replace').strip()}")
+    path = folder / f"ko_crnn_{commit}.safetensors"
+    path.write_bytes(blob.stdout)
+    return path
+
+
+def measure(version: Version, weights: Path, eval_set: EvalSet) -> LineageRow:
+    evaluation = predict(Recognizer(weights), eval_set)
+    everything = compute_metrics([p.sample.truth for p in evaluation.predictions],
+                                 [p.reading.text for p in evaluation.predictions])
+    printed = [p for p in evaluation.predictions if HANDWRITING_DESIGN not in p.sample.source]
+    without = compute_metrics([p.sample.truth for p in printed], [p.reading.text for p in printed])
+    row = LineageRow(version.name, version.commit, version.cpu_minutes, everything.word_accuracy, everything.cer,
+                     without.word_accuracy)
+    print(row, flush=True)
+    return row
+
+
+def plot(rows: list[LineageRow], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    minutes = [r.cpu_minutes for r in rows]
+    fig, (acc_ax, cer_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    acc_ax.plot(minutes, [100 * r.word_accuracy for r in rows], marker="o", label="all five held-out faces")
+    acc_ax.plot(minutes, [100 * r.word_accuracy_without_handwriting for r in rows], marker="o",
+                label=f"without {HANDWRITING_DESIGN} (handwriting)")
+    cer_ax.plot(minutes, [100 * r.cer for r in rows], marker="o", color="C3")
+    for r in rows:
+        acc_ax.annotate(r.version, (r.cpu_minutes, 100 * r.word_accuracy), textcoords="offset points",
+                        xytext=(0, -14), ha="center", fontsize=8)
+    acc_ax.set(xlabel="CPU-minutes of training (2 cores)", ylabel="held-out word accuracy (%)",
+               title="Shipped Korean model: word accuracy")
+    cer_ax.set(xlabel="CPU-minutes of training (2 cores)", ylabel="held-out CER (%)", title="Character error rate")
+    for ax in (acc_ax, cer_ax):
+        ax.grid(alpha=0.3)
+    acc_ax.legend()
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+
+
+def write_rows(path: Path, rows: list[LineageRow]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, FIELDS)
+        writer.writeheader()
+        writer.writerows(vars(r) for r in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--heldout", type=Path, required=True, help="held-out-font LMDB or dataset dir")
+    parser.add_argument("--out", type=Path, default=Path("runs/lineage"))
+    args = parser.parse_args()
+    eval_set = open_eval_set(args.heldout)
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [measure(v, weights_at(v.commit, Path(folder)), eval_set) for v in shipped_versions()]
+    write_rows(args.out / "lineage.csv", rows)
+    image = DOCS / "images" / "shipped_lineage.png"
+    plot(rows, image)
+    table = ["| version | commit | CPU-minutes | word accuracy | CER | without the handwriting face |",
+             "|---|---|---|---|---|---|"]
+    table += [f"| {r.version} | {r.commit} | {r.cpu_minutes} | {r.word_accuracy:.1%} | {r.cer:.1%} | "
+              f"{r.word_accuracy_without_handwriting:.1%} |" for r in rows]
+    body = f"![shipped lineage](images/{image.name})\n\n" + "\n".join(table)
+    write_section("shipped-lineage", "The shipped Korean model, every version", body, doc=DOCS / "experiments.md")
+
+
+if __name__ == "__main__":
+    main()
