@@ -97,6 +97,13 @@ def test_beam_decoder_and_bf16_run(weights):
     assert len(bf16.raw) == len(greedy.raw)
 
 
+def test_bf16_on_a_cpu_that_emulates_it_warns_but_reads(weights, monkeypatch):
+    monkeypatch.setattr("krocr.hardware.cpu_supports_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="no native bf16"):
+        reader = Recognizer(weights, precision="bf16")
+    assert reader.precision == "bf16"
+
+
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((1, 80), np.uint8), "1 px high"),
     (np.zeros((0, 0), np.uint8), "empty"),

@@ -34,7 +34,6 @@ from krocr.training import (
     export_checkpoint,
     capture_rng,
     configure,
-    cpu_supports_bf16,
     learning_rate_factor,
     resolve_precision,
     restore_rng,
@@ -261,14 +260,17 @@ def test_epoch_sampler_shards_by_rank_and_orders_by_seed_and_epoch():
     assert len(padded[0]) == len(padded[1]) == 3
 
 
-def test_precision_follows_the_hardware(tmp_path):
-    with_bf16, without = tmp_path / "bf16", tmp_path / "plain"
-    with_bf16.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 amx_tile\n")
-    without.write_text("processor\t: 0\nflags\t\t: fpu sse avx2\n")
-    assert cpu_supports_bf16(with_bf16) and not cpu_supports_bf16(without)
-    assert not cpu_supports_bf16(tmp_path / "missing")
-    assert resolve_precision("fp32") == "32-true" and resolve_precision("bf16") == "bf16-mixed"
-    assert resolve_precision("auto") in ("32-true", "bf16-mixed")
+@pytest.mark.parametrize("native", [True, False])
+def test_precision_follows_the_hardware(monkeypatch, native):
+    monkeypatch.setattr("krocr.hardware.cpu_supports_bf16", lambda: native)
+    assert resolve_precision("auto") == ("bf16-mixed" if native else "32-true")
+    assert resolve_precision("fp32") == "32-true"
+
+
+def test_explicit_bf16_on_a_cpu_that_emulates_it_warns_and_is_kept(monkeypatch):
+    monkeypatch.setattr("krocr.hardware.cpu_supports_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="no native bf16"):
+        assert resolve_precision("bf16") == "bf16-mixed"
 
 
 def test_learning_rate_follows_keras_time_decay():

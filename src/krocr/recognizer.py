@@ -32,6 +32,7 @@ from krocr.checkpoint import ModelMetadata, load_weights, parse_metadata
 from krocr.crops import CropConfig
 from krocr.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.errors import CheckpointError, DataError, KrocrError
+from krocr.hardware import warn_if_bf16_is_emulated
 from krocr.images import pil_to_rgb, read_image
 from krocr.preprocess import WidthMode, collate_widths, preprocess, to_gray
 
@@ -92,6 +93,8 @@ class Recognizer:
                              "model as it was exported (fp32, or int8 with `krocr export --int8`)")
         self.weights = _weights_path(weights)
         self.device = _checked_device(device, engine)
+        if precision == "bf16":
+            warn_if_bf16_is_emulated(self.device, f"reading with {self.weights.name}")
         self.engine = engine
         self.model: torch.nn.Module | None
         self._forward: Callable[[torch.Tensor | np.ndarray], torch.Tensor]

@@ -77,6 +77,7 @@ from krocr.config import (
 from krocr.dataset import Batch, CropDataset, collate
 from krocr.decoding import greedy_decode
 from krocr.errors import CheckpointError, ConfigError, DataError, KrocrError
+from krocr.hardware import bf16_is_native, cpu_model, cpu_supports_bf16, warn_if_bf16_is_emulated
 from krocr.losses import FocalCTCLoss, LossOutput
 from krocr.metrics import compute_metrics
 from krocr.models import CRNN, CRNNConfig
@@ -128,25 +129,16 @@ def prepare_weights(model: CRNN, options: TransferOptions, charset: Charset) -> 
     return LayerTable.describe(model, report)
 
 
-def cpu_supports_bf16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
-    """Whether the CPU has native bf16 arithmetic (AVX-512 BF16 or AMX)."""
-    try:
-        text = Path(cpuinfo).read_text()
-    except OSError:
-        return False
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def resolve_precision(setting: str) -> str:
     """Lightning's precision for ``auto`` / ``bf16`` / ``fp32``: auto is bf16 mixed precision
     where the hardware computes bf16 natively, else fp32."""
     if setting == "fp32":
         return "32-true"
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     if setting == "bf16":
+        warn_if_bf16_is_emulated(device, "train.precision")
         return "bf16-mixed"
-    native = torch.cuda.is_bf16_supported() if torch.cuda.is_available() else cpu_supports_bf16()
-    return "bf16-mixed" if native else "32-true"
+    return "bf16-mixed" if bf16_is_native(device) else "32-true"
 
 
 def preprocess_config(config: ExperimentConfig) -> PreprocessConfig:
@@ -605,16 +597,6 @@ def _git_commit() -> str | None:
     return f"{commit} (with uncommitted changes)" if dirty else commit
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment_record(config: ExperimentConfig, command: Sequence[str], precision: str,
                        resumed_from: Path | None, devices: int, num_nodes: int, strategy: str) -> dict[str, Any]:
     return {
@@ -628,7 +610,7 @@ def environment_record(config: ExperimentConfig, command: Sequence[str], precisi
         "lightning": pl.__version__,
         "numpy": np.__version__,
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
         "cpu_bf16": cpu_supports_bf16(),
         "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
