@@ -5,42 +5,53 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import re
 import shlex
 import sys
 from pathlib import Path
+
+import torch
+
+from krocr.hardware import cpu_model
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DOC = DOCS / "benchmarks.md"
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import torch
+    return f"{cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+def machine_key() -> str:
+    """The CPU model as a section key: ``Intel(R) Xeon(R) Processor`` → ``intel-xeon-processor``."""
+    return re.sub(r"[^a-z0-9]+", "-", cpu_model().lower().replace("(r)", "").replace("(tm)", "")).strip("-")
 
 
 def command() -> str:
     return "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], DOCS.parent), *sys.argv[1:]])
 
 
-def write_section(key: str, title: str, body: str, doc: Path = DOC) -> None:
+def write_section(key: str, title: str, body: str, doc: Path = DOC, per_machine: bool = False) -> None:
     """Replace (or append) the section ``key`` of ``doc`` (docs/benchmarks.md) with ``body``,
-    stamped with the date, machine and command that produced it."""
+    stamped with the date, machine and command that produced it. A ``per_machine`` section
+    (speeds) is kept once per CPU model, so a run on another machine adds its own figures
+    beside the others instead of replacing them."""
+    base = key
+    if per_machine:
+        key, title = f"{base}-{machine_key()}", f"{title} ({cpu_model()})"
     stamp = f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*"
     block = f"<!-- {key}:start -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- {key}:end -->"
     heading = f"# {doc.stem.capitalize()}\n\nEach section is rewritten by the script named in it.\n"
     text = doc.read_text(encoding="utf-8") if doc.exists() else heading
-    pattern = re.compile(rf"<!-- {key}:start -->.*?<!-- {key}:end -->", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    own = re.compile(rf"<!-- {re.escape(key)}:start -->.*?<!-- {re.escape(key)}:end -->", re.S)
+    # another machine's figures of the same benchmark: the new machine's go right after them
+    siblings = list(re.finditer(rf"<!-- {re.escape(base)}-[a-z0-9-]+:end -->", text)) if per_machine else []
+    if own.search(text):
+        text = own.sub(lambda _: block, text)
+    elif siblings:
+        end = siblings[-1].end()
+        text = text[:end] + "\n\n" + block + text[end:]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
     doc.write_text(text, encoding="utf-8")
     print(block)

@@ -74,7 +74,7 @@ def main() -> None:
                 print(rows[-1], flush=True)
     table = "\n".join(rows)
     if args.write:
-        write_section("loader-speed", "Training loader speed", table)
+        write_section("loader-speed", "Training loader speed", table, per_machine=True)
     else:
         print(f"\n{machine()}\n\n{table}")
 

@@ -68,7 +68,7 @@ def main() -> None:
     table = "\n".join(["| lang | what | processes | crops/s |", "|---|---|---|---|"]
                       + [f"| {lang} | {what} | {workers} | {speed:,.0f} |" for lang, what, workers, speed in rows])
     if args.write:
-        write_section("synth_speed", "Synthetic crop speed", table)
+        write_section("synth_speed", "Synthetic crop speed", table, per_machine=True)
     else:
         print(f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*\n\n{table}")
 

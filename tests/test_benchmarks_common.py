@@ -1,0 +1,60 @@
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+_SPEC = importlib.util.spec_from_file_location(
+    "benchmarks_common", Path(__file__).resolve().parent.parent / "benchmarks" / "common.py")
+common = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = common
+_SPEC.loader.exec_module(common)
+
+
+@pytest.fixture
+def doc(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\n<!-- other:start -->\n## Other\n\nkept\n<!-- other:end -->\n", encoding="utf-8")
+    return path
+
+
+def on_cpu(monkeypatch, name):
+    monkeypatch.setattr(common, "cpu_model", lambda: name)
+
+
+def test_machine_key_is_a_slug_of_the_cpu_model(monkeypatch):
+    on_cpu(monkeypatch, "Intel(R) Xeon(R) Processor")
+    assert common.machine_key() == "intel-xeon-processor"
+    on_cpu(monkeypatch, "AMD EPYC 7B13 64-Core Processor")
+    assert common.machine_key() == "amd-epyc-7b13-64-core-processor"
+
+
+def test_per_machine_sections_sit_side_by_side_and_each_is_rewritten(monkeypatch, doc):
+    on_cpu(monkeypatch, "Intel(R) Xeon(R) Processor")
+    common.write_section("speed", "Speed", "intel 1", doc=doc, per_machine=True)
+    on_cpu(monkeypatch, "AMD EPYC")
+    common.write_section("speed", "Speed", "amd 1", doc=doc, per_machine=True)
+    common.write_section("speed", "Speed", "amd 2", doc=doc, per_machine=True)
+    text = doc.read_text(encoding="utf-8")
+    assert "intel 1" in text and "amd 2" in text and "amd 1" not in text and "kept" in text
+    assert "## Speed (AMD EPYC)" in text and "## Speed (Intel(R) Xeon(R) Processor)" in text
+    assert text.index("speed-intel-xeon-processor:end") < text.index("speed-amd-epyc:start")
+
+
+def test_a_new_machine_goes_beside_its_siblings_not_at_the_end(monkeypatch, doc):
+    on_cpu(monkeypatch, "Intel(R) Xeon(R) Processor")
+    common.write_section("speed", "Speed", "intel", doc=doc, per_machine=True)
+    common.write_section("later", "Later", "another benchmark", doc=doc)
+    on_cpu(monkeypatch, "AMD EPYC")
+    common.write_section("speed", "Speed", "amd", doc=doc, per_machine=True)
+    text = doc.read_text(encoding="utf-8")
+    assert text.index("amd") < text.index("another benchmark")
+
+
+def test_a_plain_section_is_replaced_whatever_the_machine(monkeypatch, doc):
+    on_cpu(monkeypatch, "Intel(R) Xeon(R) Processor")
+    common.write_section("accuracy", "Accuracy", "first", doc=doc)
+    on_cpu(monkeypatch, "AMD EPYC")
+    common.write_section("accuracy", "Accuracy", "second", doc=doc)
+    text = doc.read_text(encoding="utf-8")
+    assert "first" not in text and text.count("accuracy:start") == 1
