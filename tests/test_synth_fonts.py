@@ -9,8 +9,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from krocr.synth import fonts as font_module
-from krocr.synth.fonts import (ALLOWED_PACKAGES, EXCLUDED_FAMILIES, FontFace, FontPool, discover_fonts, drawable_chars,
-                               split_fonts)
+from krocr.synth.fonts import (ALLOWED_PACKAGES, EXCLUDED_FAMILIES, HELDOUT_DESIGNS, FontFace, FontPool,
+                               discover_fonts, drawable_chars, split_fonts)
 
 NANUM = Path("/usr/share/fonts/truetype/nanum")
 BAEKMUK = Path("/usr/share/fonts/truetype/baekmuk")
@@ -37,6 +37,10 @@ def test_heldout_and_training_fonts_are_disjoint(split):
     assert not {f.design for f in split.train} & {f.design for f in split.heldout}
     korean_heldout = {f.design for f in split.heldout if f.package.startswith("fonts-nanum") or "Un" in f.design}
     assert len(korean_heldout) >= 2
+    truetype = Path("/usr/share/fonts/truetype")
+    if all((truetype / folder).is_dir() for folder in ("nanum", "unfonts-core", "liberation2")):
+        # all held-out packages installed: a renamed family would silently move into training
+        assert {f.design for f in split.heldout} == HELDOUT_DESIGNS
 
 
 def test_only_allowed_packages_and_korean_noto_faces(split):
@@ -45,6 +49,7 @@ def test_only_allowed_packages_and_korean_noto_faces(split):
         if f.path.endswith(".ttc"):
             assert "CJK KR" in f.family, f
     assert not {f.family for f in split.train + split.heldout} & EXCLUDED_FAMILIES
+    assert {"DejaVu Math TeX Gyre", "Nimbus Roman", "Standard Symbols PS", "D050000L"} <= EXCLUDED_FAMILIES
 
 
 def test_latin_faces_of_the_added_packages_train_but_no_times_copy(split):
@@ -60,8 +65,16 @@ def test_latin_faces_of_the_added_packages_train_but_no_times_copy(split):
     ("/srv/copy/fonts/urw-base35/C059-Roman.otf", "fonts-urw-base35"),
     ("/usr/share/fonts/truetype/elsewhere/Some.ttf", "unknown"),
 ])
-def test_package_falls_back_to_the_nearest_known_folder(path, package):
-    assert font_module._package(Path(path), {}) == package
+def test_without_dpkg_the_package_is_the_nearest_known_folder(path, package):
+    assert font_module._package(Path(path), None) == package
+
+
+def test_a_file_dpkg_does_not_own_is_unknown_whatever_its_folder():
+    unowned = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Extra.ttc")
+    assert font_module._package(unowned, {}) == "unknown"
+    assert font_module._package(unowned, {unowned: "fonts-noto-cjk-extra"}) == "fonts-noto-cjk-extra"
+    face = FontFace(str(unowned), 0, "Noto Sans CJK KR", "Regular", "fonts-noto-cjk-extra")
+    assert split_fonts([face]).train == ()  # a Korean package outside the allowed ones never trains
 
 
 def test_baekmuk_maps_but_does_not_draw_syllables_outside_ksx1001(tmp_path):

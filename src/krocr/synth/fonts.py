@@ -146,14 +146,15 @@ def _pip_font_files() -> list[Path]:
                   if Path(str(f)).suffix.lower() in FONT_SUFFIXES)
 
 
-def debian_packages(paths: Sequence[Path]) -> dict[Path, str]:
-    """Package of each path from one ``dpkg -S`` call; paths it does not know are left out."""
+def debian_packages(paths: Sequence[Path]) -> dict[Path, str] | None:
+    """Package of each path from one ``dpkg -S`` call; paths it does not know are left out.
+    None where dpkg cannot be run (not a Debian system)."""
     if not paths:
         return {}
     try:
         output = subprocess.run(["dpkg", "-S", *map(str, paths)], capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
-        return {}
+        return None
     owners: dict[Path, str] = {}
     for line in output.splitlines():
         packages, _, path = line.partition(": ")
@@ -162,11 +163,17 @@ def debian_packages(paths: Sequence[Path]) -> dict[Path, str]:
     return owners
 
 
-def _package(path: Path, owners: dict[Path, str]) -> str:
-    if path in owners:
+def _package(path: Path, owners: dict[Path, str] | None) -> str:
+    """The package that installed ``path``: dpkg's answer (``owners``), the pip font package,
+    or — only where dpkg cannot be asked (``owners`` None) — the folder naming convention.
+    A file dpkg does not know is ``unknown``, never guessed from its folder: another package
+    (fonts-noto-cjk-extra, say) may share the folder name."""
+    if owners is not None and path in owners:
         return owners[path]
     if any(part.endswith(".dist-info") or part == "site-packages" for part in path.parts):
         return f"pip:{PIP_FONT_PACKAGE}"
+    if owners is not None:
+        return "unknown"
     # the nearest folder that names a package (Roboto keeps faces in roboto/unhinted/RobotoTTF)
     return next((PACKAGE_BY_DIRECTORY[part] for part in reversed(path.parent.parts) if part in PACKAGE_BY_DIRECTORY),
                 "unknown")
@@ -182,7 +189,7 @@ def discover_fonts(roots: Iterable[Path] = FONT_ROOTS) -> list[FontFace]:
     """Every usable face of the font files found, with family and package. Fonts fontTools
     cannot read are skipped."""
     files = font_files(roots)
-    owners = debian_packages([p for p in files if _package(p, {}) != f"pip:{PIP_FONT_PACKAGE}"])
+    owners = debian_packages([p for p in files if _package(p, None) != f"pip:{PIP_FONT_PACKAGE}"])
     faces: list[FontFace] = []
     seen: set[tuple[str, str]] = set()
     for path in files:
