@@ -1,5 +1,6 @@
 """Shared by the benchmark scripts: machine description and writing results into
-docs/benchmarks.md, each script owning one section between HTML comment markers."""
+docs/benchmarks.md, each script owning one section between HTML comment markers (speed
+scripts one per CPU model)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def machine() -> str:
 
 def machine_key() -> str:
     """The CPU model as a section key: ``Intel(R) Xeon(R) Processor`` → ``intel-xeon-processor``."""
-    return re.sub(r"[^a-z0-9]+", "-", cpu_model().lower().replace("(r)", "").replace("(tm)", "")).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", cpu_model().lower().replace("(r)", "").replace("(tm)", "")).strip("-")
+    return slug or "unknown-cpu"
 
 
 def command() -> str:
@@ -38,14 +40,14 @@ def write_section(key: str, title: str, body: str, doc: Path = DOC, per_machine:
     beside the others instead of replacing them."""
     base = key
     if per_machine:
-        key, title = f"{base}-{machine_key()}", f"{title} ({cpu_model()})"
+        key, title = f"{base}@{machine_key()}", f"{title} ({cpu_model()})"
     stamp = f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*"
     block = f"<!-- {key}:start -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- {key}:end -->"
     heading = f"# {doc.stem.capitalize()}\n\nEach section is rewritten by the script named in it.\n"
     text = doc.read_text(encoding="utf-8") if doc.exists() else heading
     own = re.compile(rf"<!-- {re.escape(key)}:start -->.*?<!-- {re.escape(key)}:end -->", re.S)
     # another machine's figures of the same benchmark: the new machine's go right after them
-    siblings = list(re.finditer(rf"<!-- {re.escape(base)}-[a-z0-9-]+:end -->", text)) if per_machine else []
+    siblings = list(re.finditer(rf"<!-- {re.escape(base)}@[a-z0-9-]+:end -->", text)) if per_machine else []
     if own.search(text):
         text = own.sub(lambda _: block, text)
     elif siblings:

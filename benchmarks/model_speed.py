@@ -1,6 +1,7 @@
 """Model speed on this machine: training samples/s of the reference and slim CRNNs in fp32
 and bf16 (as a share of the measured matmul ceiling), and inference crops/s at batch 1 and
-64 for PyTorch fp32, PyTorch bf16 and onnxruntime, plus model load time. The slim CRNN is
+64 for PyTorch fp32, PyTorch bf16 and onnxruntime, plus model load time. bf16 is timed only
+where the CPU computes it natively (``krocr.hardware``); the section is kept per CPU model. The slim CRNN is
 timed in both memory layouts, NCHW and channels-last (the CRNN's own since 2026-11-25), in
 the same run.
 

@@ -27,6 +27,8 @@ def test_machine_key_is_a_slug_of_the_cpu_model(monkeypatch):
     assert common.machine_key() == "intel-xeon-processor"
     on_cpu(monkeypatch, "AMD EPYC 7B13 64-Core Processor")
     assert common.machine_key() == "amd-epyc-7b13-64-core-processor"
+    on_cpu(monkeypatch, "(R)")
+    assert common.machine_key() == "unknown-cpu"
 
 
 def test_per_machine_sections_sit_side_by_side_and_each_is_rewritten(monkeypatch, doc):
@@ -38,7 +40,7 @@ def test_per_machine_sections_sit_side_by_side_and_each_is_rewritten(monkeypatch
     text = doc.read_text(encoding="utf-8")
     assert "intel 1" in text and "amd 2" in text and "amd 1" not in text and "kept" in text
     assert "## Speed (AMD EPYC)" in text and "## Speed (Intel(R) Xeon(R) Processor)" in text
-    assert text.index("speed-intel-xeon-processor:end") < text.index("speed-amd-epyc:start")
+    assert text.index("speed@intel-xeon-processor:end") < text.index("speed@amd-epyc:start")
 
 
 def test_a_new_machine_goes_beside_its_siblings_not_at_the_end(monkeypatch, doc):
@@ -49,6 +51,15 @@ def test_a_new_machine_goes_beside_its_siblings_not_at_the_end(monkeypatch, doc)
     common.write_section("speed", "Speed", "amd", doc=doc, per_machine=True)
     text = doc.read_text(encoding="utf-8")
     assert text.index("amd") < text.index("another benchmark")
+
+
+def test_a_plain_section_that_shares_the_prefix_is_no_sibling(monkeypatch, doc):
+    common.write_section("speed-extra", "Extra", "plain", doc=doc)
+    common.write_section("later", "Later", "another benchmark", doc=doc)
+    on_cpu(monkeypatch, "AMD EPYC")
+    common.write_section("speed", "Speed", "amd", doc=doc, per_machine=True)
+    text = doc.read_text(encoding="utf-8")
+    assert text.index("another benchmark") < text.index("amd")  # appended, not slipped in after speed-extra
 
 
 def test_a_plain_section_is_replaced_whatever_the_machine(monkeypatch, doc):

@@ -262,12 +262,14 @@ def test_epoch_sampler_shards_by_rank_and_orders_by_seed_and_epoch():
 
 @pytest.mark.parametrize("native", [True, False])
 def test_precision_follows_the_hardware(monkeypatch, native):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setattr("krocr.hardware.cpu_supports_bf16", lambda: native)
     assert resolve_precision("auto") == ("bf16-mixed" if native else "32-true")
     assert resolve_precision("fp32") == "32-true"
 
 
 def test_explicit_bf16_on_a_cpu_that_emulates_it_warns_and_is_kept(monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setattr("krocr.hardware.cpu_supports_bf16", lambda: False)
     with pytest.warns(UserWarning, match="no native bf16"):
         assert resolve_precision("bf16") == "bf16-mixed"

@@ -41,13 +41,14 @@ def cpu_supports_bf16(cpuinfo: str | Path = CPUINFO) -> bool:
 def bf16_is_native(device: str | torch.device = "cpu") -> bool:
     """Whether ``device`` computes bf16 natively (CUDA: the GPU's answer; CPU: its flags)."""
     if torch.device(device).type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
     return cpu_supports_bf16()
 
 
-def warn_if_bf16_is_emulated(device: str | torch.device, what: str) -> None:
-    """A warning, not an error: bf16 still computes the same thing, only slowly."""
+def warn_if_bf16_is_emulated(device: str | torch.device, what: str, stacklevel: int = 2) -> None:
+    """A warning, not an error: bf16 still computes the same thing, only slowly.
+    ``stacklevel`` counts from the caller of this function, as in :func:`warnings.warn`."""
     if not bf16_is_native(device):
         warnings.warn(f"{what}: bf16 was asked for, but this {torch.device(device).type} has no native bf16 "
                       f"({cpu_model() if torch.device(device).type == 'cpu' else 'GPU'}); it is emulated and "
-                      "several times slower than fp32 here — use fp32", stacklevel=3)
+                      "several times slower than fp32 here — use fp32", stacklevel=stacklevel + 1)

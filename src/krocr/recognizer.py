@@ -93,8 +93,6 @@ class Recognizer:
                              "model as it was exported (fp32, or int8 with `krocr export --int8`)")
         self.weights = _weights_path(weights)
         self.device = _checked_device(device, engine)
-        if precision == "bf16":
-            warn_if_bf16_is_emulated(self.device, f"reading with {self.weights.name}")
         self.engine = engine
         self.model: torch.nn.Module | None
         self._forward: Callable[[torch.Tensor | np.ndarray], torch.Tensor]
@@ -114,6 +112,8 @@ class Recognizer:
         self.batch_size = batch_size
         self.decoder = decoder
         self.precision = precision
+        if precision == "bf16":  # once the weights are known to load
+            warn_if_bf16_is_emulated(self.device, f"reading with {self.weights.name}")
         self.beam_width = beam_width
 
     # ---- single steps ---------------------------------------------------------------------

@@ -136,7 +136,7 @@ def resolve_precision(setting: str) -> str:
         return "32-true"
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if setting == "bf16":
-        warn_if_bf16_is_emulated(device, "train.precision")
+        warn_if_bf16_is_emulated(device, "train.precision")  # points at resolve_precision's caller
         return "bf16-mixed"
     return "bf16-mixed" if bf16_is_native(device) else "32-true"
 
