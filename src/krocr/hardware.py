@@ -1,9 +1,9 @@
 """What the machine can do fast: the CPU model and whether bf16 arithmetic is native.
 
 bf16 autocast is 2–3× faster than fp32 on a CPU with AVX-512 BF16 or AMX, and several times
-slower where it is emulated (an AVX2-only CPU: 14 against 110 crops/s for the slim CRNN at
-batch 64, docs/benchmarks.md). Training's ``precision: auto``, ``krocr read --precision`` and
-the speed benchmarks ask here.
+slower where it is emulated (an AVX2-only AMD EPYC read 9 crops/s in bf16 against 60 in fp32,
+docs/training.md). Training's ``precision: auto``, ``krocr read --precision`` and the speed
+benchmarks ask here.
 """
 
 from __future__ import annotations
