@@ -4,12 +4,15 @@ scripts one per CPU model)."""
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import datetime as dt
 import os
 import re
 import shlex
 import sys
 from pathlib import Path
+from typing import Any, Sequence
 
 import torch
 
@@ -57,3 +60,21 @@ def write_section(key: str, title: str, body: str, doc: Path = DOC, per_machine:
         text = text.rstrip() + "\n\n" + block + "\n"
     doc.write_text(text, encoding="utf-8")
     print(block)
+
+
+def write_records(path: Path, record_type: type, rows: Sequence[Any]) -> None:
+    """Dataclass records as a CSV file, one column per field of ``record_type``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, [field.name for field in dataclasses.fields(record_type)])
+        writer.writeheader()
+        writer.writerows(dataclasses.asdict(r) for r in rows)
+
+
+def save_figure(fig: Any, out: Path) -> None:
+    """A matplotlib figure as the PNG the docs link to (gridded axes, tight layout, 100 dpi)."""
+    for ax in fig.axes:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)

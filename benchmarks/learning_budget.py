@@ -28,7 +28,7 @@ from pathlib import Path
 import lightning.pytorch as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DOCS, write_section  # noqa: E402
+from common import DOCS, save_figure, write_records, write_section  # noqa: E402
 
 from krocr.checkpoint import save_weights
 from krocr.config import load_config
@@ -85,7 +85,6 @@ VARIANTS: dict[str, Variant] = {
     "ksign-v3": Variant(BUDGET_SETTINGS, Path("configs/ksign_v3.yaml")),
 }
 DEFAULT_OUT = Path("runs/budget")
-FIELDS = ("variant", "minutes", "samples", "word_accuracy", "cer", "mean_normalized_edit_distance")
 
 
 @dataclass
@@ -151,16 +150,8 @@ def run_variant(name: str, args: argparse.Namespace) -> list[BudgetRow]:
     run_dir = args.out / name
     budget = TrainingBudget(name, args.minutes, args.eval_every, args.heldout, run_dir / "snapshots")
     train(config, run_dir, callbacks=[budget])
-    write_rows(run_dir / "budget.csv", budget.rows)
+    write_records(run_dir / "budget.csv", BudgetRow, budget.rows)
     return budget.rows
-
-
-def write_rows(path: Path, rows: list[BudgetRow]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        writer.writeheader()
-        writer.writerows(vars(r) for r in rows)
 
 
 def read_rows(out: Path) -> list[BudgetRow]:
@@ -190,11 +181,8 @@ def plot(rows: list[BudgetRow], out: Path) -> None:
     acc_ax.set(xlabel="training minutes", ylabel="held-out word accuracy (%)", title="Word accuracy")
     cer_ax.set(xlabel="training minutes", ylabel="held-out CER (%)", title="Character error rate")
     for ax in (acc_ax, cer_ax):
-        ax.grid(alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
+    save_figure(fig, out)
 
 
 def main() -> None:
@@ -212,7 +200,7 @@ def main() -> None:
     for name in args.variants:
         run_variant(name, args)
     rows = read_rows(args.out)  # variants of earlier invocations too: one table, one figure
-    write_rows(args.out / "budget.csv", rows)
+    write_records(args.out / "budget.csv", BudgetRow, rows)
     # the default --out is the variant comparison; another --out (a long run) gets its own section
     suffix = "" if args.out == DEFAULT_OUT else f"-{args.out.name}"
     image = DOCS / "images" / f"learning_budget{suffix.replace('-', '_')}.png"

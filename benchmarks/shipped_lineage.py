@@ -13,7 +13,6 @@ file, ``git show COMMIT:PATH``), so the script needs a clone with history. Write
 from __future__ import annotations
 
 import argparse
-import csv
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DOCS, write_section  # noqa: E402
+from common import DOCS, save_figure, write_records, write_section  # noqa: E402
 
 from krocr.evaluation import EvalSet, open_eval_set, predict  # noqa: E402
 from krocr.metrics import compute_metrics  # noqa: E402
@@ -62,7 +61,6 @@ def shipped_versions() -> list[Version]:
     return [Version(f"v{i}", commit, minutes) for i, (commit, minutes) in enumerate(zip(commits, CPU_MINUTES))]
 
 
-FIELDS = ("version", "commit", "cpu_minutes", "word_accuracy", "cer", "word_accuracy_without_handwriting")
 
 
 @dataclass(frozen=True)
@@ -119,20 +117,8 @@ def plot(rows: list[LineageRow], out: Path) -> None:
     acc_ax.set(xlabel=minutes_label, ylabel="held-out word accuracy (%)", title="Shipped Korean model: word accuracy")
     cer_ax.set(xlabel=minutes_label, ylabel="held-out CER (%)", title="Character error rate")
     acc_ax.margins(y=0.12)  # room for the version labels under the lowest point
-    for ax in (acc_ax, cer_ax):
-        ax.grid(alpha=0.3)
     acc_ax.legend()
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-
-
-def write_rows(path: Path, rows: list[LineageRow]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        writer.writeheader()
-        writer.writerows(vars(r) for r in rows)
+    save_figure(fig, out)
 
 
 def main() -> None:
@@ -143,7 +129,7 @@ def main() -> None:
     eval_set = open_eval_set(args.heldout)
     with tempfile.TemporaryDirectory() as folder:
         rows = [measure(v, weights_at(v.commit, Path(folder)), eval_set) for v in shipped_versions()]
-    write_rows(args.out / "lineage.csv", rows)
+    write_records(args.out / "lineage.csv", LineageRow, rows)
     image = DOCS / "images" / "shipped_lineage.png"
     plot(rows, image)
     table = ["| version | commit | CPU-minutes | word accuracy | CER | without the handwriting face |",
