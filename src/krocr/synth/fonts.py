@@ -52,7 +52,7 @@ ALLOWED_PACKAGES: frozenset[str] = frozenset({
     # serifs, casual and script hands
     "fonts-urw-base35", "fonts-open-sans", "fonts-roboto-unhinted", "fonts-comic-neue", "fonts-dancingscript",
 })
-# Used where dpkg cannot tell (no dpkg, or a copy outside the package's path).
+# Used only where dpkg cannot be run (not a Debian system); see _package.
 PACKAGE_BY_DIRECTORY: dict[str, str] = {
     "nanum": "fonts-nanum", "noto": "fonts-noto-cjk", "unfonts-core": "fonts-unfonts-core", "baekmuk": "fonts-baekmuk",
     "dejavu": "fonts-dejavu-core", "liberation2": "fonts-liberation2", "liberation": "fonts-liberation",
