@@ -1,9 +1,9 @@
 """Model speed on this machine: training samples/s of the reference and slim CRNNs in fp32
 and bf16 (as a share of the measured matmul ceiling), and inference crops/s at batch 1 and
 64 for PyTorch fp32, PyTorch bf16 and onnxruntime, plus model load time. bf16 is timed only
-where the CPU computes it natively (``krocr.hardware``); the section is kept per CPU model. The slim CRNN is
-timed in both memory layouts, NCHW and channels-last (the CRNN's own since 2026-11-25), in
-the same run.
+where the CPU computes it natively (``krocr.hardware``); the section is kept per CPU model.
+The slim CRNN is timed in both memory layouts, NCHW and channels-last (the CRNN's own since
+2026-11-25), in the same run.
 
     python benchmarks/model_speed.py [--seconds 8]
 

@@ -1,14 +1,7 @@
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from benchmark_modules import load_benchmark
 
-_SPEC = importlib.util.spec_from_file_location(
-    "benchmarks_common", Path(__file__).resolve().parent.parent / "benchmarks" / "common.py")
-common = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = common
-_SPEC.loader.exec_module(common)
+common = load_benchmark("common")
 
 
 @pytest.fixture

@@ -1,12 +1,7 @@
-import importlib.util
-from pathlib import Path
-
 import pytest
+from benchmark_modules import load_benchmark
 
-_SPEC = importlib.util.spec_from_file_location(
-    "paired_compare", Path(__file__).resolve().parent.parent / "benchmarks" / "paired_compare.py")
-paired_compare = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(paired_compare)
+paired_compare = load_benchmark("paired_compare")
 
 
 def test_mcnemar_known_values():

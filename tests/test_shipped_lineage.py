@@ -1,19 +1,11 @@
-import importlib.util
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from benchmark_modules import load_benchmark
 
-ROOT = Path(__file__).resolve().parent.parent
-_SPEC = importlib.util.spec_from_file_location("shipped_lineage", ROOT / "benchmarks" / "shipped_lineage.py")
-shipped_lineage = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = shipped_lineage  # dataclasses look their module up there
-_SPEC.loader.exec_module(shipped_lineage)
+shipped_lineage = load_benchmark("shipped_lineage")
 
 
 def _full_history() -> bool:
-    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True)
+    shallow = shipped_lineage.git("rev-parse", "--is-shallow-repository")
     return shallow.returncode == 0 and shallow.stdout.strip() == "false"
 
 
