@@ -1,7 +1,8 @@
 """Model speed on this machine: training samples/s of the reference and slim CRNNs in fp32
 and bf16 (as a share of the measured matmul ceiling), and inference crops/s at batch 1 and
-64 for PyTorch fp32, PyTorch bf16 and onnxruntime, plus model load time. bf16 is timed only
-where the CPU computes it natively (``krocr.hardware``); the section is kept per CPU model.
+64 for PyTorch fp32, PyTorch bf16 and onnxruntime (fp32 and int8), plus model load time.
+bf16 is timed only where the CPU computes it natively (``krocr.hardware``); the section is
+kept per CPU model.
 The slim CRNN is timed in both memory layouts, NCHW and channels-last (the CRNN's own since
 2026-11-25), in the same run.
 
@@ -114,6 +115,12 @@ def infer_rate(run, batch: int, seconds: float) -> float:
     return timed(lambda: run(images), seconds, warmup=3) * batch
 
 
+def onnx_session(path: Path):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per figure")
@@ -161,11 +168,12 @@ def main() -> None:
                 start = time.perf_counter()
                 load_weights(weights)
                 load_rows.append(f"{variant} {time.perf_counter() - start:.2f} s")
-                import onnxruntime as ort
-
-                session = ort.InferenceSession(str(export_onnx(weights, Path(tmp) / "m.onnx")),
-                                               providers=["CPUExecutionProvider"])
-            engines["onnxruntime fp32"] = lambda x: session.run(None, {"images": x})
+                fp32 = onnx_session(export_onnx(weights, Path(tmp) / "m.onnx"))
+                # int8 kernels run alike whatever the ranges: random crops calibrate it for timing
+                crops = list(np.random.default_rng(0).uniform(-1, 1, (16, 1, 1, 32, 256)).astype(np.float32))
+                int8 = onnx_session(export_onnx(weights, Path(tmp) / "q.onnx", int8_calibration=crops))
+            engines["onnxruntime fp32"] = lambda x: fp32.run(None, {"images": x})
+            engines["onnxruntime int8"] = lambda x: int8.run(None, {"images": x})
         for name, run in engines.items():
             one = infer_rate(run, 1, args.seconds / 2)
             many = infer_rate(run, 64, args.seconds / 2)

@@ -1,12 +1,15 @@
+import cv2
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
 
 from krocr.charset import korean_charset
 from krocr.checkpoint import load_weights, save_weights
-from krocr.errors import CheckpointError
-from krocr.export import export_onnx, read_onnx_metadata
+from krocr.errors import CheckpointError, DataError
+from krocr.cli import main
+from krocr.export import calibration_crops, export_onnx, read_onnx_metadata
 from krocr.models import CRNN, CRNNConfig
 from krocr.preprocess import PreprocessConfig
 
@@ -37,13 +40,61 @@ def test_onnx_carries_the_charset(weights, tmp_path):
     assert '"tokenizer": "jamo"' in meta["charset"]
 
 
-def test_int8_export_runs(weights, tmp_path):
-    full = export_onnx(weights, tmp_path / "f.onnx")
-    out = export_onnx(weights, tmp_path / "q.onnx", quantize_int8=True)
-    assert out.stat().st_size < 0.5 * full.stat().st_size
-    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    (logits,) = session.run(None, {"images": np.zeros((2, 1, 32, 256), np.float32)})
-    assert logits.shape[:2] == (2, 62)
+def crops(widths=(256, 320, 404)):
+    rng = np.random.default_rng(0)
+    return [rng.uniform(-1, 1, (1, 1, 32, w)).astype(np.float32) for w in widths]
+
+
+@pytest.fixture(scope="module")
+def int8_model(weights, tmp_path_factory):
+    return export_onnx(weights, tmp_path_factory.mktemp("q") / "q.onnx", int8_calibration=crops())
+
+
+def test_int8_quantises_convolutions_statically_and_lstms_dynamically(weights, int8_model, tmp_path):
+    ops = {node.op_type for node in onnx.load(str(int8_model)).graph.node}
+    # ConvInteger (all-dynamic quantisation) runs slower than fp32 on the CPU: it must not appear
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv", "DynamicQuantizeLSTM"} <= ops
+    assert "ConvInteger" not in ops and "LSTM" not in ops
+    assert int8_model.stat().st_size < 0.5 * export_onnx(weights, tmp_path / "f.onnx").stat().st_size
+    assert '"tokenizer": "jamo"' in read_onnx_metadata(int8_model)["charset"]
+
+
+def test_int8_logits_stay_close_to_fp32(weights, int8_model, tmp_path):
+    full = ort.InferenceSession(str(export_onnx(weights, tmp_path / "f.onnx")), providers=["CPUExecutionProvider"])
+    quantised = ort.InferenceSession(str(int8_model), providers=["CPUExecutionProvider"])
+    for crop in [*crops(), np.zeros((2, 1, 32, 256), np.float32)]:
+        (reference,) = full.run(None, {"images": crop})
+        (logits,) = quantised.run(None, {"images": crop})
+        assert logits.shape == reference.shape
+        assert np.abs(logits - reference).max() < 0.1 * np.abs(reference).max()
+
+
+def test_calibration_crops_are_prepared_at_natural_width_and_spread_evenly(tmp_path):
+    for i, width in enumerate((40, 300, 600)):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.full((16, width), 200, np.uint8))
+    (tmp_path / "labels.txt").write_text("0.png\t가\n1.png\t나\n2.png\t다\n", encoding="utf-8")
+    config = PreprocessConfig(width_mode="fixed")
+    assert [c.shape for c in calibration_crops(tmp_path / "labels.txt", config)] == \
+        [(1, 1, 32, 256), (1, 1, 32, 600), (1, 1, 32, 1200)]
+    assert [c.shape[-1] for c in calibration_crops(tmp_path / "labels.txt", config, count=2)] == [256, 1200]
+
+
+def test_calibration_names_the_crop_it_cannot_read(tmp_path):
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    (tmp_path / "labels.txt").write_text("broken.png\t가\n", encoding="utf-8")
+    with pytest.raises(DataError, match="broken.png"):
+        calibration_crops(tmp_path / "labels.txt", PreprocessConfig())
+    (tmp_path / "labels.txt").write_text("gone.png\t가\n", encoding="utf-8")
+    with pytest.raises(DataError, match="gone.png"):
+        calibration_crops(tmp_path / "labels.txt", PreprocessConfig())
+
+
+def test_int8_export_needs_calibration_crops(weights, tmp_path, capsys):
+    assert main(["export", str(weights), "--out", str(tmp_path / "q.onnx"), "--int8"]) == 1
+    assert "--int8 and --calibration go together" in capsys.readouterr().err
+    assert main(["export", str(weights), "--out", str(tmp_path / "q.safetensors"), "--int8", "--calibration", "x"]) == 1
+    assert "not an .onnx path" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
 
 
 def test_not_onnx(tmp_path):
