@@ -3,7 +3,10 @@ the difference is more than the test set's noise (McNemar's test, continuity-cor
 
     python benchmarks/paired_compare.py runs/ko_eval/heldout_v5 runs/ko_eval/heldout_v6
 
-Each argument is a `krocr eval` output directory (its predictions.csv). The p-value says
+    python benchmarks/paired_compare.py runs/ko_eval/heldout_v6 runs/ko_eval/heldout_v7 --by kind
+
+Each argument is a `krocr eval` output directory (its predictions.csv); ``--by kind`` or
+``--by source`` adds the same comparison for each text kind or font design. The p-value says
 only how likely the test set alone would give such a split; it knows nothing of how much
 two training runs of one command differ (docs/experiments.md, issue #9's section).
 """
@@ -22,6 +25,24 @@ def read_correct(eval_dir: Path) -> dict[str, bool]:
         return {row["item"]: row["truth"] == row["prediction"] for row in csv.DictReader(f)}
 
 
+def read_column(eval_dir: Path, column: str) -> dict[str, str]:
+    """item → its value in ``column`` of ``eval_dir/predictions.csv`` (e.g. kind, source)."""
+    with open(eval_dir / "predictions.csv", newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if column not in (reader.fieldnames or []):
+            raise SystemExit(f"{eval_dir}/predictions.csv has no column {column!r}")
+        return {row["item"]: row[column] for row in reader}
+
+
+def compare(before: dict[str, bool], after: dict[str, bool], items: list[str]) -> str:
+    """One line: both accuracies on ``items``, the crops B fixes and breaks, McNemar's p."""
+    fixed = sum(after[item] and not before[item] for item in items)
+    broken = sum(before[item] and not after[item] for item in items)
+    chi2, p = mcnemar(fixed, broken)
+    return (f"A {sum(before[i] for i in items) / len(items):.2%}  B {sum(after[i] for i in items) / len(items):.2%}  "
+            f"B fixes {fixed}, breaks {broken}  McNemar chi2 {chi2:.2f}  p {p:.3g}")
+
+
 def mcnemar(fixed: int, broken: int) -> tuple[float, float]:
     """(χ², p) with one degree of freedom and continuity correction."""
     if fixed + broken == 0:
@@ -34,16 +55,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before", type=Path, help="krocr eval output directory of model A")
     parser.add_argument("after", type=Path, help="krocr eval output directory of model B, same crops")
+    parser.add_argument("--by", choices=("kind", "source"), help="also compare within each text kind or source")
     args = parser.parse_args()
     before, after = read_correct(args.before), read_correct(args.after)
     if before.keys() != after.keys():
         raise SystemExit(f"{args.before} and {args.after} did not evaluate the same crops")
-    fixed = sum(after[item] and not ok for item, ok in before.items())
-    broken = sum(ok and not after[item] for item, ok in before.items())
-    chi2, p = mcnemar(fixed, broken)
-    print(f"A {sum(before.values()) / len(before):.2%}  B {sum(after.values()) / len(after):.2%}  "
-          f"B fixes {fixed}, breaks {broken}  McNemar chi2 {chi2:.2f}  p {p:.3g}")
-
+    print(compare(before, after, list(before)))
+    if args.by:
+        groups: dict[str, list[str]] = {}
+        for item, group in read_column(args.after, args.by).items():
+            groups.setdefault(group or "(none)", []).append(item)
+        width = max(map(len, groups))
+        for group, items in sorted(groups.items()):
+            print(f"  {group:<{width}}  {len(items):5d} crops  {compare(before, after, items)}")
 
 if __name__ == "__main__":
     main()

@@ -14,3 +14,15 @@ def test_mcnemar_known_values():
 def test_reads_which_crops_were_read(tmp_path):
     (tmp_path / "predictions.csv").write_text("item,truth,prediction\n#1,가나,가나\n#2,다,라\n", encoding="utf-8")
     assert paired_compare.read_correct(tmp_path) == {"#1": True, "#2": False}
+
+
+def test_compares_within_groups(tmp_path):
+    (tmp_path / "predictions.csv").write_text("item,kind,truth,prediction\n#1,word,가,가\n#2,rare,다,다\n#3,rare,라,마\n",
+                                              encoding="utf-8")
+    assert paired_compare.read_column(tmp_path, "kind") == {"#1": "word", "#2": "rare", "#3": "rare"}
+    before = {"#1": False, "#2": True, "#3": True}
+    after = {"#1": True, "#2": True, "#3": False}
+    assert paired_compare.compare(before, after, ["#2", "#3"]).startswith("A 100.00%  B 50.00%  B fixes 0, breaks 1")
+    assert "B fixes 1, breaks 1" in paired_compare.compare(before, after, list(before))
+    with pytest.raises(SystemExit, match="no column 'source'"):
+        paired_compare.read_column(tmp_path, "source")
