@@ -173,10 +173,11 @@ def test_onnx_engine_reads_like_torch(weights, onnx_weights):
     assert beam.raw == by_torch[0].raw
 
 
-def test_int8_onnx_engine_reads(weights, tmp_path):
+def test_int8_onnx_engine_reads(weights, recognizer, tmp_path):
     from krocr.export import export_onnx
 
-    int8 = export_onnx(weights, tmp_path / "q.onnx", quantize_int8=True)
+    calibration = [recognizer.prepare(word_image(width, seed=2))[None] for width in (150, 400)]
+    int8 = export_onnx(weights, tmp_path / "q.onnx", int8_calibration=calibration)
     readings = Recognizer(int8, engine="onnx", batch_size=1).read([word_image(150), word_image(700, seed=1)])
     assert all(isinstance(r.text, str) and 0.0 <= r.confidence <= 1.0 for r in readings)
     assert [len(r.raw) for r in readings] == [output_length(256), output_length(560)]  # 700 px at 40 → 560 at 32
