@@ -112,3 +112,14 @@ def test_weights_convert_to_half_precision_keeping_metadata(weights, tmp_path):
     assert small.charset == full.charset and small.preprocess == full.preprocess
     for key, tensor in full.model.state_dict().items():
         assert torch.allclose(small.model.state_dict()[key], tensor, atol=1e-3, rtol=1e-3), key
+
+
+def test_int8_export_command_calibrates_on_the_given_crops(weights, tmp_path, capsys):
+    for i in range(3):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.random.default_rng(i).integers(0, 255, (24, 60 + 40 * i), np.uint8))
+    (tmp_path / "labels.txt").write_text("0.png\t가\n1.png\t나\n2.png\t다\n", encoding="utf-8")
+    out = tmp_path / "q.onnx"
+    assert main(["export", str(weights), "--out", str(out), "--int8", "--calibration", str(tmp_path / "labels.txt"),
+                 "--calibration-count", "2"]) == 0
+    assert "int8 calibrated on 2 crops" in capsys.readouterr().out
+    assert "DynamicQuantizeLSTM" in {node.op_type for node in onnx.load(str(out)).graph.node}
