@@ -89,6 +89,23 @@ def test_calibration_names_the_crop_it_cannot_read(tmp_path):
         calibration_crops(tmp_path / "labels.txt", PreprocessConfig())
 
 
+def test_a_dataset_directory_calibrates_on_its_calib_val_or_train_split_never_test(tmp_path):
+    from krocr.cache import CacheWriter
+
+    def write_split(name: str, width: int) -> None:
+        with CacheWriter(tmp_path / f"{name}.lmdb") as writer:
+            writer.add(np.full((32, width), 128, np.uint8), "가", "s")
+
+    write_split("test", 300)
+    with pytest.raises(DataError, match="no calib/val/train split.*present: test"):
+        calibration_crops(tmp_path, PreprocessConfig())
+    write_split("train", 400)
+    assert calibration_crops(tmp_path, PreprocessConfig())[0].shape[-1] == 400
+    write_split("val", 500)
+    assert calibration_crops(tmp_path, PreprocessConfig())[0].shape[-1] == 500
+    assert calibration_crops(tmp_path / "test.lmdb", PreprocessConfig())[0].shape[-1] == 300  # named explicitly
+
+
 def test_int8_export_needs_calibration_crops(weights, tmp_path, capsys):
     assert main(["export", str(weights), "--out", str(tmp_path / "q.onnx"), "--int8"]) == 1
     assert "--int8 and --calibration go together" in capsys.readouterr().err

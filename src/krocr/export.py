@@ -106,15 +106,28 @@ def _root_warnings_muted() -> Iterator[None]:
         root.setLevel(level)
 
 
+# A dataset directory calibrates on the first of these splits; never on its test split.
+CALIBRATION_SPLITS = ("calib", "val", "train")
+
+
 def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = CALIBRATION_CROPS) -> list[np.ndarray]:
-    """``count`` crops spread evenly over a dataset directory, LMDB or label file, prepared as
-    reading prepares them (natural width), each (1, 1, height, width)."""
+    """``count`` crops spread evenly over an LMDB, a label file or a dataset directory's
+    calib, val or train split, prepared as reading prepares them (natural width), each
+    (1, 1, height, width)."""
     from krocr.evaluation import open_eval_set  # the reading stack only where int8 needs it
     from krocr.recognizer import load_input
 
     if count < 1:
         raise DataError(f"calibration crop count must be at least 1, got {count}")
-    eval_set = open_eval_set(data)
+    data = Path(data)
+    split = None
+    if data.is_dir() and not (data / "data.mdb").is_file():
+        present = sorted(p.stem for p in data.glob("*.lmdb"))
+        split = next((name for name in CALIBRATION_SPLITS if name in present), None)
+        if split is None:
+            raise DataError(f"{data}: no {'/'.join(CALIBRATION_SPLITS)} split to calibrate on (present: "
+                            f"{', '.join(present) or 'none'}); a test set must not set the int8 ranges")
+    eval_set = open_eval_set(data, split)
     if eval_set.unreadable:
         first = eval_set.unreadable[0]
         raise DataError(f"{data}: {len(eval_set.unreadable)} calibration crops cannot be read, "
@@ -154,8 +167,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--int8", action="store_true",
                         help="int8 ONNX: faster on the CPU, slightly less accurate; needs --calibration")
     parser.add_argument("--calibration", type=Path,
-                        help="with --int8: crops like those the model will read (dataset directory, LMDB or "
-                             "label file), whose activations set the int8 ranges")
+                        help="with --int8: crops like those the model will read, whose activations set the "
+                             "int8 ranges: an LMDB, a label file, or a dataset directory (its calib, val or "
+                             "train split, never test)")
     parser.add_argument("--calibration-count", type=int, default=CALIBRATION_CROPS,
                         help=f"crops taken evenly from --calibration (default: {CALIBRATION_CROPS})")
     parser.add_argument("--half", action="store_true", help="fp16 tensors in a .safetensors output")
@@ -171,7 +185,7 @@ def convert_weights(weights: str | Path, out: str | Path, half: bool) -> Path:
 def run(args: argparse.Namespace) -> int:
     if args.int8 != (args.calibration is not None):
         raise DataError("--int8 and --calibration go together: int8 ranges are measured on crops like those "
-                        "the model will read, e.g. --calibration data/calib_ko/calib.lmdb (a `krocr synth` render)")
+                        "the model will read, e.g. --calibration data/calib_ko (a `krocr synth` render)")
     if args.int8 and Path(args.out).suffix != ".onnx":
         raise DataError(f"--int8 writes an ONNX model; {args.out} is not an .onnx path")
     if Path(args.weights).suffix == ".safetensors" and Path(args.out).suffix == ".safetensors":
