@@ -112,8 +112,9 @@ def plot(rows: list[LineageRow], out: Path) -> None:
     for r in rows:
         acc_ax.annotate(r.version, (r.cpu_minutes, 100 * r.word_accuracy), textcoords="offset points",
                         xytext=(0, -14), ha="center", fontsize=8)
-    # the minutes are the training machine's: 2 Intel Xeon cores with native bf16 (docs/models.md)
-    minutes_label = "minutes of training (2-core Xeon, bf16)"
+    # the minutes are the training machines': 2 Xeon cores in bf16 up to v6, then 2 EPYC cores
+    # in fp32, about 10× fewer samples per minute (docs/models.md)
+    minutes_label = "minutes of training (2-core CPU: Xeon bf16 to v6, EPYC fp32 after)"
     acc_ax.set(xlabel=minutes_label, ylabel="held-out word accuracy (%)", title="Shipped Korean model: word accuracy")
     cer_ax.set(xlabel=minutes_label, ylabel="held-out CER (%)", title="Character error rate")
     acc_ax.margins(y=0.12)  # room for the version labels under the lowest point
