@@ -5,8 +5,10 @@ the difference is more than the test set's noise (McNemar's test, continuity-cor
 
     python benchmarks/paired_compare.py runs/ko_eval/heldout_v6 runs/ko_eval/heldout_v7 --by kind
 
-Each argument is a `krocr eval` output directory (its predictions.csv); ``--by kind`` or
-``--by source`` adds the same comparison for each text kind or font design. The p-value says
+Each argument is a `krocr eval` output directory (its predictions.csv). A second line
+compares characters: the crops B reads with fewer edits than A and with more, with the
+exact two-sided sign test. ``--by kind`` or ``--by source`` adds the word comparison for
+each text kind or font design. The p-values say
 only how likely the test set alone would give such a split; it knows nothing of how much
 two training runs of one command differ (docs/experiments.md, issue #9's section).
 """
@@ -23,6 +25,11 @@ def read_correct(eval_dir: Path) -> dict[str, bool]:
     """item → read exactly, from ``eval_dir/predictions.csv``."""
     with open(eval_dir / "predictions.csv", newline="", encoding="utf-8") as f:
         return {row["item"]: row["truth"] == row["prediction"] for row in csv.DictReader(f)}
+
+
+def read_edit_distances(eval_dir: Path) -> dict[str, int]:
+    """item → edit distance between truth and prediction, from ``eval_dir/predictions.csv``."""
+    return {item: int(value) for item, value in read_column(eval_dir, "edit_distance").items()}
 
 
 def read_column(eval_dir: Path, column: str) -> dict[str, str]:
@@ -43,6 +50,21 @@ def compare(before: dict[str, bool], after: dict[str, bool], items: list[str]) -
             f"B fixes {fixed}, breaks {broken}  McNemar chi2 {chi2:.2f}  p {p:.3g}")
 
 
+def sign_test(fewer: int, more: int) -> float:
+    """Exact two-sided sign test: p of a split at least this uneven when both sides are equally likely."""
+    n = fewer + more
+    tail = sum(math.comb(n, k) for k in range(min(fewer, more) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def compare_edits(before: dict[str, int], after: dict[str, int]) -> str:
+    """One line: total edits of A and B, the crops B reads with fewer and with more edits, sign-test p."""
+    fewer = sum(after[item] < distance for item, distance in before.items())
+    more = sum(after[item] > distance for item, distance in before.items())
+    return (f"edits A {sum(before.values())}  B {sum(after.values())}  B fewer on {fewer} crops, more on {more}  "
+            f"sign test p {sign_test(fewer, more):.3g}")
+
+
 def mcnemar(fixed: int, broken: int) -> tuple[float, float]:
     """(χ², p) with one degree of freedom and continuity correction."""
     if fixed + broken == 0:
@@ -61,6 +83,7 @@ def main() -> None:
     if before.keys() != after.keys():
         raise SystemExit(f"{args.before} and {args.after} did not evaluate the same crops")
     print(compare(before, after, list(before)))
+    print(compare_edits(read_edit_distances(args.before), read_edit_distances(args.after)))
     if args.by:
         groups: dict[str, list[str]] = {}
         for item, group in read_column(args.after, args.by).items():
@@ -68,6 +91,7 @@ def main() -> None:
         width = max(map(len, groups))
         for group, items in sorted(groups.items()):
             print(f"  {group:<{width}}  {len(items):5d} crops  {compare(before, after, items)}")
+
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ preprocessing) as ``metadata_props``, so an onnxruntime reader needs nothing els
 int8 (``--int8 --calibration DATA``) quantises the convolutions statically, with activation
 ranges measured on crops like those the model will read, and the LSTMs dynamically (their
 weights; activations are quantised per step at run time). onnxruntime's all-dynamic
-quantisation turns the convolutions into ConvInteger, which it runs 4–5× slower than fp32
+quantisation turns the convolutions into ConvInteger, which it runs 3.5–5× slower than fp32
 (docs/benchmarks.md). Weights are quantised to 7 bits (``reduce_range``): CPUs without
 AVX-512 VNNI multiply uint8 × int8 pairs into saturating int16 sums, and 8-bit weights cost
 7 points of held-out word accuracy there.
@@ -35,6 +35,8 @@ from krocr.preprocess import PreprocessConfig, preprocess
 OPSET = 17
 # Activation ranges settle by a few hundred crops: 256 and 512 read the held-out set alike.
 CALIBRATION_CROPS = 256
+# A dataset directory calibrates on the first of these splits; never on its test split.
+CALIBRATION_SPLITS = ("calib", "val", "train")
 
 
 def export_onnx(weights: str | Path, out: str | Path, int8_calibration: Sequence[np.ndarray] | None = None) -> Path:
@@ -104,10 +106,6 @@ def _root_warnings_muted() -> Iterator[None]:
         yield
     finally:
         root.setLevel(level)
-
-
-# A dataset directory calibrates on the first of these splits; never on its test split.
-CALIBRATION_SPLITS = ("calib", "val", "train")
 
 
 def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = CALIBRATION_CROPS) -> list[np.ndarray]:
