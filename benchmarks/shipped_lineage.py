@@ -61,8 +61,6 @@ def shipped_versions() -> list[Version]:
     return [Version(f"v{i}", commit, minutes) for i, (commit, minutes) in enumerate(zip(commits, CPU_MINUTES))]
 
 
-
-
 @dataclass(frozen=True)
 class LineageRow:
     version: str

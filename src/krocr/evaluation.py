@@ -87,15 +87,23 @@ def open_eval_set(data: str | Path, split: str | None = None) -> EvalSet:
     data = Path(data)
     if not data.exists():
         raise DataError(f"{data}: not found; expected a dataset directory, an .lmdb or a label file")
-    if data.is_dir() and not (data / "data.mdb").is_file():
-        return _lmdb_set(_split_path(data, split))
+    splits = dataset_splits(data)
+    if splits is not None:
+        return _lmdb_set(_split_path(data, splits, split))
     if data.is_dir() or data.suffix in LMDB_SUFFIXES:
         return _lmdb_set(data)
     return _label_file_set(data)
 
 
-def _split_path(directory: Path, split: str | None) -> Path:
-    present = sorted(p.stem for p in directory.glob("*.lmdb"))
+def dataset_splits(data: Path) -> list[str] | None:
+    """The splits (``*.lmdb`` names, sorted) of a dataset directory; None when ``data`` is not
+    one but an LMDB or a label file."""
+    if not data.is_dir() or (data / "data.mdb").is_file():
+        return None
+    return sorted(p.stem for p in data.glob("*.lmdb"))
+
+
+def _split_path(directory: Path, present: list[str], split: str | None) -> Path:
     if not present:
         raise DataError(f"{directory}: no *.lmdb caches in this directory; build one with `krocr data`")
     chosen = split or ("test" if "test" in present else "val")

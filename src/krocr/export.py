@@ -112,15 +112,15 @@ def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = C
     """``count`` crops spread evenly over an LMDB, a label file or a dataset directory's
     calib, val or train split, prepared as reading prepares them (natural width), each
     (1, 1, height, width)."""
-    from krocr.evaluation import open_eval_set  # the reading stack only where int8 needs it
+    from krocr.evaluation import dataset_splits, open_eval_set  # the reading stack only where int8 needs it
     from krocr.recognizer import load_input
 
     if count < 1:
         raise DataError(f"calibration crop count must be at least 1, got {count}")
     data = Path(data)
     split = None
-    if data.is_dir() and not (data / "data.mdb").is_file():
-        present = sorted(p.stem for p in data.glob("*.lmdb"))
+    present = dataset_splits(data)
+    if present is not None:
         split = next((name for name in CALIBRATION_SPLITS if name in present), None)
         if split is None:
             raise DataError(f"{data}: no {'/'.join(CALIBRATION_SPLITS)} split to calibrate on (present: "
