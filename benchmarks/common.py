@@ -1,6 +1,6 @@
 """Shared by the benchmark scripts: machine description and writing results into
 docs/benchmarks.md, each script owning one section between HTML comment markers (speed
-scripts one per CPU model)."""
+scripts one per CPU model and ISA)."""
 
 from __future__ import annotations
 
@@ -16,19 +16,19 @@ from typing import Any, Sequence
 
 import torch
 
-from krocr.hardware import cpu_model
+from krocr.hardware import cpu_description
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DOC = DOCS / "benchmarks.md"
 
 
 def machine() -> str:
-    return f"{cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    return f"{cpu_description()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
 def machine_key() -> str:
-    """The CPU model as a section key: ``Intel(R) Xeon(R) Processor`` → ``intel-xeon-processor``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", cpu_model().lower().replace("(r)", "").replace("(tm)", "")).strip("-")
+    """The CPU model and ISA as a section key: ``AMD EPYC (AVX-512 BF16)`` → ``amd-epyc-avx-512-bf16``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", cpu_description().lower().replace("(r)", "").replace("(tm)", "")).strip("-")
     return slug or "unknown-cpu"
 
 
@@ -43,7 +43,7 @@ def write_section(key: str, title: str, body: str, doc: Path = DOC, per_machine:
     beside the others instead of replacing them."""
     base = key
     if per_machine:
-        key, title = f"{base}@{machine_key()}", f"{title} ({cpu_model()})"
+        key, title = f"{base}@{machine_key()}", f"{title} ({cpu_description()})"
     stamp = f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*"
     block = f"<!-- {key}:start -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- {key}:end -->"
     heading = f"# {doc.stem.capitalize()}\n\nEach section is rewritten by the script named in it.\n"

@@ -90,9 +90,9 @@ def forward_flops(model: CRNN, width: int = 256) -> float:
     return 2.0 * macs
 
 
-def train_rate(model: CRNN, bf16: bool, seconds: float, batch: int = 64) -> float:
+def train_rate(model: CRNN, bf16: bool, seconds: float, width: int, batch: int = 64) -> float:
     model.train()
-    images = torch.rand(batch, 1, 32, 256) * 2 - 1  # the model brings it into its weights' layout
+    images = torch.rand(batch, 1, 32, width) * 2 - 1  # the model brings it into its weights' layout
     lengths = torch.randint(3, 12, (batch,))
     targets = torch.randint(1, model.config.num_classes, (int(lengths.sum()),))
     loss_fn = FocalCTCLoss(0.75, 0.5)
@@ -110,8 +110,8 @@ def train_rate(model: CRNN, bf16: bool, seconds: float, batch: int = 64) -> floa
     return timed(step, seconds) * batch
 
 
-def infer_rate(run, batch: int, seconds: float) -> float:
-    images = np.random.default_rng(0).uniform(-1, 1, (batch, 1, 32, 256)).astype(np.float32)
+def infer_rate(run, batch: int, seconds: float, width: int) -> float:
+    images = np.random.default_rng(0).uniform(-1, 1, (batch, 1, 32, width)).astype(np.float32)
     return timed(lambda: run(images), seconds, warmup=3) * batch
 
 
@@ -134,21 +134,22 @@ def main() -> None:
     lines = [
         f"Matmul ceiling (2048², 2 threads): fp32 {ceiling['fp32'] / 1e9:.0f} GFLOP/s, "
         + (f"bf16 {ceiling['bf16'] / 1e9:.0f} GFLOP/s" if native_bf16 else "no native bf16 (not timed)")
-        + f". Charset `korean-jamo` ({charset.num_classes} classes), input 32×256, batch 64, Adam + focal CTC + clipping.",
+        + f". Charset `korean-jamo` ({charset.num_classes} classes), input 32×256 unless the model column says, batch 64, Adam + focal CTC + clipping.",
         "",
         "| model | params | train fp32 samples/s | share of fp32 ceiling | train bf16 samples/s | share of bf16 ceiling |",
         "|---|---|---|---|---|---|",
     ]
     infer_rows = ["| model | engine | batch 1 crops/s (latency) | batch 64 crops/s |", "|---|---|---|---|"]
     load_rows = []
-    for variant, layout in (("reference", torch.channels_last), ("slim", torch.contiguous_format),
-                            ("slim", torch.channels_last)):
+    for variant, layout, width in (("reference", torch.channels_last, 256), ("slim", torch.contiguous_format, 256),
+                                   ("slim", torch.channels_last, 256), ("slim", torch.channels_last, 128)):
         config = CRNNConfig(num_classes=charset.num_classes, variant=variant)
         model = CRNN(config).to(memory_format=layout)
         label = variant + (" (channels-last)" if layout == torch.channels_last else " (NCHW)")
-        flops = 3 * forward_flops(model)  # forward + backward ≈ 3 forward passes
-        fp32 = train_rate(model, False, args.seconds)
-        bf16 = train_rate(model, True, args.seconds) if native_bf16 else math.nan
+        label += f", 32×{width}" if width != 256 else ""
+        flops = 3 * forward_flops(model, width)  # forward + backward ≈ 3 forward passes
+        fp32 = train_rate(model, False, args.seconds, width)
+        bf16 = train_rate(model, True, args.seconds, width) if native_bf16 else math.nan
         params = sum(p.numel() for p in model.parameters())
         lines.append(f"| {label} | {params / 1e6:.2f} M | {fp32:.0f} | {fp32 * flops / ceiling['fp32']:.0%} "
                      f"| {figure(bf16, '.0f')} | {figure(bf16 * flops / ceiling['bf16'], '.0%')} |")
@@ -161,23 +162,25 @@ def main() -> None:
         engines = {"PyTorch fp32": torch_run}
         if native_bf16:
             engines["PyTorch bf16"] = lambda x: torch_run(x, bf16=True)
-        if layout == torch.channels_last:  # a loaded model is channels-last and ONNX has no layout: once per size
+        if layout == torch.channels_last:  # a loaded model is channels-last and ONNX has no layout: once per size and width
             with tempfile.TemporaryDirectory() as tmp:
                 weights = Path(tmp) / "m.safetensors"
                 save_weights(weights, model, charset, PreprocessConfig())
                 start = time.perf_counter()
                 load_weights(weights)
-                load_rows.append(f"{variant} {time.perf_counter() - start:.2f} s")
+                if width == 256:
+                    load_rows.append(f"{variant} {time.perf_counter() - start:.2f} s")
                 fp32 = onnx_session(export_onnx(weights, Path(tmp) / "m.onnx"))
                 # int8 kernels run alike whatever the ranges: random crops calibrate it for timing
-                crops = list(np.random.default_rng(0).uniform(-1, 1, (16, 1, 1, 32, 256)).astype(np.float32))
+                crops = list(np.random.default_rng(0).uniform(-1, 1, (16, 1, 1, 32, width)).astype(np.float32))
                 int8 = onnx_session(export_onnx(weights, Path(tmp) / "q.onnx", int8_calibration=crops))
             engines["onnxruntime fp32"] = lambda x: fp32.run(None, {"images": x})
             engines["onnxruntime int8"] = lambda x: int8.run(None, {"images": x})
         for name, run in engines.items():
-            one = infer_rate(run, 1, args.seconds / 2)
-            many = infer_rate(run, 64, args.seconds / 2)
-            infer_rows.append(f"| {variant if name.startswith('onnx') else label} | {name} "
+            one = infer_rate(run, 1, args.seconds / 2, width)
+            many = infer_rate(run, 64, args.seconds / 2, width)
+            onnx_label = variant + (f", 32×{width}" if width != 256 else "")
+            infer_rows.append(f"| {onnx_label if name.startswith('onnx') else label} | {name} "
                               f"| {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
     body = "\n".join(lines) + "\n\n### Inference\n\n" + "\n".join(infer_rows)
     body += "\n\nModel load (safetensors → eval-ready CRNN): " + ", ".join(load_rows) + "."

@@ -12,12 +12,14 @@ def doc(tmp_path):
 
 
 def on_cpu(monkeypatch, name):
-    monkeypatch.setattr(common, "cpu_model", lambda: name)
+    monkeypatch.setattr(common, "cpu_description", lambda: name)
 
 
-def test_machine_key_is_a_slug_of_the_cpu_model(monkeypatch):
+def test_machine_key_is_a_slug_of_the_cpu_model_and_isa(monkeypatch):
     on_cpu(monkeypatch, "Intel(R) Xeon(R) Processor")
     assert common.machine_key() == "intel-xeon-processor"
+    on_cpu(monkeypatch, "AMD EPYC (AVX-512 BF16)")
+    assert common.machine_key() == "amd-epyc-avx-512-bf16"
     on_cpu(monkeypatch, "AMD EPYC 7B13 64-Core Processor")
     assert common.machine_key() == "amd-epyc-7b13-64-core-processor"
     on_cpu(monkeypatch, "(R)")

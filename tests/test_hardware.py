@@ -41,3 +41,11 @@ def test_emulated_bf16_warns_and_native_does_not(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         hardware.warn_if_bf16_is_emulated("cpu", "reading")
+
+
+def test_cpu_description_names_the_widest_isa(cpuinfo):
+    assert hardware.cpu_description(cpuinfo(XEON)) == "Intel(R) Xeon(R) Processor (AVX-512 BF16)"
+    assert hardware.cpu_description(cpuinfo(EPYC)) == "AMD EPYC (AVX2)"
+    assert hardware.cpu_isa(cpuinfo("flags\t: avx512f avx512_bf16 amx_bf16\n")) == "AMX"
+    assert hardware.cpu_isa(cpuinfo("flags\t: avx2 avx512f\n")) == "AVX-512"
+    assert hardware.cpu_description(cpuinfo("model name\t: Old\nflags\t: sse2\n")) == "Old"

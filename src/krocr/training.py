@@ -77,7 +77,7 @@ from krocr.config import (
 from krocr.dataset import Batch, CropDataset, collate
 from krocr.decoding import greedy_decode
 from krocr.errors import CheckpointError, ConfigError, DataError, KrocrError
-from krocr.hardware import bf16_is_native, cpu_model, cpu_supports_bf16, warn_if_bf16_is_emulated
+from krocr.hardware import bf16_is_native, cpu_description, cpu_supports_bf16, warn_if_bf16_is_emulated
 from krocr.losses import FocalCTCLoss, LossOutput
 from krocr.metrics import compute_metrics
 from krocr.models import CRNN, CRNNConfig
@@ -610,7 +610,7 @@ def environment_record(config: ExperimentConfig, command: Sequence[str], precisi
         "lightning": pl.__version__,
         "numpy": np.__version__,
         "platform": platform.platform(),
-        "cpu": cpu_model(),
+        "cpu": cpu_description(),
         "cpu_count": os.cpu_count(),
         "cpu_bf16": cpu_supports_bf16(),
         "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
