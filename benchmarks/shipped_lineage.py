@@ -34,7 +34,7 @@ HANDWRITING_DESIGN = "UnPilgi"
 
 # CPU-minutes of training behind each shipped version, all sessions together (docs/models.md);
 # one entry per commit that changed WEIGHTS, oldest first. Shipping a new version adds its entry.
-CPU_MINUTES: tuple[int, ...] = (60, 135, 235, 295, 340, 385, 430, 515)
+CPU_MINUTES: tuple[int, ...] = (60, 135, 235, 295, 340, 385, 430, 515, 590)
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,9 @@ def plot(rows: list[LineageRow], out: Path) -> None:
     for r in rows:
         acc_ax.annotate(r.version, (r.cpu_minutes, 100 * r.word_accuracy), textcoords="offset points",
                         xytext=(0, -14), ha="center", fontsize=8)
-    # the minutes are the training machines': 2 Xeon cores in bf16 up to v6, then 2 EPYC cores
-    # in fp32, about 10× fewer samples per minute (docs/models.md)
-    minutes_label = "minutes of training (2-core CPU: Xeon bf16 to v6, EPYC fp32 after)"
+    # the minutes are the training machines': 2 Xeon cores in bf16 up to v6, 2 AVX2 EPYC cores
+    # in fp32 for v7 (about 10× fewer samples per minute), 2 EPYC cores in bf16 for v8 (docs/models.md)
+    minutes_label = "minutes of training (2-core CPU: Xeon bf16 to v6, EPYC fp32 v7, EPYC bf16 v8)"
     acc_ax.set(xlabel=minutes_label, ylabel="held-out word accuracy (%)", title="Shipped Korean model: word accuracy")
     cer_ax.set(xlabel=minutes_label, ylabel="held-out CER (%)", title="Character error rate")
     acc_ax.margins(y=0.12)  # room for the version labels under the lowest point
