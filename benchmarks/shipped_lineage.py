@@ -112,7 +112,7 @@ def plot(rows: list[LineageRow], out: Path) -> None:
                         xytext=(0, -14), ha="center", fontsize=8)
     # the minutes are the training machines': 2 Xeon cores in bf16 up to v6, 2 AVX2 EPYC cores
     # in fp32 for v7 (about 10× fewer samples per minute), 2 EPYC cores in bf16 for v8 (docs/models.md)
-    minutes_label = "minutes of training (2-core CPU: Xeon bf16 to v6, EPYC fp32 v7, EPYC bf16 v8)"
+    minutes_label = "minutes of training on 2 CPU cores\n(Xeon bf16 to v6, EPYC fp32 v7, EPYC bf16 v8)"
     acc_ax.set(xlabel=minutes_label, ylabel="held-out word accuracy (%)", title="Shipped Korean model: word accuracy")
     cer_ax.set(xlabel=minutes_label, ylabel="held-out CER (%)", title="Character error rate")
     acc_ax.margins(y=0.12)  # room for the version labels under the lowest point
