@@ -32,11 +32,15 @@ def cpu_model(cpuinfo: str | Path = CPUINFO) -> str:
     return _cpuinfo_field("model name", cpuinfo) or platform.processor() or platform.machine()
 
 
+def _cpu_flags(cpuinfo: str | Path) -> set[str]:
+    return set((_cpuinfo_field("flags", cpuinfo) or "").split())
+
+
 def cpu_isa(cpuinfo: str | Path = CPUINFO) -> str:
     """The widest vector/matrix extension that decides CRNN speed here: ``AMX``, ``AVX-512 BF16``,
     ``AVX-512``, ``AVX2`` or ``""``. Two machines can share a model name (``AMD EPYC``) and
     differ 10× in bf16 training speed, so speed figures are kept per model name and ISA."""
-    flags = set((_cpuinfo_field("flags", cpuinfo) or "").split())
+    flags = _cpu_flags(cpuinfo)
     for isa, flag in (("AMX", "amx_bf16"), ("AVX-512 BF16", "avx512_bf16"), ("AVX-512", "avx512f"), ("AVX2", "avx2")):
         if flag in flags:
             return isa
@@ -45,14 +49,13 @@ def cpu_isa(cpuinfo: str | Path = CPUINFO) -> str:
 
 def cpu_description(cpuinfo: str | Path = CPUINFO) -> str:
     """The CPU's model name with its ISA: ``AMD EPYC (AVX-512 BF16)``."""
-    isa = cpu_isa(cpuinfo)
-    return f"{cpu_model(cpuinfo)} ({isa})" if isa else cpu_model(cpuinfo)
+    model, isa = cpu_model(cpuinfo), cpu_isa(cpuinfo)
+    return f"{model} ({isa})" if isa else model
 
 
 def cpu_supports_bf16(cpuinfo: str | Path = CPUINFO) -> bool:
     """Whether the CPU has native bf16 arithmetic (AVX-512 BF16 or AMX)."""
-    flags = (_cpuinfo_field("flags", cpuinfo) or "").split()
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    return bool({"avx512_bf16", "amx_bf16"} & _cpu_flags(cpuinfo))
 
 
 def bf16_is_native(device: str | torch.device = "cpu") -> bool:
