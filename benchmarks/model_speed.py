@@ -145,8 +145,8 @@ def main() -> None:
                                    ("slim", torch.channels_last, 256), ("slim", torch.channels_last, 128)):
         config = CRNNConfig(num_classes=charset.num_classes, variant=variant)
         model = CRNN(config).to(memory_format=layout)
-        label = variant + (" (channels-last)" if layout == torch.channels_last else " (NCHW)")
-        label += f", 32×{width}" if width != 256 else ""
+        size = f", 32×{width}" if width != 256 else ""
+        label = variant + (" (channels-last)" if layout == torch.channels_last else " (NCHW)") + size
         flops = 3 * forward_flops(model, width)  # forward + backward ≈ 3 forward passes
         fp32 = train_rate(model, False, args.seconds, width)
         bf16 = train_rate(model, True, args.seconds, width) if native_bf16 else math.nan
@@ -179,8 +179,7 @@ def main() -> None:
         for name, run in engines.items():
             one = infer_rate(run, 1, args.seconds / 2, width)
             many = infer_rate(run, 64, args.seconds / 2, width)
-            onnx_label = variant + (f", 32×{width}" if width != 256 else "")
-            infer_rows.append(f"| {onnx_label if name.startswith('onnx') else label} | {name} "
+            infer_rows.append(f"| {variant + size if name.startswith('onnx') else label} | {name} "
                               f"| {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
     body = "\n".join(lines) + "\n\n### Inference\n\n" + "\n".join(infer_rows)
     body += "\n\nModel load (safetensors → eval-ready CRNN): " + ", ".join(load_rows) + "."
