@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import write_section  # noqa: E402
 
 from krocr.charset import korean_charset
-from krocr.checkpoint import load_weights, save_weights
 from krocr.export import export_onnx
 from krocr.hardware import cpu_supports_bf16
-from krocr.losses import FocalCTCLoss
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.focal_ctc import FocalCTCLoss
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.weights import load_weights, save_weights
 
 
 def timed(fn, seconds: float, warmup: int = 2) -> float:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from krocr.charset import resolve_charset
-from krocr.preprocess import PreprocessConfig, resize_crop
+from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.synth.fonts import FontPool, discover_fonts, split_fonts
 from krocr.synth.generate import DEFAULT_CHARSETS, SynthOptions, generate
 from krocr.synth.render import render_word

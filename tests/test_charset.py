@@ -4,8 +4,19 @@ import unicodedata
 import pytest
 
 from krocr.charset import (
-    ALPHABET87, BLANK_ID, UNKNOWN_SYMBOL, Charset, OOVReport, alphabet87, korean_charset,
-    ksx1001_hangul, modern_hangul, normalize_text, recompose_jamo, resolve_charset, to_jamo,
+    ALPHABET87,
+    BLANK_ID,
+    UNKNOWN_SYMBOL,
+    Charset,
+    OOVReport,
+    alphabet87,
+    korean_charset,
+    ksx1001_hangul,
+    modern_hangul,
+    normalize_text,
+    recompose_jamo,
+    resolve_charset,
+    to_jamo,
 )
 from krocr.errors import CharsetError, OutOfCharsetError
 

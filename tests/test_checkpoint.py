@@ -4,10 +4,10 @@ import pytest
 import torch
 
 from krocr.charset import Charset, alphabet87, korean_charset
-from krocr.checkpoint import load_weights, read_metadata, save_weights
 from krocr.errors import CheckpointError
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.weights import load_weights, read_metadata, save_weights
 
 
 def small_model(charset: Charset, variant="slim") -> CRNN:
@@ -63,8 +63,9 @@ def test_missing_file_and_foreign_safetensors(tmp_path):
 def test_weights_of_another_architecture_are_named(tmp_path):
     cs = alphabet87()
     save_weights(tmp_path / "slim.safetensors", small_model(cs), cs, PreprocessConfig())
-    from krocr.checkpoint import load_state_checked
     from safetensors.torch import load_file
+
+    from krocr.model.weights import load_state_checked
     reference = CRNN(CRNNConfig(num_classes=cs.num_classes, variant="reference"))
     with pytest.raises(CheckpointError, match=r"slim.safetensors: weights do not fit.*conv1_1\.0\.weight"):
         load_state_checked(reference, load_file(str(tmp_path / "slim.safetensors")), str(tmp_path / "slim.safetensors"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from krocr.compare import Comparison, configure, read_run, run
-from krocr.config import ExperimentConfig, DataOptions, LossOptions, dump_config
+from krocr.config import DataOptions, ExperimentConfig, LossOptions, dump_config
 from krocr.errors import DataError
 from krocr.plots import write_history
 

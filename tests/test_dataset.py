@@ -8,7 +8,7 @@ from krocr.cache import CacheWriter
 from krocr.charset import Charset, alphabet87, korean_charset
 from krocr.dataset import Batch, CropDataset, collate
 from krocr.errors import DataError
-from krocr.preprocess import PreprocessConfig, preprocess
+from krocr.model.preprocess import PreprocessConfig, preprocess
 
 GOOD = ["간판", "ABC 마트", "24시", "ab" * 20]
 BAD = {

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from krocr.charset import BLANK_ID, Charset
-from krocr.decoding import beam_decode, collapse_path, greedy_decode, raw_frames
+from krocr.model.decoding import beam_decode, collapse_path, greedy_decode, raw_frames
 
 CS = Charset(tuple("abc"))  # ids: a=1, b=2, c=3
 

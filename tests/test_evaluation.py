@@ -13,6 +13,7 @@ import lmdb
 import pytest
 from PIL import Image
 from rich.console import Console
+from test_recognizer import make_weights, word_image
 
 from krocr import evaluation
 from krocr.cache import CacheWriter
@@ -36,7 +37,6 @@ from krocr.evaluation import (
 )
 from krocr.metrics import compute_metrics, edit_distance
 from krocr.recognizer import Reading, Recognizer
-from test_recognizer import make_weights, word_image
 
 # 뷁 is outside the charset
 LABELS = ["가나", "다라마", "ab", "바사 가", "c", "가나다라마바사", "뷁", "나가"]

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from krocr.charset import korean_charset
-from krocr.checkpoint import load_weights, save_weights
-from krocr.errors import CheckpointError, DataError
 from krocr.cli import main
+from krocr.errors import CheckpointError, DataError
 from krocr.export import calibration_crops, export_onnx, read_onnx_metadata
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.weights import load_weights, save_weights
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,18 @@ import warnings
 import numpy as np
 import pytest
 from PIL import Image
+from test_recognizer import word_image
 
 from krocr import gallery
+from krocr.gallery import (
+    GalleryItem,
+    draw_sheet,
+    korean_font_family,
+    random_pick,
+    worst_first,
+)
+from krocr.model.preprocess import PreprocessConfig, preprocess
 from krocr.synth import fonts
-from krocr.gallery import GalleryItem, draw_sheet, korean_font_family, random_pick, worst_first
-from krocr.preprocess import PreprocessConfig, preprocess
-from test_recognizer import word_image
 
 
 def items(count: int = 3) -> list[GalleryItem]:

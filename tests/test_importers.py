@@ -7,7 +7,13 @@ from PIL import Image
 
 from krocr.cache import CacheWriter
 from krocr.errors import DataError
-from krocr.importers import read_aihub, read_icdar2015, read_label_file, read_lmdb, read_via
+from krocr.importers import (
+    read_aihub,
+    read_icdar2015,
+    read_label_file,
+    read_lmdb,
+    read_via,
+)
 from krocr.rejections import Reason
 
 

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from krocr.losses import FocalCTCLoss, required_frames
+from krocr.model.focal_ctc import FocalCTCLoss, required_frames
 
 
 def batch(seed=0, n=4, t=20, c=12):

@@ -2,7 +2,12 @@ import unicodedata
 
 import pytest
 
-from krocr.metrics import compute_metrics, edit_distance, icdar_ned, normalized_edit_distance
+from krocr.metrics import (
+    compute_metrics,
+    edit_distance,
+    icdar_ned,
+    normalized_edit_distance,
+)
 
 
 @pytest.mark.parametrize("truth, prediction, distance", [

@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 from krocr.errors import DataError
-from krocr.preprocess import PreprocessConfig, collate_widths, preprocess, target_width
+from krocr.model.preprocess import (
+    PreprocessConfig,
+    collate_widths,
+    preprocess,
+    target_width,
+)
 
 
 def crop(h, w, value=200):

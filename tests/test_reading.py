@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from test_recognizer import make_weights, word_image
 
 from krocr import reading
 from krocr.errors import ConfigError
 from krocr.recognizer import Recognizer
-from test_recognizer import make_weights, word_image
 
 
 @pytest.fixture(scope="module")

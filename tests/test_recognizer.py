@@ -12,11 +12,11 @@ from PIL import Image
 
 from krocr import recognizer as recognizer_module
 from krocr.charset import Charset, korean_charset
-from krocr.checkpoint import save_weights
 from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.images import read_image
-from krocr.models import CRNN, CRNNConfig, output_length
-from krocr.preprocess import PreprocessConfig
+from krocr.model.crnn import CRNN, CRNNConfig, output_length
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.weights import save_weights
 from krocr.recognizer import Reading, Recognizer
 
 SYMBOLS = "가나다라마바사abc "

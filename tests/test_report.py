@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from test_evaluation import write_cache
+from test_recognizer import make_weights
 
 from krocr import report
 from krocr.evaluation import evaluate
 from krocr.recognizer import Recognizer
-from test_evaluation import write_cache
-from test_recognizer import make_weights
 
 TINY_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "tiny.yaml"
 SECTIONS = ("config", "curves", "metrics", "gallery", "confusions")

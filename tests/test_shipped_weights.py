@@ -7,8 +7,8 @@ import pytest
 
 from krocr.cache import CacheReader
 from krocr.charset import alphabet87, korean_charset
-from krocr.checkpoint import load_weights
 from krocr.metrics import compute_metrics
+from krocr.model.weights import load_weights
 from krocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 from krocr.synth.fonts import discover_fonts
 from krocr.synth.generate import SynthOptions, generate

@@ -5,7 +5,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from krocr.annotations import CropRecord, ImageRecord, Word
-from krocr.split import photo_key, photos_per_source, reference_split, split_by_photo, words_per_source
+from krocr.split import (
+    photo_key,
+    photos_per_source,
+    reference_split,
+    split_by_photo,
+    words_per_source,
+)
 
 
 def photo(name: str, source: str = "a", words: int = 2) -> ImageRecord:

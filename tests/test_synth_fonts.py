@@ -9,8 +9,16 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from krocr.synth import fonts as font_module
-from krocr.synth.fonts import (ALLOWED_PACKAGES, EXCLUDED_FAMILIES, HELDOUT_DESIGNS, FontFace, FontPool,
-                               discover_fonts, drawable_chars, split_fonts)
+from krocr.synth.fonts import (
+    ALLOWED_PACKAGES,
+    EXCLUDED_FAMILIES,
+    HELDOUT_DESIGNS,
+    FontFace,
+    FontPool,
+    discover_fonts,
+    drawable_chars,
+    split_fonts,
+)
 
 NANUM = Path("/usr/share/fonts/truetype/nanum")
 BAEKMUK = Path("/usr/share/fonts/truetype/baekmuk")

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from krocr.synth.fonts import FontFace
-from krocr.synth.render import RenderConfig, render, render_word, sample_style, text_layers
+from krocr.synth.render import (
+    RenderConfig,
+    render,
+    render_word,
+    sample_style,
+    text_layers,
+)
 
 GOTHIC = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 TEXTS = ["행복치킨", "영업시간 10:00~22:00", "02-123-4567", "Cafe 온", "【특가】", "gjpqy Ag", "₩5,000"]

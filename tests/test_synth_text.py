@@ -7,9 +7,20 @@ import math
 import numpy as np
 import pytest
 
-from krocr.charset import alphabet87, korean_charset, ksx1001_hangul, nfc, normalize_text
+from krocr.charset import (
+    alphabet87,
+    korean_charset,
+    ksx1001_hangul,
+    nfc,
+    normalize_text,
+)
 from krocr.errors import ConfigError
-from krocr.synth.text import SyllableCounter, TextConfig, TextSource, wordfreq_vocabulary
+from krocr.synth.text import (
+    SyllableCounter,
+    TextConfig,
+    TextSource,
+    wordfreq_vocabulary,
+)
 
 
 def stream(lang: str, seed: int = 0, n: int = 2000, **config) -> list[tuple[str, str]]:

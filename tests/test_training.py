@@ -17,23 +17,23 @@ import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch
+from fixtures.tiny_crops import write_tiny_crops
 from safetensors.torch import load_file
 
-from fixtures.tiny_crops import write_tiny_crops
 from krocr.charset import Charset, alphabet87
-from krocr.checkpoint import load_weights, save_weights
 from krocr.config import ExperimentConfig, OptimOptions, load_config
 from krocr.errors import CheckpointError, ConfigError, DataError, KrocrError
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.weights import load_weights, save_weights
 from krocr.training import (
     AtomicCheckpointIO,
     EpochSampler,
     WidthBatchSampler,
     build_model,
-    export_checkpoint,
     capture_rng,
     configure,
+    export_checkpoint,
     learning_rate_factor,
     resolve_precision,
     restore_rng,

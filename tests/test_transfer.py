@@ -5,11 +5,10 @@ import torch
 from rich.console import Console
 
 from krocr.charset import Charset
-from krocr.checkpoint import save_weights
 from krocr.errors import CheckpointError, ConfigError
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
-from krocr.transfer import (
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.transfer import (
     FrozenBatchNorm2d,
     LayerTable,
     TransferReport,
@@ -17,6 +16,7 @@ from krocr.transfer import (
     load_pretrained,
     transfer_weights,
 )
+from krocr.model.weights import save_weights
 
 SOURCE = Charset(tuple("abcdeA"))
 TARGET = Charset(tuple("xAyca가"))  # shares A, c, a with SOURCE, at other ids

@@ -32,7 +32,7 @@ from PIL import Image
 from krocr.charset import normalize_text
 from krocr.errors import DataError
 from krocr.images import read_image_bytes
-from krocr.preprocess import PreprocessConfig, resize_crop, to_gray
+from krocr.model.preprocess import PreprocessConfig, resize_crop, to_gray
 
 CACHE_FORMAT = "krocr-crops/1"
 DEFAULT_HEIGHT = 32

@@ -6,7 +6,7 @@ labels over ``max_label_length`` tokens, out-of-charset labels under ``reject``,
 labels CTC cannot align in the model's output (a label needs one frame per token plus one
 between equal neighbours). A dataset left with no sample raises DataError with the table.
 
-Images go through :func:`krocr.preprocess.preprocess`, the same function evaluation and
+Images go through :func:`krocr.model.preprocess.preprocess`, the same function evaluation and
 inference use. Augmentation draws its randomness from (seed, epoch, index) only:
 call :meth:`CropDataset.set_epoch` at the start of every epoch. The epoch lives in shared
 memory, so DataLoader workers see it even when they are persistent.
@@ -29,9 +29,14 @@ from krocr.augment import AugmentConfig, Augmenter, item_seed
 from krocr.cache import CacheReader
 from krocr.charset import Charset, OOVPolicy, OOVReport
 from krocr.errors import DataError
-from krocr.losses import required_frames
-from krocr.models import output_length
-from krocr.preprocess import PreprocessConfig, collate_widths, preprocess, target_width
+from krocr.model.crnn import output_length
+from krocr.model.focal_ctc import required_frames
+from krocr.model.preprocess import (
+    PreprocessConfig,
+    collate_widths,
+    preprocess,
+    target_width,
+)
 from krocr.rejections import Reason, RejectionLog
 
 

@@ -28,9 +28,14 @@ import numpy as np
 import onnx
 import torch
 
-from krocr.checkpoint import load_weights, parse_metadata, read_metadata, save_weights
 from krocr.errors import CheckpointError, DataError
-from krocr.preprocess import PreprocessConfig, preprocess
+from krocr.model.preprocess import PreprocessConfig, preprocess
+from krocr.model.weights import (
+    load_weights,
+    parse_metadata,
+    read_metadata,
+    save_weights,
+)
 
 OPSET = 17
 # Activation ranges settle by a few hundred crops: 256 and 512 read the held-out set alike.
@@ -71,7 +76,12 @@ def _export_fp32(model: torch.nn.Module, config: PreprocessConfig, out: Path) ->
 def quantize_int8(fp32: Path, out: Path, crops: Sequence[np.ndarray], workdir: Path) -> None:
     """An fp32 export → int8: convolutions as QDQ with per-channel 7-bit weights and uint8
     activations ranged (min/max) on ``crops``; then the LSTMs' weights, dynamically."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+    from onnxruntime.quantization import (
+        QuantFormat,
+        QuantType,
+        quantize_dynamic,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     if not crops:
@@ -112,7 +122,10 @@ def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = C
     """``count`` crops spread evenly over an LMDB, a label file or a dataset directory's
     calib, val or train split, prepared as reading prepares them (natural width), each
     (1, 1, height, width)."""
-    from krocr.evaluation import dataset_splits, open_eval_set  # the reading stack only where int8 needs it
+    from krocr.evaluation import (  # the reading stack only where int8 needs it
+        dataset_splits,
+        open_eval_set,
+    )
     from krocr.recognizer import load_input
 
     if count < 1:
@@ -193,7 +206,9 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.weights).suffix == ".ckpt":
         if Path(args.out).suffix != ".safetensors":
             raise CheckpointError("a run checkpoint (.ckpt) exports to .safetensors; export that to ONNX next")
-        from krocr.training import export_checkpoint  # Lightning only where it is needed
+        from krocr.training import (
+            export_checkpoint,  # Lightning only where it is needed
+        )
 
         out = export_checkpoint(args.weights, args.out, half=args.half)
         print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -28,7 +28,13 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -39,8 +45,14 @@ from krocr.charset import OOV_POLICIES, Charset, OOVReport, resolve_charset
 from krocr.crops import CropConfig, validate_box, warp_crop
 from krocr.errors import ConfigError, DataError
 from krocr.images import read_image, read_image_bytes
-from krocr.importers import read_aihub, read_icdar2015, read_label_file, read_lmdb, read_via
-from krocr.preprocess import to_gray
+from krocr.importers import (
+    read_aihub,
+    read_icdar2015,
+    read_label_file,
+    read_lmdb,
+    read_via,
+)
+from krocr.model.preprocess import to_gray
 from krocr.rejections import Issue, Reason, RejectionLog
 from krocr.split import photos_per_source, split_by_photo, words_per_source
 from krocr.synth.fonts import korean_font

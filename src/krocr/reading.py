@@ -28,7 +28,12 @@ from krocr.crops import validate_box, warp_crop
 from krocr.errors import ConfigError, DataError
 from krocr.images import read_image
 from krocr.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
-from krocr.recognizer import Reading, Recognizer, add_recognizer_arguments, recognizer_from_args
+from krocr.recognizer import (
+    Reading,
+    Recognizer,
+    add_recognizer_arguments,
+    recognizer_from_args,
+)
 
 BOX_READERS = {"icdar2015": read_icdar2015, "via": read_via, "aihub": read_aihub}
 CHUNK_BATCHES = 8  # crops preprocessed per chunk, in batches: memory stays flat, output streams

@@ -7,7 +7,7 @@
 
 Inputs are file paths, PIL images or uint8 numpy arrays (gray, RGB or RGBA, in RGB order
 like :func:`krocr.images.read_image` returns). Crops go through
-:func:`krocr.preprocess.preprocess` with the weights file's own preprocessing, except for
+:func:`krocr.model.preprocess.preprocess` with the weights file's own preprocessing, except for
 the width mode, which defaults to ``natural`` so long lines are read at their aspect ratio
 instead of being squeezed into 256 px. Batches are formed by width (sorted, batched, then
 put back in input order) so padding stays small.
@@ -28,13 +28,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from krocr.checkpoint import ModelMetadata, load_weights, parse_metadata
 from krocr.crops import CropConfig
-from krocr.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.hardware import warn_if_bf16_is_emulated
 from krocr.images import pil_to_rgb, read_image
-from krocr.preprocess import WidthMode, collate_widths, preprocess, to_gray
+from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
+from krocr.model.preprocess import WidthMode, collate_widths, preprocess, to_gray
+from krocr.model.weights import ModelMetadata, load_weights, parse_metadata
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "ko_crnn.safetensors"
 # A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.

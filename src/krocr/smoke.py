@@ -9,9 +9,9 @@ import time
 import torch
 
 from krocr.charset import alphabet87
-from krocr.decoding import greedy_decode
-from krocr.losses import FocalCTCLoss
-from krocr.models import CRNN, CRNNConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.decoding import greedy_decode
+from krocr.model.focal_ctc import FocalCTCLoss
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

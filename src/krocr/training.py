@@ -1,6 +1,6 @@
 """The training system: ``krocr train CONFIG.yaml [key=value …]`` on PyTorch Lightning.
 
-* :class:`RecognizerModule` wraps the plain :class:`~krocr.models.CRNN`: focal CTC, Adam
+* :class:`RecognizerModule` wraps the plain :class:`~krocr.model.crnn.CRNN`: focal CTC, Adam
   with the Keras time decay ``lr / (1 + decay · iteration)`` stepped per batch, and
   validation by greedy decoding (CER, word accuracy, mean normalized edit distance).
 * :class:`CropDataModule` serves :class:`~krocr.dataset.CropDataset` through an
@@ -61,7 +61,6 @@ from torch.utils.data import DataLoader, Sampler
 
 import krocr
 from krocr.charset import Charset, resolve_charset
-from krocr.checkpoint import load_state_checked, save_weights
 from krocr.config import (
     CharsetOptions,
     ExperimentConfig,
@@ -75,16 +74,27 @@ from krocr.config import (
     load_config,
 )
 from krocr.dataset import Batch, CropDataset, collate
-from krocr.decoding import greedy_decode
 from krocr.errors import CheckpointError, ConfigError, DataError, KrocrError
-from krocr.hardware import bf16_is_native, cpu_description, cpu_supports_bf16, warn_if_bf16_is_emulated
-from krocr.losses import FocalCTCLoss, LossOutput
+from krocr.hardware import (
+    bf16_is_native,
+    cpu_description,
+    cpu_supports_bf16,
+    warn_if_bf16_is_emulated,
+)
 from krocr.metrics import compute_metrics
-from krocr.models import CRNN, CRNNConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.decoding import greedy_decode
+from krocr.model.focal_ctc import FocalCTCLoss, LossOutput
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.transfer import (
+    LayerTable,
+    TransferReport,
+    freeze_layers,
+    load_pretrained,
+)
+from krocr.model.weights import load_state_checked, save_weights
 from krocr.plots import TrainingCurves
-from krocr.preprocess import PreprocessConfig
 from krocr.progress import progress_bar
-from krocr.transfer import LayerTable, TransferReport, freeze_layers, load_pretrained
 
 CHECKPOINTS = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"

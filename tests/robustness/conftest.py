@@ -15,7 +15,6 @@ import signal
 import sys
 
 import pytest
-
 from robust_helpers import SignSet, good_photos
 
 DEFAULT_TIMEOUT_S = 60.0

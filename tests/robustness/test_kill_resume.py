@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from fixtures.tiny_crops import write_tiny_crops
 from safetensors.torch import load_file
 
-from fixtures.tiny_crops import write_tiny_crops
 from krocr.config import load_config
 from krocr.training import read_checkpoint, train
 

@@ -12,11 +12,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from robust_helpers import data_args, krocr_data, render_crop, via_source
 
 from krocr import cli
 from krocr.errors import DataError
 from krocr.importers import read_aihub, read_via
-from robust_helpers import data_args, krocr_data, render_crop, via_source
 
 
 # ---- JSON ----------------------------------------------------------------------------------------

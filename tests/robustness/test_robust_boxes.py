@@ -10,8 +10,15 @@ from collections import Counter
 import cv2
 import numpy as np
 import pytest
-
-from robust_helpers import Photo, Region, encode, krocr_data, rect, render_photo, via_source
+from robust_helpers import (
+    Photo,
+    Region,
+    encode,
+    krocr_data,
+    rect,
+    render_photo,
+    via_source,
+)
 
 BROKEN = {
     # case: (points in file order, reason, text the detail must hold)

@@ -9,13 +9,13 @@ import json
 
 import numpy as np
 import pytest
+from robust_helpers import Photo, Region, data_args, rect, via_source
 
 from krocr import cli
 from krocr.cache import CacheWriter
 from krocr.charset import korean_charset
 from krocr.dataset import CropDataset
 from krocr.errors import DataError
-from robust_helpers import Photo, Region, data_args, rect, via_source
 
 
 def test_krocr_data_with_zero_usable_samples_fails_with_the_rejection_table(signs, tmp_path, capsys):

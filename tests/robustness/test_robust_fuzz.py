@@ -34,12 +34,18 @@ from PIL import Image
 from krocr.annotations import LabelRules
 from krocr.cache import CacheReader
 from krocr.charset import Charset, OOVReport, korean_charset
-from krocr.checkpoint import load_weights, read_metadata
 from krocr.config import load_config
 from krocr.crops import CropConfig
 from krocr.errors import KrocrError
 from krocr.images import read_image_bytes
-from krocr.importers import read_aihub, read_icdar2015, read_label_file, read_lmdb, read_via
+from krocr.importers import (
+    read_aihub,
+    read_icdar2015,
+    read_label_file,
+    read_lmdb,
+    read_via,
+)
+from krocr.model.weights import load_weights, read_metadata
 from krocr.pipeline import BuildOptions, record_crops
 from krocr.rejections import RejectionLog
 

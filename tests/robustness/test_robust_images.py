@@ -9,11 +9,20 @@ from collections import Counter
 import numpy as np
 import pytest
 from PIL import Image
+from robust_helpers import (
+    Photo,
+    Region,
+    encode,
+    krocr_data,
+    rect,
+    render_crop,
+    render_photo,
+    via_source,
+)
 
 from krocr.crops import validate_box, warp_crop
 from krocr.images import read_image
-from krocr.preprocess import to_gray
-from robust_helpers import Photo, Region, encode, krocr_data, rect, render_crop, render_photo, via_source
+from krocr.model.preprocess import to_gray
 
 BAD_WORD = [Region("깨짐", rect(10, 10, 100, 40))]
 

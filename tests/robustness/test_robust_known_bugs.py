@@ -16,17 +16,17 @@ from pathlib import Path
 import lmdb
 import numpy as np
 import pytest
+from robust_helpers import Region, krocr_data, via_source
 from safetensors.torch import load_file, save_file
 
 from krocr.cache import CacheReader, CacheWriter
 from krocr.charset import Charset, alphabet87
-from krocr.checkpoint import load_weights, read_metadata, save_weights
 from krocr.config import load_config
 from krocr.errors import CharsetError, CheckpointError, ConfigError, DataError
 from krocr.importers import read_aihub, read_label_file, read_via
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
-from robust_helpers import Region, krocr_data, via_source
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.weights import load_weights, read_metadata, save_weights
 
 
 def via(tmp_path: Path, shape: dict | str, attributes) -> Path:

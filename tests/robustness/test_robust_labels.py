@@ -9,13 +9,22 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from robust_helpers import (
+    Photo,
+    Region,
+    encode,
+    krocr_data,
+    rect,
+    render_crop,
+    render_photo,
+    via_source,
+)
 
 from krocr.cache import CacheWriter
 from krocr.charset import korean_charset
 from krocr.dataset import CropDataset
 from krocr.errors import DataError
-from krocr.preprocess import PreprocessConfig
-from robust_helpers import Photo, Region, encode, krocr_data, rect, render_crop, render_photo, via_source
+from krocr.model.preprocess import PreprocessConfig
 
 
 def spoil(signs, label: str) -> str:

@@ -18,12 +18,12 @@ import torch
 
 from krocr.cache import CacheReader, CacheWriter
 from krocr.charset import alphabet87, korean_charset
-from krocr.checkpoint import load_weights, read_metadata
 from krocr.dataset import CropDataset
 from krocr.errors import CheckpointError, DataError, KrocrError
-from krocr.models import CRNN, CRNNConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.transfer import load_pretrained
+from krocr.model.weights import load_weights, read_metadata
 from krocr.training import read_checkpoint
-from krocr.transfer import load_pretrained
 
 
 class Payload:

@@ -14,11 +14,16 @@ from safetensors.torch import load_file, save_file
 
 from krocr import cli
 from krocr.charset import Charset, alphabet87
-from krocr.checkpoint import load_state_checked, load_weights, read_metadata, save_weights
 from krocr.errors import CharsetError, CheckpointError
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
-from krocr.transfer import load_pretrained
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.preprocess import PreprocessConfig
+from krocr.model.transfer import load_pretrained
+from krocr.model.weights import (
+    load_state_checked,
+    load_weights,
+    read_metadata,
+    save_weights,
+)
 
 
 def model(charset: Charset, variant: str = "slim", rnn: str = "lstm", units: int | None = 32, seed: int = 0) -> CRNN:

@@ -31,12 +31,19 @@ from typing import Any, Callable, Iterator, Literal
 
 import cv2
 import numpy as np
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from krocr.cache import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.charset import Charset, resolve_charset
 from krocr.errors import ConfigError
-from krocr.preprocess import PreprocessConfig, resize_crop
+from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.synth.fonts import FontPool, discover_fonts, split_fonts
 from krocr.synth.render import RenderConfig, render_word
 from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
@@ -202,7 +209,9 @@ def generate(options: SynthOptions) -> dict:
                                                     encoding="utf-8")
     source.counter.to_csv(options.out / "syllable_counts.csv")
     if not options.scenes:
-        from krocr.pipeline import write_preview  # heavy imports (albumentations), needed only here
+        from krocr.pipeline import (
+            write_preview,  # heavy imports (albumentations), needed only here
+        )
 
         write_preview(options.out / f"{options.split}.lmdb", options.out / "preview.png", seed=options.seed)
     return summary

@@ -24,9 +24,9 @@ from rich.table import Table
 from torch import nn
 
 from krocr.charset import BLANK_ID, Charset
-from krocr.checkpoint import load_weights
 from krocr.errors import CheckpointError, ConfigError
-from krocr.models import CRNN
+from krocr.model.crnn import CRNN
+from krocr.model.weights import load_weights
 
 CLASSIFIER = "dense1"
 RNN_LAYERS = ("lstm1", "lstm2")

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
-from safetensors import safe_open
 
 from krocr.charset import Charset
 from krocr.errors import CheckpointError, ConfigError
-from krocr.models import CRNN, CRNNConfig
-from krocr.preprocess import PreprocessConfig
+from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.preprocess import PreprocessConfig
 
 FORMAT = "krocr-weights/1"
 
