@@ -22,10 +22,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from krocr.augment import AugmentConfig  # noqa: E402
-from krocr.cache import CacheWriter  # noqa: E402
 from krocr.charset import ALPHABET87, alphabet87  # noqa: E402
-from krocr.dataset import CropDataset, collate  # noqa: E402
+from krocr.data.augment import AugmentConfig  # noqa: E402
+from krocr.data.dataset import CropDataset, collate  # noqa: E402
+from krocr.data.store import CacheWriter  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, write_section  # noqa: E402

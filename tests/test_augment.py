@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from krocr.augment import PRESETS, AugmentConfig, Augmenter, item_seed
 from krocr.config import load_config
+from krocr.data.augment import PRESETS, AugmentConfig, Augmenter, item_seed
 from krocr.errors import ConfigError
 
 ALL_OFF = AugmentConfig.preset("none")

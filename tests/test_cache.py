@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from krocr.cache import CacheReader, CacheWriter
+from krocr.data.store import CacheReader, CacheWriter
 from krocr.errors import DataError
 
 

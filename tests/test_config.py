@@ -2,7 +2,6 @@ from pathlib import Path
 
 import pytest
 
-from krocr.augment import AugmentConfig
 from krocr.config import (
     DataOptions,
     ExperimentConfig,
@@ -11,6 +10,7 @@ from krocr.config import (
     flatten_config,
     load_config,
 )
+from krocr.data.augment import AugmentConfig
 from krocr.errors import ConfigError
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

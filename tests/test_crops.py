@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from krocr.crops import CropConfig, box_size, order_points, validate_box, warp_crop
-from krocr.rejections import Reason
+from krocr.data.crops import CropConfig, box_size, order_points, validate_box, warp_crop
+from krocr.data.rejections import Reason
 
 RECT = np.array([[10, 20], [110, 20], [110, 50], [10, 50]], dtype=np.float32)  # tl tr br bl, 100×30
 IMAGE = (640, 480)

@@ -3,10 +3,10 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from krocr.augment import AugmentConfig
-from krocr.cache import CacheWriter
 from krocr.charset import Charset, alphabet87, korean_charset
-from krocr.dataset import Batch, CropDataset, collate
+from krocr.data.augment import AugmentConfig
+from krocr.data.dataset import Batch, CropDataset, collate
+from krocr.data.store import CacheWriter
 from krocr.errors import DataError
 from krocr.model.preprocess import PreprocessConfig, preprocess
 

@@ -16,8 +16,8 @@ from rich.console import Console
 from test_recognizer import make_weights, word_image
 
 from krocr import evaluation
-from krocr.cache import CacheWriter
 from krocr.charset import Charset
+from krocr.data.store import CacheWriter
 from krocr.errors import DataError
 from krocr.evaluation import (
     PREDICTION_COLUMNS,

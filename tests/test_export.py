@@ -90,7 +90,7 @@ def test_calibration_names_the_crop_it_cannot_read(tmp_path):
 
 
 def test_a_dataset_directory_calibrates_on_its_calib_val_or_train_split_never_test(tmp_path):
-    from krocr.cache import CacheWriter
+    from krocr.data.store import CacheWriter
 
     def write_split(name: str, width: int) -> None:
         with CacheWriter(tmp_path / f"{name}.lmdb") as writer:

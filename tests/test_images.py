@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from krocr.data.images import read_image, read_image_bytes
 from krocr.errors import DataError
-from krocr.images import read_image, read_image_bytes
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:

@@ -5,16 +5,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from krocr.cache import CacheWriter
-from krocr.errors import DataError
-from krocr.importers import (
+from krocr.data.importers import (
     read_aihub,
     read_icdar2015,
     read_label_file,
     read_lmdb,
     read_via,
 )
-from krocr.rejections import Reason
+from krocr.data.rejections import Reason
+from krocr.data.store import CacheWriter
+from krocr.errors import DataError
 
 
 def reasons(log) -> dict[str, int]:

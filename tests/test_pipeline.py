@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from krocr import pipeline
-from krocr.cache import CacheReader
+from krocr.data import build as pipeline
+from krocr.data.store import CacheReader
 from krocr.errors import ConfigError, DataError
 
 

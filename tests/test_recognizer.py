@@ -12,8 +12,8 @@ from PIL import Image
 
 from krocr import recognizer as recognizer_module
 from krocr.charset import Charset, korean_charset
+from krocr.data.images import read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
-from krocr.images import read_image
 from krocr.model.crnn import CRNN, CRNNConfig, output_length
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import save_weights

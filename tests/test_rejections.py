@@ -4,7 +4,7 @@ import io
 
 from rich.console import Console
 
-from krocr.rejections import Reason, RejectionLog
+from krocr.data.rejections import Reason, RejectionLog
 
 
 def test_counts_by_reason_and_the_first_example_in_the_text_report():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from krocr.cache import CacheReader
 from krocr.charset import alphabet87, korean_charset
+from krocr.data.store import CacheReader
 from krocr.metrics import compute_metrics
 from krocr.model.weights import load_weights
 from krocr.recognizer import DEFAULT_WEIGHTS, Recognizer

@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from krocr.annotations import CropRecord, ImageRecord, Word
-from krocr.split import (
+from krocr.data.records import CropRecord, ImageRecord, Word
+from krocr.data.split import (
     photo_key,
     photos_per_source,
     reference_split,

@@ -19,7 +19,7 @@ from krocr.errors import KrocrError
 COMMANDS: dict[str, tuple[str, str]] = {
     "smoke": ("krocr.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
     "synth": ("krocr.synth.generate", "render synthetic signboard crops (or scenes with annotations) into a dataset"),
-    "data": ("krocr.pipeline", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
+    "data": ("krocr.data.build", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
     "train": ("krocr.training", "train a recognizer from a YAML experiment config"),
     "compare": ("krocr.compare", "compare training runs: config differences and best-epoch metrics"),
     "eval": ("krocr.evaluation", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),

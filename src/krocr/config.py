@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import yaml
 
-from krocr.augment import AugmentConfig
+from krocr.data.augment import AugmentConfig
 from krocr.errors import ConfigError, InvalidOption, read_input_text
 from krocr.model.crnn import output_length
 

@@ -33,11 +33,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from krocr import __version__
-from krocr.cache import CacheReader
 from krocr.charset import Charset, normalize_text
+from krocr.data.importers import read_label_file
+from krocr.data.store import CacheReader
 from krocr.errors import DataError, read_input_text
 from krocr.gallery import GalleryItem, draw_sheet, random_pick, worst_first
-from krocr.importers import read_label_file
 from krocr.metrics import compute_metrics, edit_distance, normalized_edit_distance
 from krocr.recognizer import (
     DEFAULT_WEIGHTS,

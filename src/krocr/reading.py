@@ -23,11 +23,11 @@ from typing import Iterable, Iterator, Sequence, TextIO
 
 import numpy as np
 
-from krocr.annotations import ImageRecord, Word
-from krocr.crops import validate_box, warp_crop
+from krocr.data.crops import validate_box, warp_crop
+from krocr.data.images import read_image
+from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
+from krocr.data.records import ImageRecord, Word
 from krocr.errors import ConfigError, DataError
-from krocr.images import read_image
-from krocr.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
 from krocr.recognizer import (
     Reading,
     Recognizer,

@@ -6,7 +6,7 @@
     recognizer.read([path, pil_image, array])  # a list of Readings, in input order
 
 Inputs are file paths, PIL images or uint8 numpy arrays (gray, RGB or RGBA, in RGB order
-like :func:`krocr.images.read_image` returns). Crops go through
+like :func:`krocr.data.images.read_image` returns). Crops go through
 :func:`krocr.model.preprocess.preprocess` with the weights file's own preprocessing, except for
 the width mode, which defaults to ``natural`` so long lines are read at their aspect ratio
 instead of being squeezed into 256 px. Batches are formed by width (sorted, batched, then
@@ -28,10 +28,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from krocr.crops import CropConfig
+from krocr.data.crops import CropConfig
+from krocr.data.images import pil_to_rgb, read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.hardware import warn_if_bf16_is_emulated
-from krocr.images import pil_to_rgb, read_image
 from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.model.preprocess import WidthMode, collate_widths, preprocess, to_gray
 from krocr.model.weights import ModelMetadata, load_weights, parse_metadata

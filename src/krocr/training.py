@@ -3,7 +3,7 @@
 * :class:`RecognizerModule` wraps the plain :class:`~krocr.model.crnn.CRNN`: focal CTC, Adam
   with the Keras time decay ``lr / (1 + decay · iteration)`` stepped per batch, and
   validation by greedy decoding (CER, word accuracy, mean normalized edit distance).
-* :class:`CropDataModule` serves :class:`~krocr.dataset.CropDataset` through an
+* :class:`CropDataModule` serves :class:`~krocr.data.dataset.CropDataset` through an
   :class:`EpochSampler`: each rank's share of the data in an order fixed by (seed, epoch).
 * :func:`train` assembles Lightning's own callbacks and loggers (checkpoints every epoch +
   best + last, early stopping on val_loss, CSV and TensorBoard logs, learning-rate and
@@ -73,7 +73,7 @@ from krocr.config import (
     dump_config,
     load_config,
 )
-from krocr.dataset import Batch, CropDataset, collate
+from krocr.data.dataset import Batch, CropDataset, collate
 from krocr.errors import CheckpointError, ConfigError, DataError, KrocrError
 from krocr.hardware import (
     bf16_is_native,

@@ -203,7 +203,7 @@ class Built:
     rejections: list[dict[str, str]]
 
     def labels(self) -> Counter:
-        from krocr.cache import CacheReader
+        from krocr.data.store import CacheReader
 
         found: Counter = Counter()
         for split in ("train", "val"):
@@ -213,7 +213,7 @@ class Built:
 
     def crops(self) -> dict[str, np.ndarray]:
         """label -> cached gray crop (labels are unique in these tests)."""
-        from krocr.cache import CacheReader
+        from krocr.data.store import CacheReader
 
         found = {}
         for split in ("train", "val"):
@@ -237,7 +237,7 @@ def data_args(source: list[str], out: Path, *options: str) -> list[str]:
 
 def krocr_data(source: list[str], out: Path, *options: str) -> Built:
     """``krocr data SOURCE --out OUT OPTIONS`` (argument parsing and all), then its files."""
-    from krocr import pipeline
+    from krocr.data import build as pipeline
 
     parser = argparse.ArgumentParser(prog="krocr data")
     pipeline.configure(parser)

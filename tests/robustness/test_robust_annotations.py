@@ -15,8 +15,8 @@ import pytest
 from robust_helpers import data_args, krocr_data, render_crop, via_source
 
 from krocr import cli
+from krocr.data.importers import read_aihub, read_via
 from krocr.errors import DataError
-from krocr.importers import read_aihub, read_via
 
 
 # ---- JSON ----------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import pytest
 
-from krocr.cache import CacheWriter
 from krocr.config import load_config
+from krocr.data.store import CacheWriter
 from krocr.errors import CharsetError, ConfigError, DataError, KrocrError
 from krocr.training import configure, run, train
 

@@ -12,9 +12,9 @@ import pytest
 from robust_helpers import Photo, Region, data_args, rect, via_source
 
 from krocr import cli
-from krocr.cache import CacheWriter
 from krocr.charset import korean_charset
-from krocr.dataset import CropDataset
+from krocr.data.dataset import CropDataset
+from krocr.data.store import CacheWriter
 from krocr.errors import DataError
 
 

@@ -31,23 +31,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from krocr.annotations import LabelRules
-from krocr.cache import CacheReader
 from krocr.charset import Charset, OOVReport, korean_charset
 from krocr.config import load_config
-from krocr.crops import CropConfig
-from krocr.errors import KrocrError
-from krocr.images import read_image_bytes
-from krocr.importers import (
+from krocr.data.build import BuildOptions, record_crops
+from krocr.data.crops import CropConfig
+from krocr.data.images import read_image_bytes
+from krocr.data.importers import (
     read_aihub,
     read_icdar2015,
     read_label_file,
     read_lmdb,
     read_via,
 )
+from krocr.data.records import LabelRules
+from krocr.data.rejections import RejectionLog
+from krocr.data.store import CacheReader
+from krocr.errors import KrocrError
 from krocr.model.weights import load_weights, read_metadata
-from krocr.pipeline import BuildOptions, record_crops
-from krocr.rejections import RejectionLog
 
 FAST = dict(max_examples=150, derandomize=True)
 SLOW = dict(max_examples=3000, derandomize=False)

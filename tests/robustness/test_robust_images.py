@@ -20,8 +20,8 @@ from robust_helpers import (
     via_source,
 )
 
-from krocr.crops import validate_box, warp_crop
-from krocr.images import read_image
+from krocr.data.crops import validate_box, warp_crop
+from krocr.data.images import read_image
 from krocr.model.preprocess import to_gray
 
 BAD_WORD = [Region("깨짐", rect(10, 10, 100, 40))]

@@ -19,11 +19,11 @@ import pytest
 from robust_helpers import Region, krocr_data, via_source
 from safetensors.torch import load_file, save_file
 
-from krocr.cache import CacheReader, CacheWriter
 from krocr.charset import Charset, alphabet87
 from krocr.config import load_config
+from krocr.data.importers import read_aihub, read_label_file, read_via
+from krocr.data.store import CacheReader, CacheWriter
 from krocr.errors import CharsetError, CheckpointError, ConfigError, DataError
-from krocr.importers import read_aihub, read_label_file, read_via
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import load_weights, read_metadata, save_weights

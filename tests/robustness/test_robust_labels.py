@@ -20,9 +20,9 @@ from robust_helpers import (
     via_source,
 )
 
-from krocr.cache import CacheWriter
 from krocr.charset import korean_charset
-from krocr.dataset import CropDataset
+from krocr.data.dataset import CropDataset
+from krocr.data.store import CacheWriter
 from krocr.errors import DataError
 from krocr.model.preprocess import PreprocessConfig
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from krocr.cache import CacheReader, CacheWriter
 from krocr.charset import alphabet87, korean_charset
-from krocr.dataset import CropDataset
+from krocr.data.dataset import CropDataset
+from krocr.data.store import CacheReader, CacheWriter
 from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.transfer import load_pretrained

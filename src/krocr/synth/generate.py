@@ -6,7 +6,7 @@ rendered with ``numpy.random.default_rng([seed, i])``, which also picks its font
 output depends on the seed and the configuration, never on the number of workers.
 
 Crops go straight into the crop cache that training reads (``DIR/NAME.lmdb``, written by
-:class:`krocr.cache.CacheWriter`: gray, height 32, natural width). With ``--val-fraction``
+:class:`krocr.data.store.CacheWriter`: gray, height 32, natural width). With ``--val-fraction``
 every sample whose index crosses a multiple of 1/F goes to ``DIR/val.lmdb`` instead
 (evenly spread, exactly ``floor(count * F)`` of them). ``DIR/synth_summary.json`` records
 the configuration, counts per text kind, fonts used and skipped, and syllable coverage
@@ -40,8 +40,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from krocr.cache import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.charset import Charset, resolve_charset
+from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.errors import ConfigError
 from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.synth.fonts import FontPool, discover_fonts, split_fonts
@@ -209,7 +209,7 @@ def generate(options: SynthOptions) -> dict:
                                                     encoding="utf-8")
     source.counter.to_csv(options.out / "syllable_counts.csv")
     if not options.scenes:
-        from krocr.pipeline import (
+        from krocr.data.build import (
             write_preview,  # heavy imports (albumentations), needed only here
         )
 

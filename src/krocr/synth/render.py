@@ -19,7 +19,7 @@ crop):
 7. **Degradation**: uneven lighting, blur or motion blur, low resolution, noise, JPEG.
 
 Vertical text (a stacked Korean column) is turned 90° counter-clockwise by default, as
-``krocr.crops`` presents a vertical box to the recognizer (first character on the left);
+``krocr.data.crops`` presents a vertical box to the recognizer (first character on the left);
 ``vertical_output="upright"`` keeps the column standing.
 
 Outlines and fake bold are dilations of the fill mask (cv2), ~30× faster than FreeType's

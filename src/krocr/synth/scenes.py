@@ -7,8 +7,8 @@ carries 1–3 words drawn in one style and font with the crop renderer's pieces
 crops look alike. Every word's box is its ink box plus a small margin, mapped through the
 panel's homography, written as ``x1,y1,x2,y2,x3,y3,x4,y4,text`` clockwise from the
 top-left, one ``gt_img_N.txt`` per ``img_N.jpg`` (the ICDAR 2015 convention that
-:func:`krocr.importers.read_icdar2015` reads). A stacked vertical word gets a tall box
-whose first corner is the column's top-left, which ``krocr.crops`` turns into a
+:func:`krocr.data.importers.read_icdar2015` reads). A stacked vertical word gets a tall box
+whose first corner is the column's top-left, which ``krocr.data.crops`` turns into a
 left-to-right crop.
 
 :func:`plan_scene` fixes the layout and word count first (cheap, in the main process) so

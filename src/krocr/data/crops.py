@@ -21,7 +21,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from krocr.rejections import Issue, Reason
+from krocr.data.rejections import Issue, Reason
 
 MAX_COORDINATE = 1e6  # px: no image is this large, and far beyond it float32 geometry yields NaN
 

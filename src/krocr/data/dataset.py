@@ -24,10 +24,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from krocr.annotations import LabelRules, check_label
-from krocr.augment import AugmentConfig, Augmenter, item_seed
-from krocr.cache import CacheReader
 from krocr.charset import Charset, OOVPolicy, OOVReport
+from krocr.data.augment import AugmentConfig, Augmenter, item_seed
+from krocr.data.records import LabelRules, check_label
+from krocr.data.rejections import Reason, RejectionLog
+from krocr.data.store import CacheReader
 from krocr.errors import DataError
 from krocr.model.crnn import output_length
 from krocr.model.focal_ctc import required_frames
@@ -37,7 +38,6 @@ from krocr.model.preprocess import (
     preprocess,
     target_width,
 )
-from krocr.rejections import Reason, RejectionLog
 
 
 @dataclass(frozen=True)

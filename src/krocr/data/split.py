@@ -11,7 +11,7 @@ balanced:
 * each source is split on its own, so a small source still gets its share of validation
   photos. With a single source the result equals the reference's split.
 
-A :class:`~krocr.annotations.CropRecord` is its own photo (nothing says which crops share
+A :class:`~krocr.data.records.CropRecord` is its own photo (nothing says which crops share
 one), except that crops read from the same image file are grouped.
 """
 
@@ -22,7 +22,7 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
-from krocr.annotations import CropRecord, ImageRecord
+from krocr.data.records import CropRecord, ImageRecord
 
 Record = TypeVar("Record", ImageRecord, CropRecord)
 

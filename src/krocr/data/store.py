@@ -30,8 +30,8 @@ import numpy as np
 from PIL import Image
 
 from krocr.charset import normalize_text
+from krocr.data.images import read_image_bytes
 from krocr.errors import DataError
-from krocr.images import read_image_bytes
 from krocr.model.preprocess import PreprocessConfig, resize_crop, to_gray
 
 CACHE_FORMAT = "krocr-crops/1"

@@ -5,7 +5,7 @@ Every importer returns ``(records, RejectionLog)`` and never raises for one bad 
 at all raises :class:`DataError` naming it (with line and column for JSON). Records carry
 NFC text and the ``source`` name (default: the annotation file's stem). Importers check
 that each image exists; decoding images and checking geometry happen later
-(:mod:`krocr.crops`), so importing a large dataset is fast.
+(:mod:`krocr.data.crops`), so importing a large dataset is fast.
 
 Text files are read as UTF-8 (a BOM is fine). A file that is not UTF-8 but decodes as
 CP949 (Korean Windows) is read as CP949 and a note says so; anything else is an error.
@@ -20,11 +20,11 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from krocr.annotations import ILLEGIBLE_MARKERS, CropRecord, ImageRecord, Word
-from krocr.cache import CacheReader
-from krocr.crops import MAX_COORDINATE
+from krocr.data.crops import MAX_COORDINATE
+from krocr.data.records import ILLEGIBLE_MARKERS, CropRecord, ImageRecord, Word
+from krocr.data.rejections import Issue, Reason, RejectionLog
+from krocr.data.store import CacheReader
 from krocr.errors import DataError, read_input
-from krocr.rejections import Issue, Reason, RejectionLog
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 AIHUB_ILLEGIBLE = ILLEGIBLE_MARKERS | {"xxx"}  # AI Hub marks unreadable text "xxx"

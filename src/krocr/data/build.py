@@ -38,23 +38,23 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from krocr.annotations import CropRecord, ImageRecord, LabelRules, Word, check_label
-from krocr.augment import PRESETS, AugmentConfig, Augmenter, item_seed
-from krocr.cache import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheReader, CacheWriter
 from krocr.charset import OOV_POLICIES, Charset, OOVReport, resolve_charset
-from krocr.crops import CropConfig, validate_box, warp_crop
-from krocr.errors import ConfigError, DataError
-from krocr.images import read_image, read_image_bytes
-from krocr.importers import (
+from krocr.data.augment import PRESETS, AugmentConfig, Augmenter, item_seed
+from krocr.data.crops import CropConfig, validate_box, warp_crop
+from krocr.data.images import read_image, read_image_bytes
+from krocr.data.importers import (
     read_aihub,
     read_icdar2015,
     read_label_file,
     read_lmdb,
     read_via,
 )
+from krocr.data.records import CropRecord, ImageRecord, LabelRules, Word, check_label
+from krocr.data.rejections import Issue, Reason, RejectionLog
+from krocr.data.split import photos_per_source, split_by_photo, words_per_source
+from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheReader, CacheWriter
+from krocr.errors import ConfigError, DataError
 from krocr.model.preprocess import to_gray
-from krocr.rejections import Issue, Reason, RejectionLog
-from krocr.split import photos_per_source, split_by_photo, words_per_source
 from krocr.synth.fonts import korean_font
 
 FORMATS = ("via", "icdar2015", "aihub", "labels", "lmdb")

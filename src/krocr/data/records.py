@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from krocr.charset import Charset, OOVPolicy, OOVReport, normalize_text
-from krocr.rejections import Issue, Reason
+from krocr.data.rejections import Issue, Reason
 
 # Transcriptions that mean "there is text here but nobody could read it".
 ILLEGIBLE_MARKERS: frozenset[str] = frozenset({"###"})
