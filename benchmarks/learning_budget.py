@@ -7,7 +7,7 @@ Korean test set rendered with fonts no variant trains on. Writes
 
 * ``runs/budget/<variant>/`` — the ordinary training run, plus ``budget.csv``;
 * ``runs/budget/budget.csv`` and ``docs/images/learning_budget.png`` — all variants;
-* a section of ``docs/experiments.md`` with the table at each evaluation point.
+* a section of ``docs/experiments/results.md`` with the table at each evaluation point.
 
     python benchmarks/learning_budget.py --minutes 10 --eval-every 2 \\
         --heldout data/heldout_ko/test.lmdb --variants syllable jamo
@@ -207,9 +207,9 @@ def main() -> None:
     plot(rows, image)
     table = ["| variant | minutes | samples seen | word accuracy | CER |", "|---|---|---|---|---|"]
     table += [f"| {r.variant} | {r.minutes:.1f} | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} |" for r in rows]
-    body = f"![learning curves](images/{image.name})\n\n" + "\n".join(table)
+    body = f"![learning curves](../images/{image.name})\n\n" + "\n".join(table)
     write_section(f"learning-budget{suffix}", f"Fixed-budget learning{f' ({args.out})' if suffix else ''}", body,
-                  doc=DOCS / "experiments.md")
+                  doc=DOCS / "experiments" / "results.md")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ compares characters: the crops B reads with fewer edits than A and with more, wi
 exact two-sided sign test. ``--by kind`` or ``--by source`` adds the word comparison for
 each text kind or font design. The p-values say
 only how likely the test set alone would give such a split; it knows nothing of how much
-two training runs of one command differ (docs/experiments.md, issue #9's section).
+two training runs of one command differ (docs/experiments/2026-12-03-hour-fresh-crops.md).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ set, plotted against the CPU-minutes of training behind it.
 Each version continued the one before it (docs/models.md has every command), so the curve is
 one long run cut into sessions. Weights come from git history (every commit that changed the
 file, ``git show COMMIT:PATH``), so the script needs a clone with history. Writes ``runs/lineage/lineage.csv``,
-``docs/images/shipped_lineage.png`` and a section of docs/experiments.md.
+``docs/images/shipped_lineage.png`` and a section of docs/experiments/results.md.
 """
 
 from __future__ import annotations
@@ -135,8 +135,8 @@ def main() -> None:
              "|---|---|---|---|---|---|"]
     table += [f"| {r.version} | {r.commit} | {r.cpu_minutes} | {r.word_accuracy:.1%} | {r.cer:.1%} | "
               f"{r.word_accuracy_without_handwriting:.1%} |" for r in rows]
-    body = f"![shipped lineage](images/{image.name})\n\n" + "\n".join(table)
-    write_section("shipped-lineage", "The shipped Korean model, every version", body, doc=DOCS / "experiments.md")
+    body = f"![shipped lineage](../images/{image.name})\n\n" + "\n".join(table)
+    write_section("shipped-lineage", "The shipped Korean model, every version", body, doc=DOCS / "experiments" / "results.md")
 
 
 if __name__ == "__main__":

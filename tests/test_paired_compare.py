@@ -29,7 +29,7 @@ def test_compares_within_groups(tmp_path):
 
 
 def test_sign_test_known_values_and_edit_comparison(tmp_path):
-    assert paired_compare.sign_test(129, 98) == pytest.approx(0.0462, abs=5e-4)  # v7 against v6 (docs/experiments.md)
+    assert paired_compare.sign_test(129, 98) == pytest.approx(0.0462, abs=5e-4)  # v7 against v6 (docs/experiments/2026-12-02-ko-v7.md)
     assert paired_compare.sign_test(0, 3) == pytest.approx(0.25)  # 2 · (1/2)³
     assert paired_compare.sign_test(0, 0) == 1.0
     line = paired_compare.compare_edits({"#1": 2, "#2": 0, "#3": 1}, {"#1": 0, "#2": 0, "#3": 3})
