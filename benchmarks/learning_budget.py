@@ -32,9 +32,9 @@ from common import DOCS, save_figure, write_records, write_section  # noqa: E402
 
 from krocr.config import load_config
 from krocr.evaluation import open_eval_set, predict
+from krocr.inference.recognizer import Recognizer
 from krocr.metrics import compute_metrics
 from krocr.model.weights import save_weights
-from krocr.recognizer import Recognizer
 from krocr.training import RecognizerModule, train
 
 ENGLISH = "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"

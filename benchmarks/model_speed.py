@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import write_section  # noqa: E402
 
 from krocr.charset import korean_charset
-from krocr.export import export_onnx
 from krocr.hardware import cpu_supports_bf16
+from krocr.inference.export import export_onnx
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.focal_ctc import FocalCTCLoss
 from krocr.model.preprocess import PreprocessConfig

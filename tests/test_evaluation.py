@@ -35,8 +35,8 @@ from krocr.evaluation import (
     open_eval_set,
     summarize,
 )
+from krocr.inference.recognizer import Reading, Recognizer
 from krocr.metrics import compute_metrics, edit_distance
-from krocr.recognizer import Reading, Recognizer
 
 # 뷁 is outside the charset
 LABELS = ["가나", "다라마", "ab", "바사 가", "c", "가나다라마바사", "뷁", "나가"]
@@ -213,7 +213,7 @@ def test_character_counts_from_csv_json_and_lmdb(tmp_path):
 
 
 def test_command_with_the_onnx_engine(weights, dataset, tmp_path, capsys):
-    from krocr.export import export_onnx
+    from krocr.inference.export import export_onnx
 
     onnx = export_onnx(weights, tmp_path / "run" / "m.onnx")
     parser = argparse.ArgumentParser()

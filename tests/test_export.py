@@ -8,7 +8,7 @@ import torch
 from krocr.charset import korean_charset
 from krocr.cli import main
 from krocr.errors import CheckpointError, DataError
-from krocr.export import calibration_crops, export_onnx, read_onnx_metadata
+from krocr.inference.export import calibration_crops, export_onnx, read_onnx_metadata
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import load_weights, save_weights
@@ -121,7 +121,7 @@ def test_not_onnx(tmp_path):
 
 
 def test_weights_convert_to_half_precision_keeping_metadata(weights, tmp_path):
-    from krocr.export import convert_weights
+    from krocr.inference.export import convert_weights
 
     half = convert_weights(weights, tmp_path / "half.safetensors", half=True)
     assert half.stat().st_size < 0.6 * weights.stat().st_size

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 from test_recognizer import make_weights, word_image
 
-from krocr import reading
 from krocr.errors import ConfigError
-from krocr.recognizer import Recognizer
+from krocr.inference import reading
+from krocr.inference.recognizer import Recognizer
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_boxes_need_a_format(weights, tmp_path, capsys):
 
 
 def test_onnx_engine_prints_lines_in_input_order(weights, tmp_path, capsys):
-    from krocr.export import export_onnx
+    from krocr.inference.export import export_onnx
 
     onnx = export_onnx(weights, tmp_path / "m.onnx")
     paths = []

@@ -10,14 +10,14 @@ import pytest
 import torch
 from PIL import Image
 
-from krocr import recognizer as recognizer_module
 from krocr.charset import Charset, korean_charset
 from krocr.data.images import read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
+from krocr.inference import recognizer as recognizer_module
+from krocr.inference.recognizer import Reading, Recognizer
 from krocr.model.crnn import CRNN, CRNNConfig, output_length
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import save_weights
-from krocr.recognizer import Reading, Recognizer
 
 SYMBOLS = "가나다라마바사abc "
 
@@ -152,7 +152,7 @@ def test_slim_korean_model_loads_within_a_second(tmp_path):
 # ---- the onnx engine ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def onnx_weights(weights) -> Path:
-    from krocr.export import export_onnx
+    from krocr.inference.export import export_onnx
 
     return export_onnx(weights, weights.with_suffix(".onnx"))
 
@@ -174,7 +174,7 @@ def test_onnx_engine_reads_like_torch(weights, onnx_weights):
 
 
 def test_int8_onnx_engine_reads(weights, recognizer, tmp_path):
-    from krocr.export import export_onnx
+    from krocr.inference.export import export_onnx
 
     calibration = [recognizer.prepare(word_image(width, seed=2))[None] for width in (150, 400)]
     int8 = export_onnx(weights, tmp_path / "q.onnx", int8_calibration=calibration)

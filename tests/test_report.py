@@ -17,7 +17,7 @@ from test_recognizer import make_weights
 
 from krocr import report
 from krocr.evaluation import evaluate
-from krocr.recognizer import Recognizer
+from krocr.inference.recognizer import Recognizer
 
 TINY_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "tiny.yaml"
 SECTIONS = ("config", "curves", "metrics", "gallery", "confusions")

@@ -7,9 +7,9 @@ import pytest
 
 from krocr.charset import alphabet87, korean_charset
 from krocr.data.store import CacheReader
+from krocr.inference.recognizer import DEFAULT_WEIGHTS, Recognizer
 from krocr.metrics import compute_metrics
 from krocr.model.weights import load_weights
-from krocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 from krocr.synth.fonts import discover_fonts
 from krocr.synth.generate import SynthOptions, generate
 

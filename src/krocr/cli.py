@@ -24,8 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("krocr.compare", "compare training runs: config differences and best-epoch metrics"),
     "eval": ("krocr.evaluation", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
     "report": ("krocr.report", "one self-contained HTML page for one or more runs"),
-    "read": ("krocr.reading", "read word crops (or every box of a photo with a box file)"),
-    "export": ("krocr.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
+    "read": ("krocr.inference.reading", "read word crops (or every box of a photo with a box file)"),
+    "export": ("krocr.inference.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
 }
 
 

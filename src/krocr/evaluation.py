@@ -38,8 +38,7 @@ from krocr.data.importers import read_label_file
 from krocr.data.store import CacheReader
 from krocr.errors import DataError, read_input_text
 from krocr.gallery import GalleryItem, draw_sheet, random_pick, worst_first
-from krocr.metrics import compute_metrics, edit_distance, normalized_edit_distance
-from krocr.recognizer import (
+from krocr.inference.recognizer import (
     DEFAULT_WEIGHTS,
     ImageInput,
     Reading,
@@ -47,6 +46,7 @@ from krocr.recognizer import (
     add_recognizer_arguments,
     recognizer_from_args,
 )
+from krocr.metrics import compute_metrics, edit_distance, normalized_edit_distance
 
 # Label-length buckets in characters: (lowest, highest or None for no upper bound).
 LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (

@@ -28,7 +28,7 @@ from krocr.data.images import read_image
 from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
 from krocr.data.records import ImageRecord, Word
 from krocr.errors import ConfigError, DataError
-from krocr.recognizer import (
+from krocr.inference.recognizer import (
     Reading,
     Recognizer,
     add_recognizer_arguments,

@@ -126,7 +126,7 @@ def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = C
         dataset_splits,
         open_eval_set,
     )
-    from krocr.recognizer import load_input
+    from krocr.inference.recognizer import load_input
 
     if count < 1:
         raise DataError(f"calibration crop count must be at least 1, got {count}")

@@ -1,6 +1,6 @@
 """Reading word crops with a trained CRNN: the library entry point for inference.
 
-    from krocr.recognizer import Recognizer
+    from krocr.inference.recognizer import Recognizer
     recognizer = Recognizer("model.safetensors")
     recognizer.read("crop.png")                # Reading(text='카페', confidence=0.97, raw='--카-페--')
     recognizer.read([path, pil_image, array])  # a list of Readings, in input order
@@ -36,7 +36,7 @@ from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.model.preprocess import WidthMode, collate_widths, preprocess, to_gray
 from krocr.model.weights import ModelMetadata, load_weights, parse_metadata
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "ko_crnn.safetensors"
+DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "ko_crnn.safetensors"
 # A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.
 MIN_INPUT_HEIGHT = int(CropConfig().min_height)
 
@@ -246,7 +246,7 @@ def _onnx_engine(path: Path) -> tuple[Callable[[np.ndarray | torch.Tensor], torc
                               "then pass the .onnx file (or use --engine torch)")
     import onnxruntime as ort
 
-    from krocr.export import read_onnx_metadata
+    from krocr.inference.export import read_onnx_metadata
 
     meta = parse_metadata(read_onnx_metadata(path), path)
     try:
