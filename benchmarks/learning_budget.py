@@ -30,10 +30,10 @@ import lightning.pytorch as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DOCS, save_figure, write_records, write_section  # noqa: E402
 
+from krocr.analysis.evaluation import open_eval_set, predict
+from krocr.analysis.metrics import compute_metrics
 from krocr.config import load_config
-from krocr.evaluation import open_eval_set, predict
 from krocr.inference.recognizer import Recognizer
-from krocr.metrics import compute_metrics
 from krocr.model.weights import save_weights
 from krocr.training import RecognizerModule, train
 

@@ -28,14 +28,14 @@ import cv2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import command, machine, write_section  # noqa: E402
 
+from krocr.analysis.evaluation import EvalSet, open_eval_set, predict
+from krocr.analysis.metrics import compute_metrics
 from krocr.charset import normalize_text
-from krocr.evaluation import EvalSet, open_eval_set, predict
 from krocr.inference.recognizer import (
     add_recognizer_arguments,
     load_input,
     recognizer_from_args,
 )
-from krocr.metrics import compute_metrics
 
 TESSERACT_ARGS = ("--psm", "7", "-l", "kor+eng")
 HEADER = "| engine | crops | word accuracy | word acc. ignoring spaces | CER | crops/s |\n|---|---|---|---|---|---|"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from krocr.compare import Comparison, configure, read_run, run
+from krocr.analysis.compare import Comparison, configure, read_run, run
+from krocr.analysis.plots import write_history
 from krocr.config import DataOptions, ExperimentConfig, LossOptions, dump_config
 from krocr.errors import DataError
-from krocr.plots import write_history
 
 BASE = ExperimentConfig(data=DataOptions(dirs=("data/ksign",)))
 

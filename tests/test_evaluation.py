@@ -15,11 +15,8 @@ from PIL import Image
 from rich.console import Console
 from test_recognizer import make_weights, word_image
 
-from krocr import evaluation
-from krocr.charset import Charset
-from krocr.data.store import CacheWriter
-from krocr.errors import DataError
-from krocr.evaluation import (
+from krocr.analysis import evaluation
+from krocr.analysis.evaluation import (
     PREDICTION_COLUMNS,
     EvalSample,
     Evaluation,
@@ -35,8 +32,11 @@ from krocr.evaluation import (
     open_eval_set,
     summarize,
 )
+from krocr.analysis.metrics import compute_metrics, edit_distance
+from krocr.charset import Charset
+from krocr.data.store import CacheWriter
+from krocr.errors import DataError
 from krocr.inference.recognizer import Reading, Recognizer
-from krocr.metrics import compute_metrics, edit_distance
 
 # 뷁 is outside the charset
 LABELS = ["가나", "다라마", "ab", "바사 가", "c", "가나다라마바사", "뷁", "나가"]

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from test_recognizer import word_image
 
-from krocr import gallery
-from krocr.gallery import (
+from krocr.analysis import gallery
+from krocr.analysis.gallery import (
     GalleryItem,
     draw_sheet,
     korean_font_family,

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from krocr.metrics import (
+from krocr.analysis.metrics import (
     compute_metrics,
     edit_distance,
     icdar_ned,

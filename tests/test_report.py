@@ -15,8 +15,8 @@ from PIL import Image
 from test_evaluation import write_cache
 from test_recognizer import make_weights
 
-from krocr import report
-from krocr.evaluation import evaluate
+from krocr.analysis import report
+from krocr.analysis.evaluation import evaluate
 from krocr.inference.recognizer import Recognizer
 
 TINY_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "tiny.yaml"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from krocr.analysis.metrics import compute_metrics
 from krocr.charset import alphabet87, korean_charset
 from krocr.data.store import CacheReader
 from krocr.inference.recognizer import DEFAULT_WEIGHTS, Recognizer
-from krocr.metrics import compute_metrics
 from krocr.model.weights import load_weights
 from krocr.synth.fonts import discover_fonts
 from krocr.synth.generate import SynthOptions, generate

@@ -21,9 +21,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("krocr.synth.generate", "render synthetic signboard crops (or scenes with annotations) into a dataset"),
     "data": ("krocr.data.build", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
     "train": ("krocr.training", "train a recognizer from a YAML experiment config"),
-    "compare": ("krocr.compare", "compare training runs: config differences and best-epoch metrics"),
-    "eval": ("krocr.evaluation", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
-    "report": ("krocr.report", "one self-contained HTML page for one or more runs"),
+    "compare": ("krocr.analysis.compare", "compare training runs: config differences and best-epoch metrics"),
+    "eval": ("krocr.analysis.evaluation", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
+    "report": ("krocr.analysis.report", "one self-contained HTML page for one or more runs"),
     "read": ("krocr.inference.reading", "read word crops (or every box of a photo with a box file)"),
     "export": ("krocr.inference.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
 }

@@ -60,6 +60,8 @@ from rich.table import Table
 from torch.utils.data import DataLoader, Sampler
 
 import krocr
+from krocr.analysis.metrics import compute_metrics
+from krocr.analysis.plots import TrainingCurves
 from krocr.charset import Charset, resolve_charset
 from krocr.config import (
     CharsetOptions,
@@ -81,7 +83,6 @@ from krocr.hardware import (
     cpu_supports_bf16,
     warn_if_bf16_is_emulated,
 )
-from krocr.metrics import compute_metrics
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.decoding import greedy_decode
 from krocr.model.focal_ctc import FocalCTCLoss, LossOutput
@@ -93,7 +94,6 @@ from krocr.model.transfer import (
     load_pretrained,
 )
 from krocr.model.weights import load_state_checked, save_weights
-from krocr.plots import TrainingCurves
 from krocr.progress import progress_bar
 
 CHECKPOINTS = "checkpoints"

@@ -122,7 +122,7 @@ def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = C
     """``count`` crops spread evenly over an LMDB, a label file or a dataset directory's
     calib, val or train split, prepared as reading prepares them (natural width), each
     (1, 1, height, width)."""
-    from krocr.evaluation import (  # the reading stack only where int8 needs it
+    from krocr.analysis.evaluation import (  # the reading stack only where int8 needs it
         dataset_splits,
         open_eval_set,
     )

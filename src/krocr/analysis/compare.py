@@ -20,9 +20,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from krocr.analysis.plots import HISTORY_FILE, best_row, read_history
 from krocr.config import ExperimentConfig, config_differences, load_config
 from krocr.errors import DataError
-from krocr.plots import HISTORY_FILE, best_row, read_history
 from krocr.training import SUMMARY
 
 METRICS: tuple[str, ...] = ("val_loss", "val_cer", "val_word_accuracy", "val_mean_ned")

@@ -3,11 +3,11 @@
 DATA is a dataset directory (``DIR/test.lmdb``, else ``DIR/val.lmdb``; ``--split``
 chooses), one LMDB, or a label file (``image_path<TAB>text``). Written to ``--out``:
 
-* ``metrics.json``: the krocr.metrics figures overall, by label length and by source;
+* ``metrics.json``: the krocr.analysis.metrics figures overall, by label length and by source;
   speed; the most frequent character substitutions; character accuracy of frequent, rare
   and unseen characters; the out-of-charset share; the unreadable crops;
 * ``predictions.csv``: one row per crop;
-* ``gallery_worst.png`` and ``gallery_random.png`` (see :mod:`krocr.gallery`).
+* ``gallery_worst.png`` and ``gallery_random.png`` (see :mod:`krocr.analysis.gallery`).
 
 Unreadable crops (corrupt bytes, missing files, too small) are listed and left out of the
 scores: they say something about the data, not the model. Samples whose ground truth has
@@ -33,11 +33,16 @@ from rich.progress import Progress
 from rich.table import Table
 
 from krocr import __version__
+from krocr.analysis.gallery import GalleryItem, draw_sheet, random_pick, worst_first
+from krocr.analysis.metrics import (
+    compute_metrics,
+    edit_distance,
+    normalized_edit_distance,
+)
 from krocr.charset import Charset, normalize_text
 from krocr.data.importers import read_label_file
 from krocr.data.store import CacheReader
 from krocr.errors import DataError, read_input_text
-from krocr.gallery import GalleryItem, draw_sheet, random_pick, worst_first
 from krocr.inference.recognizer import (
     DEFAULT_WEIGHTS,
     ImageInput,
@@ -46,7 +51,6 @@ from krocr.inference.recognizer import (
     add_recognizer_arguments,
     recognizer_from_args,
 )
-from krocr.metrics import compute_metrics, edit_distance, normalized_edit_distance
 
 # Label-length buckets in characters: (lowest, highest or None for no upper bound).
 LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (
@@ -202,7 +206,7 @@ def length_bucket(length: int) -> str:
 
 def grouped_metrics(predictions: Sequence[Prediction], key: Callable[[Prediction], str],
                     order: Iterable[str] | None = None) -> dict[str, dict]:
-    """krocr.metrics figures for each group of predictions (in ``order``, else sorted)."""
+    """krocr.analysis.metrics figures for each group of predictions (in ``order``, else sorted)."""
     groups: dict[str, list[Prediction]] = {}
     for p in predictions:
         groups.setdefault(key(p), []).append(p)

@@ -5,7 +5,7 @@ directory works too) the page shows, each in a ``<section>`` with a fixed id:
 
 ==================  ===========================================================================
 ``runN-config``     ``config.yaml``
-``runN-curves``     loss, CER and word accuracy per epoch (krocr.plots), from the CSV logger's
+``runN-curves``     loss, CER and word accuracy per epoch (krocr.analysis.plots), from the CSV logger's
                     ``logs/version_*/metrics.csv``, else ``history.csv``
 ``runN-metrics``    validation at the best epoch, then ``eval/metrics.json`` of ``krocr eval``:
                     overall, by label length, by source, character groups, out-of-charset, unreadable
@@ -34,9 +34,15 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from krocr import __version__
-from krocr.compare import Comparison, RunResult, read_run
+from krocr.analysis.compare import Comparison, RunResult, read_run
+from krocr.analysis.plots import (
+    HISTORY_FILE,
+    LOGGED_METRICS,
+    History,
+    plot_curves,
+    read_history,
+)
 from krocr.errors import DataError
-from krocr.plots import HISTORY_FILE, LOGGED_METRICS, History, plot_curves, read_history
 
 METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
     ("samples", "samples"),
@@ -103,7 +109,7 @@ def _json_or_empty(path: Path) -> dict:
 
 
 def history_from_logger(run_dir: Path) -> History:
-    """Per-epoch rows (krocr.plots' history columns) from the CSV logger's metrics.csv files;
+    """Per-epoch rows (krocr.analysis.plots' history columns) from the CSV logger's metrics.csv files;
     versions are read in order, so a resumed run's later version wins for a repeated epoch."""
     by_epoch: dict[int, dict[str, float]] = {}
     for path in sorted(run_dir.glob("logs/version_*/metrics.csv"), key=_version_number):
