@@ -35,7 +35,7 @@ from krocr.analysis.metrics import compute_metrics
 from krocr.config import load_config
 from krocr.inference.recognizer import Recognizer
 from krocr.model.weights import save_weights
-from krocr.training import RecognizerModule, train
+from krocr.training.run import RecognizerModule, train
 
 ENGLISH = "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"
 JAMO = "charset.tokenizer=jamo"

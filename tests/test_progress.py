@@ -5,7 +5,7 @@ import torch
 from lightning.pytorch.callbacks import RichProgressBar
 from torch.utils.data import DataLoader
 
-from krocr.progress import LogLineProgress, progress_bar
+from krocr.training.progress import LogLineProgress, progress_bar
 
 
 class _Line(pl.LightningModule):
@@ -85,7 +85,7 @@ class _TimedLine(_Line):
 
 def test_speed_leaves_out_validation_inside_the_epoch(tmp_path, monkeypatch):
     clock = _Clock()
-    monkeypatch.setattr("krocr.progress.time.monotonic", clock)
+    monkeypatch.setattr("krocr.training.progress.time.monotonic", clock)
     stream = io.StringIO()
     data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 4 samples, 1 s each
     trainer = pl.Trainer(max_epochs=1, val_check_interval=2, num_sanity_val_steps=0, logger=False,

@@ -26,7 +26,7 @@ from krocr.errors import CheckpointError, ConfigError, DataError, KrocrError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import load_weights, save_weights
-from krocr.training import (
+from krocr.training.run import (
     AtomicCheckpointIO,
     EpochSampler,
     WidthBatchSampler,
@@ -382,7 +382,7 @@ _RUN_SCRIPT = textwrap.dedent("""
     from pathlib import Path
     import lightning.pytorch as pl
     from safetensors.torch import save_file
-    from krocr import training
+    from krocr.training import run as training
 
     class RecordSeen(pl.Callback):
         '''Each rank writes the labels it trained on and its final weights.'''

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "smoke": ("krocr.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
     "synth": ("krocr.synth.generate", "render synthetic signboard crops (or scenes with annotations) into a dataset"),
     "data": ("krocr.data.build", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
-    "train": ("krocr.training", "train a recognizer from a YAML experiment config"),
+    "train": ("krocr.training.run", "train a recognizer from a YAML experiment config"),
     "compare": ("krocr.analysis.compare", "compare training runs: config differences and best-epoch metrics"),
     "eval": ("krocr.analysis.evaluation", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
     "report": ("krocr.analysis.report", "one self-contained HTML page for one or more runs"),

@@ -31,7 +31,7 @@ from fixtures.tiny_crops import write_tiny_crops
 from safetensors.torch import load_file
 
 from krocr.config import load_config
-from krocr.training import read_checkpoint, train
+from krocr.training.run import read_checkpoint, train
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny.yaml"
 OVERRIDES = ["train.epochs=3", "train.checkpoint_every_epoch=false", "data.num_workers=0"]
@@ -44,7 +44,7 @@ tiny, data, run_dir, threads, mode, overrides = sys.argv[1:7]
 torch.set_num_threads(int(threads))
 import lightning.pytorch as pl
 from krocr.config import load_config
-from krocr.training import train
+from krocr.training.run import train
 
 def die():
     sys.stdout.flush()

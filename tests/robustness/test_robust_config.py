@@ -21,7 +21,7 @@ import pytest
 from krocr.config import load_config
 from krocr.data.store import CacheWriter
 from krocr.errors import CharsetError, ConfigError, DataError, KrocrError
-from krocr.training import configure, run, train
+from krocr.training.run import configure, run, train
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny.yaml"
 

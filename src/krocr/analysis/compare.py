@@ -23,7 +23,7 @@ from rich.table import Table
 from krocr.analysis.plots import HISTORY_FILE, best_row, read_history
 from krocr.config import ExperimentConfig, config_differences, load_config
 from krocr.errors import DataError
-from krocr.training import SUMMARY
+from krocr.training.run import SUMMARY
 
 METRICS: tuple[str, ...] = ("val_loss", "val_cer", "val_word_accuracy", "val_mean_ned")
 RESULT_HEADER: tuple[str, ...] = ("run", "best epoch", *METRICS, "stopped epoch", "epochs", "status")

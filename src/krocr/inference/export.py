@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.weights).suffix == ".ckpt":
         if Path(args.out).suffix != ".safetensors":
             raise CheckpointError("a run checkpoint (.ckpt) exports to .safetensors; export that to ONNX next")
-        from krocr.training import (
+        from krocr.training.run import (
             export_checkpoint,  # Lightning only where it is needed
         )
 

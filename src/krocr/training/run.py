@@ -94,7 +94,7 @@ from krocr.model.transfer import (
     load_pretrained,
 )
 from krocr.model.weights import load_state_checked, save_weights
-from krocr.progress import progress_bar
+from krocr.training.progress import progress_bar
 
 CHECKPOINTS = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
@@ -596,7 +596,7 @@ def resume_checkpoint(run_dir: Path, config: ExperimentConfig, requested: bool) 
 
 
 def _git_commit() -> str | None:
-    source = Path(__file__).resolve().parent
+    source = Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True,
                                 text=True, timeout=10, check=True).stdout.strip()
