@@ -30,12 +30,14 @@ import lightning.pytorch as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DOCS, save_figure, write_records, write_section  # noqa: E402
 
-from krocr.analysis.evaluation import open_eval_set, predict
+from krocr.analysis.evaluation import predict
 from krocr.analysis.metrics import compute_metrics
 from krocr.config import load_config
+from krocr.data.eval_sets import open_eval_set
 from krocr.inference.recognizer import Recognizer
 from krocr.model.weights import save_weights
-from krocr.training.run import RecognizerModule, train
+from krocr.training.run import train
+from krocr.training.system import RecognizerModule
 
 ENGLISH = "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"
 JAMO = "charset.tokenizer=jamo"

@@ -22,8 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DOCS, save_figure, write_records, write_section  # noqa: E402
 
-from krocr.analysis.evaluation import EvalSet, open_eval_set, predict  # noqa: E402
+from krocr.analysis.evaluation import predict  # noqa: E402
 from krocr.analysis.metrics import compute_metrics  # noqa: E402
+from krocr.data.eval_sets import EvalSet, open_eval_set  # noqa: E402
 from krocr.inference.recognizer import Recognizer  # noqa: E402
 
 REPO = DOCS.parent

@@ -50,7 +50,7 @@ def render_only(lang: str, count: int) -> float:
 def end_to_end(lang: str, count: int, workers: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        generate(SynthOptions(out=Path(tmp), lang=lang, count=count, workers=workers, progress=False))
+        generate(SynthOptions(out=Path(tmp), lang=lang, count=count, workers=workers))
         return count / (time.perf_counter() - started)
 
 

@@ -28,14 +28,12 @@ import cv2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import command, machine, write_section  # noqa: E402
 
-from krocr.analysis.evaluation import EvalSet, open_eval_set, predict
+from krocr.analysis.evaluation import predict
 from krocr.analysis.metrics import compute_metrics
 from krocr.charset import normalize_text
-from krocr.inference.recognizer import (
-    add_recognizer_arguments,
-    load_input,
-    recognizer_from_args,
-)
+from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
+from krocr.data.eval_sets import EvalSet, open_eval_set
+from krocr.inference.recognizer import load_input
 
 TESSERACT_ARGS = ("--psm", "7", "-l", "kor+eng")
 HEADER = "| engine | crops | word accuracy | word acc. ignoring spaces | CER | crops/s |\n|---|---|---|---|---|---|"

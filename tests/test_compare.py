@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from krocr.analysis.compare import Comparison, configure, read_run, run
+from krocr.analysis.compare import Comparison, read_run
 from krocr.analysis.plots import write_history
+from krocr.commands.compare import configure, run
 from krocr.config import DataOptions, ExperimentConfig, LossOptions, dump_config
 from krocr.errors import DataError
 

@@ -15,25 +15,23 @@ from PIL import Image
 from rich.console import Console
 from test_recognizer import make_weights, word_image
 
-from krocr.analysis import evaluation
 from krocr.analysis.evaluation import (
     PREDICTION_COLUMNS,
-    EvalSample,
     Evaluation,
     Prediction,
     align,
     character_accuracy,
     confusions,
-    default_out,
     evaluate,
-    group_table,
     length_bucket,
     load_char_counts,
-    open_eval_set,
     summarize,
 )
 from krocr.analysis.metrics import compute_metrics, edit_distance
 from krocr.charset import Charset
+from krocr.commands import eval as eval_command
+from krocr.commands.eval import default_out, group_table
+from krocr.data.eval_sets import EvalSample, open_eval_set
 from krocr.data.store import CacheWriter
 from krocr.errors import DataError
 from krocr.inference.recognizer import Reading, Recognizer
@@ -137,10 +135,11 @@ def test_nothing_readable_is_an_error(recognizer, tmp_path):
 def test_command_writes_next_to_the_weights_by_default(weights, dataset, tmp_path, capsys):
     local = make_weights(tmp_path / "run" / "best.safetensors")
     parser = argparse.ArgumentParser()
-    evaluation.configure(parser)
-    assert evaluation.run(parser.parse_args([str(dataset), "--weights", str(local), "--split", "val",
+    eval_command.configure(parser)
+    assert eval_command.run(parser.parse_args([str(dataset), "--weights", str(local), "--split", "val",
                                              "--gallery", "0", "--limit", "2"])) == 0
-    assert default_out(local) == tmp_path / "run" / "eval"
+    assert default_out(Recognizer(local)) == tmp_path / "run" / "eval"
+    assert default_out(Recognizer("ko")) == Path("eval")  # never inside the installed package
     assert json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())["samples"] == 2
     assert "word accuracy" in capsys.readouterr().out
 
@@ -217,8 +216,8 @@ def test_command_with_the_onnx_engine(weights, dataset, tmp_path, capsys):
 
     onnx = export_onnx(weights, tmp_path / "run" / "m.onnx")
     parser = argparse.ArgumentParser()
-    evaluation.configure(parser)
-    assert evaluation.run(parser.parse_args([str(dataset), "--engine", "onnx", "--weights", str(onnx),
+    eval_command.configure(parser)
+    assert eval_command.run(parser.parse_args([str(dataset), "--engine", "onnx", "--weights", str(onnx),
                                              "--split", "val", "--gallery", "0"])) == 0
     metrics = json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())
     assert metrics["settings"]["engine"] == "onnx" and metrics["samples"] == 3

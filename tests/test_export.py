@@ -8,7 +8,8 @@ import torch
 from krocr.charset import korean_charset
 from krocr.cli import main
 from krocr.errors import CheckpointError, DataError
-from krocr.inference.export import calibration_crops, export_onnx, read_onnx_metadata
+from krocr.inference.export import calibration_crops, export_onnx
+from krocr.inference.onnx_engine import read_onnx_metadata
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import load_weights, save_weights

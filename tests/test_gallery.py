@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from test_recognizer import word_image
 
+from krocr import captions
 from krocr.analysis import gallery
 from krocr.analysis.gallery import (
     GalleryItem,
@@ -18,7 +19,6 @@ from krocr.analysis.gallery import (
     worst_first,
 )
 from krocr.model.preprocess import PreprocessConfig, preprocess
-from krocr.synth import fonts
 
 
 def items(count: int = 3) -> list[GalleryItem]:
@@ -44,14 +44,14 @@ def test_sheet_is_a_png_with_one_row_per_crop(tmp_path):
 
 
 def test_korean_font_is_registered():
-    if fonts.korean_font_path() is None:
+    if captions.korean_font_path() is None:
         pytest.skip("no Korean font installed (Debian: fonts-nanum)")
     family = korean_font_family()
     assert len(family) == 2 and family[-1] == gallery.FALLBACK_FAMILY
 
 
 def test_without_a_korean_font_it_warns_and_still_draws(monkeypatch, tmp_path):
-    monkeypatch.setattr(fonts, "korean_font_path", lambda: None)
+    monkeypatch.setattr(captions, "korean_font_path", lambda: None)
     korean_font_family.cache_clear()
     try:
         with pytest.warns(UserWarning, match="no Korean font"):

@@ -3,7 +3,8 @@ import torch
 
 from krocr.charset import alphabet87, korean_charset
 from krocr.errors import ConfigError
-from krocr.model.crnn import CRNN, CRNNConfig, min_input_width, output_length
+from krocr.model.config import min_input_width, output_length
+from krocr.model.crnn import CRNN, CRNNConfig
 
 
 def n_params(model):

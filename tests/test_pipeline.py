@@ -7,14 +7,18 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from krocr.data import build as pipeline
+from krocr.charset import resolve_charset
+from krocr.commands import data as data_command
+from krocr.data.build import BuildOptions, SourceSpec, build
+from krocr.data.preview import write_preview
+from krocr.data.records import LabelRules
 from krocr.data.store import CacheReader
 from krocr.errors import ConfigError, DataError
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="krocr data")
-    pipeline.configure(parser)
+    data_command.configure(parser)
     return parser.parse_args(argv)
 
 
@@ -33,7 +37,7 @@ def labels(out, split: str) -> list[str]:
 @pytest.fixture(scope="module")
 def built(data_fixture, tmp_path_factory):
     out = tmp_path_factory.mktemp("built")
-    assert pipeline.run(parse([*sources(data_fixture), "--out", str(out), "--quiet"])) == 0
+    assert data_command.run(parse([*sources(data_fixture), "--out", str(out), "--quiet"])) == 0
     return out
 
 
@@ -64,7 +68,8 @@ def test_rejections_csv_names_file_item_and_reason(built, data_fixture):
     by_reason = {row["reason"]: row for row in rows}
     assert by_reason["self_intersecting"]["file"] == str(data_fixture.via)
     assert by_reason["self_intersecting"]["item"] == "photo_1.jpg region 9"
-    assert by_reason["malformed_line"]["file"].endswith("gt_img_2.txt") and by_reason["malformed_line"]["item"] == "line 2"
+    malformed = by_reason["malformed_line"]
+    assert malformed["file"].endswith("gt_img_2.txt") and malformed["item"] == "line 2"
     assert by_reason["unreadable_image"]["file"].endswith("corrupt.jpg")
     assert all(row["detail"] for row in rows)
 
@@ -84,14 +89,14 @@ def test_vertical_word_is_turned_and_kept(built):
 
 
 def test_rebuild_is_identical(built, data_fixture, tmp_path):
-    pipeline.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet"]))
+    data_command.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet"]))
     for split in ("train", "val"):
         assert labels(tmp_path, split) == labels(built, split)
 
 
 def test_reject_options_add_their_reasons(data_fixture, tmp_path):
-    pipeline.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet",
-                        "--vertical", "reject", "--outside", "reject"]))
+    data_command.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet",
+                            "--vertical", "reject", "--outside", "reject"]))
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["rejections"]["vertical"] == 1  # 약국 on photo_1
     assert summary["rejections"]["outside_image"] == 2  # 빵집 now too
@@ -100,7 +105,7 @@ def test_reject_options_add_their_reasons(data_fixture, tmp_path):
 
 def test_zero_usable_samples_raise_with_the_table(data_fixture, tmp_path):
     with pytest.raises(DataError, match="no usable samples") as error:
-        pipeline.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet", "--charset", "alphabet87"]))
+        data_command.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet", "--charset", "alphabet87"]))
     assert "out_of_charset" in str(error.value)
     assert (tmp_path / "rejections.csv").is_file() and (tmp_path / "summary.json").is_file()
 
@@ -111,21 +116,59 @@ def test_label_file_and_lmdb_sources_merge(built, tmp_path):
     Image.new("RGB", (90, 30), "white").save(crops / "a.png")
     (crops / "labels.txt").write_text("a.png\t흰색\nb.png\t없음\n", encoding="utf-8")
     out = tmp_path / "out"
-    pipeline.run(parse(["--format", "labels", "--annotations", str(crops / "labels.txt"), "--source", "crops",
-                        "--format", "lmdb", "--annotations", str(built / "val.lmdb"),
-                        "--out", str(out), "--split", "1.0", "--quiet"]))
+    data_command.run(parse(["--format", "labels", "--annotations", str(crops / "labels.txt"), "--source", "crops",
+                            "--format", "lmdb", "--annotations", str(built / "val.lmdb"),
+                            "--out", str(out), "--split", "1.0", "--quiet"]))
     assert Counter(labels(out, "train")) == Counter(["흰색", *labels(built, "val")])
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["sources"]["crops"]["rejections"] == {"missing_image": 1}
     assert set(CacheReader(out / "train.lmdb").sources()) == {"crops", "signs"}  # LMDB samples keep theirs
 
 
+class Recorder:
+    """A progress hook that remembers what it heard."""
+
+    def __init__(self) -> None:
+        self.tasks: list[tuple[str, int | None]] = []
+        self.steps = 0
+
+    def start(self, description: str, total: int | None) -> None:
+        self.tasks.append((description, total))
+
+    def advance(self, steps: int = 1) -> None:
+        self.steps += steps
+
+
+def test_build_is_quiet_reports_progress_and_returns_the_summary(built, data_fixture, tmp_path, capsys):
+    specs = [SourceSpec("via", data_fixture.via, data_fixture.images, "signs"),
+             SourceSpec("icdar2015", data_fixture.icdar_gt, data_fixture.icdar_images, "icdar")]
+    hook = Recorder()
+    options = BuildOptions(rules=LabelRules(resolve_charset("korean")))  # as `krocr data` by default
+    result = build(specs, tmp_path, options, progress=hook)
+    assert capsys.readouterr() == ("", "")
+    assert result.summary == json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert result.summary == json.loads((built / "summary.json").read_text(encoding="utf-8"))
+    assert result.rejections.counts_by_reason() == result.summary["rejections"]
+    assert len(result.rejections) == result.summary["rejected_total"]
+    [(description, total)] = hook.tasks
+    assert description == "cropping words" and hook.steps == total
+    assert total == sum(info["words"] for info in result.summary["sources"].values())
+
+
+def test_preview_is_written_at_every_call(built, tmp_path):
+    sheet = tmp_path / "sheet.png"
+    for _ in range(2):
+        assert write_preview(built / "train.lmdb", sheet, count=4) == sheet
+        assert sheet.is_file()
+        sheet.unlink()
+
+
 def test_preview_command(built, tmp_path):
-    assert pipeline.run(parse(["preview", str(built), "--out", str(tmp_path / "sheet.png"), "--augment",
-                               "--count", "4"])) == 0
+    assert data_command.run(parse(["preview", str(built), "--out", str(tmp_path / "sheet.png"), "--augment",
+                                   "--count", "4"])) == 0
     with Image.open(tmp_path / "sheet.png") as sheet:
         assert sheet.width == 3 * 360 and sheet.height > 100
-    pipeline.run(parse(["preview", str(built / "val.lmdb"), "--out", str(tmp_path / "val.png")]))
+    data_command.run(parse(["preview", str(built / "val.lmdb"), "--out", str(tmp_path / "val.png")]))
     assert (tmp_path / "val.png").is_file()
 
 
@@ -155,7 +198,7 @@ def test_bad_source_groups_are_usage_errors(argv):
 ])
 def test_incomplete_commands_are_config_errors(argv, message):
     with pytest.raises(ConfigError, match=message):
-        pipeline.run(parse(argv))
+        data_command.run(parse(argv))
 
 
 def test_cli_entry_point_when_wired(data_fixture, tmp_path, capsys):

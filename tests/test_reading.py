@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from test_recognizer import make_weights, word_image
 
+from krocr.commands import read as reading
 from krocr.errors import ConfigError
-from krocr.inference import reading
 from krocr.inference.recognizer import Recognizer
 
 

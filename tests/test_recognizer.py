@@ -13,9 +13,9 @@ from PIL import Image
 from krocr.charset import Charset, korean_charset
 from krocr.data.images import read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
-from krocr.inference import recognizer as recognizer_module
 from krocr.inference.recognizer import Reading, Recognizer
-from krocr.model.crnn import CRNN, CRNNConfig, output_length
+from krocr.model.config import output_length
+from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import save_weights
 
@@ -124,10 +124,12 @@ def test_corrupt_and_missing_files_name_the_file(recognizer, tmp_path):
         recognizer.read([tmp_path / "nothing.png"])
 
 
-def test_missing_bundled_model_says_how_to_pass_weights(monkeypatch, tmp_path):
-    monkeypatch.setattr(recognizer_module, "DEFAULT_WEIGHTS", tmp_path / "ko_crnn.safetensors")
-    with pytest.raises(CheckpointError, match="--weights"):
+def test_missing_shipped_model_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setattr("krocr.model.registry.WEIGHTS_DIR", tmp_path)
+    with pytest.raises(CheckpointError, match="missing from this installation"):
         Recognizer()
+    with pytest.raises(CheckpointError, match="pass a weights file"):
+        Recognizer("ko", engine="torch")
 
 
 def test_bad_settings_are_refused(weights):
@@ -183,11 +185,17 @@ def test_int8_onnx_engine_reads(weights, recognizer, tmp_path):
     assert [len(r.raw) for r in readings] == [output_length(256), output_length(560)]  # 700 px at 40 → 560 at 32
 
 
+def test_auto_engine_reads_onnx_files_and_shipped_models_with_onnxruntime(weights, onnx_weights):
+    assert Recognizer(onnx_weights).engine == "onnx"
+    assert Recognizer(weights).engine == "torch"
+    assert Recognizer("ko").engine == "onnx" and Recognizer("ko", precision="bf16").engine == "torch"
+
+
 def test_onnx_engine_refuses_what_it_cannot_read(weights, onnx_weights, tmp_path):
     with pytest.raises(CheckpointError, match=rf"{weights.name}.*krocr export {weights}"):
         Recognizer(weights, engine="onnx")
     with pytest.raises(CheckpointError, match="--engine onnx"):
-        Recognizer(onnx_weights)  # an .onnx file on the torch engine
+        Recognizer(onnx_weights, engine="torch")
     with pytest.raises(KrocrError, match="precision 'bf16' is for the torch engine"):
         Recognizer(onnx_weights, engine="onnx", precision="bf16")
     with pytest.raises(KrocrError, match="CPU only"):

@@ -17,6 +17,7 @@ from test_recognizer import make_weights
 
 from krocr.analysis import report
 from krocr.analysis.evaluation import evaluate
+from krocr.commands import report as report_command
 from krocr.inference.recognizer import Recognizer
 
 TINY_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "tiny.yaml"
@@ -54,8 +55,8 @@ def runs(tmp_path_factory) -> list[Path]:
 def page(runs, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
     parser = argparse.ArgumentParser()
-    report.configure(parser)
-    assert report.run(parser.parse_args([*map(str, runs), "--out", str(out)])) == 0
+    report_command.configure(parser)
+    assert report_command.run(parser.parse_args([*map(str, runs), "--out", str(out)])) == 0
     return out
 
 

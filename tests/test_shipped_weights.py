@@ -8,23 +8,25 @@ import pytest
 from krocr.analysis.metrics import compute_metrics
 from krocr.charset import alphabet87, korean_charset
 from krocr.data.store import CacheReader
-from krocr.inference.recognizer import DEFAULT_WEIGHTS, Recognizer
+from krocr.inference.recognizer import Recognizer
+from krocr.model.registry import SHIPPED
 from krocr.model.weights import load_weights
 from krocr.synth.fonts import discover_fonts
 from krocr.synth.generate import SynthOptions, generate
 
-ENGLISH = DEFAULT_WEIGHTS.with_name("en_crnn.safetensors")
+KOREAN = SHIPPED["ko"].safetensors_path
+ENGLISH = SHIPPED["en"].safetensors_path
 needs_fonts = pytest.mark.skipif(not discover_fonts(), reason="no fonts under /usr/share/fonts")
 
 
 def test_the_korean_model_reads_ks_x_1001_latin_and_sign_symbols_as_jamo():
-    bundle = load_weights(DEFAULT_WEIGHTS)
+    bundle = load_weights(KOREAN)
     assert bundle.charset.tokenizer == "jamo"
     assert set(korean_charset().symbols) <= set(bundle.charset.symbols)
     assert set(alphabet87().symbols) <= set(bundle.charset.symbols)
     assert {"·", "₩", "※"} <= set(bundle.charset.symbols) and "￦" not in bundle.charset.symbols  # folded into ₩
     assert bundle.preprocess.width_mode == "natural"
-    assert DEFAULT_WEIGHTS.stat().st_size < 10e6  # fp16, small enough for the repository
+    assert KOREAN.stat().st_size < 10e6  # fp16, small enough for the repository
 
 
 def test_the_english_model_uses_the_87_symbol_alphabet():
@@ -32,7 +34,7 @@ def test_the_english_model_uses_the_87_symbol_alphabet():
 
 
 def _heldout_word_accuracy(tmp_path, lang: str, weights) -> float:
-    generate(SynthOptions(out=tmp_path, lang=lang, count=150, seed=99, fonts="heldout", split="test", progress=False))
+    generate(SynthOptions(out=tmp_path, lang=lang, count=150, seed=99, fonts="heldout", split="test"))
     reader = CacheReader(tmp_path / "test.lmdb")
     crops = [reader[i][0] for i in range(len(reader))]
     readings = Recognizer(weights).read(crops)
@@ -43,7 +45,7 @@ def _heldout_word_accuracy(tmp_path, lang: str, weights) -> float:
 def test_the_korean_model_reads_heldout_fonts(tmp_path):
     # v8 reads 76.5 % of 3,000 held-out crops (docs/benchmarks.md) and 75 % of these 150 (v7 73 %, v6 and v5 75 %),
     # whose standard error is 3.5 points: the floor sits three of them below ~74 % (v1 read 67 % here, v0 58 %)
-    assert _heldout_word_accuracy(tmp_path, "ko", None) >= 0.64
+    assert _heldout_word_accuracy(tmp_path, "ko", "ko") >= 0.64
 
 
 @needs_fonts

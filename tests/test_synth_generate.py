@@ -10,9 +10,10 @@ from collections import Counter
 import pytest
 
 from krocr.charset import korean_charset, normalize_text
+from krocr.commands.synth import configure, run
 from krocr.data.store import CacheReader
 from krocr.synth.fonts import discover_fonts
-from krocr.synth.generate import SynthOptions, configure, generate, is_validation, run
+from krocr.synth.generate import SynthOptions, generate, is_validation
 
 pytestmark = pytest.mark.skipif(not discover_fonts(), reason="no fonts under /usr/share/fonts")
 
@@ -28,7 +29,7 @@ def two_runs(tmp_path_factory):
     outs = []
     for workers in (1, 2):
         out = tmp_path_factory.mktemp(f"synth{workers}")
-        generate(SynthOptions(out=out, lang="ko", count=80, seed=5, val_fraction=0.25, workers=workers, progress=False))
+        generate(SynthOptions(out=out, lang="ko", count=80, seed=5, val_fraction=0.25, workers=workers))
         outs.append(out)
     return outs
 
@@ -93,16 +94,40 @@ def test_heldout_fonts_render_only_heldout_faces(tmp_path):
     from krocr.synth.fonts import split_fonts
 
     heldout = {f.name for f in split_fonts(discover_fonts()).heldout}
-    generate(SynthOptions(out=tmp_path, lang="en", count=12, fonts="heldout", split="test", progress=False))
+    generate(SynthOptions(out=tmp_path, lang="en", count=12, fonts="heldout", split="test"))
     summary = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
     assert summary["counts"] == {"test": 12} and set(summary["fonts"]["used"]) <= heldout
     heldout_designs = {f.design for f in split_fonts(discover_fonts()).heldout}
     assert CacheReader(tmp_path / "test.lmdb")[0][2].split("/") in [["synth-en-heldout", f] for f in heldout_designs]
 
 
+class Recorder:
+    """A progress hook that remembers what it heard."""
+
+    def __init__(self) -> None:
+        self.tasks: list[tuple[str, int | None]] = []
+        self.steps = 0
+
+    def start(self, description: str, total: int | None) -> None:
+        self.tasks.append((description, total))
+
+    def advance(self, steps: int = 1) -> None:
+        self.steps += steps
+
+
+@pytest.mark.parametrize("scenes", [False, True])
+def test_generate_is_quiet_reports_progress_and_returns_the_summary(tmp_path, capsys, scenes):
+    hook = Recorder()
+    summary = generate(SynthOptions(out=tmp_path, lang="en", count=3, scenes=scenes), progress=hook)
+    assert capsys.readouterr() == ("", "")
+    written = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(summary)) == written  # tuples are lists in JSON
+    assert hook.tasks == [("synth en scenes" if scenes else "synth en", 3)] and hook.steps == 3
+
+
 def test_without_degradation_renders_the_clean_twins_of_the_same_crops(tmp_path):
     # pixel-exact twins: tests/test_synth_render.py; here the option's path through the CLI
-    generate(SynthOptions(out=tmp_path / "full", lang="ko", count=40, seed=3, progress=False))
+    generate(SynthOptions(out=tmp_path / "full", lang="ko", count=40, seed=3))
     parser = argparse.ArgumentParser()
     configure(parser)
     assert run(parser.parse_args(["--count", "40", "--seed", "3", "--out", str(tmp_path / "clean"),
@@ -132,7 +157,7 @@ def test_design_weights_reach_the_rendered_crops(tmp_path):
 
     if "NanumGothic" not in {f.design for f in split_fonts(discover_fonts()).train}:
         pytest.skip("fonts-nanum is not installed")
-    generate(SynthOptions(out=tmp_path, lang="ko", count=40, seed=3, progress=False,
+    generate(SynthOptions(out=tmp_path, lang="ko", count=40, seed=3,
                           design_weights=(("NanumGothic", 200.0),)))
     sources = [CacheReader(tmp_path / "train.lmdb")[i][2] for i in range(40)]
     assert sum(s == "synth-ko/NanumGothic" for s in sources) > 30  # ~19 Korean designs: ~2 without the weight

@@ -21,25 +21,22 @@ from fixtures.tiny_crops import write_tiny_crops
 from safetensors.torch import load_file
 
 from krocr.charset import Charset, alphabet87
+from krocr.commands.train import configure, run
 from krocr.config import ExperimentConfig, OptimOptions, load_config
 from krocr.errors import CheckpointError, ConfigError, DataError, KrocrError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.weights import load_weights, save_weights
-from krocr.training.run import (
+from krocr.training.builders import build_model, resolve_precision
+from krocr.training.checkpoints import (
     AtomicCheckpointIO,
-    EpochSampler,
-    WidthBatchSampler,
-    build_model,
     capture_rng,
-    configure,
     export_checkpoint,
-    learning_rate_factor,
-    resolve_precision,
     restore_rng,
-    run,
-    train,
 )
+from krocr.training.run import train
+from krocr.training.samplers import EpochSampler, WidthBatchSampler
+from krocr.training.schedules import learning_rate_factor
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "tiny.yaml"
 SYMBOLS = "abcde"
@@ -89,6 +86,8 @@ def test_a_run_writes_checkpoints_logs_plots_and_records(finished_run):
     assert Charset.load(run_dir / "charset.json") == alphabet87()
     session = json.loads((run_dir / "environment.json").read_text())["sessions"][0]
     assert {"torch", "lightning", "numpy", "python", "cpu", "seed", "command", "git_commit"} <= set(session)
+    assert (result.setup.train_crops, result.setup.val_crops, result.setup.rejections) == (64, 16, {})
+    assert {row.layer for row in result.setup.layers.rows if row.frozen} == set(FROZEN)
 
 
 def test_every_checkpoint_loads_with_weights_only(finished_run):
@@ -382,7 +381,9 @@ _RUN_SCRIPT = textwrap.dedent("""
     from pathlib import Path
     import lightning.pytorch as pl
     from safetensors.torch import save_file
-    from krocr.training import run as training
+    from krocr.commands.train import configure, run
+    from krocr.config import load_config
+    from krocr.training.run import train
 
     class RecordSeen(pl.Callback):
         '''Each rank writes the labels it trained on and its final weights.'''
@@ -400,13 +401,13 @@ _RUN_SCRIPT = textwrap.dedent("""
 
     if __name__ == "__main__":
         if sys.argv[1] == "record":  # record OUT CONFIG overrides...: DDP on 2 CPU processes
-            config = training.load_config(sys.argv[3], sys.argv[4:])
-            training.train(config, Path(sys.argv[2]) / "run", devices=2, strategy="ddp",
+            config = load_config(sys.argv[3], sys.argv[4:])
+            train(config, Path(sys.argv[2]) / "run", devices=2, strategy="ddp",
                            callbacks=[RecordSeen(sys.argv[2])])
         else:  # the krocr train command
             parser = argparse.ArgumentParser()
-            training.configure(parser)
-            sys.exit(training.run(parser.parse_args(sys.argv[1:])))
+            configure(parser)
+            sys.exit(run(parser.parse_args(sys.argv[1:])))
 """)
 
 

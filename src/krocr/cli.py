@@ -1,6 +1,6 @@
 """The ``krocr`` command line.
 
-Each sub-command lives in the module of its concept and exposes ``configure(parser)`` and
+Each sub-command is a module of :mod:`krocr.commands` with ``configure(parser)`` and
 ``run(args) -> int``; this file only lists them, importing a module when its command runs
 so that ``krocr --help`` starts without loading torch.
 """
@@ -12,20 +12,20 @@ import importlib
 import os
 import sys
 
-from krocr import __version__
 from krocr.errors import KrocrError
+from krocr.version import __version__
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "smoke": ("krocr.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
-    "synth": ("krocr.synth.generate", "render synthetic signboard crops (or scenes with annotations) into a dataset"),
-    "data": ("krocr.data.build", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
-    "train": ("krocr.training.run", "train a recognizer from a YAML experiment config"),
-    "compare": ("krocr.analysis.compare", "compare training runs: config differences and best-epoch metrics"),
-    "eval": ("krocr.analysis.evaluation", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
-    "report": ("krocr.analysis.report", "one self-contained HTML page for one or more runs"),
-    "read": ("krocr.inference.reading", "read word crops (or every box of a photo with a box file)"),
-    "export": ("krocr.inference.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
+    "smoke": ("krocr.commands.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
+    "synth": ("krocr.commands.synth", "render synthetic signboard crops (or scenes with annotations) into a dataset"),
+    "data": ("krocr.commands.data", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
+    "train": ("krocr.commands.train", "train a recognizer from a YAML experiment config"),
+    "compare": ("krocr.commands.compare", "compare training runs: config differences and best-epoch metrics"),
+    "eval": ("krocr.commands.eval", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
+    "report": ("krocr.commands.report", "one self-contained HTML page for one or more runs"),
+    "read": ("krocr.commands.read", "read word crops (or every box of a photo with a box file)"),
+    "export": ("krocr.commands.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
 }
 
 

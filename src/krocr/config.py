@@ -29,7 +29,7 @@ import yaml
 
 from krocr.data.augment import AugmentConfig
 from krocr.errors import ConfigError, InvalidOption, read_input_text
-from krocr.model.crnn import output_length
+from krocr.model.config import output_length
 
 BASE_KEY = "base"
 PRESET_KEY = "preset"  # ``augment: {preset: NAME}`` starts from a named AugmentConfig preset

@@ -237,11 +237,11 @@ def data_args(source: list[str], out: Path, *options: str) -> list[str]:
 
 def krocr_data(source: list[str], out: Path, *options: str) -> Built:
     """``krocr data SOURCE --out OUT OPTIONS`` (argument parsing and all), then its files."""
-    from krocr.data import build as pipeline
+    from krocr.commands import data as data_command
 
     parser = argparse.ArgumentParser(prog="krocr data")
-    pipeline.configure(parser)
-    assert pipeline.run(parser.parse_args(data_args(source, out, *options))) == 0
+    data_command.configure(parser)
+    assert data_command.run(parser.parse_args(data_args(source, out, *options))) == 0
     return read_built(out)
 
 

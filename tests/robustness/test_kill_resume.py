@@ -31,7 +31,8 @@ from fixtures.tiny_crops import write_tiny_crops
 from safetensors.torch import load_file
 
 from krocr.config import load_config
-from krocr.training.run import read_checkpoint, train
+from krocr.training.checkpoints import read_checkpoint
+from krocr.training.run import train
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny.yaml"
 OVERRIDES = ["train.epochs=3", "train.checkpoint_every_epoch=false", "data.num_workers=0"]

@@ -18,10 +18,11 @@ import cv2
 import numpy as np
 import pytest
 
+from krocr.commands.train import configure, run, show_setup
 from krocr.config import load_config
 from krocr.data.store import CacheWriter
 from krocr.errors import CharsetError, ConfigError, DataError, KrocrError
-from krocr.training.run import configure, run, train
+from krocr.training.run import train
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny.yaml"
 
@@ -124,9 +125,15 @@ def tiny(data: Path, *overrides: str):
 
 def test_unusable_training_labels_are_dropped_counted_and_training_goes_on(tmp_path, small_data, capsys):
     result = train(tiny(small_data, "train.epochs=1"), tmp_path / "run")
+    assert (result.setup.train_crops, result.setup.val_crops) == (32, 8)  # 36 written, 4 dropped
+    dropped = {rejection.reason: rejection.item for rejection in result.setup.rejections["train"]}
+    expected = {"empty_label": 17, "out_of_charset": 18, "label_too_long": 19, "unalignable": 20}
+    assert dropped == {reason: f"index {index}" for reason, index in expected.items()}
+    capsys.readouterr()
+    show_setup(result.setup)  # what krocr train prints before the first step
     out = capsys.readouterr().out
-    assert "train: 32 crops, val: 8 crops" in out  # 36 written, 4 dropped
-    for reason, index in (("empty_label", 17), ("out_of_charset", 18), ("label_too_long", 19), ("unalignable", 20)):
+    assert "train: 32 crops, val: 8 crops" in out
+    for reason, index in expected.items():
         assert reason in out and f"index {index}" in out, reason
     assert result.epochs == 1 and (tmp_path / "run" / "best.safetensors").is_file()
     rows = list(csv.DictReader((tmp_path / "run" / "history.csv").read_text(encoding="utf-8").splitlines()))

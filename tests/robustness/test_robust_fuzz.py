@@ -204,7 +204,7 @@ def workspace(tmp_path_factory) -> Path:
     return root
 
 
-RULES = BuildOptions(progress=False, crop=CropConfig(), rules=LabelRules(korean_charset(), "reject", 62))
+RULES = BuildOptions(crop=CropConfig(), rules=LabelRules(korean_charset(), "reject", 62))
 
 
 def crop_everything(records) -> None:

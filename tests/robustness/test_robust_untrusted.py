@@ -23,7 +23,7 @@ from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.transfer import load_pretrained
 from krocr.model.weights import load_weights, read_metadata
-from krocr.training.run import read_checkpoint
+from krocr.training.checkpoints import read_checkpoint
 
 
 class Payload:

@@ -9,7 +9,6 @@ Prints rich tables and writes ``PREFIX.md`` and ``PREFIX.csv``.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -17,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
-from krocr.analysis.plots import HISTORY_FILE, best_row, read_history
+from krocr.analysis.plots import best_row, read_history
+from krocr.analysis.runs import CONFIG_FILE, HISTORY_FILE, SUMMARY_FILE
 from krocr.config import ExperimentConfig, config_differences, load_config
 from krocr.errors import DataError
-from krocr.training.run import SUMMARY
 
 METRICS: tuple[str, ...] = ("val_loss", "val_cer", "val_word_accuracy", "val_mean_ned")
 RESULT_HEADER: tuple[str, ...] = ("run", "best epoch", *METRICS, "stopped epoch", "epochs", "status")
@@ -50,12 +48,12 @@ class RunResult:
 
 def read_run(run_dir: str | Path) -> RunResult:
     run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").exists():
-        raise DataError(f"{run_dir}: not a krocr run directory (no config.yaml)")
-    config = load_config(run_dir / "config.yaml")
+    if not (run_dir / CONFIG_FILE).exists():
+        raise DataError(f"{run_dir}: not a krocr run directory (no {CONFIG_FILE})")
+    config = load_config(run_dir / CONFIG_FILE)
     history = read_history(run_dir / HISTORY_FILE) if (run_dir / HISTORY_FILE).exists() else []
     best = best_row(history)
-    summary_path = run_dir / SUMMARY
+    summary_path = run_dir / SUMMARY_FILE
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else None
     return RunResult(
         run_dir=run_dir,
@@ -133,22 +131,3 @@ def _value(value: Any) -> str:
 
 def _md_row(cells: Any) -> str:
     return "| " + " | ".join(str(c).replace("|", "¦") for c in cells) + " |"
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN_DIR", help="run directories of krocr train")
-    parser.add_argument("--out", type=Path, default=Path("comparison"),
-                        help="writes OUT.md and OUT.csv (default: comparison.md / .csv here)")
-
-
-def run(args: argparse.Namespace) -> int:
-    comparison = Comparison.of(args.runs)
-    console = Console(markup=False, emoji=False)  # a list value "[a, b]" is data, not a style tag
-    for table in comparison.tables():
-        console.print(table)
-    markdown, table_csv = Path(f"{args.out}.md"), Path(f"{args.out}.csv")
-    markdown.parent.mkdir(parents=True, exist_ok=True)
-    markdown.write_text(comparison.markdown(), encoding="utf-8")
-    comparison.write_csv(table_csv)
-    console.print(f"wrote {markdown} and {table_csv}")
-    return 0

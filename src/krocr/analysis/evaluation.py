@@ -17,7 +17,6 @@ and their share is reported.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import json
@@ -28,11 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
-from krocr import __version__
 from krocr.analysis.gallery import GalleryItem, draw_sheet, random_pick, worst_first
 from krocr.analysis.metrics import (
     compute_metrics,
@@ -40,17 +35,18 @@ from krocr.analysis.metrics import (
     normalized_edit_distance,
 )
 from krocr.charset import Charset, normalize_text
-from krocr.data.importers import read_label_file
+from krocr.data.eval_sets import (
+    LMDB_SUFFIXES,
+    EvalSample,
+    EvalSet,
+    Unreadable,
+    open_eval_set,
+)
 from krocr.data.store import CacheReader
 from krocr.errors import DataError, read_input_text
-from krocr.inference.recognizer import (
-    DEFAULT_WEIGHTS,
-    ImageInput,
-    Reading,
-    Recognizer,
-    add_recognizer_arguments,
-    recognizer_from_args,
-)
+from krocr.inference.recognizer import Reading, Recognizer
+from krocr.progress import SILENT, ProgressHook
+from krocr.version import __version__
 
 # Label-length buckets in characters: (lowest, highest or None for no upper bound).
 LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (
@@ -60,75 +56,6 @@ FREQUENT_SHARE = 0.8  # frequent characters: the most common ones covering 80 % 
 TOP_CONFUSIONS = 30
 TOP_MISSING = 30
 CHUNK = 1024  # crops read and preprocessed at a time: bounds memory on large test sets
-LMDB_SUFFIXES = (".lmdb", ".mdb")
-
-
-# ---- what is evaluated ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EvalSample:
-    item: str  # where the crop is: "test.lmdb#12" (1-based LMDB index) or its image path
-    truth: str  # NFC, outer whitespace stripped (invisible in a crop)
-    source: str
-    kind: str = ""  # text kind of a synthetic crop (word, rare, long, …), else empty
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    item: str
-    error: str
-
-
-@dataclass
-class EvalSet:
-    description: str  # the LMDB or label file, for metrics.json
-    samples: list[EvalSample]
-    load: Callable[[int], ImageInput]  # sample index → its image
-    unreadable: list[Unreadable]  # items lost before any image was read (missing files)
-
-
-def open_eval_set(data: str | Path, split: str | None = None) -> EvalSet:
-    """The samples of a dataset directory's split, an LMDB or a label file."""
-    data = Path(data)
-    if not data.exists():
-        raise DataError(f"{data}: not found; expected a dataset directory, an .lmdb or a label file")
-    splits = dataset_splits(data)
-    if splits is not None:
-        return _lmdb_set(_split_path(data, splits, split))
-    if data.is_dir() or data.suffix in LMDB_SUFFIXES:
-        return _lmdb_set(data)
-    return _label_file_set(data)
-
-
-def dataset_splits(data: Path) -> list[str] | None:
-    """The splits (``*.lmdb`` names, sorted) of a dataset directory; None when ``data`` is not
-    one but an LMDB or a label file."""
-    if not data.is_dir() or (data / "data.mdb").is_file():
-        return None
-    return sorted(p.stem for p in data.glob("*.lmdb"))
-
-
-def _split_path(directory: Path, present: list[str], split: str | None) -> Path:
-    if not present:
-        raise DataError(f"{directory}: no *.lmdb caches in this directory; build one with `krocr data`")
-    chosen = split or ("test" if "test" in present else "val")
-    if chosen not in present:
-        raise DataError(f"{directory}: no {chosen}.lmdb (present: {', '.join(present)}); choose one with --split")
-    return directory / f"{chosen}.lmdb"
-
-
-def _lmdb_set(path: Path) -> EvalSet:
-    reader = CacheReader(path)
-    samples = [EvalSample(f"{path.name}#{i}", normalize_text(label).strip(), source, kind)
-               for i, (label, source, kind) in enumerate(zip(reader.labels(), reader.sources(), reader.kinds()),
-                                                         start=1)]
-    return EvalSet(str(path), samples, lambda i: reader[i][0], [])
-
-
-def _label_file_set(path: Path) -> EvalSet:
-    records, log = read_label_file(path)
-    samples = [EvalSample(str(r.path), r.text.strip(), r.source) for r in records]
-    lost = [Unreadable(f"{r.file} {r.item}", f"{r.reason}: {r.detail}") for r in log]
-    return EvalSet(str(path), samples, lambda i: records[i].path, lost)  # type: ignore[return-value,arg-type]
 
 
 # ---- predicting ----------------------------------------------------------------------------------
@@ -152,26 +79,39 @@ class Evaluation:
         return len(self.predictions) / self.seconds if self.seconds > 0 else 0.0
 
 
-def predict(recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None) -> Evaluation:
-    """Read every sample (the first ``limit``), chunk by chunk; unreadable ones are listed."""
+def predict(recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None,
+            progress: ProgressHook = SILENT) -> Evaluation:
+    """Read every sample (the first ``limit``), chunk by chunk; unreadable ones are listed.
+
+    Args:
+        recognizer: the model that reads.
+        eval_set: what to read (:func:`krocr.data.eval_sets.open_eval_set`).
+        limit: read only the first ``limit`` samples.
+        progress: told the total, then each batch of crops read.
+
+    Returns:
+        The predictions in sample order, the unreadable samples and the seconds it took.
+    """
     total = len(eval_set.samples) if limit is None else min(limit, len(eval_set.samples))
     predictions: list[Prediction] = []
     unreadable = list(eval_set.unreadable)
     start = time.perf_counter()
-    console = Console(stderr=True, markup=False, emoji=False)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("evaluating", total=total)
-        for first in range(0, total, CHUNK):
-            indices, prepared = [], []
-            for i in range(first, min(first + CHUNK, total)):
-                try:
-                    prepared.append(recognizer.prepare(eval_set.load(i)))
-                    indices.append(i)
-                except DataError as exc:
-                    unreadable.append(Unreadable(eval_set.samples[i].item, str(exc)))
-            for i, reading in zip(indices, recognizer.recognize(prepared)):
+    progress.start("evaluating", total)
+    for first in range(0, total, CHUNK):
+        indices, prepared = [], []
+        for i in range(first, min(first + CHUNK, total)):
+            try:
+                prepared.append(recognizer.prepare(eval_set.load(i)))
+                indices.append(i)
+            except DataError as exc:
+                unreadable.append(Unreadable(eval_set.samples[i].item, str(exc)))
+        progress.advance(len(range(first, min(first + CHUNK, total))) - len(prepared))  # unreadable ones
+        # one recognize call per batch, so the bar moves as crops are read, not per chunk
+        for low in range(0, len(prepared), recognizer.batch_size):
+            batch = prepared[low:low + recognizer.batch_size]
+            for i, reading in zip(indices[low:], recognizer.recognize(batch)):
                 predictions.append(_scored(i, eval_set.samples[i], reading))
-            progress.advance(task, min(CHUNK, total - first))
+            progress.advance(len(batch))
     return Evaluation(predictions, unreadable, time.perf_counter() - start)
 
 
@@ -381,12 +321,32 @@ def _gallery_item(recognizer: Recognizer, eval_set: EvalSet, p: Prediction) -> G
 
 
 def evaluate(recognizer: Recognizer, data: str | Path, out: str | Path, split: str | None = None,
-             train_stats: str | Path | None = None, limit: int | None = None, gallery: int = 24) -> dict:
-    """Evaluate, write metrics.json, predictions.csv and the gallery into ``out``; return the metrics."""
+             train_stats: str | Path | None = None, limit: int | None = None, gallery: int = 24,
+             progress: ProgressHook = SILENT) -> dict:
+    """Evaluate a model on a dataset and write ``metrics.json``, ``predictions.csv`` and the
+    gallery sheets into ``out``.
+
+    Args:
+        recognizer: the model that reads.
+        data: a dataset directory, an LMDB crop cache or a ``path<TAB>text`` label file.
+        out: output directory (created).
+        split: the split of a dataset directory (default: test if present, else val).
+        train_stats: training character counts for the rare/frequent breakdown.
+        limit: evaluate only the first ``limit`` samples.
+        gallery: crops per gallery sheet; 0 for none.
+        progress: told the crops read as they are read.
+
+    Returns:
+        The metrics written to ``metrics.json`` (overall, by source, kind and length, ...).
+
+    Example:
+        >>> metrics = evaluate(Recognizer("ko"), "data/heldout_ko", "runs/eval")  # doctest: +SKIP
+        >>> metrics["overall"]["word_accuracy"]  # doctest: +SKIP
+    """
     out = Path(out)
     eval_set = open_eval_set(data, split)
     reference = load_char_counts(train_stats) if train_stats else None
-    evaluation = predict(recognizer, eval_set, limit)
+    evaluation = predict(recognizer, eval_set, limit, progress)
     metrics = {"settings": _settings(recognizer, eval_set, limit),
                **summarize(evaluation, recognizer.charset, reference, str(train_stats or ""))}
     out.mkdir(parents=True, exist_ok=True)
@@ -405,68 +365,3 @@ def _settings(recognizer: Recognizer, eval_set: EvalSet, limit: int | None) -> d
         "device": str(recognizer.device), "batch_size": recognizer.batch_size,
         "date": dt.datetime.now().isoformat(timespec="seconds"), "krocr": __version__,
     }
-
-
-# ---- command line ----------------------------------------------------------------------------------
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", type=Path,
-                        help="dataset directory (its LMDB caches), one .lmdb, or a label file (image_path<TAB>text)")
-    parser.add_argument("--split", choices=("test", "val", "train"),
-                        help="split of a dataset directory (default: test if present, else val)")
-    parser.add_argument("--out", type=Path,
-                        help="output directory (default: eval/ next to the weights file, ./eval for the bundled model)")
-    parser.add_argument("--train-stats", type=Path,
-                        help="training character counts for the rare/frequent breakdown: a char,count CSV, "
-                             "a {char: count} JSON, or the training LMDB (default: frequencies of the evaluated set)")
-    parser.add_argument("--limit", type=int, help="evaluate only the first N samples")
-    parser.add_argument("--gallery", type=int, default=24, help="crops per gallery sheet; 0 for none (default: 24)")
-    add_recognizer_arguments(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    recognizer = recognizer_from_args(args)
-    out = args.out or default_out(recognizer.weights)
-    metrics = evaluate(recognizer, args.data, out, args.split, args.train_stats, args.limit, args.gallery)
-    console = Console(markup=False, emoji=False)
-    console.print(summary_table(metrics))
-    for key, title in (("by_source", "by source"), ("by_kind", "by text kind")):
-        if len(metrics[key]) > 1:  # e.g. font designs and text kinds of synthetic test sets
-            console.print(group_table(metrics[key], title))
-    print(f"wrote {out}/metrics.json, predictions.csv" + (" and the gallery" if args.gallery > 0 else ""))
-    return 0
-
-
-def default_out(weights: Path) -> Path:
-    """``eval/`` beside the weights file (its run directory, where ``krocr report`` looks),
-    but never inside the installed package."""
-    return Path("eval") if weights == DEFAULT_WEIGHTS else weights.parent / "eval"
-
-
-def group_table(groups: dict[str, dict], title: str) -> Table:
-    table = Table(title=title)
-    for column in ("group", "crops", "word accuracy", "CER"):
-        table.add_column(column, justify="left" if column == "group" else "right")
-    for name, figures in groups.items():
-        table.add_row(name, str(figures["samples"]), f"{figures['word_accuracy']:.2%}", f"{figures['cer']:.4f}")
-    return table
-
-
-def summary_table(metrics: dict) -> Table:
-    overall = metrics["overall"]
-    table = Table(title=f"{metrics['settings']['data']}: {metrics['samples']} crops")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    rows = [
-        ("word accuracy", f"{overall['word_accuracy']:.2%}"),
-        ("word accuracy ignoring spaces", f"{overall['word_accuracy_ignore_space']:.2%}"),
-        ("CER", f"{overall['cer']:.4f}"),
-        ("mean edit distance", f"{overall['mean_edit_distance']:.3f}"),
-        ("mean normalized edit distance", f"{overall['mean_normalized_edit_distance']:.3f}"),
-        ("1 − NED (ICDAR 2019)", f"{overall['one_minus_ned']:.4f}"),
-        ("crops/s", f"{metrics['speed']['crops_per_second']:.0f}"),
-        ("out-of-charset samples", f"{metrics['out_of_charset']['sample_share']:.2%}"),
-        ("unreadable crops", str(metrics["unreadable"]["count"])),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
-    return table

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from krocr.synth import fonts
+from krocr import captions
 
 SHEET_WIDTH_IN = 12.0
 IMAGE_HEIGHT_IN = 0.42  # a 32-px crop drawn this high; its width follows its aspect ratio
@@ -57,7 +57,7 @@ def random_pick(total: int, count: int, seed: int = 0) -> list[int]:
 def korean_font_family() -> list[str]:
     """Font families for Hangul text, most preferred first, ending with matplotlib's
     default so Latin text always renders. Warns once when no Korean font is installed."""
-    path = fonts.korean_font_path()
+    path = captions.korean_font_path()
     if path is None:
         warnings.warn("no Korean font found (install fonts-nanum); Hangul in galleries shows as boxes",
                       stacklevel=2)

@@ -1,9 +1,9 @@
 """Training curves: the per-epoch history of a run and its plots.
 
 The reference watched a live loss plot while training (livelossplot) and drew a
-"Training and validation loss" chart afterwards. :class:`TrainingCurves` does both from
-one history of completed epochs, kept in the training checkpoint so a resumed run
-continues its curves:
+"Training and validation loss" chart afterwards. The training callback
+(:class:`krocr.training.callbacks.TrainingCurves`) does both with these functions, from one
+history of completed epochs:
 
 * ``history.csv``: one row per completed epoch (train loss, val loss, CER, word
   accuracy, mean normalized edit distance, learning rate) — what ``krocr compare`` reads;
@@ -20,13 +20,10 @@ import csv
 import math
 import os
 from pathlib import Path
-from typing import Any
 
-import lightning.pytorch as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-HISTORY_FILE = "history.csv"
 # history column -> metric name as RecognizerModule logs it ("loss" is logged per step and
 # per epoch, so Lightning names the epoch mean "loss_epoch")
 LOGGED_METRICS: dict[str, str] = {
@@ -39,35 +36,6 @@ LOGGED_METRICS: dict[str, str] = {
 HISTORY_COLUMNS: tuple[str, ...] = ("epoch", *LOGGED_METRICS, "lr")
 
 History = list[dict[str, float]]
-
-
-class TrainingCurves(pl.Callback):
-    """Records every completed epoch and redraws ``loss.png``; draws ``curves.png`` at the end."""
-
-    def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
-        self.history: History = []
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        metrics = trainer.callback_metrics
-        row = {"epoch": float(trainer.current_epoch)}
-        row.update({column: float(metrics[name]) if name in metrics else math.nan
-                    for column, name in LOGGED_METRICS.items()})
-        row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
-        self.history.append(row)
-        if trainer.is_global_zero:
-            write_history(self.history, self.directory / HISTORY_FILE)
-            plot_loss(self.history, self.directory / "loss.png")
-
-    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.is_global_zero and self.history:
-            plot_curves(self.history, self.directory / "curves.png")
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"history": [dict(row) for row in self.history]}  # floats only: loads with weights_only
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.history = [dict(row) for row in state_dict["history"]]
 
 
 def write_history(history: History, path: Path) -> None:

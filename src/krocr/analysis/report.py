@@ -20,7 +20,6 @@ them. Images are embedded as base64 PNG; styling is a small inline stylesheet; n
 
 from __future__ import annotations
 
-import argparse
 import base64
 import csv
 import datetime as dt
@@ -33,16 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from krocr import __version__
 from krocr.analysis.compare import Comparison, RunResult, read_run
 from krocr.analysis.plots import (
-    HISTORY_FILE,
     LOGGED_METRICS,
     History,
     plot_curves,
     read_history,
 )
-from krocr.errors import DataError
+from krocr.analysis.runs import HISTORY_FILE
+from krocr.version import __version__
 
 METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
     ("samples", "samples"),
@@ -321,18 +319,3 @@ def write_report(run_dirs: Sequence[str | Path], out: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(run_dirs), encoding="utf-8")
     return out
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN_DIR",
-                        help="run directories (krocr train, krocr eval)")
-    parser.add_argument("--out", type=Path, default=Path("report.html"), help="HTML file to write (default: report.html)")
-
-
-def run(args: argparse.Namespace) -> int:
-    missing = [str(d) for d in args.runs if not d.is_dir()]
-    if missing:
-        raise DataError(f"not a directory: {', '.join(missing)}")
-    out = write_report(args.runs, args.out)
-    print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB)")
-    return 0

@@ -30,7 +30,7 @@ from krocr.data.records import LabelRules, check_label
 from krocr.data.rejections import Reason, RejectionLog
 from krocr.data.store import CacheReader
 from krocr.errors import DataError
-from krocr.model.crnn import output_length
+from krocr.model.config import output_length
 from krocr.model.focal_ctc import required_frames
 from krocr.model.preprocess import (
     PreprocessConfig,

@@ -23,6 +23,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from krocr.errors import DataError, read_input
 
+# What the library accepts wherever it reads an image: a path, a PIL image or a uint8 array.
+ImageInput = str | Path | Image.Image | np.ndarray
+
 MAX_PIXELS = 100_000_000  # 100 Mpx: a 20000 × 5000 panorama passes, a bomb does not
 _WHITE = (255, 255, 255, 255)
 

@@ -1,5 +1,5 @@
-"""``krocr export``: a weights file → ONNX (dynamic batch and width), optionally int8; a run's
-``.ckpt`` → weights file; a weights file → fp16 weights file (``--half``).
+"""Exporting a weights file to ONNX (dynamic batch and width), optionally int8, and
+re-saving weights in fp16.
 
 The ONNX file carries the same metadata as the weights file (charset, model config,
 preprocessing) as ``metadata_props``, so an onnxruntime reader needs nothing else.
@@ -15,8 +15,7 @@ AVX-512 VNNI multiply uint8 × int8 pairs into saturating int16 sums, and 8-bit 
 
 from __future__ import annotations
 
-import argparse
-import json
+import hashlib
 import logging
 import tempfile
 from contextlib import contextmanager
@@ -28,11 +27,12 @@ import numpy as np
 import onnx
 import torch
 
-from krocr.errors import CheckpointError, DataError
+from krocr.data.eval_sets import dataset_splits, open_eval_set
+from krocr.errors import DataError
+from krocr.inference.recognizer import load_input
 from krocr.model.preprocess import PreprocessConfig, preprocess
 from krocr.model.weights import (
     load_weights,
-    parse_metadata,
     read_metadata,
     save_weights,
 )
@@ -45,9 +45,19 @@ CALIBRATION_SPLITS = ("calib", "val", "train")
 
 
 def export_onnx(weights: str | Path, out: str | Path, int8_calibration: Sequence[np.ndarray] | None = None) -> Path:
-    """Export a krocr weights file to ONNX. With ``int8_calibration`` — prepared crops, each
-    (1, 1, height, width) float32 as :func:`calibration_crops` returns — the written model
-    is quantised to int8 (convolutions static, LSTMs dynamic)."""
+    """Export a krocr weights file to ONNX, its metadata carried over (plus the sha256 of
+    the weights file it came from, ``source_sha256``).
+
+    Args:
+        weights: a ``.safetensors`` weights file.
+        out: the ``.onnx`` file to write.
+        int8_calibration: prepared crops, each (1, 1, height, width) float32 as
+            :func:`calibration_crops` returns; with them the written model is quantised to
+            int8 (convolutions static, LSTMs dynamic).
+
+    Returns:
+        ``out``.
+    """
     bundle = load_weights(weights)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +67,8 @@ def export_onnx(weights: str | Path, out: str | Path, int8_calibration: Sequence
         if int8_calibration is not None:
             quantize_int8(fp32, out, int8_calibration, Path(tmp))
     proto = onnx.load(str(out))
-    for key, value in read_metadata(weights).items():
+    source = {**read_metadata(weights), "source_sha256": hashlib.sha256(Path(weights).read_bytes()).hexdigest()}
+    for key, value in source.items():
         proto.metadata_props.add(key=key, value=value)
     onnx.save(proto, str(out))
     return out
@@ -122,12 +133,6 @@ def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = C
     """``count`` crops spread evenly over an LMDB, a label file or a dataset directory's
     calib, val or train split, prepared as reading prepares them (natural width), each
     (1, 1, height, width)."""
-    from krocr.analysis.evaluation import (  # the reading stack only where int8 needs it
-        dataset_splits,
-        open_eval_set,
-    )
-    from krocr.inference.recognizer import load_input
-
     if count < 1:
         raise DataError(f"calibration crop count must be at least 1, got {count}")
     data = Path(data)
@@ -156,70 +161,8 @@ def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = C
     return crops
 
 
-def read_onnx_metadata(path: str | Path) -> dict[str, str]:
-    """The krocr metadata (charset, model config, preprocessing, info) of an exported ONNX file."""
-    if not Path(path).is_file():
-        raise CheckpointError(f"{path}: ONNX file not found")
-    try:
-        proto = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # onnx raises several unrelated types for bad files
-        raise CheckpointError(f"{path}: not an ONNX model ({exc})") from None
-    meta = {p.key: p.value for p in proto.metadata_props}
-    if "charset" not in meta:
-        raise CheckpointError(f"{path}: ONNX file without krocr metadata; export it with `krocr export`")
-    return meta
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("weights", help="krocr .safetensors weights file, or a run's checkpoints/*.ckpt")
-    parser.add_argument("--out", required=True,
-                        help="output: .onnx (from .safetensors), or .safetensors (from a run's .ckpt, "
-                             "or from .safetensors to store it in fp16 with --half)")
-    parser.add_argument("--int8", action="store_true",
-                        help="int8 ONNX: faster on the CPU, slightly less accurate; needs --calibration")
-    parser.add_argument("--calibration", type=Path,
-                        help="with --int8: crops like those the model will read, whose activations set the "
-                             "int8 ranges: an LMDB, a label file, or a dataset directory (its calib, val or "
-                             "train split, never test)")
-    parser.add_argument("--calibration-count", type=int, default=CALIBRATION_CROPS,
-                        help=f"crops taken evenly from --calibration (default: {CALIBRATION_CROPS})")
-    parser.add_argument("--half", action="store_true", help="fp16 tensors in a .safetensors output")
-
-
 def convert_weights(weights: str | Path, out: str | Path, half: bool) -> Path:
     """Re-save a weights file (fp16 tensors with ``half``), metadata unchanged."""
     bundle = load_weights(weights)
     save_weights(out, bundle.model, bundle.charset, bundle.preprocess, bundle.info, half=half)
     return Path(out)
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.int8 != (args.calibration is not None):
-        raise DataError("--int8 and --calibration go together: int8 ranges are measured on crops like those "
-                        "the model will read, e.g. --calibration data/calib_ko (a `krocr synth` render)")
-    if args.int8 and Path(args.out).suffix != ".onnx":
-        raise DataError(f"--int8 writes an ONNX model; {args.out} is not an .onnx path")
-    if Path(args.weights).suffix == ".safetensors" and Path(args.out).suffix == ".safetensors":
-        out = convert_weights(args.weights, args.out, half=args.half)
-        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
-        return 0
-    if Path(args.weights).suffix == ".ckpt":
-        if Path(args.out).suffix != ".safetensors":
-            raise CheckpointError("a run checkpoint (.ckpt) exports to .safetensors; export that to ONNX next")
-        from krocr.training.run import (
-            export_checkpoint,  # Lightning only where it is needed
-        )
-
-        out = export_checkpoint(args.weights, args.out, half=args.half)
-        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
-        return 0
-    crops = None
-    if args.int8:
-        config = parse_metadata(read_metadata(args.weights), args.weights).preprocess
-        crops = calibration_crops(args.calibration, config, args.calibration_count)
-    out = export_onnx(args.weights, args.out, int8_calibration=crops)
-    meta = read_onnx_metadata(out)
-    int8 = f", int8 calibrated on {len(crops)} crops of {args.calibration}" if crops else ""
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, charset of "
-          f"{len(json.loads(meta['charset'])['symbols'])} symbols{int8})")
-    return 0

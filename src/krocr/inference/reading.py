@@ -1,25 +1,12 @@
-"""``krocr read``: print what the model reads in images, one tab-separated line each.
-
-    krocr read [--weights W] IMAGE_OR_DIR...                      # each image is one crop
-    krocr read --boxes FILE --format icdar2015|via|aihub PHOTO... # every box of each photo
-
-Output, in input order (directories expand to their image files, sorted by name)::
-
-    path<TAB>text<TAB>confidence                     a crop
-    path#region<TAB>text<TAB>confidence              a box of a photo (--boxes)
-    path<TAB><TAB>0.000<TAB>error: reason            unreadable file, too small, bad box
-
-An error line never stops the run; the exit status is 1 when any line is an error.
-Lines are printed chunk by chunk, so a long list starts printing quickly.
-"""
+"""Reading many inputs for ``krocr read``: image files as crops, or every box of a photo
+from a box file, as items read in chunks and yielded in input order (an item that cannot
+be read carries its reason instead of a crop)."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence, TextIO
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,13 +14,8 @@ from krocr.data.crops import validate_box, warp_crop
 from krocr.data.images import read_image
 from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
 from krocr.data.records import ImageRecord, Word
-from krocr.errors import ConfigError, DataError
-from krocr.inference.recognizer import (
-    Reading,
-    Recognizer,
-    add_recognizer_arguments,
-    recognizer_from_args,
-)
+from krocr.errors import DataError
+from krocr.inference.recognizer import Reading, Recognizer
 
 BOX_READERS = {"icdar2015": read_icdar2015, "via": read_via, "aihub": read_aihub}
 CHUNK_BATCHES = 8  # crops preprocessed per chunk, in batches: memory stays flat, output streams
@@ -46,12 +28,6 @@ class Item:
     name: str
     crop: np.ndarray | None = None  # preprocessed (1, H, W)
     error: str = ""
-
-
-def format_line(name: str, reading: Reading | None, error: str = "") -> str:
-    if reading is None:
-        return f"{name}\t\t0.000\terror: {error}"
-    return f"{name}\t{reading.text}\t{reading.confidence:.3f}"
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
@@ -121,43 +97,28 @@ def _reason(exc: DataError, path: Path) -> str:
     return str(exc).removeprefix(f"{path}: ")
 
 
-def read_items(recognizer: Recognizer, items: Iterable[Item], out: TextIO) -> int:
-    """Read and print items chunk by chunk, in order; returns how many were errors."""
-    errors = 0
+def read_items(recognizer: Recognizer, items: Iterable[Item]) -> Iterator[tuple[Item, Reading | None]]:
+    """Read items chunk by chunk, in order, so a long list yields its first results quickly.
+
+    Args:
+        recognizer: the model that reads.
+        items: from :func:`crop_items` or :func:`box_items`.
+
+    Returns:
+        An iterator of (item, reading); the reading is None for an item that holds an error.
+    """
     chunk: list[Item] = []
     chunk_size = recognizer.batch_size * CHUNK_BATCHES
     for item in items:
         chunk.append(item)
         if len(chunk) >= chunk_size:
-            errors += _print_chunk(recognizer, chunk, out)
+            yield from _read_chunk(recognizer, chunk)
             chunk = []
-    return errors + _print_chunk(recognizer, chunk, out)
+    yield from _read_chunk(recognizer, chunk)
 
 
-def _print_chunk(recognizer: Recognizer, chunk: list[Item], out: TextIO) -> int:
+def _read_chunk(recognizer: Recognizer, chunk: list[Item]) -> Iterator[tuple[Item, Reading | None]]:
     crops = [item.crop for item in chunk if item.crop is not None]
     readings = iter(recognizer.recognize(crops))
     for item in chunk:
-        print(format_line(item.name, next(readings) if item.crop is not None else None, item.error), file=out)
-    out.flush()
-    return len(chunk) - len(crops)
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR",
-                        help="crop images, or photos with --boxes; directories expand to their image files")
-    parser.add_argument("--boxes", type=Path, help="box file (or directory of them) for the photos: read every box")
-    parser.add_argument("--format", choices=sorted(BOX_READERS), help="format of --boxes")
-    add_recognizer_arguments(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    if bool(args.boxes) != bool(args.format):
-        raise ConfigError("--boxes and --format go together: give both or neither")
-    recognizer = recognizer_from_args(args)
-    paths = expand_inputs(args.inputs)
-    if args.boxes:
-        items = box_items(recognizer, paths, args.boxes, args.format)
-    else:
-        items = crop_items(recognizer, paths)
-    return 1 if read_items(recognizer, items, sys.stdout) else 0
+        yield item, next(readings) if item.crop is not None else None

@@ -1,9 +1,9 @@
-"""Reading word crops with a trained CRNN: the library entry point for inference.
+"""Reading word crops with a trained recognizer: the library entry point for inference.
 
-    from krocr.inference.recognizer import Recognizer
-    recognizer = Recognizer("model.safetensors")
-    recognizer.read("crop.png")                # Reading(text='카페', confidence=0.97, raw='--카-페--')
-    recognizer.read([path, pil_image, array])  # a list of Readings, in input order
+    from krocr import Recognizer
+    reader = Recognizer("ko")                  # the shipped Korean model
+    reader.read("crop.png")                    # Reading(text='카페', confidence=0.97, raw='--카-페--')
+    reader.read([path, pil_image, array])      # a list of Readings, in input order
 
 Inputs are file paths, PIL images or uint8 numpy arrays (gray, RGB or RGBA, in RGB order
 like :func:`krocr.data.images.read_image` returns). Crops go through
@@ -12,38 +12,50 @@ the width mode, which defaults to ``natural`` so long lines are read at their as
 instead of being squeezed into 256 px. Batches are formed by width (sorted, batched, then
 put back in input order) so padding stays small.
 
-``engine="onnx"`` runs a model exported by ``krocr export`` (an ``.onnx`` file) through
-onnxruntime on the CPU instead of torch; only the forward pass differs, so preprocessing,
-batching and decoding are the same code.
+Two engines run the forward pass; preprocessing, batching and decoding are the same code:
+``onnx`` (onnxruntime on the CPU, an ``.onnx`` file written by ``krocr export``; no torch
+is imported, so a one-crop read starts quickly) and ``torch`` (a ``.safetensors`` weights
+file, any device, bf16 autocast). ``engine="auto"`` picks onnx for ``.onnx`` files and for
+a shipped model with an ONNX export, torch otherwise.
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Literal, Sequence, overload
+from typing import TYPE_CHECKING, Literal, Sequence, overload
 
 import numpy as np
-import torch
 from PIL import Image
 
 from krocr.data.crops import CropConfig
-from krocr.data.images import pil_to_rgb, read_image
+from krocr.data.images import ImageInput, pil_to_rgb, read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
-from krocr.hardware import warn_if_bf16_is_emulated
+from krocr.inference.onnx_engine import (
+    Logits,
+    open_session,
+    session_logits,
+    session_metadata,
+)
 from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
+from krocr.model.metadata import parse_metadata
 from krocr.model.preprocess import WidthMode, collate_widths, preprocess, to_gray
-from krocr.model.weights import ModelMetadata, load_weights, parse_metadata
+from krocr.model.registry import (
+    DEFAULT_MODEL,
+    ShippedModel,
+    resolve_weights,
+    shipped_model,
+)
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "ko_crnn.safetensors"
+if TYPE_CHECKING:
+    import torch
+
 # A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.
 MIN_INPUT_HEIGHT = int(CropConfig().min_height)
 
 Decoder = Literal["greedy", "beam"]
 Precision = Literal["fp32", "bf16"]
-Engine = Literal["torch", "onnx"]
-ImageInput = str | Path | Image.Image | np.ndarray
+Engine = Literal["auto", "torch", "onnx"]
 
 
 @dataclass(frozen=True)
@@ -57,16 +69,27 @@ class Reading:
 
 
 class Recognizer:
-    """A weights file made ready to read crops.
+    """A model made ready to read crops.
 
-    ``weights=None`` uses the model shipped inside the package. ``decoder="beam"`` runs
-    the CTC prefix beam search (``beam_width`` beams); ``precision="bf16"`` runs the model
-    under bfloat16 autocast (faster on CPUs with AVX-512 BF16 / AMX, slightly less exact).
+    Args:
+        weights: a shipped model's name (``"ko"``, the default, or ``"ko-crnn"``), a
+            ``.safetensors`` weights file written by ``krocr train``, or an ``.onnx`` file
+            written by ``krocr export``.
+        device: ``cpu`` or ``cuda`` (torch engine only).
+        batch_size: crops per forward pass.
+        width_mode: ``natural`` keeps each crop's aspect ratio; ``fixed`` squeezes it to the
+            training width.
+        decoder: ``greedy`` (best path) or ``beam`` (CTC prefix beam search, ``beam_width`` beams).
+        precision: ``fp32``, or ``bf16`` autocast (torch engine; fast on CPUs with AVX-512 BF16 / AMX).
+        beam_width: beams kept by the beam decoder.
+        engine: ``auto``, ``onnx`` or ``torch`` (see the module docstring).
 
-    ``engine="onnx"`` reads with onnxruntime (CPUExecutionProvider): ``weights`` is then an
-    ``.onnx`` file written by ``krocr export``, whose metadata holds the charset and
-    preprocessing; it runs on the CPU in the precision it was exported in (fp32 or int8),
-    and ``model`` is None (the torch module exists only with ``engine="torch"``).
+    Example:
+        >>> reader = Recognizer("ko")  # doctest: +SKIP
+        >>> reader.read("crop.png").text  # doctest: +SKIP
+        '우리치킨'
+
+    ``model`` is the torch module with the torch engine and None with onnx.
     """
 
     def __init__(
@@ -78,7 +101,7 @@ class Recognizer:
         decoder: Decoder = "greedy",
         precision: Precision = "fp32",
         beam_width: int = 10,
-        engine: Engine = "torch",
+        engine: Engine = "auto",
     ):
         if batch_size < 1:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
@@ -86,35 +109,55 @@ class Recognizer:
             raise KrocrError(f"unknown decoder {decoder!r}; use 'greedy' or 'beam'")
         if precision not in ("fp32", "bf16"):
             raise KrocrError(f"unknown precision {precision!r}; use 'fp32' or 'bf16'")
-        if engine not in ("torch", "onnx"):
-            raise KrocrError(f"unknown engine {engine!r}; use 'torch' or 'onnx'")
-        if engine == "onnx" and precision != "fp32":
+        if engine not in ("auto", "torch", "onnx"):
+            raise KrocrError(f"unknown engine {engine!r}; use 'auto', 'torch' or 'onnx'")
+        self.shipped: ShippedModel | None = shipped_model(DEFAULT_MODEL if weights is None else weights)
+        self.engine = _choose_engine(engine, self.shipped, weights, device, precision)
+        if self.engine == "onnx" and precision != "fp32":
             raise KrocrError(f"precision {precision!r} is for the torch engine; the onnx engine runs the exported "
                              "model as it was exported (fp32, or int8 with `krocr export --int8`)")
-        self.weights = _weights_path(weights)
-        self.device = _checked_device(device, engine)
-        self.engine = engine
-        self.model: torch.nn.Module | None
-        self._forward: Callable[[torch.Tensor | np.ndarray], torch.Tensor]
-        if engine == "onnx":
-            self.model = None
-            self._forward, meta = _onnx_engine(self.weights)
-            self.charset, self.info, preprocess = meta.charset, meta.info, meta.preprocess
+        if self.engine == "onnx" and device != "cpu":
+            raise KrocrError(f"device {device!r} with the onnx engine: it runs on the CPU only (onnxruntime's "
+                             "CPUExecutionProvider); use --device cpu, or --engine torch for a GPU")
+        self.weights = _weights_file(self.shipped, weights, self.engine)
+        self.model: torch.nn.Module | None = None
+        self.device = device
+        self._onnx_logits: Logits | None = None
+        if self.engine == "onnx":
+            self._open_onnx()
         else:
-            if self.weights.suffix.lower() == ".onnx":
-                raise CheckpointError(f"{self.weights}: an ONNX model; read it with --engine onnx "
-                                      "(Recognizer(..., engine='onnx'))")
-            bundle = load_weights(self.weights, self.device)
-            self.model = bundle.model
-            self._forward = self._torch_logits
-            self.charset, self.info, preprocess = bundle.charset, bundle.info, bundle.preprocess
-        self.preprocess = replace(preprocess, width_mode=width_mode)
+            self._open_torch(device)
+        self.preprocess = replace(self.preprocess, width_mode=width_mode)
         self.batch_size = batch_size
         self.decoder = decoder
         self.precision = precision
         if precision == "bf16":  # once the weights are known to load
+            from krocr.hardware import warn_if_bf16_is_emulated
+
             warn_if_bf16_is_emulated(self.device, f"reading with {self.weights.name}")
         self.beam_width = beam_width
+
+    def _open_onnx(self) -> None:
+        if self.weights.suffix.lower() == ".safetensors":
+            raise CheckpointError(f"{self.weights}: a .safetensors weights file; the onnx engine reads an ONNX "
+                                  f"export of it. Export it first: `krocr export {self.weights} --out "
+                                  f"{self.weights.with_suffix('.onnx')}`, then pass the .onnx file "
+                                  "(or use --engine torch)")
+        session = open_session(self.weights)
+        meta = parse_metadata(session_metadata(session, self.weights), self.weights)
+        self._onnx_logits = session_logits(session, self.weights, meta.charset.num_classes)
+        self.charset, self.info, self.preprocess = meta.charset, meta.info, meta.preprocess
+
+    def _open_torch(self, device: str) -> None:
+        if self.weights.suffix.lower() == ".onnx":
+            raise CheckpointError(f"{self.weights}: an ONNX model; read it with --engine onnx "
+                                  "(Recognizer(..., engine='onnx'))")
+        from krocr.model.weights import load_weights  # torch: only for this engine
+
+        parsed = _checked_device(device)
+        bundle = load_weights(self.weights, parsed)
+        self.device, self.model = parsed, bundle.model
+        self.charset, self.info, self.preprocess = bundle.charset, bundle.info, bundle.preprocess
 
     # ---- single steps ---------------------------------------------------------------------
     def prepare(self, image: ImageInput) -> np.ndarray:
@@ -127,19 +170,21 @@ class Recognizer:
                             f"{MIN_INPUT_HEIGHT} px")
         return preprocess(pixels, self.preprocess)
 
-    def logits(self, batch: np.ndarray | torch.Tensor) -> torch.Tensor:
-        """(N, 1, H, W) preprocessed crops → float32 CPU logits (N, frames, classes), from
-        the engine chosen at construction."""
-        return self._forward(batch)
+    def logits(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 1, H, W) preprocessed crops → float32 logits (N, frames, classes), from the
+        engine chosen at construction."""
+        if self._onnx_logits is not None:
+            return self._onnx_logits(batch)
+        import torch
 
-    def _torch_logits(self, batch: np.ndarray | torch.Tensor) -> torch.Tensor:
         assert self.model is not None
         images = torch.as_tensor(batch, dtype=torch.float32).to(self.device)
-        with torch.inference_mode(), torch.autocast(self.device.type, torch.bfloat16,
+        with torch.inference_mode(), torch.autocast(torch.device(self.device).type, torch.bfloat16,
                                                     enabled=self.precision == "bf16"):
-            return self.model(images).float().cpu()
+            return self.model(images).float().cpu().numpy()
 
-    def decode(self, logits: torch.Tensor) -> list[Reading]:
+    def decode(self, logits: np.ndarray) -> list[Reading]:
+        """Logits → one Reading per crop, with the decoder chosen at construction."""
         if self.decoder == "beam":
             decoded = beam_decode(logits, self.charset, beam_width=self.beam_width)
         else:
@@ -172,32 +217,6 @@ class Recognizer:
         return self.recognize([self.prepare(item) for item in inputs])  # type: ignore[union-attr]
 
 
-def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every command that reads crops shares (read, eval, benchmarks)."""
-    group = parser.add_argument_group("model")
-    group.add_argument("--weights", type=Path,
-                       help="krocr .safetensors weights file (default: the bundled model); "
-                            "with --engine onnx, an .onnx file written by `krocr export`")
-    group.add_argument("--engine", choices=("torch", "onnx"), default="torch",
-                       help="torch, or onnx: onnxruntime on the CPU, reading a `krocr export` .onnx file "
-                            "(default: torch)")
-    group.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu; the onnx engine is CPU only)")
-    group.add_argument("--batch-size", type=int, default=64, help="crops per forward pass (default: 64)")
-    group.add_argument("--width-mode", choices=("natural", "fixed"), default="natural",
-                       help="natural: keep each crop's aspect ratio (long lines stay legible); "
-                            "fixed: squeeze to the training width (default: natural)")
-    group.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                       help="torch engine only (default: fp32)")
-    group.add_argument("--beam", action="store_true", help="CTC prefix beam search instead of greedy decoding")
-    group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
-
-
-def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
-    return Recognizer(args.weights, device=args.device, batch_size=args.batch_size, width_mode=args.width_mode,
-                      decoder="beam" if args.beam else "greedy", precision=args.precision,
-                      beam_width=args.beam_width, engine=args.engine)
-
-
 def load_input(image: ImageInput) -> np.ndarray:
     """A path, PIL image or uint8 array as a uint8 gray (H, W) array."""
     if isinstance(image, (str, Path)):
@@ -225,59 +244,36 @@ def _is_single(inputs: object) -> bool:
     return not isinstance(inputs, (list, tuple))
 
 
-def _weights_path(weights: str | Path | None) -> Path:
-    if weights is not None:
-        return Path(weights)
-    if not DEFAULT_WEIGHTS.is_file():
-        raise CheckpointError(
-            f"no bundled model: {DEFAULT_WEIGHTS} is not shipped in this version of krocr. "
-            "Pass a weights file: --weights FILE on the command line, Recognizer(weights=FILE) "
-            "in Python (a .safetensors file written by `krocr train`)."
-        )
-    return DEFAULT_WEIGHTS
+def _choose_engine(engine: Engine, shipped: ShippedModel | None, weights: str | Path | None, device: str,
+                   precision: Precision) -> Literal["torch", "onnx"]:
+    """``auto``: onnx for an .onnx file, or a shipped model with an ONNX export read on the CPU
+    in fp32; torch otherwise."""
+    if engine != "auto":
+        return engine
+    if shipped is not None:
+        return "onnx" if shipped.onnx_path is not None and device == "cpu" and precision == "fp32" else "torch"
+    return "onnx" if Path(str(weights)).suffix.lower() == ".onnx" else "torch"
 
 
-def _onnx_engine(path: Path) -> tuple[Callable[[np.ndarray | torch.Tensor], torch.Tensor], ModelMetadata]:
-    """An onnxruntime session for a `krocr export` file, as a batch → logits function, and
-    the metadata the export carries."""
-    if path.suffix.lower() == ".safetensors":
-        raise CheckpointError(f"{path}: a .safetensors weights file; the onnx engine reads an ONNX export of it. "
-                              f"Export it first: `krocr export {path} --out {path.with_suffix('.onnx')}`, "
-                              "then pass the .onnx file (or use --engine torch)")
-    import onnxruntime as ort
-
-    from krocr.inference.export import read_onnx_metadata
-
-    meta = parse_metadata(read_onnx_metadata(path), path)
-    try:
-        session = ort.InferenceSession(str(path), ort.SessionOptions(), providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own unrelated types for bad graphs
-        raise CheckpointError(f"{path}: onnxruntime cannot load this model ({exc})") from None
-    inputs = [i.name for i in session.get_inputs()]
-    outputs = {o.name: o.shape for o in session.get_outputs()}
-    if inputs != ["images"] or "logits" not in outputs:
-        raise CheckpointError(f"{path}: not a krocr export (inputs {inputs}, outputs {sorted(outputs)}; "
-                              "expected 'images' → 'logits')")
-    classes = outputs["logits"][-1]
-    if isinstance(classes, int) and classes != meta.charset.num_classes:
-        raise CheckpointError(f"{path}: model has {classes} classes, charset needs {meta.charset.num_classes}")
-
-    def forward(batch: np.ndarray | torch.Tensor) -> torch.Tensor:
-        images = batch.detach().cpu().numpy() if isinstance(batch, torch.Tensor) else batch
-        (logits,) = session.run(["logits"], {"images": np.ascontiguousarray(images, dtype=np.float32)})
-        return torch.from_numpy(logits)
-
-    return forward, meta
+def _weights_file(shipped: ShippedModel | None, weights: str | Path | None, engine: str) -> Path:
+    """The file the engine opens: a shipped model's ONNX or safetensors file, or the path given."""
+    if shipped is None:
+        return Path(str(weights))
+    if engine == "onnx" and shipped.onnx_path is not None:
+        if not shipped.onnx_path.is_file():
+            raise CheckpointError(f"shipped model {shipped.name!r}: {shipped.onnx_path} is missing from this "
+                                  "installation of krocr; reinstall it, or read with --engine torch")
+        return shipped.onnx_path
+    return resolve_weights(shipped.name)
 
 
-def _checked_device(device: str, engine: Engine = "torch") -> torch.device:
+def _checked_device(device: str) -> torch.device:
+    import torch
+
     try:
         parsed = torch.device(device)
     except RuntimeError as exc:
         raise KrocrError(f"unknown device {device!r} ({exc}); use 'cpu' or 'cuda'") from None
-    if engine == "onnx" and parsed.type != "cpu":
-        raise KrocrError(f"device {device!r} with the onnx engine: it runs on the CPU only (onnxruntime's "
-                         "CPUExecutionProvider); use --device cpu, or --engine torch for a GPU")
     if parsed.type == "cuda" and not torch.cuda.is_available():
         raise KrocrError("device 'cuda' requested but no CUDA GPU is available to this torch build; use --device cpu")
     return parsed

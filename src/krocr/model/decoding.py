@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
-import torch
 
 from krocr.charset import BLANK_ID, Charset
 
@@ -38,21 +37,40 @@ def collapse_path(path: Iterable[int]) -> list[int]:
     return out
 
 
-def greedy_decode(logits: torch.Tensor, charset: Charset) -> list[Decoded]:
-    """Best-path decoding of (N, T, C) logits."""
-    probs = torch.softmax(logits.float(), dim=-1)
-    top_prob, top_id = probs.max(dim=-1)
-    confidences = top_prob.min(dim=1).values.tolist()
-    return [
-        Decoded(charset.decode(collapse_path(path)), conf)
-        for path, conf in zip(top_id.tolist(), confidences)
-    ]
+def as_array(logits: Any) -> np.ndarray:
+    """(N, T, C) logits as float32 numpy: an array as it is, a torch tensor (any device or
+    dtype) copied to the CPU. Decoding is numpy so that reading needs no torch."""
+    if hasattr(logits, "detach"):
+        logits = logits.detach().float().cpu().numpy()
+    return np.asarray(logits, dtype=np.float32)
 
 
-def raw_frames(logits: torch.Tensor, charset: Charset, blank: str = "-") -> list[str]:
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities over the last axis, stable for large logits."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def greedy_decode(logits: Any, charset: Charset) -> list[Decoded]:
+    """Best-path decoding of (N, T, C) logits (numpy array or torch tensor)."""
+    return [_greedy_one(row, charset) for row in as_array(logits)]
+
+
+def _greedy_one(logits: np.ndarray, charset: Charset) -> Decoded:
+    # A crop's confidence must not depend on the other crops of its batch, but numpy's SIMD
+    # exp rounds float32 differently with the buffer's alignment: compute in float64 and
+    # round the result to float32, which hides those last-bit differences.
+    log_probs = log_softmax(logits.astype(np.float64))
+    path = log_probs.argmax(axis=-1)
+    confidence = float(np.float32(np.exp(log_probs[np.arange(len(path)), path].min())))
+    return Decoded(charset.decode(collapse_path(path.tolist())), confidence)
+
+
+def raw_frames(logits: Any, charset: Charset, blank: str = "-") -> list[str]:
     """Per-frame argmax as text, blank shown as ``blank`` (for galleries and debugging)."""
     tokens = ("",) + charset.tokens
-    return ["".join(blank if i == BLANK_ID else tokens[i] for i in path) for path in logits.argmax(-1).tolist()]
+    paths = as_array(logits).argmax(-1).tolist()
+    return ["".join(blank if i == BLANK_ID else tokens[i] for i in path) for path in paths]
 
 
 class _Trie:
@@ -77,7 +95,7 @@ def _logsumexp(a: float, b: float) -> float:
 
 
 def beam_decode(
-    logits: torch.Tensor,
+    logits: Any,
     charset: Charset,
     beam_width: int = 10,
     lexicon: Iterable[str] | None = None,
@@ -90,8 +108,7 @@ def beam_decode(
     complete word (empty text with confidence 0 when no word fits).
     """
     trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
-    log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
-    return [_beam_one(lp, charset, beam_width, trie, math.log(prune_below)) for lp in log_probs]
+    return [_beam_one(log_softmax(row), charset, beam_width, trie, math.log(prune_below)) for row in as_array(logits)]
 
 
 def _beam_one(log_probs: np.ndarray, charset: Charset, beam_width: int, trie: _Trie | None, floor: float) -> Decoded:

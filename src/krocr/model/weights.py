@@ -17,11 +17,11 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from krocr.charset import Charset
-from krocr.errors import CheckpointError, ConfigError
-from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.errors import CheckpointError
+from krocr.model.config import CRNNConfig
+from krocr.model.crnn import CRNN
+from krocr.model.metadata import FORMAT, parse_metadata
 from krocr.model.preprocess import PreprocessConfig
-
-FORMAT = "krocr-weights/1"
 
 
 @dataclass
@@ -78,33 +78,6 @@ def read_metadata(path: str | Path) -> dict[str, str]:
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a krocr weights file (format {metadata.get('format')!r})")
     return metadata
-
-
-@dataclass(frozen=True)
-class ModelMetadata:
-    """What a weights file's metadata (or an ONNX export's ``metadata_props``) describes."""
-
-    charset: Charset
-    config: CRNNConfig
-    preprocess: PreprocessConfig
-    info: dict
-
-
-def parse_metadata(metadata: dict[str, str], path: str | Path) -> ModelMetadata:
-    """The metadata strings of a weights file or ONNX export → charset, model config,
-    preprocessing and info; CheckpointError naming ``path`` when they are damaged."""
-    try:
-        charset = Charset.from_json(metadata["charset"], f"{path} [charset]")
-        config = CRNNConfig.from_dict(json.loads(metadata["model"]))
-        preprocess = PreprocessConfig.from_dict(json.loads(metadata["preprocess"]))
-        info = json.loads(metadata.get("info", "{}"))
-    except KeyError as exc:
-        raise CheckpointError(f"{path}: damaged metadata (no {exc} entry)") from None
-    except (ValueError, TypeError, RecursionError, ConfigError) as exc:  # bad JSON, a bad model config
-        raise CheckpointError(f"{path}: damaged metadata ({exc})") from None
-    if config.num_classes != charset.num_classes:
-        raise CheckpointError(f"{path}: model has {config.num_classes} classes, charset needs {charset.num_classes}")
-    return ModelMetadata(charset, config, preprocess, info)
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelBundle:

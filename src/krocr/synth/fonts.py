@@ -231,7 +231,8 @@ def drawable_chars(face: FontFace, chars: Iterable[str], cache_dir: Path | None 
     """The characters of ``chars`` that ``face`` really draws (cmap entry, inked, not the
     .notdef box). Whitespace counts as drawable when it is in the cmap."""
     wanted = set(chars)
-    cache_file = (cache_dir or default_cache_dir()) / f"{hashlib.sha1(f'{face.path}#{face.index}'.encode()).hexdigest()[:20]}.json"
+    key = hashlib.sha1(f"{face.path}#{face.index}".encode()).hexdigest()[:20]
+    cache_file = (cache_dir or default_cache_dir()) / f"{key}.json"
     stamp = _file_stamp(face.path)
     cached = _read_cache(cache_file, stamp)
     checked, drawable = set(cached["checked"]), set(cached["drawable"])
@@ -368,25 +369,3 @@ class FontPool:
         """Per face: how many of ``chars`` it cannot draw (faces drawing all are left out)."""
         wanted = set(chars)
         return {f.name: len(wanted - d) for f, d in zip(self.faces, self.drawable) if not wanted <= d}
-
-
-# ---- a Korean font for figure captions (galleries, previews) -----------------------------
-
-
-def korean_font_path() -> Path | None:
-    """NanumGothic, or whatever font fontconfig picks for Korean; None if there is none."""
-    candidates = []
-    try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", "NanumGothic:lang=ko"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        candidates.append(found)
-    except (OSError, subprocess.SubprocessError):
-        pass  # no fontconfig: fall through to the usual install path
-    candidates.append("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
-    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
-
-
-def korean_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """A Korean font at ``size``; Pillow's built-in font (boxes for Hangul) if none is installed."""
-    path = korean_font_path()
-    return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)

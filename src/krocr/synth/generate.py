@@ -1,4 +1,5 @@
-"""``krocr synth``: render synthetic word crops (or whole scenes) into a dataset directory.
+"""Render synthetic word crops (or whole scenes) into a dataset directory: :func:`generate`,
+the library side of ``krocr synth``; it returns its summary and prints nothing.
 
 Determinism: the texts come from one sequential stream seeded by ``seed`` (in the main
 process, because the rare-syllable source keeps a tally), and sample ``i`` (1-based) is
@@ -6,21 +7,19 @@ rendered with ``numpy.random.default_rng([seed, i])``, which also picks its font
 output depends on the seed and the configuration, never on the number of workers.
 
 Crops go straight into the crop cache that training reads (``DIR/NAME.lmdb``, written by
-:class:`krocr.data.store.CacheWriter`: gray, height 32, natural width). With ``--val-fraction``
-every sample whose index crosses a multiple of 1/F goes to ``DIR/val.lmdb`` instead
+:class:`krocr.data.store.CacheWriter`: gray, height 32, natural width). With ``val_fraction``
+F, every sample whose index crosses a multiple of 1/F goes to ``DIR/val.lmdb`` instead
 (evenly spread, exactly ``floor(count * F)`` of them). ``DIR/synth_summary.json`` records
 the configuration, counts per text kind, fonts used and skipped, and syllable coverage
 (per-syllable counts in ``DIR/syllable_counts.csv``); ``DIR/preview.png`` is a contact
-sheet. With ``--scenes``, ``count`` scene images and ICDAR 2015 ground truth go to
+sheet. With ``scenes``, ``count`` scene images and ICDAR 2015 ground truth go to
 ``DIR/scenes/images`` and ``DIR/scenes/gt`` instead.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,19 +30,12 @@ from typing import Any, Callable, Iterator, Literal
 
 import cv2
 import numpy as np
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from krocr.charset import Charset, resolve_charset
 from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.errors import ConfigError
 from krocr.model.preprocess import PreprocessConfig, resize_crop
+from krocr.progress import SILENT, ProgressHook
 from krocr.synth.fonts import FontPool, discover_fonts, split_fonts
 from krocr.synth.render import RenderConfig, render_word
 from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
@@ -67,7 +59,6 @@ class SynthOptions:
     charset: str = ""  # empty: alphabet87 for en, korean for ko
     scenes: bool = False
     overwrite: bool = False
-    progress: bool = True
     height: int = DEFAULT_HEIGHT
     max_width: int = DEFAULT_MAX_WIDTH
     text: TextConfig = field(default_factory=TextConfig)
@@ -175,20 +166,15 @@ def _ordered(jobs: Iterator[Any], work: Callable[[Any], Any], state: _WorkerStat
             yield pending.popleft().result()
 
 
-def _progress(enabled: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                    disable=not enabled)
-
-
 def _chunks(source: TextSource, count: int, size: int = CHUNK) -> Iterator[tuple[int, list[tuple[str, str]]]]:
     for start in range(1, count + 1, size):
         yield start, [source() for _ in range(min(size, count - start + 1))]
 
 
-# ---- the command ---------------------------------------------------------------------------------
-def generate(options: SynthOptions) -> dict:
-    """Render ``options.count`` crops (or scenes); returns the summary it also writes."""
+# ---- the whole run -------------------------------------------------------------------------------
+def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
+    """Render ``options.count`` crops (or scenes); returns the summary it also writes.
+    ``progress`` hears of every sample rendered."""
     started = time.perf_counter()
     charset = resolve_charset(options.charset_name)
     text_config = TextConfig(**{**asdict(options.text), "lang": options.lang})
@@ -200,33 +186,35 @@ def generate(options: SynthOptions) -> dict:
     source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)
     if options.scenes:
-        counts, fonts_used = _write_scenes(options, pool, source)
+        counts, fonts_used = _write_scenes(options, pool, source, progress)
     else:
-        counts, fonts_used = _write_crops(options, pool, source)
+        counts, fonts_used = _write_crops(options, pool, source, progress)
     elapsed = time.perf_counter() - started
     summary = _summary(options, text_config, charset, pool, source, counts, fonts_used, elapsed)
     (options.out / "synth_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
                                                     encoding="utf-8")
     source.counter.to_csv(options.out / "syllable_counts.csv")
     if not options.scenes:
-        from krocr.data.build import (
-            write_preview,  # heavy imports (albumentations), needed only here
+        from krocr.data.preview import (
+            write_preview,  # imports albumentations: only when a sheet is drawn
         )
 
         write_preview(options.out / f"{options.split}.lmdb", options.out / "preview.png", seed=options.seed)
     return summary
 
 
-def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource) -> tuple[dict[str, int], Counter]:
-    state = _WorkerState(options.seed, pool, options.render, options.scene,
-                         PreprocessConfig(height=options.height, width_mode="natural", max_width=options.max_width), None)
-    meta = {"synth": {"lang": options.lang, "seed": options.seed, "fonts": options.fonts, "charset": options.charset_name}}
+def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource,
+                 progress: ProgressHook) -> tuple[dict[str, int], Counter]:
+    resize = PreprocessConfig(height=options.height, width_mode="natural", max_width=options.max_width)
+    state = _WorkerState(options.seed, pool, options.render, options.scene, resize, None)
+    meta = {"synth": {"lang": options.lang, "seed": options.seed, "fonts": options.fonts,
+                      "charset": options.charset_name}}
     writer_args = dict(height=options.height, max_width=options.max_width, overwrite=options.overwrite, meta=meta)
     fonts_used: Counter = Counter()
     train = CacheWriter(options.out / f"{options.split}.lmdb", **writer_args)
     val = CacheWriter(options.out / "val.lmdb", **writer_args) if options.val_fraction > 0 else None
-    with train, val if val is not None else nullcontext(), _progress(options.progress) as progress:
-        task = progress.add_task(f"synth {options.lang}", total=options.count, rate="")
+    progress.start(f"synth {options.lang}", options.count)
+    with train, val if val is not None else nullcontext():
         index = 0
         for results in _ordered(_chunks(source, options.count), _render_crops, state, options.workers):
             for gray, label, font, design, kind in results:
@@ -235,12 +223,13 @@ def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource) -> t
                 # design in the source and the text kind let `krocr eval` report accuracy by both
                 writer.add(gray, label, f"{options.source}/{design}", kind)
                 fonts_used[font] += 1
-            progress.update(task, advance=len(results), rate=_rate(progress, task))
+            progress.advance(len(results))
     counts = {options.split: len(train)} | ({"val": len(val)} if val is not None else {})
     return counts, fonts_used
 
 
-def _write_scenes(options: SynthOptions, pool: FontPool, source: TextSource) -> tuple[dict[str, int], Counter]:
+def _write_scenes(options: SynthOptions, pool: FontPool, source: TextSource,
+                  progress: ProgressHook) -> tuple[dict[str, int], Counter]:
     scenes_dir = options.out / "scenes"
     for sub in ("images", "gt"):
         (scenes_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -256,19 +245,13 @@ def _write_scenes(options: SynthOptions, pool: FontPool, source: TextSource) -> 
 
     words = 0
     fonts_used: Counter = Counter()
-    with _progress(options.progress) as progress:
-        task = progress.add_task(f"synth {options.lang} scenes", total=options.count, rate="")
-        for results in _ordered(jobs(), _render_scenes, state, options.workers):
-            for placed, fonts in results:
-                words += placed
-                fonts_used.update(fonts)
-            progress.update(task, advance=len(results), rate=_rate(progress, task))
+    progress.start(f"synth {options.lang} scenes", options.count)
+    for results in _ordered(jobs(), _render_scenes, state, options.workers):
+        for placed, fonts in results:
+            words += placed
+            fonts_used.update(fonts)
+        progress.advance(len(results))
     return {"scenes": options.count, "words": words}, fonts_used
-
-
-def _rate(progress: Progress, task_id: int) -> str:
-    speed = progress.tasks[task_id].speed
-    return f"{speed:,.0f}/s" if speed else ""
 
 
 def _summary(options: SynthOptions, text_config: TextConfig, charset: Charset, pool: FontPool, source: TextSource,
@@ -299,68 +282,3 @@ def _summary(options: SynthOptions, text_config: TextConfig, charset: Charset, p
         "seconds": round(elapsed, 2),
         "per_second": round(options.count / elapsed, 1) if elapsed else None,
     }
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "examples:\n"
-        "  krocr synth --lang en --count 200000 --seed 0 --out data/synth-en --val-fraction 0.02\n"
-        "  krocr synth --lang ko --count 100000 --seed 1 --out data/synth-ko\n"
-        "  krocr synth --lang ko --count 2000 --seed 2 --out data/synth-ko-heldout --fonts heldout --split test\n"
-        "  krocr synth --lang ko --count 100 --out data/scenes --scenes"
-    )
-    parser.add_argument("--lang", choices=("en", "ko"), default="ko", help="English pretraining or Korean signboards")
-    parser.add_argument("--count", type=int, required=True, help="samples to render (scenes with --scenes)")
-    parser.add_argument("--seed", type=int, default=0, help="same seed and options give identical output")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="dataset directory to write")
-    parser.add_argument("--scenes", action="store_true",
-                        help="whole scene images + ICDAR 2015 ground truth under DIR/scenes instead of crops")
-    parser.add_argument("--fonts", choices=("train", "heldout"), default="train",
-                        help="training fonts, or the held-out fonts (for evaluation only)")
-    parser.add_argument("--split", default="train", metavar="NAME", help="writes DIR/NAME.lmdb (default train)")
-    parser.add_argument("--val-fraction", type=float, default=0.0, metavar="F",
-                        help="also write DIR/val.lmdb with this fraction of the samples")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
-    parser.add_argument("--charset", default="", metavar="NAME",
-                        help="built-in charset or charset file (default alphabet87 for en, korean for ko)")
-    parser.add_argument("--rare-share", type=float, default=TextConfig.rare_share,
-                        help="share of pseudo-words of the least-seen syllables (ko)")
-    parser.add_argument("--long-share", type=float, default=TextConfig.long_share, help="share of 20–40 character lines")
-    parser.add_argument("--no-degradation", action="store_true",
-                        help="no blur, low resolution, noise or JPEG: with the same seed, the clean twins of the "
-                             "crops (same texts, fonts and layout), to measure what image quality costs")
-    parser.add_argument("--design-weight", action="append", default=[], metavar="DESIGN=W", type=_design_weight,
-                        help="multiply the share of a font design (repeatable), e.g. 'Nanum Pen Script=3'")
-    parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _design_weight(text: str) -> tuple[str, float]:
-    design, sep, weight = text.rpartition("=")
-    try:
-        value = float(weight)
-    except ValueError:
-        value = math.nan
-    if not sep or not design or not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected DESIGN=W with a number W > 0, got {text!r}")
-    return design, value
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.no_degradation and args.scenes:
-        raise ConfigError("--no-degradation applies to crops: scenes are always blurred a little and saved as JPEG")
-    options = SynthOptions(
-        out=args.out, lang=args.lang, count=args.count, seed=args.seed, fonts=args.fonts, split=args.split,
-        val_fraction=args.val_fraction, workers=args.workers, charset=args.charset, scenes=args.scenes,
-        overwrite=args.overwrite, progress=not args.quiet,
-        text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
-        render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
-        design_weights=tuple(args.design_weight),
-    )
-    summary = generate(options)
-    written = ", ".join(f"{n} {name}" for name, n in summary["counts"].items())
-    coverage = summary["syllables"]
-    seen = f"; syllables seen {coverage['seen']}/{coverage['target']}" if coverage.get("target") else ""
-    print(f"wrote {written} to {options.out} ({summary['per_second']}/s){seen}")
-    return 0

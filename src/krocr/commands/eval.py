@@ -1,0 +1,79 @@
+"""``krocr eval``: evaluate weights on a dataset: metrics.json, predictions.csv, galleries."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from krocr.analysis.evaluation import evaluate
+from krocr.commands.bars import ProgressBar
+from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
+from krocr.inference.recognizer import Recognizer
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", type=Path,
+                        help="dataset directory (its LMDB caches), one .lmdb, or a label file (image_path<TAB>text)")
+    parser.add_argument("--split", choices=("test", "val", "train"),
+                        help="split of a dataset directory (default: test if present, else val)")
+    parser.add_argument("--out", type=Path,
+                        help="output directory (default: eval/ next to the weights file, ./eval for the bundled model)")
+    parser.add_argument("--train-stats", type=Path,
+                        help="training character counts for the rare/frequent breakdown: a char,count CSV, "
+                             "a {char: count} JSON, or the training LMDB (default: frequencies of the evaluated set)")
+    parser.add_argument("--limit", type=int, help="evaluate only the first N samples")
+    parser.add_argument("--gallery", type=int, default=24, help="crops per gallery sheet; 0 for none (default: 24)")
+    add_recognizer_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    recognizer = recognizer_from_args(args)
+    out = args.out or default_out(recognizer)
+    with ProgressBar(transient=True) as bar:
+        metrics = evaluate(recognizer, args.data, out, args.split, args.train_stats, args.limit, args.gallery, bar)
+    console = Console(markup=False, emoji=False)
+    console.print(summary_table(metrics))
+    for key, title in (("by_source", "by source"), ("by_kind", "by text kind")):
+        if len(metrics[key]) > 1:  # e.g. font designs and text kinds of synthetic test sets
+            console.print(group_table(metrics[key], title))
+    print(f"wrote {out}/metrics.json, predictions.csv" + (" and the gallery" if args.gallery > 0 else ""))
+    return 0
+
+
+def default_out(recognizer: Recognizer) -> Path:
+    """``eval/`` beside the weights file (its run directory, where ``krocr report`` looks),
+    but never inside the installed package (a shipped model: ``./eval``)."""
+    return Path("eval") if recognizer.shipped else recognizer.weights.parent / "eval"
+
+
+def group_table(groups: dict[str, dict], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("group", "crops", "word accuracy", "CER"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for name, figures in groups.items():
+        table.add_row(name, str(figures["samples"]), f"{figures['word_accuracy']:.2%}", f"{figures['cer']:.4f}")
+    return table
+
+
+def summary_table(metrics: dict) -> Table:
+    overall = metrics["overall"]
+    table = Table(title=f"{metrics['settings']['data']}: {metrics['samples']} crops")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    rows = [
+        ("word accuracy", f"{overall['word_accuracy']:.2%}"),
+        ("word accuracy ignoring spaces", f"{overall['word_accuracy_ignore_space']:.2%}"),
+        ("CER", f"{overall['cer']:.4f}"),
+        ("mean edit distance", f"{overall['mean_edit_distance']:.3f}"),
+        ("mean normalized edit distance", f"{overall['mean_normalized_edit_distance']:.3f}"),
+        ("1 − NED (ICDAR 2019)", f"{overall['one_minus_ned']:.4f}"),
+        ("crops/s", f"{metrics['speed']['crops_per_second']:.0f}"),
+        ("out-of-charset samples", f"{metrics['out_of_charset']['sample_share']:.2%}"),
+        ("unreadable crops", str(metrics["unreadable"]["count"])),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table

@@ -1,0 +1,82 @@
+"""``krocr synth``: render synthetic word crops (or whole scenes) into a dataset directory
+(:func:`krocr.synth.generate.generate`) and print what was written."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+from krocr.commands.bars import ProgressBar
+from krocr.errors import ConfigError
+from krocr.synth.generate import SynthOptions, generate
+from krocr.synth.render import RenderConfig
+from krocr.synth.text import TextConfig
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "examples:\n"
+        "  krocr synth --lang en --count 200000 --seed 0 --out data/synth-en --val-fraction 0.02\n"
+        "  krocr synth --lang ko --count 100000 --seed 1 --out data/synth-ko\n"
+        "  krocr synth --lang ko --count 2000 --seed 2 --out data/synth-ko-heldout --fonts heldout --split test\n"
+        "  krocr synth --lang ko --count 100 --out data/scenes --scenes"
+    )
+    parser.add_argument("--lang", choices=("en", "ko"), default="ko", help="English pretraining or Korean signboards")
+    parser.add_argument("--count", type=int, required=True, help="samples to render (scenes with --scenes)")
+    parser.add_argument("--seed", type=int, default=0, help="same seed and options give identical output")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="dataset directory to write")
+    parser.add_argument("--scenes", action="store_true",
+                        help="whole scene images + ICDAR 2015 ground truth under DIR/scenes instead of crops")
+    parser.add_argument("--fonts", choices=("train", "heldout"), default="train",
+                        help="training fonts, or the held-out fonts (for evaluation only)")
+    parser.add_argument("--split", default="train", metavar="NAME", help="writes DIR/NAME.lmdb (default train)")
+    parser.add_argument("--val-fraction", type=float, default=0.0, metavar="F",
+                        help="also write DIR/val.lmdb with this fraction of the samples")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
+    parser.add_argument("--charset", default="", metavar="NAME",
+                        help="built-in charset or charset file (default alphabet87 for en, korean for ko)")
+    parser.add_argument("--rare-share", type=float, default=TextConfig.rare_share,
+                        help="share of pseudo-words of the least-seen syllables (ko)")
+    parser.add_argument("--long-share", type=float, default=TextConfig.long_share,
+                        help="share of 20–40 character lines")
+    parser.add_argument("--no-degradation", action="store_true",
+                        help="no blur, low resolution, noise or JPEG: with the same seed, the clean twins of the "
+                             "crops (same texts, fonts and layout), to measure what image quality costs")
+    parser.add_argument("--design-weight", action="append", default=[], metavar="DESIGN=W", type=_design_weight,
+                        help="multiply the share of a font design (repeatable), e.g. 'Nanum Pen Script=3'")
+    parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _design_weight(text: str) -> tuple[str, float]:
+    design, sep, weight = text.rpartition("=")
+    try:
+        value = float(weight)
+    except ValueError:
+        value = math.nan
+    if not sep or not design or not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected DESIGN=W with a number W > 0, got {text!r}")
+    return design, value
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.no_degradation and args.scenes:
+        raise ConfigError("--no-degradation applies to crops: scenes are always blurred a little and saved as JPEG")
+    options = SynthOptions(
+        out=args.out, lang=args.lang, count=args.count, seed=args.seed, fonts=args.fonts, split=args.split,
+        val_fraction=args.val_fraction, workers=args.workers, charset=args.charset, scenes=args.scenes,
+        overwrite=args.overwrite,
+        text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
+        render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
+        design_weights=tuple(args.design_weight),
+    )
+    with ProgressBar(enabled=not args.quiet) as bar:
+        summary = generate(options, progress=bar)
+    written = ", ".join(f"{n} {name}" for name, n in summary["counts"].items())
+    coverage = summary["syllables"]
+    seen = f"; syllables seen {coverage['seen']}/{coverage['target']}" if coverage.get("target") else ""
+    print(f"wrote {written} to {options.out} ({summary['per_second']}/s){seen}")
+    return 0
