@@ -28,7 +28,7 @@ from pathlib import Path
 import lightning.pytorch as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DOCS, save_figure, write_records, write_section  # noqa: E402
+from common import DOCS, save_figure, write_records, write_section
 
 from krocr.analysis.evaluation import predict
 from krocr.analysis.metrics import compute_metrics
@@ -42,8 +42,13 @@ from krocr.training.system import RecognizerModule
 ENGLISH = "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"
 JAMO = "charset.tokenizer=jamo"
 # what configs/budget_ko.yaml sets for a budget run, applied to the ksign configs too
-BUDGET_SETTINGS = ("data.dirs=[data/synth_ko]", "data.num_workers=1", "train.limit_val_batches=4",
-                   "train.log_every_n_steps=20", "train.checkpoint_every_epoch=false")
+BUDGET_SETTINGS = (
+    "data.dirs=[data/synth_ko]",
+    "data.num_workers=1",
+    "train.limit_val_batches=4",
+    "train.log_every_n_steps=20",
+    "train.checkpoint_every_epoch=false",
+)
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,9 @@ VARIANTS: dict[str, Variant] = {
     "ko-crnn-lettering": Variant(("augment.preset=lettering",), Path("configs/ko_crnn.yaml")),
     # … with twice the RNN units (256 per direction, ~9 % slower per sample); from slim-128 weights
     # the RNNs are widened (transfer.widen_rnn), the new units starting silent
-    "ko-crnn-distort-rnn256": Variant(("augment.preset=distort", "model.rnn_units=256", "transfer.widen_rnn=true"),
-                                      Path("configs/ko_crnn.yaml")),
+    "ko-crnn-distort-rnn256": Variant(
+        ("augment.preset=distort", "model.rnn_units=256", "transfer.widen_rnn=true"), Path("configs/ko_crnn.yaml")
+    ),
     # the reference's three versions (issue #5 (c)), on the same data and budget
     "ksign-v1": Variant(BUDGET_SETTINGS, Path("configs/ksign_v1.yaml")),
     "ksign-v2": Variant(BUDGET_SETTINGS, Path("configs/ksign_v2.yaml")),
@@ -131,11 +137,18 @@ class TrainingBudget(pl.Callback):
         # read as the variant trained: squeezed to the input width, or at natural width
         width_mode = module.trainer.datamodule.train_set.preprocess.width_mode
         evaluation = predict(Recognizer(weights, width_mode=width_mode), open_eval_set(self.heldout))
-        metrics = compute_metrics([p.sample.truth for p in evaluation.predictions],
-                                  [p.reading.text for p in evaluation.predictions])
+        metrics = compute_metrics(
+            [p.sample.truth for p in evaluation.predictions], [p.reading.text for p in evaluation.predictions]
+        )
         module.model.train()
-        row = BudgetRow(self.variant, round(self.clock / 60, 2), self.samples, metrics.word_accuracy,
-                        metrics.cer, metrics.mean_normalized_edit_distance)
+        row = BudgetRow(
+            self.variant,
+            round(self.clock / 60, 2),
+            self.samples,
+            metrics.word_accuracy,
+            metrics.cer,
+            metrics.mean_normalized_edit_distance,
+        )
         print(f"[budget] {row}", flush=True)
         return row
 
@@ -146,8 +159,13 @@ def run_variant(name: str, args: argparse.Namespace) -> list[BudgetRow]:
     path = variant.config or args.config
     config = load_config(path, [*variant.overrides, *args.override])
     horizon = round(args.minutes * 60 * args.samples_per_second / config.data.batch_size)
-    overrides = [*variant.overrides, f"optim.total_steps={horizon}", "train.epochs=1000", "train.patience=1000",
-                 *args.override]
+    overrides = [
+        *variant.overrides,
+        f"optim.total_steps={horizon}",
+        "train.epochs=1000",
+        "train.patience=1000",
+        *args.override,
+    ]
     config = load_config(path, overrides)
     run_dir = args.out / name
     budget = TrainingBudget(name, args.minutes, args.eval_every, args.heldout, run_dir / "snapshots")
@@ -163,9 +181,17 @@ def read_rows(out: Path) -> list[BudgetRow]:
         path = out / name / "budget.csv"
         if path.exists():
             with path.open(encoding="utf-8") as f:
-                rows += [BudgetRow(r["variant"], float(r["minutes"]), int(r["samples"]), float(r["word_accuracy"]),
-                                   float(r["cer"]), float(r["mean_normalized_edit_distance"]))
-                         for r in csv.DictReader(f)]
+                rows += [
+                    BudgetRow(
+                        r["variant"],
+                        float(r["minutes"]),
+                        int(r["samples"]),
+                        float(r["word_accuracy"]),
+                        float(r["cer"]),
+                        float(r["mean_normalized_edit_distance"]),
+                    )
+                    for r in csv.DictReader(f)
+                ]
     return rows
 
 
@@ -195,8 +221,12 @@ def main() -> None:
     parser.add_argument("--eval-every", type=float, default=2.0)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--override", nargs="*", default=[], help="extra config overrides for every variant")
-    parser.add_argument("--samples-per-second", type=float, default=140.0,
-                        help="measured training rate, sets the horizon of cosine / one-cycle schedules")
+    parser.add_argument(
+        "--samples-per-second",
+        type=float,
+        default=140.0,
+        help="measured training rate, sets the horizon of cosine / one-cycle schedules",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     for name in args.variants:
@@ -210,8 +240,12 @@ def main() -> None:
     table = ["| variant | minutes | samples seen | word accuracy | CER |", "|---|---|---|---|---|"]
     table += [f"| {r.variant} | {r.minutes:.1f} | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} |" for r in rows]
     body = f"![learning curves](../images/{image.name})\n\n" + "\n".join(table)
-    write_section(f"learning-budget{suffix}", f"Fixed-budget learning{f' ({args.out})' if suffix else ''}", body,
-                  doc=DOCS / "experiments" / "results.md")
+    write_section(
+        f"learning-budget{suffix}",
+        f"Fixed-budget learning{f' ({args.out})' if suffix else ''}",
+        body,
+        doc=DOCS / "experiments" / "results.md",
+    )
 
 
 if __name__ == "__main__":

@@ -18,17 +18,17 @@ from pathlib import Path
 
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from torch.utils.data import DataLoader  # noqa: E402
+import cv2
+import numpy as np
+from torch.utils.data import DataLoader
 
-from krocr.charset import ALPHABET87, alphabet87  # noqa: E402
-from krocr.data.augment import AugmentConfig  # noqa: E402
-from krocr.data.dataset import CropDataset, collate  # noqa: E402
-from krocr.data.store import CacheWriter  # noqa: E402
+from krocr.charset import ALPHABET87, alphabet87
+from krocr.data.augment import AugmentConfig
+from krocr.data.dataset import CropDataset, collate
+from krocr.data.store import CacheWriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_section  # noqa: E402
+from common import machine, write_section
 
 
 def make_cache(path: Path, samples: int, seed: int = 0) -> None:
@@ -44,8 +44,14 @@ def make_cache(path: Path, samples: int, seed: int = 0) -> None:
 
 
 def crops_per_second(dataset: CropDataset, workers: int, seconds: float, batch_size: int = 64) -> float:
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers, collate_fn=collate,
-                        persistent_workers=workers > 0)
+    loader = DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=workers,
+        collate_fn=collate,
+        persistent_workers=workers > 0,
+    )
     next(iter(loader))  # start workers and warm caches outside the timing
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import write_section  # noqa: E402
+from common import write_section
 
 from krocr.charset import korean_charset
 from krocr.hardware import cpu_supports_bf16
@@ -129,8 +129,10 @@ def main() -> None:
     charset = korean_charset(tokenizer="jamo")
     # emulated bf16 is several times slower than fp32 (krocr.hardware): nobody should run it, so it is not timed
     native_bf16 = cpu_supports_bf16()
-    ceiling = {"fp32": matmul_ceiling(torch.float32, args.seconds),
-               "bf16": matmul_ceiling(torch.bfloat16, args.seconds) if native_bf16 else math.nan}
+    ceiling = {
+        "fp32": matmul_ceiling(torch.float32, args.seconds),
+        "bf16": matmul_ceiling(torch.bfloat16, args.seconds) if native_bf16 else math.nan,
+    }
     lines = [
         f"Matmul ceiling (2048², 2 threads): fp32 {ceiling['fp32'] / 1e9:.0f} GFLOP/s, "
         + (f"bf16 {ceiling['bf16'] / 1e9:.0f} GFLOP/s" if native_bf16 else "no native bf16 (not timed)")
@@ -141,8 +143,12 @@ def main() -> None:
     ]
     infer_rows = ["| model | engine | batch 1 crops/s (latency) | batch 64 crops/s |", "|---|---|---|---|"]
     load_rows = []
-    for variant, layout, width in (("reference", torch.channels_last, 256), ("slim", torch.contiguous_format, 256),
-                                   ("slim", torch.channels_last, 256), ("slim", torch.channels_last, 128)):
+    for variant, layout, width in (
+        ("reference", torch.channels_last, 256),
+        ("slim", torch.contiguous_format, 256),
+        ("slim", torch.channels_last, 256),
+        ("slim", torch.channels_last, 128),
+    ):
         config = CRNNConfig(num_classes=charset.num_classes, variant=variant)
         model = CRNN(config).to(memory_format=layout)
         size = f", 32×{width}" if width != 256 else ""
@@ -151,8 +157,10 @@ def main() -> None:
         fp32 = train_rate(model, False, args.seconds, width)
         bf16 = train_rate(model, True, args.seconds, width) if native_bf16 else math.nan
         params = sum(p.numel() for p in model.parameters())
-        lines.append(f"| {label} | {params / 1e6:.2f} M | {fp32:.0f} | {fp32 * flops / ceiling['fp32']:.0%} "
-                     f"| {figure(bf16, '.0f')} | {figure(bf16 * flops / ceiling['bf16'], '.0%')} |")
+        lines.append(
+            f"| {label} | {params / 1e6:.2f} M | {fp32:.0f} | {fp32 * flops / ceiling['fp32']:.0%} "
+            f"| {figure(bf16, '.0f')} | {figure(bf16 * flops / ceiling['bf16'], '.0%')} |"
+        )
         model.eval()
 
         def torch_run(x, bf16=False):
@@ -162,7 +170,9 @@ def main() -> None:
         engines = {"PyTorch fp32": torch_run}
         if native_bf16:
             engines["PyTorch bf16"] = lambda x: torch_run(x, bf16=True)
-        if layout == torch.channels_last:  # a loaded model is channels-last and ONNX has no layout: once per size and width
+        if (
+            layout == torch.channels_last
+        ):  # a loaded model is channels-last and ONNX has no layout: once per size and width
             with tempfile.TemporaryDirectory() as tmp:
                 weights = Path(tmp) / "m.safetensors"
                 save_weights(weights, model, charset, PreprocessConfig())
@@ -179,8 +189,10 @@ def main() -> None:
         for name, run in engines.items():
             one = infer_rate(run, 1, args.seconds / 2, width)
             many = infer_rate(run, 64, args.seconds / 2, width)
-            infer_rows.append(f"| {variant + size if name.startswith('onnx') else label} | {name} "
-                              f"| {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |")
+            infer_rows.append(
+                f"| {variant + size if name.startswith('onnx') else label} | {name} "
+                f"| {one:.0f} ({1000 / one:.1f} ms) | {many:.0f} |"
+            )
     body = "\n".join(lines) + "\n\n### Inference\n\n" + "\n".join(infer_rows)
     body += "\n\nModel load (safetensors → eval-ready CRNN): " + ", ".join(load_rows) + "."
     write_section("model-speed", "Model speed: training and inference", body, per_machine=True)

@@ -46,14 +46,16 @@ def compare(before: dict[str, bool], after: dict[str, bool], items: list[str]) -
     fixed = sum(after[item] and not before[item] for item in items)
     broken = sum(before[item] and not after[item] for item in items)
     chi2, p = mcnemar(fixed, broken)
-    return (f"A {sum(before[i] for i in items) / len(items):.2%}  B {sum(after[i] for i in items) / len(items):.2%}  "
-            f"B fixes {fixed}, breaks {broken}  McNemar chi2 {chi2:.2f}  p {p:.3g}")
+    return (
+        f"A {sum(before[i] for i in items) / len(items):.2%}  B {sum(after[i] for i in items) / len(items):.2%}  "
+        f"B fixes {fixed}, breaks {broken}  McNemar chi2 {chi2:.2f}  p {p:.3g}"
+    )
 
 
 def sign_test(fewer: int, more: int) -> float:
     """Exact two-sided sign test: p of a split at least this uneven when both sides are equally likely."""
     n = fewer + more
-    tail = sum(math.comb(n, k) for k in range(min(fewer, more) + 1)) / 2 ** n
+    tail = sum(math.comb(n, k) for k in range(min(fewer, more) + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 
@@ -61,8 +63,10 @@ def compare_edits(before: dict[str, int], after: dict[str, int]) -> str:
     """One line: total edits of A and B, the crops B reads with fewer and with more edits, sign-test p."""
     fewer = sum(after[item] < distance for item, distance in before.items())
     more = sum(after[item] > distance for item, distance in before.items())
-    return (f"edits A {sum(before.values())}  B {sum(after.values())}  B fewer on {fewer} crops, more on {more}  "
-            f"sign test p {sign_test(fewer, more):.3g}")
+    return (
+        f"edits A {sum(before.values())}  B {sum(after.values())}  B fewer on {fewer} crops, more on {more}  "
+        f"sign test p {sign_test(fewer, more):.3g}"
+    )
 
 
 def mcnemar(fixed: int, broken: int) -> tuple[float, float]:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DOCS, save_figure, write_records, write_section  # noqa: E402
+from common import DOCS, save_figure, write_records, write_section
 
-from krocr.analysis.evaluation import predict  # noqa: E402
-from krocr.analysis.metrics import compute_metrics  # noqa: E402
-from krocr.data.eval_sets import EvalSet, open_eval_set  # noqa: E402
-from krocr.inference.recognizer import Recognizer  # noqa: E402
+from krocr.analysis.evaluation import predict
+from krocr.analysis.metrics import compute_metrics
+from krocr.data.eval_sets import EvalSet, open_eval_set
+from krocr.inference.recognizer import Recognizer
 
 REPO = DOCS.parent
 WEIGHTS = "src/krocr/weights/ko_crnn.safetensors"
@@ -57,8 +57,10 @@ def shipped_versions() -> list[Version]:
     log = git("log", "--reverse", "--format=%h", "--", WEIGHTS)
     commits = log.stdout.split()
     if len(commits) != len(CPU_MINUTES):
-        raise SystemExit(f"{WEIGHTS} has {len(commits)} committed versions but CPU_MINUTES lists {len(CPU_MINUTES)}: "
-                         "add the new version's CPU-minutes (docs/models.md)")
+        raise SystemExit(
+            f"{WEIGHTS} has {len(commits)} committed versions but CPU_MINUTES lists {len(CPU_MINUTES)}: "
+            "add the new version's CPU-minutes (docs/models.md)"
+        )
     return [Version(f"v{i}", commit, minutes) for i, (commit, minutes) in enumerate(zip(commits, CPU_MINUTES))]
 
 
@@ -76,8 +78,10 @@ def weights_at(commit: str, folder: Path) -> Path:
     """The Korean weights file as committed in ``commit``, written into ``folder``."""
     blob = git("show", f"{commit}:{WEIGHTS}", text=False)
     if blob.returncode != 0:
-        raise SystemExit(f"git show {commit}:{WEIGHTS} failed (a clone without history?): "
-                         f"{blob.stderr.decode(errors='replace').strip()}")
+        raise SystemExit(
+            f"git show {commit}:{WEIGHTS} failed (a clone without history?): "
+            f"{blob.stderr.decode(errors='replace').strip()}"
+        )
     path = folder / f"ko_crnn_{commit}.safetensors"
     path.write_bytes(blob.stdout)
     return path
@@ -85,13 +89,20 @@ def weights_at(commit: str, folder: Path) -> Path:
 
 def measure(version: Version, weights: Path, eval_set: EvalSet) -> LineageRow:
     evaluation = predict(Recognizer(weights), eval_set)
-    everything = compute_metrics([p.sample.truth for p in evaluation.predictions],
-                                 [p.reading.text for p in evaluation.predictions])
+    everything = compute_metrics(
+        [p.sample.truth for p in evaluation.predictions], [p.reading.text for p in evaluation.predictions]
+    )
     # a synthetic crop's source is "synth-ko-heldout/DESIGN"
     printed = [p for p in evaluation.predictions if p.sample.source.rpartition("/")[2] != HANDWRITING_DESIGN]
     without = compute_metrics([p.sample.truth for p in printed], [p.reading.text for p in printed])
-    row = LineageRow(version.name, version.commit, version.cpu_minutes, everything.word_accuracy, everything.cer,
-                     without.word_accuracy)
+    row = LineageRow(
+        version.name,
+        version.commit,
+        version.cpu_minutes,
+        everything.word_accuracy,
+        everything.cer,
+        without.word_accuracy,
+    )
     print(row, flush=True)
     return row
 
@@ -105,12 +116,22 @@ def plot(rows: list[LineageRow], out: Path) -> None:
     minutes = [r.cpu_minutes for r in rows]
     fig, (acc_ax, cer_ax) = plt.subplots(1, 2, figsize=(11, 4))
     acc_ax.plot(minutes, [100 * r.word_accuracy for r in rows], marker="o", label="all five held-out faces")
-    acc_ax.plot(minutes, [100 * r.word_accuracy_without_handwriting for r in rows], marker="o",
-                label=f"without {HANDWRITING_DESIGN} (handwriting)")
+    acc_ax.plot(
+        minutes,
+        [100 * r.word_accuracy_without_handwriting for r in rows],
+        marker="o",
+        label=f"without {HANDWRITING_DESIGN} (handwriting)",
+    )
     cer_ax.plot(minutes, [100 * r.cer for r in rows], marker="o", color="C3")
     for r in rows:
-        acc_ax.annotate(r.version, (r.cpu_minutes, 100 * r.word_accuracy), textcoords="offset points",
-                        xytext=(0, -14), ha="center", fontsize=8)
+        acc_ax.annotate(
+            r.version,
+            (r.cpu_minutes, 100 * r.word_accuracy),
+            textcoords="offset points",
+            xytext=(0, -14),
+            ha="center",
+            fontsize=8,
+        )
     # the minutes are the training machines': 2 Xeon cores in bf16 up to v6, 2 AVX2 EPYC cores
     # in fp32 for v7 (about 10× fewer samples per minute), 2 EPYC cores in bf16 for v8 (docs/models.md)
     minutes_label = "minutes of training on 2 CPU cores\n(Xeon bf16 to v6, EPYC fp32 v7, EPYC bf16 v8)"
@@ -132,12 +153,19 @@ def main() -> None:
     write_records(args.out / "lineage.csv", LineageRow, rows)
     image = DOCS / "images" / "shipped_lineage.png"
     plot(rows, image)
-    table = ["| version | commit | CPU-minutes | word accuracy | CER | without the handwriting face |",
-             "|---|---|---|---|---|---|"]
-    table += [f"| {r.version} | {r.commit} | {r.cpu_minutes} | {r.word_accuracy:.1%} | {r.cer:.1%} | "
-              f"{r.word_accuracy_without_handwriting:.1%} |" for r in rows]
+    table = [
+        "| version | commit | CPU-minutes | word accuracy | CER | without the handwriting face |",
+        "|---|---|---|---|---|---|",
+    ]
+    table += [
+        f"| {r.version} | {r.commit} | {r.cpu_minutes} | {r.word_accuracy:.1%} | {r.cer:.1%} | "
+        f"{r.word_accuracy_without_handwriting:.1%} |"
+        for r in rows
+    ]
     body = f"![shipped lineage](../images/{image.name})\n\n" + "\n".join(table)
-    write_section("shipped-lineage", "The shipped Korean model, every version", body, doc=DOCS / "experiments" / "results.md")
+    write_section(
+        "shipped-lineage", "The shipped Korean model, every version", body, doc=DOCS / "experiments" / "results.md"
+    )
 
 
 if __name__ == "__main__":

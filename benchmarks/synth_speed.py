@@ -27,7 +27,7 @@ from krocr.synth.render import render_word
 from krocr.synth.text import TextConfig, TextSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import command, machine, write_section  # noqa: E402
+from common import command, machine, write_section
 
 
 def render_only(lang: str, count: int) -> float:
@@ -65,8 +65,10 @@ def main() -> None:
         rows.append((lang, "render only", 1, render_only(lang, args.count)))
         for workers in sorted({1, cores}):
             rows.append((lang, "krocr synth", workers, end_to_end(lang, args.count * workers, workers)))
-    table = "\n".join(["| lang | what | processes | crops/s |", "|---|---|---|---|"]
-                      + [f"| {lang} | {what} | {workers} | {speed:,.0f} |" for lang, what, workers, speed in rows])
+    table = "\n".join(
+        ["| lang | what | processes | crops/s |", "|---|---|---|---|"]
+        + [f"| {lang} | {what} | {workers} | {speed:,.0f} |" for lang, what, workers, speed in rows]
+    )
     if args.write:
         write_section("synth_speed", "Synthetic crop speed", table, per_machine=True)
     else:

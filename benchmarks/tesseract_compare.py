@@ -26,7 +26,7 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import command, machine, write_section  # noqa: E402
+from common import command, machine, write_section
 
 from krocr.analysis.evaluation import predict
 from krocr.analysis.metrics import compute_metrics
@@ -58,8 +58,9 @@ def run_tesseract(eval_set: EvalSet, indices: list[int]) -> tuple[list[str], flo
             files.append(str(path))
         listing = Path(tmp) / "list.txt"
         listing.write_text("\n".join(files) + "\n", encoding="utf-8")
-        result = subprocess.run(["tesseract", str(listing), "stdout", *TESSERACT_ARGS],
-                                capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            ["tesseract", str(listing), "stdout", *TESSERACT_ARGS], capture_output=True, text=True, check=True
+        )
     pages = result.stdout.split("\f")  # one page per listed image; the last has no form feed
     if len(pages) != len(indices):
         raise SystemExit(f"tesseract returned {len(pages)} pages for {len(indices)} crops:\n{result.stderr[-2000:]}")
@@ -68,8 +69,10 @@ def run_tesseract(eval_set: EvalSet, indices: list[int]) -> tuple[list[str], flo
 
 def row(engine: str, truths: list[str], predictions: list[str], seconds: float) -> str:
     m = compute_metrics(truths, predictions)
-    return (f"| {engine} | {m.samples} | {m.word_accuracy:.1%} | {m.word_accuracy_ignore_space:.1%} | "
-            f"{m.cer:.3f} | {m.samples / seconds:.0f} |")
+    return (
+        f"| {engine} | {m.samples} | {m.word_accuracy:.1%} | {m.word_accuracy_ignore_space:.1%} | "
+        f"{m.cer:.3f} | {m.samples / seconds:.0f} |"
+    )
 
 
 def main() -> None:
@@ -88,15 +91,17 @@ def main() -> None:
     tesseract_texts, tesseract_seconds = run_tesseract(eval_set, [p.index for p in krocr_run.predictions])
     weights = Path(recognizer.weights).resolve()
     shown = weights.relative_to(Path.cwd()) if weights.is_relative_to(Path.cwd()) else weights  # no machine paths
-    body = "\n".join([
-        f"Data `{eval_set.description}`; krocr weights `{shown}` ({recognizer.engine}, {recognizer.decoder}, "
-        f"{recognizer.preprocess.width_mode} width); Tesseract `{' '.join(TESSERACT_ARGS)}`. Both read the crops "
-        "as stored; speeds include reading and preparing them.",
-        "",
-        HEADER,
-        row("krocr", truths, [p.reading.text for p in krocr_run.predictions], krocr_run.seconds),
-        row("Tesseract 5", truths, tesseract_texts, tesseract_seconds),
-    ])
+    body = "\n".join(
+        [
+            f"Data `{eval_set.description}`; krocr weights `{shown}` ({recognizer.engine}, {recognizer.decoder}, "
+            f"{recognizer.preprocess.width_mode} width); Tesseract `{' '.join(TESSERACT_ARGS)}`. Both read the crops "
+            "as stored; speeds include reading and preparing them.",
+            "",
+            HEADER,
+            row("krocr", truths, [p.reading.text for p in krocr_run.predictions], krocr_run.seconds),
+            row("Tesseract 5", truths, tesseract_texts, tesseract_seconds),
+        ]
+    )
     if args.write_doc:
         write_section("tesseract-compare", "Tesseract 5 vs krocr", body)
     else:

@@ -16,8 +16,13 @@ HEAVY = ("torch", "lightning", "albumentations", "matplotlib", "onnx", "krocr.tr
 
 
 def test_layers_import_one_way():
-    result = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--config", "pyproject.toml"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--config", "pyproject.toml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
 
 

@@ -39,8 +39,19 @@ def test_two_augmenters_with_the_same_seed_agree():
 
 @pytest.mark.parametrize(
     "name",
-    ["blur_or_sharpen", "perspective", "rotate", "motion_blur", "noise", "jpeg", "brightness_contrast", "shadow",
-     "shear", "stroke_width", "elastic"],
+    [
+        "blur_or_sharpen",
+        "perspective",
+        "rotate",
+        "motion_blur",
+        "noise",
+        "jpeg",
+        "brightness_contrast",
+        "shadow",
+        "shear",
+        "stroke_width",
+        "elastic",
+    ],
 )
 def test_each_transform_alone_changes_a_gray_crop_and_keeps_its_shape(name):
     config = replace(ALL_OFF, **{name: 1.0})
@@ -101,12 +112,15 @@ def test_config_round_trip_and_errors():
         AugmentConfig.preset("heavy")
 
 
-@pytest.mark.parametrize("override, message", [
-    ("augment.shear=1.5", r"augment\.shear: must be a probability in \[0, 1\], got 1\.5"),
-    ("augment.noise=-0.1", r"augment\.noise: must be a probability"),
-    ("augment.elastic_sigma=0", r"augment: albumentations rejects a strength \(sigma: Input should be greater"),
-    ("augment.jpeg_quality=[90,30]", r"augment: albumentations rejects a strength \(quality_range"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("augment.shear=1.5", r"augment\.shear: must be a probability in \[0, 1\], got 1\.5"),
+        ("augment.noise=-0.1", r"augment\.noise: must be a probability"),
+        ("augment.elastic_sigma=0", r"augment: albumentations rejects a strength \(sigma: Input should be greater"),
+        ("augment.jpeg_quality=[90,30]", r"augment: albumentations rejects a strength \(quality_range"),
+    ],
+)
 def test_out_of_range_options_are_config_errors_naming_the_key(override, message):
     with pytest.raises(ConfigError, match=message):
         load_config(Path(__file__).parents[1] / "configs" / "ko_crnn.yaml", [override])

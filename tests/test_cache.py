@@ -91,9 +91,9 @@ def test_reads_a_foreign_dtrb_lmdb(tmp_path):
     with env.begin(write=True) as txn:
         txn.put(b"num-samples", b"2")
         txn.put(b"image-000000001", jpeg)
-        txn.put(b"label-000000001", "red".encode())
+        txn.put(b"label-000000001", b"red")
         txn.put(b"image-000000002", rgba.getvalue())
-        txn.put(b"label-000000002", "clear".encode())
+        txn.put(b"label-000000002", b"clear")
     env.close()
     reader = CacheReader(path)
     gray, label, source = reader[0]

@@ -55,6 +55,7 @@ def test_missing_file_and_foreign_safetensors(tmp_path):
     with pytest.raises(CheckpointError, match="not found"):
         load_weights(tmp_path / "none.safetensors")
     from safetensors.torch import save_file
+
     save_file({"w": torch.zeros(2)}, str(tmp_path / "other.safetensors"))
     with pytest.raises(CheckpointError, match="not a krocr weights file"):
         read_metadata(tmp_path / "other.safetensors")
@@ -66,6 +67,7 @@ def test_weights_of_another_architecture_are_named(tmp_path):
     from safetensors.torch import load_file
 
     from krocr.model.weights import load_state_checked
+
     reference = CRNN(CRNNConfig(num_classes=cs.num_classes, variant="reference"))
     with pytest.raises(CheckpointError, match=r"slim.safetensors: weights do not fit.*conv1_1\.0\.weight"):
         load_state_checked(reference, load_file(str(tmp_path / "slim.safetensors")), str(tmp_path / "slim.safetensors"))

@@ -15,7 +15,8 @@ def test_help_lists_every_command(capsys):
 
 
 def test_console_script_runs_smoke():
-    result = subprocess.run([sys.executable, "-m", "krocr.cli", "smoke", "--steps", "2"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "krocr.cli", "smoke", "--steps", "2"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "parameters" in result.stdout

@@ -15,14 +15,30 @@ from krocr.errors import DataError
 BASE = ExperimentConfig(data=DataOptions(dirs=("data/ksign",)))
 
 
-def make_run(root: Path, name: str, config: ExperimentConfig, val_losses: list[float],
-             stopped_epoch: int | None = None, finished: bool = True) -> Path:
+def make_run(
+    root: Path,
+    name: str,
+    config: ExperimentConfig,
+    val_losses: list[float],
+    stopped_epoch: int | None = None,
+    finished: bool = True,
+) -> Path:
     """A run directory as krocr train leaves it (config.yaml, history.csv, summary.json)."""
     run_dir = root / name
     run_dir.mkdir()
     dump_config(replace(config, train=replace(config.train, name=name)), run_dir / "config.yaml")
-    history = [{"epoch": float(e), "loss": v + 1, "val_loss": v, "val_cer": v / 10, "val_word_accuracy": 1 - v / 10,
-                "val_mean_ned": v / 5, "lr": 1e-3} for e, v in enumerate(val_losses)]
+    history = [
+        {
+            "epoch": float(e),
+            "loss": v + 1,
+            "val_loss": v,
+            "val_cer": v / 10,
+            "val_word_accuracy": 1 - v / 10,
+            "val_mean_ned": v / 5,
+            "lr": 1e-3,
+        }
+        for e, v in enumerate(val_losses)
+    ]
     write_history(history, run_dir / "history.csv")
     if finished:
         summary = {"best_epoch": 0, "stopped_epoch": stopped_epoch, "epochs_completed": len(history)}
@@ -57,7 +73,10 @@ def test_only_differing_keys_are_shown(runs):
 
 def test_the_printed_table_shows_list_values_whole_even_when_narrow(tmp_path, monkeypatch, capsys):
     dirs = ("data/some_long_directory_name", "data/another_long_directory_name", "data/third")
-    runs = [make_run(tmp_path, "a", BASE, [1.0]), make_run(tmp_path, "b", replace(BASE, data=DataOptions(dirs=dirs)), [1.0])]
+    runs = [
+        make_run(tmp_path, "a", BASE, [1.0]),
+        make_run(tmp_path, "b", replace(BASE, data=DataOptions(dirs=dirs)), [1.0]),
+    ]
     monkeypatch.setenv("COLUMNS", "60")
     parser = argparse.ArgumentParser()
     configure(parser)

@@ -52,8 +52,17 @@ def test_the_three_reference_versions():
 def test_inheritance_and_overrides(tmp_path):
     write(tmp_path / "base.yaml", "data: {dirs: [d1], batch_size: 8}\noptim: {lr: 1e-4}\n")
     child = write(tmp_path / "child.yaml", "base: base.yaml\ndata: {width: 128, max_label_length: 30}\n")
-    config = load_config(child, ["optim.decay=0", "transfer.freeze=[conv1_1, lstm1]", "data.dirs=one/dir",
-                                 "transfer.pretrained=null", "augment.preset=default", "augment.noise=0"])
+    config = load_config(
+        child,
+        [
+            "optim.decay=0",
+            "transfer.freeze=[conv1_1, lstm1]",
+            "data.dirs=one/dir",
+            "transfer.pretrained=null",
+            "augment.preset=default",
+            "augment.noise=0",
+        ],
+    )
     assert config.data == DataOptions(dirs=("one/dir",), batch_size=8, width=128, max_label_length=30)
     assert config.optim.lr == 1e-4 and config.optim.decay == 0.0  # "1e-4": a string to PyYAML, a number here
     assert config.transfer.freeze == ("conv1_1", "lstm1") and config.transfer.pretrained is None
@@ -62,26 +71,41 @@ def test_inheritance_and_overrides(tmp_path):
     assert config.train.name == "child"
 
 
-@pytest.mark.parametrize("yaml_text, overrides, message", [
-    ("optim: {lrr: 1}", [], r"cfg\.yaml: optim\.lrr: unknown key \(did you mean lr\?\)"),
-    ("trian: {epochs: 1}", [], r"cfg\.yaml: trian: unknown key \(did you mean train\?\)"),
-    ("train: {epochs: many}", [], r"cfg\.yaml: train\.epochs: expected an integer, got 'many'"),
-    ("train: {epochs: 2.5}", [], r"train\.epochs: expected an integer"),
-    ("train: {checkpoint_every_epoch: 1}", [], r"train\.checkpoint_every_epoch: expected true or false"),
-    ("model: {variant: huge}", [], r"model\.variant: expected one of 'reference', 'slim'"),
-    ("model: [1, 2]", [], r"cfg\.yaml: model: expected a mapping"),
-    ("augment: {preset: wild}", [], r"augment\.preset: unknown augmentation preset"),
-    ("augment: {blur_kernel: [3]}", [], r"augment\.blur_kernel: expected a list of 2 integers"),
-    ("", ["optim.lrr=1"], r"override 'optim\.lrr=1': optim\.lrr: unknown key \(did you mean lr\?\)"),
-    ("", ["optim.lr=-1"], r"override 'optim\.lr=-1': optim\.lr: must be > 0"),
-    ("", ["optim.lr"], r"expected key\.path=value"),
-    ("", ["data.width=128"], r"data\.width: width 128 gives 30 output frames, fewer than data\.max_label_length 62"),
-    ("", ["data.width_mode=natural", "data.max_width=256", "data.max_label_length=120"],
-     r"data\.max_width: width 256 gives 62 output frames, fewer than data\.max_label_length 120"),
-    ("", ["data.dirs=[]"], r"data\.dirs: at least one dataset directory is required"),
-    ("", ["transfer.widen_rnn=true"], r"transfer\.widen_rnn: grows the RNN of transfer\.pretrained, which is not set"),
-    ("", ["train.precision=fp16"], r"train\.precision: expected one of 'auto', 'bf16', 'fp32'"),
-], ids=lambda value: str(value)[:30])
+@pytest.mark.parametrize(
+    "yaml_text, overrides, message",
+    [
+        ("optim: {lrr: 1}", [], r"cfg\.yaml: optim\.lrr: unknown key \(did you mean lr\?\)"),
+        ("trian: {epochs: 1}", [], r"cfg\.yaml: trian: unknown key \(did you mean train\?\)"),
+        ("train: {epochs: many}", [], r"cfg\.yaml: train\.epochs: expected an integer, got 'many'"),
+        ("train: {epochs: 2.5}", [], r"train\.epochs: expected an integer"),
+        ("train: {checkpoint_every_epoch: 1}", [], r"train\.checkpoint_every_epoch: expected true or false"),
+        ("model: {variant: huge}", [], r"model\.variant: expected one of 'reference', 'slim'"),
+        ("model: [1, 2]", [], r"cfg\.yaml: model: expected a mapping"),
+        ("augment: {preset: wild}", [], r"augment\.preset: unknown augmentation preset"),
+        ("augment: {blur_kernel: [3]}", [], r"augment\.blur_kernel: expected a list of 2 integers"),
+        ("", ["optim.lrr=1"], r"override 'optim\.lrr=1': optim\.lrr: unknown key \(did you mean lr\?\)"),
+        ("", ["optim.lr=-1"], r"override 'optim\.lr=-1': optim\.lr: must be > 0"),
+        ("", ["optim.lr"], r"expected key\.path=value"),
+        (
+            "",
+            ["data.width=128"],
+            r"data\.width: width 128 gives 30 output frames, fewer than data\.max_label_length 62",
+        ),
+        (
+            "",
+            ["data.width_mode=natural", "data.max_width=256", "data.max_label_length=120"],
+            r"data\.max_width: width 256 gives 62 output frames, fewer than data\.max_label_length 120",
+        ),
+        ("", ["data.dirs=[]"], r"data\.dirs: at least one dataset directory is required"),
+        (
+            "",
+            ["transfer.widen_rnn=true"],
+            r"transfer\.widen_rnn: grows the RNN of transfer\.pretrained, which is not set",
+        ),
+        ("", ["train.precision=fp16"], r"train\.precision: expected one of 'auto', 'bf16', 'fp32'"),
+    ],
+    ids=lambda value: str(value)[:30],
+)
 def test_errors_name_the_source_and_the_key(tmp_path, yaml_text, overrides, message):
     path = write(tmp_path / "cfg.yaml", "data: {dirs: [d]}\n" + yaml_text + "\n")
     with pytest.raises(ConfigError, match=message):

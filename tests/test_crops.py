@@ -72,7 +72,9 @@ def test_partly_outside_box_is_clipped():
 
 
 def test_small_overshoot_within_tolerance_is_not_rejected():
-    points, issue = validate_box(np.array([[-1, 10], [100, 10], [100, 40], [-1, 40]]), IMAGE, CropConfig(outside="reject"))
+    points, issue = validate_box(
+        np.array([[-1, 10], [100, 10], [100, 40], [-1, 40]]), IMAGE, CropConfig(outside="reject")
+    )
     assert issue is None and points[:, 0].min() == 0
 
 

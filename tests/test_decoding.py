@@ -16,12 +16,15 @@ def one_hot_logits(path, num_classes=4, confidence=10.0):
     return logits
 
 
-@pytest.mark.parametrize("path, expected", [
-    ([1, 1, 0, 2], [1, 2]),  # repeats collapse
-    ([1, 0, 1], [1, 1]),  # a repeat separated by a blank is kept
-    ([0, 0, 0], []),
-    ([3, 3, 3, 0, 3, 2, 2], [3, 3, 2]),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ([1, 1, 0, 2], [1, 2]),  # repeats collapse
+        ([1, 0, 1], [1, 1]),  # a repeat separated by a blank is kept
+        ([0, 0, 0], []),
+        ([3, 3, 3, 0, 3, 2, 2], [3, 3, 2]),
+    ],
+)
 def test_collapse_rules(path, expected):
     assert collapse_path(path) == expected
 

@@ -54,8 +54,12 @@ def write_cache(path: Path, labels: list[str]) -> Path:
     with CacheWriter(path) as writer:
         for i, label in enumerate(labels):
             # the odd samples carry a text kind, as `krocr synth` crops do
-            writer.add(word_image(30 + 25 * len(label), seed=i), label, "signs" if i % 2 else "menus",
-                       kind="word" if i % 2 else "")
+            writer.add(
+                word_image(30 + 25 * len(label), seed=i),
+                label,
+                "signs" if i % 2 else "menus",
+                kind="word" if i % 2 else "",
+            )
     return path
 
 
@@ -78,8 +82,12 @@ def evaluated(recognizer, dataset, tmp_path_factory):
 def test_dataset_directory_defaults_to_test_and_writes_every_output(evaluated):
     out, metrics = evaluated
     assert metrics["settings"]["data"].endswith("test.lmdb")
-    assert sorted(p.name for p in out.iterdir()) == ["gallery_random.png", "gallery_worst.png", "metrics.json",
-                                                    "predictions.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "gallery_random.png",
+        "gallery_worst.png",
+        "metrics.json",
+        "predictions.csv",
+    ]
     assert json.loads((out / "metrics.json").read_text(encoding="utf-8")) == metrics
     assert metrics["samples"] == len(LABELS) - 1
     assert metrics["unreadable"]["count"] == 1
@@ -122,7 +130,10 @@ def test_split_lmdb_and_label_file_inputs(recognizer, dataset, tmp_path):
     (tmp_path / "labels.txt").write_text("one.png\t가나\nbroken.png\t다라\nmissing.png\t마\n", encoding="utf-8")
     metrics = evaluate(recognizer, tmp_path / "labels.txt", tmp_path / "out", gallery=0)
     assert metrics["samples"] == 1
-    assert {u["error"].split(":")[0] for u in metrics["unreadable"]["items"]} == {"missing_image", str(tmp_path / "broken.png")}
+    assert {u["error"].split(":")[0] for u in metrics["unreadable"]["items"]} == {
+        "missing_image",
+        str(tmp_path / "broken.png"),
+    }
     assert not (tmp_path / "out" / "gallery_worst.png").exists()
 
 
@@ -136,8 +147,14 @@ def test_command_writes_next_to_the_weights_by_default(weights, dataset, tmp_pat
     local = make_weights(tmp_path / "run" / "best.safetensors")
     parser = argparse.ArgumentParser()
     eval_command.configure(parser)
-    assert eval_command.run(parser.parse_args([str(dataset), "--weights", str(local), "--split", "val",
-                                             "--gallery", "0", "--limit", "2"])) == 0
+    assert (
+        eval_command.run(
+            parser.parse_args(
+                [str(dataset), "--weights", str(local), "--split", "val", "--gallery", "0", "--limit", "2"]
+            )
+        )
+        == 0
+    )
     assert default_out(Recognizer(local)) == tmp_path / "run" / "eval"
     assert default_out(Recognizer("ko")) == Path("eval")  # never inside the installed package
     assert json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())["samples"] == 2
@@ -146,8 +163,10 @@ def test_command_writes_next_to_the_weights_by_default(weights, dataset, tmp_pat
 
 # ---- analysis on hand-made predictions -----------------------------------------------------------
 def fake_predictions(pairs: list[tuple[str, str]]) -> list[Prediction]:
-    return [Prediction(i, EvalSample(f"#{i}", truth, "src"), Reading(text, 0.5), edit_distance(truth, text), 0.0)
-            for i, (truth, text) in enumerate(pairs)]
+    return [
+        Prediction(i, EvalSample(f"#{i}", truth, "src"), Reading(text, 0.5), edit_distance(truth, text), 0.0)
+        for i, (truth, text) in enumerate(pairs)
+    ]
 
 
 def test_alignment_substitutions_and_character_accuracy():
@@ -156,8 +175,10 @@ def test_alignment_substitutions_and_character_accuracy():
     pairs = [("카페", "카폐"), ("카페", "카폐"), ("약국", "약국"), ("베네", "배"), ("a b", "a  b")]
     predictions = fake_predictions(pairs)
     alignments = [align(t, p) for t, p in pairs]
-    assert confusions(alignments)[:2] == [{"truth": "페", "prediction": "폐", "count": 2},
-                                                      {"truth": "베", "prediction": "배", "count": 1}]
+    assert confusions(alignments)[:2] == [
+        {"truth": "페", "prediction": "폐", "count": 2},
+        {"truth": "베", "prediction": "배", "count": 1},
+    ]
     training = Counter({"카": 50, "페": 30, "약": 10, "국": 5, "베": 3, "a": 1, "b": 1})  # 네 never seen
     groups = character_accuracy(predictions, alignments, training, "train.csv")["groups"]
     assert groups["frequent"] == {"characters": 2, "occurrences": 4, "correct": 2, "accuracy": 0.5}  # 카 페
@@ -168,18 +189,24 @@ def test_alignment_substitutions_and_character_accuracy():
 
 
 def test_summary_of_perfect_readings():
-    summary = summarize(Evaluation(fake_predictions([("가나", "가나"), ("다", "다")]), [], 1.0), Charset(tuple("가나다")))
+    summary = summarize(
+        Evaluation(fake_predictions([("가나", "가나"), ("다", "다")]), [], 1.0), Charset(tuple("가나다"))
+    )
     assert summary["overall"]["word_accuracy"] == 1.0 and summary["confusions"] == []
     assert summary["out_of_charset"]["samples"] == 0 and summary["speed"]["crops_per_second"] == 2.0
 
 
 def test_group_tables_list_each_source_and_text_kind():
-    samples = [EvalSample("#0", "가나", "synth-ko-heldout/NanumMyeongjo", "word"),
-               EvalSample("#1", "다", "synth-ko-heldout/UnPilgi", "rare"),
-               EvalSample("#2", "라", "synth-ko-heldout/UnPilgi", "rare")]
-    predictions = [Prediction(0, samples[0], Reading("가나", 0.9), 0, 0.0),
-                   Prediction(1, samples[1], Reading("라", 0.4), 1, 1.0),
-                   Prediction(2, samples[2], Reading("라", 0.8), 0, 0.0)]
+    samples = [
+        EvalSample("#0", "가나", "synth-ko-heldout/NanumMyeongjo", "word"),
+        EvalSample("#1", "다", "synth-ko-heldout/UnPilgi", "rare"),
+        EvalSample("#2", "라", "synth-ko-heldout/UnPilgi", "rare"),
+    ]
+    predictions = [
+        Prediction(0, samples[0], Reading("가나", 0.9), 0, 0.0),
+        Prediction(1, samples[1], Reading("라", 0.4), 1, 1.0),
+        Prediction(2, samples[2], Reading("라", 0.8), 0, 0.0),
+    ]
     summary = summarize(Evaluation(predictions, [], 1.0), Charset(tuple("가나다라")))
     assert summary["by_kind"]["rare"]["samples"] == 2 and summary["by_kind"]["rare"]["word_accuracy"] == 0.5
     console = Console(record=True, width=100)
@@ -205,7 +232,9 @@ def test_character_counts_from_csv_json_and_lmdb(tmp_path):
     assert load_char_counts(tmp_path / "counts.csv") == Counter({"가": 13, ",": 3})
     (tmp_path / "counts.json").write_text('{"나": 4}', encoding="utf-8")
     assert load_char_counts(tmp_path / "counts.json") == Counter({"나": 4})
-    assert load_char_counts(write_cache(tmp_path / "train.lmdb", ["가나", "가 a"])) == Counter({"가": 2, "나": 1, "a": 1})
+    assert load_char_counts(write_cache(tmp_path / "train.lmdb", ["가나", "가 a"])) == Counter(
+        {"가": 2, "나": 1, "a": 1}
+    )
     (tmp_path / "bad.csv").write_text("char,count\n가,many\n", encoding="utf-8")
     with pytest.raises(DataError, match="bad.csv:2"):
         load_char_counts(tmp_path / "bad.csv")
@@ -217,8 +246,14 @@ def test_command_with_the_onnx_engine(weights, dataset, tmp_path, capsys):
     onnx = export_onnx(weights, tmp_path / "run" / "m.onnx")
     parser = argparse.ArgumentParser()
     eval_command.configure(parser)
-    assert eval_command.run(parser.parse_args([str(dataset), "--engine", "onnx", "--weights", str(onnx),
-                                             "--split", "val", "--gallery", "0"])) == 0
+    assert (
+        eval_command.run(
+            parser.parse_args(
+                [str(dataset), "--engine", "onnx", "--weights", str(onnx), "--split", "val", "--gallery", "0"]
+            )
+        )
+        == 0
+    )
     metrics = json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())
     assert metrics["settings"]["engine"] == "onnx" and metrics["samples"] == 3
     by_torch = evaluate(Recognizer(weights), dataset, tmp_path / "torch", split="val", gallery=0)

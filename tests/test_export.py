@@ -75,8 +75,11 @@ def test_calibration_crops_are_prepared_at_natural_width_and_spread_evenly(tmp_p
         cv2.imwrite(str(tmp_path / f"{i}.png"), np.full((16, width), 200, np.uint8))
     (tmp_path / "labels.txt").write_text("0.png\t가\n1.png\t나\n2.png\t다\n", encoding="utf-8")
     config = PreprocessConfig(width_mode="fixed")
-    assert [c.shape for c in calibration_crops(tmp_path / "labels.txt", config)] == \
-        [(1, 1, 32, 256), (1, 1, 32, 600), (1, 1, 32, 1200)]
+    assert [c.shape for c in calibration_crops(tmp_path / "labels.txt", config)] == [
+        (1, 1, 32, 256),
+        (1, 1, 32, 600),
+        (1, 1, 32, 1200),
+    ]
     assert [c.shape[-1] for c in calibration_crops(tmp_path / "labels.txt", config, count=2)] == [256, 1200]
 
 
@@ -137,7 +140,21 @@ def test_int8_export_command_calibrates_on_the_given_crops(weights, tmp_path, ca
         cv2.imwrite(str(tmp_path / f"{i}.png"), np.random.default_rng(i).integers(0, 255, (24, 60 + 40 * i), np.uint8))
     (tmp_path / "labels.txt").write_text("0.png\t가\n1.png\t나\n2.png\t다\n", encoding="utf-8")
     out = tmp_path / "q.onnx"
-    assert main(["export", str(weights), "--out", str(out), "--int8", "--calibration", str(tmp_path / "labels.txt"),
-                 "--calibration-count", "2"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(weights),
+                "--out",
+                str(out),
+                "--int8",
+                "--calibration",
+                str(tmp_path / "labels.txt"),
+                "--calibration-count",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert "int8 calibrated on 2 crops" in capsys.readouterr().out
     assert "DynamicQuantizeLSTM" in {node.op_type for node in onnx.load(str(out)).graph.node}

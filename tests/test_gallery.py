@@ -23,9 +23,17 @@ from krocr.model.preprocess import PreprocessConfig, preprocess
 
 def items(count: int = 3) -> list[GalleryItem]:
     config = PreprocessConfig(width_mode="natural")
-    return [GalleryItem(preprocess(word_image(80 + 200 * i, seed=i), config), "카페 베네",
-                        "카폐 베네" if i else "카페 베네", "--카-폐--" * (i + 1), 0.25 * i, f"test.lmdb#{i + 1}")
-            for i in range(count)]
+    return [
+        GalleryItem(
+            preprocess(word_image(80 + 200 * i, seed=i), config),
+            "카페 베네",
+            "카폐 베네" if i else "카페 베네",
+            "--카-폐--" * (i + 1),
+            0.25 * i,
+            f"test.lmdb#{i + 1}",
+        )
+        for i in range(count)
+    ]
 
 
 def test_worst_first_and_random_pick():

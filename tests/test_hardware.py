@@ -14,6 +14,7 @@ def cpuinfo(tmp_path):
         path = tmp_path / "cpuinfo"
         path.write_text(text)
         return path
+
     return write
 
 

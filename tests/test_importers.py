@@ -53,8 +53,10 @@ def write_json(path, data):
 
 def test_via_export_without_wrapper_rect_and_custom_attribute(tmp_path):
     image_file(tmp_path / "a.png")
-    region = {"shape_attributes": {"name": "rect", "x": 1, "y": 2, "width": 30, "height": 10},
-              "region_attributes": {"text": "간판"}}
+    region = {
+        "shape_attributes": {"name": "rect", "x": 1, "y": 2, "width": 30, "height": 10},
+        "region_attributes": {"text": "간판"},
+    }
     records, log = read_via(write_json(tmp_path / "e.json", via_project([region])), text_attribute="text")
     assert len(log) == 0
     assert records[0].words[0].points.tolist() == [[1, 2], [31, 2], [31, 12], [1, 12]]
@@ -63,8 +65,12 @@ def test_via_export_without_wrapper_rect_and_custom_attribute(tmp_path):
 
 def test_via1_regions_as_dict(tmp_path):
     image_file(tmp_path / "a.png")
-    regions = {"0": {"shape_attributes": {"name": "polygon", "all_points_x": [0, 9, 9, 0], "all_points_y": [0, 0, 5, 5]},
-                     "region_attributes": {"annotation_kr": "가"}}}
+    regions = {
+        "0": {
+            "shape_attributes": {"name": "polygon", "all_points_x": [0, 9, 9, 0], "all_points_y": [0, 0, 5, 5]},
+            "region_attributes": {"annotation_kr": "가"},
+        }
+    }
     records, _ = read_via(write_json(tmp_path / "v1.json", via_project(regions)))
     assert records[0].words[0].region == "a.png region 0"
 
@@ -72,22 +78,47 @@ def test_via1_regions_as_dict(tmp_path):
 @pytest.mark.parametrize(
     "region, reason",
     [
-        ({"shape_attributes": {"name": "polygon", "all_points_x": [0, 1], "all_points_y": [0]},
-          "region_attributes": {"annotation_kr": "가"}}, Reason.MALFORMED_REGION),
-        ({"shape_attributes": {"name": "rect", "x": "a", "y": 0, "width": 1, "height": 1},
-          "region_attributes": {"annotation_kr": "가"}}, Reason.MALFORMED_REGION),
-        ({"shape_attributes": {"name": "ellipse"}, "region_attributes": {"annotation_kr": "가"}}, Reason.UNSUPPORTED_SHAPE),
-        ({"shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 1, "height": 1},
-          "region_attributes": {"text": "가"}}, Reason.MISSING_LABEL),
-        ({"shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 1, "height": 1},
-          "region_attributes": {"annotation_kr": {"a": True}}}, Reason.MALFORMED_REGION),
+        (
+            {
+                "shape_attributes": {"name": "polygon", "all_points_x": [0, 1], "all_points_y": [0]},
+                "region_attributes": {"annotation_kr": "가"},
+            },
+            Reason.MALFORMED_REGION,
+        ),
+        (
+            {
+                "shape_attributes": {"name": "rect", "x": "a", "y": 0, "width": 1, "height": 1},
+                "region_attributes": {"annotation_kr": "가"},
+            },
+            Reason.MALFORMED_REGION,
+        ),
+        (
+            {"shape_attributes": {"name": "ellipse"}, "region_attributes": {"annotation_kr": "가"}},
+            Reason.UNSUPPORTED_SHAPE,
+        ),
+        (
+            {
+                "shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 1, "height": 1},
+                "region_attributes": {"text": "가"},
+            },
+            Reason.MISSING_LABEL,
+        ),
+        (
+            {
+                "shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 1, "height": 1},
+                "region_attributes": {"annotation_kr": {"a": True}},
+            },
+            Reason.MALFORMED_REGION,
+        ),
         ({"region_attributes": {}}, Reason.MALFORMED_REGION),
     ],
 )
 def test_via_bad_regions_are_rejections(tmp_path, region, reason):
     image_file(tmp_path / "a.png")
-    good = {"shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 9, "height": 5},
-            "region_attributes": {"annotation_kr": "나"}}
+    good = {
+        "shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 9, "height": 5},
+        "region_attributes": {"annotation_kr": "나"},
+    }
     records, log = read_via(write_json(tmp_path / "p.json", {"_via_img_metadata": via_project([region, good])}))
     assert [w.text for w in records[0].words] == ["나"]  # the good region survives
     (rejection,) = log
@@ -97,8 +128,10 @@ def test_via_bad_regions_are_rejections(tmp_path, region, reason):
 
 def test_via_missing_text_attribute_lists_the_present_ones(tmp_path):
     image_file(tmp_path / "a.png")
-    region = {"shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 9, "height": 5},
-              "region_attributes": {"text": "가", "lang": "ko"}}
+    region = {
+        "shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 9, "height": 5},
+        "region_attributes": {"text": "가", "lang": "ko"},
+    }
     _, log = read_via(write_json(tmp_path / "p.json", via_project([region])))
     assert "'annotation_kr'" in log.rejections[0].detail and "'text', 'lang'" in log.rejections[0].detail
 
@@ -184,10 +217,14 @@ def test_aihub_per_image_file_variants(tmp_path):
 
 def test_aihub_directory_with_several_images_and_a_broken_file(tmp_path):
     image_file(tmp_path / "imgs" / "a.jpg")
-    data = {"images": [{"id": "a", "file_name": "a.jpg"}, {"id": "b", "file_name": "b.jpg"}],
-            "annotations": [{"image_id": "a", "text": "가", "bbox": [1, 1, 9, 9]},
-                            {"image_id": "b", "text": "나", "bbox": [1, 1, 9, 9]},
-                            {"image_id": "z", "text": "다", "bbox": [1, 1, 9, 9]}]}
+    data = {
+        "images": [{"id": "a", "file_name": "a.jpg"}, {"id": "b", "file_name": "b.jpg"}],
+        "annotations": [
+            {"image_id": "a", "text": "가", "bbox": [1, 1, 9, 9]},
+            {"image_id": "b", "text": "나", "bbox": [1, 1, 9, 9]},
+            {"image_id": "z", "text": "다", "bbox": [1, 1, 9, 9]},
+        ],
+    }
     ann = tmp_path / "ann"
     ann.mkdir()
     write_json(ann / "all.json", data)
@@ -207,9 +244,14 @@ def test_label_file(tmp_path):
     labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
     records, log = read_label_file(labels)
     assert [(r.path.name, r.text, r.item) for r in records] == [
-        ("1.png", "간판", "line 1"), ("2.png", "한글\twith tab", "line 3")]
+        ("1.png", "간판", "line 1"),
+        ("2.png", "한글\twith tab", "line 3"),
+    ]
     assert [(r.item, r.reason) for r in log] == [
-        ("line 4", "malformed_line"), ("line 5", "missing_image"), ("line 6", "malformed_line")]
+        ("line 4", "malformed_line"),
+        ("line 5", "missing_image"),
+        ("line 6", "malformed_line"),
+    ]
 
 
 def test_label_file_root_and_cp949(tmp_path):

@@ -18,7 +18,8 @@ def test_alpha1_gamma0_equals_torch_ctc():
     logits, targets, lengths = batch()
     ours = FocalCTCLoss(1.0, 0.0)(logits, targets, lengths)
     expected = torch.nn.CTCLoss(blank=0, reduction="none")(
-        logits.log_softmax(-1).transpose(0, 1), targets, torch.full((4,), 20), lengths)
+        logits.log_softmax(-1).transpose(0, 1), targets, torch.full((4,), 20), lengths
+    )
     torch.testing.assert_close(ours.per_sample, expected)
     torch.testing.assert_close(ours.loss, expected.mean())
 
@@ -38,8 +39,9 @@ def test_gradients_match_autograd_of_formula():
     FocalCTCLoss(0.75, 0.5)(logits, targets, lengths).loss.backward()
     ours = logits.grad.clone()
     logits.grad = None
-    ctc = torch.nn.functional.ctc_loss(logits.log_softmax(-1).transpose(0, 1), targets,
-                                       torch.full((4,), 20), lengths, reduction="none")
+    ctc = torch.nn.functional.ctc_loss(
+        logits.log_softmax(-1).transpose(0, 1), targets, torch.full((4,), 20), lengths, reduction="none"
+    )
     (0.75 * (1 - torch.exp(-ctc)) ** 0.5 * ctc).mean().backward()
     torch.testing.assert_close(ours, logits.grad)
 

@@ -10,13 +10,16 @@ from krocr.analysis.metrics import (
 )
 
 
-@pytest.mark.parametrize("truth, prediction, distance", [
-    ("kitten", "sitting", 3),
-    ("", "", 0),
-    ("abc", "", 3),
-    ("해맑은식당", "해운식당", 2),
-    ("성인", "상인", 1),
-])
+@pytest.mark.parametrize(
+    "truth, prediction, distance",
+    [
+        ("kitten", "sitting", 3),
+        ("", "", 0),
+        ("abc", "", 3),
+        ("해맑은식당", "해운식당", 2),
+        ("성인", "상인", 1),
+    ],
+)
 def test_edit_distance_known_values(truth, prediction, distance):
     assert edit_distance(truth, prediction) == distance
 

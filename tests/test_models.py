@@ -22,7 +22,17 @@ def test_reference_parameter_count_matches_keras_model():
 def test_layer_names_follow_the_reference():
     model = CRNN(CRNNConfig(num_classes=10))
     assert model.named_layers() == [
-        "conv1_1", "conv2_1", "conv3_1", "conv3_2", "conv4_1", "conv5_1", "conv6_1", "lstm1", "lstm2", "dense1"]
+        "conv1_1",
+        "conv2_1",
+        "conv3_1",
+        "conv3_2",
+        "conv4_1",
+        "conv5_1",
+        "conv6_1",
+        "lstm1",
+        "lstm2",
+        "dense1",
+    ]
 
 
 @pytest.mark.parametrize("variant", ["reference", "slim"])

@@ -17,8 +17,9 @@ def test_reads_which_crops_were_read(tmp_path):
 
 
 def test_compares_within_groups(tmp_path):
-    (tmp_path / "predictions.csv").write_text("item,kind,truth,prediction\n#1,word,가,가\n#2,rare,다,다\n#3,rare,라,마\n",
-                                              encoding="utf-8")
+    (tmp_path / "predictions.csv").write_text(
+        "item,kind,truth,prediction\n#1,word,가,가\n#2,rare,다,다\n#3,rare,라,마\n", encoding="utf-8"
+    )
     assert paired_compare.read_column(tmp_path, "kind") == {"#1": "word", "#2": "rare", "#3": "rare"}
     before = {"#1": False, "#2": True, "#3": True}
     after = {"#1": True, "#2": True, "#3": False}
@@ -29,7 +30,9 @@ def test_compares_within_groups(tmp_path):
 
 
 def test_sign_test_known_values_and_edit_comparison(tmp_path):
-    assert paired_compare.sign_test(129, 98) == pytest.approx(0.0462, abs=5e-4)  # v7 against v6 (docs/experiments/2026-12-02-ko-v7.md)
+    assert paired_compare.sign_test(129, 98) == pytest.approx(
+        0.0462, abs=5e-4
+    )  # v7 against v6 (docs/experiments/2026-12-02-ko-v7.md)
     assert paired_compare.sign_test(0, 3) == pytest.approx(0.25)  # 2 · (1/2)³
     assert paired_compare.sign_test(0, 0) == 1.0
     line = paired_compare.compare_edits({"#1": 2, "#2": 0, "#3": 1}, {"#1": 0, "#2": 0, "#3": 3})

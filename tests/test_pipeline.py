@@ -24,9 +24,22 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def sources(fx) -> list[str]:
     return [
-        "--format", "via", "--annotations", str(fx.via), "--images", str(fx.images), "--source", "signs",
-        "--format", "icdar2015", "--annotations", str(fx.icdar_gt), "--images", str(fx.icdar_images),
-        "--source", "icdar",
+        "--format",
+        "via",
+        "--annotations",
+        str(fx.via),
+        "--images",
+        str(fx.images),
+        "--source",
+        "signs",
+        "--format",
+        "icdar2015",
+        "--annotations",
+        str(fx.icdar_gt),
+        "--images",
+        str(fx.icdar_images),
+        "--source",
+        "icdar",
     ]
 
 
@@ -55,8 +68,11 @@ def test_summary_counts(built, data_fixture):
     assert icdar["train"] + icdar["val"] == len(data_fixture.icdar_good)
     assert signs["rejections"] == data_fixture.via_rejected and icdar["rejections"] == data_fixture.icdar_rejected
     assert signs["inputs"][0]["format"] == "via"
-    assert summary["crops"] == {"train": len(labels(built, "train")), "val": len(labels(built, "val")),
-                                "total": len(data_fixture.via_good) + len(data_fixture.icdar_good)}
+    assert summary["crops"] == {
+        "train": len(labels(built, "train")),
+        "val": len(labels(built, "val")),
+        "total": len(data_fixture.via_good) + len(data_fixture.icdar_good),
+    }
     assert summary["split"]["train"]["photos_by_source"] == {"signs": 3, "icdar": 2}  # round(0.8 × 4), round(0.8 × 2)
     assert summary["split"]["val"]["photos_by_source"] == {"signs": 1}
 
@@ -95,8 +111,11 @@ def test_rebuild_is_identical(built, data_fixture, tmp_path):
 
 
 def test_reject_options_add_their_reasons(data_fixture, tmp_path):
-    data_command.run(parse([*sources(data_fixture), "--out", str(tmp_path), "--quiet",
-                            "--vertical", "reject", "--outside", "reject"]))
+    data_command.run(
+        parse(
+            [*sources(data_fixture), "--out", str(tmp_path), "--quiet", "--vertical", "reject", "--outside", "reject"]
+        )
+    )
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["rejections"]["vertical"] == 1  # 약국 on photo_1
     assert summary["rejections"]["outside_image"] == 2  # 빵집 now too
@@ -116,9 +135,27 @@ def test_label_file_and_lmdb_sources_merge(built, tmp_path):
     Image.new("RGB", (90, 30), "white").save(crops / "a.png")
     (crops / "labels.txt").write_text("a.png\t흰색\nb.png\t없음\n", encoding="utf-8")
     out = tmp_path / "out"
-    data_command.run(parse(["--format", "labels", "--annotations", str(crops / "labels.txt"), "--source", "crops",
-                            "--format", "lmdb", "--annotations", str(built / "val.lmdb"),
-                            "--out", str(out), "--split", "1.0", "--quiet"]))
+    data_command.run(
+        parse(
+            [
+                "--format",
+                "labels",
+                "--annotations",
+                str(crops / "labels.txt"),
+                "--source",
+                "crops",
+                "--format",
+                "lmdb",
+                "--annotations",
+                str(built / "val.lmdb"),
+                "--out",
+                str(out),
+                "--split",
+                "1.0",
+                "--quiet",
+            ]
+        )
+    )
     assert Counter(labels(out, "train")) == Counter(["흰색", *labels(built, "val")])
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["sources"]["crops"]["rejections"] == {"missing_image": 1}
@@ -140,8 +177,10 @@ class Recorder:
 
 
 def test_build_is_quiet_reports_progress_and_returns_the_summary(built, data_fixture, tmp_path, capsys):
-    specs = [SourceSpec("via", data_fixture.via, data_fixture.images, "signs"),
-             SourceSpec("icdar2015", data_fixture.icdar_gt, data_fixture.icdar_images, "icdar")]
+    specs = [
+        SourceSpec("via", data_fixture.via, data_fixture.images, "signs"),
+        SourceSpec("icdar2015", data_fixture.icdar_gt, data_fixture.icdar_images, "icdar"),
+    ]
     hook = Recorder()
     options = BuildOptions(rules=LabelRules(resolve_charset("korean")))  # as `krocr data` by default
     result = build(specs, tmp_path, options, progress=hook)
@@ -164,8 +203,12 @@ def test_preview_is_written_at_every_call(built, tmp_path):
 
 
 def test_preview_command(built, tmp_path):
-    assert data_command.run(parse(["preview", str(built), "--out", str(tmp_path / "sheet.png"), "--augment",
-                                   "--count", "4"])) == 0
+    assert (
+        data_command.run(
+            parse(["preview", str(built), "--out", str(tmp_path / "sheet.png"), "--augment", "--count", "4"])
+        )
+        == 0
+    )
     with Image.open(tmp_path / "sheet.png") as sheet:
         assert sheet.width == 3 * 360 and sheet.height > 100
     data_command.run(parse(["preview", str(built / "val.lmdb"), "--out", str(tmp_path / "val.png")]))
@@ -173,29 +216,51 @@ def test_preview_command(built, tmp_path):
 
 
 def test_source_groups_parse_in_order():
-    args = parse(["--format", "via", "--annotations", "a.json", "--text-attribute", "text",
-                  "--format", "labels", "--annotations", "l.txt", "--images", "root", "--out", "o"])
+    args = parse(
+        [
+            "--format",
+            "via",
+            "--annotations",
+            "a.json",
+            "--text-attribute",
+            "text",
+            "--format",
+            "labels",
+            "--annotations",
+            "l.txt",
+            "--images",
+            "root",
+            "--out",
+            "o",
+        ]
+    )
     assert args.sources == [
         {"format": "via", "annotations": Path("a.json"), "text_attribute": "text"},
         {"format": "labels", "annotations": Path("l.txt"), "images": Path("root")},
     ]
 
 
-@pytest.mark.parametrize("argv", [
-    ["--annotations", "a.json", "--format", "via"],
-    ["--format", "via", "--annotations", "a", "--annotations", "b"],
-    ["--format", "coco"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--annotations", "a.json", "--format", "via"],
+        ["--format", "via", "--annotations", "a", "--annotations", "b"],
+        ["--format", "coco"],
+    ],
+)
 def test_bad_source_groups_are_usage_errors(argv):
     with pytest.raises(SystemExit):
         parse(argv)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--out", "o"], "at least one source"),
-    (["--format", "via", "--out", "o"], "has no --annotations"),
-    (["--format", "via", "--annotations", "a.json"], "--out DIR is required"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--out", "o"], "at least one source"),
+        (["--format", "via", "--out", "o"], "has no --annotations"),
+        (["--format", "via", "--annotations", "a.json"], "--out DIR is required"),
+    ],
+)
 def test_incomplete_commands_are_config_errors(argv, message):
     with pytest.raises(ConfigError, match=message):
         data_command.run(parse(argv))

@@ -12,7 +12,7 @@ from krocr.model.preprocess import (
 
 def crop(h, w, value=200):
     img = np.full((h, w, 3), value, np.uint8)
-    img[h // 4: 3 * h // 4, w // 8: 7 * w // 8] = 20  # dark "text"
+    img[h // 4 : 3 * h // 4, w // 8 : 7 * w // 8] = 20  # dark "text"
     return img
 
 

@@ -27,8 +27,14 @@ class _Line(pl.LightningModule):
 
 def _fit(progress: LogLineProgress, tmp_path) -> None:
     data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 4 samples
-    trainer = pl.Trainer(max_epochs=2, callbacks=[progress], logger=False, enable_checkpointing=False,
-                         default_root_dir=tmp_path, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=2,
+        callbacks=[progress],
+        logger=False,
+        enable_checkpointing=False,
+        default_root_dir=tmp_path,
+        enable_model_summary=False,
+    )
     trainer.fit(_Line(), data, data)
 
 
@@ -88,9 +94,16 @@ def test_speed_leaves_out_validation_inside_the_epoch(tmp_path, monkeypatch):
     monkeypatch.setattr("krocr.training.progress.time.monotonic", clock)
     stream = io.StringIO()
     data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 4 samples, 1 s each
-    trainer = pl.Trainer(max_epochs=1, val_check_interval=2, num_sanity_val_steps=0, logger=False,
-                         callbacks=[LogLineProgress(interval_s=0, stream=stream)], enable_checkpointing=False,
-                         default_root_dir=tmp_path, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        val_check_interval=2,
+        num_sanity_val_steps=0,
+        logger=False,
+        callbacks=[LogLineProgress(interval_s=0, stream=stream)],
+        enable_checkpointing=False,
+        default_root_dir=tmp_path,
+        enable_model_summary=False,
+    )
     trainer.fit(_TimedLine(clock), data, data)  # validates (300 s) after batch 2
     last = [line for line in stream.getvalue().splitlines() if "batches" in line][-1]
     assert last.startswith("epoch 0 · 3/3 batches (100 %), 0 s left in the epoch · 4 samples/s")

@@ -43,8 +43,11 @@ def test_directory_and_files_in_order_with_error_lines(weights, tmp_path, capsys
 
     assert code == 1
     names = [line[0] for line in lines]
-    assert names == [str(single), *(str(folder / n) for n in ("a.jpg", "b.png", "corrupt.png", "empty.png", "thin.png")),
-                     str(tmp_path / "missing.png")]
+    assert names == [
+        str(single),
+        *(str(folder / n) for n in ("a.jpg", "b.png", "corrupt.png", "empty.png", "thin.png")),
+        str(tmp_path / "missing.png"),
+    ]
     errors = {line[0].rsplit("/", 1)[-1]: line for line in lines if len(line) == 4}
     assert set(errors) == {"corrupt.png", "empty.png", "thin.png", "missing.png"}
     for line in errors.values():
@@ -71,15 +74,29 @@ def test_icdar_boxes_read_every_box(weights, tmp_path, capsys):
     photo_with_signs(tmp_path / "img_1.jpg")
     Image.fromarray(word_image(100)).save(tmp_path / "other.png")
     gt = tmp_path / "gt_img_1.txt"
-    gt.write_text("30,40,250,40,250,80,30,80,카페\n60,140,300,140,300,180,60,180,###\n5,5,5,5,5,5,5,5,x\n",
-                  encoding="utf-8")
+    gt.write_text(
+        "30,40,250,40,250,80,30,80,카페\n60,140,300,140,300,180,60,180,###\n5,5,5,5,5,5,5,5,x\n", encoding="utf-8"
+    )
 
-    code, lines = read_command(capsys, "--weights", weights, "--boxes", gt, "--format", "icdar2015",
-                               tmp_path / "img_1.jpg", tmp_path / "other.png")
+    code, lines = read_command(
+        capsys,
+        "--weights",
+        weights,
+        "--boxes",
+        gt,
+        "--format",
+        "icdar2015",
+        tmp_path / "img_1.jpg",
+        tmp_path / "other.png",
+    )
 
     photo = str(tmp_path / "img_1.jpg")
-    assert [line[0] for line in lines] == [f"{photo}#line 1", f"{photo}#line 2", f"{photo}#line 3",
-                                           str(tmp_path / "other.png")]
+    assert [line[0] for line in lines] == [
+        f"{photo}#line 1",
+        f"{photo}#line 2",
+        f"{photo}#line 3",
+        str(tmp_path / "other.png"),
+    ]
     assert [len(line) for line in lines] == [3, 3, 4, 4]  # the illegible box is read too
     assert "zero_area" in lines[2][3] and "no boxes" in lines[3][3]
     assert code == 1
@@ -87,12 +104,15 @@ def test_icdar_boxes_read_every_box(weights, tmp_path, capsys):
 
 def test_via_boxes_name_regions_without_repeating_the_file(weights, tmp_path, capsys):
     photo_with_signs(tmp_path / "sign.png")
-    region = {"shape_attributes": {"name": "rect", "x": 30, "y": 40, "width": 220, "height": 40},
-              "region_attributes": {"annotation_kr": "카페"}}
+    region = {
+        "shape_attributes": {"name": "rect", "x": 30, "y": 40, "width": 220, "height": 40},
+        "region_attributes": {"annotation_kr": "카페"},
+    }
     via = {"sign.png1": {"filename": "sign.png", "size": 1, "regions": [region], "file_attributes": {}}}
     (tmp_path / "via.json").write_text(json.dumps(via, ensure_ascii=False), encoding="utf-8")
-    code, lines = read_command(capsys, "--weights", weights, "--boxes", tmp_path / "via.json", "--format", "via",
-                               tmp_path / "sign.png")
+    code, lines = read_command(
+        capsys, "--weights", weights, "--boxes", tmp_path / "via.json", "--format", "via", tmp_path / "sign.png"
+    )
     assert code == 0 and [line[0] for line in lines] == [f"{tmp_path / 'sign.png'}#region 1"]
 
 

@@ -35,7 +35,7 @@ def word_image(width: int, height: int = 40, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     image = np.full((height, width, 3), 225, np.uint8)
     for x in range(4, width - 6, 9):
-        image[height // 4: 3 * height // 4, x: x + rng.integers(2, 6)] = rng.integers(0, 90)
+        image[height // 4 : 3 * height // 4, x : x + rng.integers(2, 6)] = rng.integers(0, 90)
     return image
 
 
@@ -105,12 +105,15 @@ def test_bf16_on_a_cpu_that_emulates_it_warns_but_reads(weights, monkeypatch):
     assert len(reader.read(word_image(200)).raw) == len(Recognizer(weights).read(word_image(200)).raw)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((1, 80), np.uint8), "1 px high"),
-    (np.zeros((0, 0), np.uint8), "empty"),
-    (np.zeros((20, 30), np.float32), "uint8"),
-    (12, "cannot read a int"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((1, 80), np.uint8), "1 px high"),
+        (np.zeros((0, 0), np.uint8), "empty"),
+        (np.zeros((20, 30), np.float32), "uint8"),
+        (12, "cannot read a int"),
+    ],
+)
 def test_unusable_inputs_raise_data_error(recognizer, bad, message):
     with pytest.raises(DataError, match=message):
         recognizer.read(bad)

@@ -38,10 +38,14 @@ def write_run(run: Path, epochs: str, versions: dict[int, str]) -> Path:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> list[Path]:
     root = tmp_path_factory.mktemp("runs")
-    first = write_run(root / "first", "3", {
-        0: ",,,0,,,,\n0,,41.1,0,,,,\n0,,,3,1.0,40.7,1.0,0.0\n0,39.3,,3,,,,\n1,,,7,0.9,39.0,0.9,0.0\n1,36.1,,7,,,,\n",
-        1: "1,,,7,0.8,38.0,0.8,0.1\n1,35.0,,7,,,,\n2,,,11,0.7,36.0,0.7,0.25\n2,33.5,,11,,,,\n",  # resumed
-    })
+    first = write_run(
+        root / "first",
+        "3",
+        {
+            0: ",,,0,,,,\n0,,41.1,0,,,,\n0,,,3,1.0,40.7,1.0,0.0\n0,39.3,,3,,,,\n1,,,7,0.9,39.0,0.9,0.0\n1,36.1,,7,,,,\n",
+            1: "1,,,7,0.8,38.0,0.8,0.1\n1,35.0,,7,,,,\n2,,,11,0.7,36.0,0.7,0.25\n2,33.5,,11,,,,\n",  # resumed
+        },
+    )
     second = write_run(root / "second", "4", {0: "0,,,3,1.0,41.0,1.0,0.0\n0,40.0,,3,,,,\n"})
     weights = make_weights(first / "best.safetensors")
     data = write_cache(root / "data" / "test.lmdb", ["가나", "다라", "마바사", "ab"]).parent
@@ -72,17 +76,17 @@ def test_page_has_every_section_and_embeds_its_images(page):
 
 def test_missing_pieces_say_not_available(page):
     text = page.read_text(encoding="utf-8")
-    bare = text[text.index('id="run3-config"'):]
+    bare = text[text.index('id="run3-config"') :]
     assert bare.count("not available") >= 5
-    second = text[text.index('id="run2-metrics"'):text.index('id="run2-gallery"')]
+    second = text[text.index('id="run2-metrics"') : text.index('id="run2-gallery"')]
     assert "not available" in second and "krocr eval" in second
-    first = text[text.index('id="run1-metrics"'):text.index('id="run1-gallery"')]
+    first = text[text.index('id="run1-metrics"') : text.index('id="run1-gallery"')]
     assert "By text kind" in first  # its test set stores text kinds
 
 
 def test_comparison_lists_each_run_and_config_differences(page):
     text = page.read_text(encoding="utf-8")
-    comparison = text[text.index('id="comparison"'):text.index('id="run1-config"')]
+    comparison = text[text.index('id="comparison"') : text.index('id="run1-config"')]
     for name in ("first", "second", "bare"):
         assert f"<td>{name}</td>" in comparison
     assert "train.epochs" in comparison
@@ -99,16 +103,31 @@ def chromium(*args: str) -> subprocess.CompletedProcess:
     profile = tempfile.mkdtemp(prefix="krocr-chromium-")
     try:
         return subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", *args],
-            capture_output=True, text=True, timeout=120, check=True)
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None,
-                    reason="chromium is not installed (Debian: apt-get install -y chromium)")
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="chromium is not installed (Debian: apt-get install -y chromium)"
+)
 def test_page_renders_in_headless_chromium(page, tmp_path):
     shot = tmp_path / "shot.png"
     chromium(f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri())

@@ -23,7 +23,7 @@ def test_single_source_matches_the_reference_split():
     np.random.seed(0)  # exactly what the reference did
     idx = np.arange(23)
     np.random.shuffle(idx)
-    n = int(round(0.8 * 23))
+    n = round(0.8 * 23)
     train, val = split_by_photo(records, 0.8, seed=0)
     assert sorted(str(r.path) for r in train) == sorted(f"p{i}.jpg" for i in idx[:n])
     assert sorted(str(r.path) for r in val) == sorted(f"p{i}.jpg" for i in idx[n:])
@@ -70,7 +70,9 @@ def test_fraction_edges():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from("abc")), max_size=40), st.floats(0, 1), st.integers(0, 99))
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.sampled_from("abc")), max_size=40), st.floats(0, 1), st.integers(0, 99)
+)
 def test_no_photo_on_both_sides_and_nothing_lost(items, fraction, seed):
     records = [photo(f"p{n}.jpg", source) for n, source in items]
     train, val = split_by_photo(records, fraction, seed)

@@ -68,11 +68,14 @@ def test_latin_faces_of_the_added_packages_train_but_no_times_copy(split):
     assert "Nimbus Roman" not in designs  # a Times, like the held-out Liberation Serif
 
 
-@pytest.mark.parametrize("path, package", [
-    ("/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf", "fonts-roboto-unhinted"),
-    ("/srv/copy/fonts/urw-base35/C059-Roman.otf", "fonts-urw-base35"),
-    ("/usr/share/fonts/truetype/elsewhere/Some.ttf", "unknown"),
-])
+@pytest.mark.parametrize(
+    "path, package",
+    [
+        ("/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf", "fonts-roboto-unhinted"),
+        ("/srv/copy/fonts/urw-base35/C059-Roman.otf", "fonts-urw-base35"),
+        ("/usr/share/fonts/truetype/elsewhere/Some.ttf", "unknown"),
+    ],
+)
 def test_without_dpkg_the_package_is_the_nearest_known_folder(path, package):
     assert font_module._package(Path(path), None) == package
 
@@ -119,8 +122,8 @@ def test_pool_chooses_only_faces_that_cover_the_text(tmp_path):
     pool = FontPool.build(faces, "가" + NOT_KSX, tmp_path)
     rng = np.random.default_rng(0)
     assert {pool.choose(NOT_KSX, rng).name for _ in range(20)} == {"NanumGothic.ttf"}
-    assert pool.covers("가") and not pool.covers("\U0001F600")
-    assert pool.choose("\U0001F600", rng) is None
+    assert pool.covers("가") and not pool.covers("\U0001f600")
+    assert pool.choose("\U0001f600", rng) is None
     assert pool.missing_report("가" + NOT_KSX) == {"dotum.ttf": 1}
 
 
@@ -136,12 +139,18 @@ def test_design_weights_multiply_a_designs_share(tmp_path):
     assert abs(gothic_share(even) - 0.5) < 0.03 and abs(gothic_share(tilted) - 0.75) < 0.03
 
 
-@pytest.mark.parametrize("weights, message", [
-    ({"Nanum Gothic": 2}, r"--design-weight names no font design of this set: 'Nanum Gothic'; designs are: NanumGothic, dotum"),
-    ({"dotum": 0}, r"--design-weight of 'dotum' must be a finite number > 0, got 0"),
-    ({"dotum": True}, r"must be a finite number > 0, got True"),
-    ({"dotum": float("nan")}, r"must be a finite number > 0"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (
+            {"Nanum Gothic": 2},
+            r"--design-weight names no font design of this set: 'Nanum Gothic'; designs are: NanumGothic, dotum",
+        ),
+        ({"dotum": 0}, r"--design-weight of 'dotum' must be a finite number > 0, got 0"),
+        ({"dotum": True}, r"must be a finite number > 0, got True"),
+        ({"dotum": float("nan")}, r"must be a finite number > 0"),
+    ],
+)
 def test_bad_design_weights_are_config_errors(tmp_path, weights, message):
     from krocr.errors import ConfigError
 

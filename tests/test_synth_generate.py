@@ -72,8 +72,9 @@ def test_validation_indices_are_spread_evenly():
 def test_scenes_write_icdar2015_ground_truth_that_imports(tmp_path):
     parser = argparse.ArgumentParser()
     configure(parser)
-    args = parser.parse_args(["--lang", "ko", "--count", "3", "--seed", "1", "--out", str(tmp_path), "--scenes",
-                              "--workers", "1", "--quiet"])
+    args = parser.parse_args(
+        ["--lang", "ko", "--count", "3", "--seed", "1", "--out", str(tmp_path), "--scenes", "--workers", "1", "--quiet"]
+    )
     assert run(args) == 0
     summary = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
     gt_dir, images_dir = tmp_path / "scenes" / "gt", tmp_path / "scenes" / "images"
@@ -130,8 +131,25 @@ def test_without_degradation_renders_the_clean_twins_of_the_same_crops(tmp_path)
     generate(SynthOptions(out=tmp_path / "full", lang="ko", count=40, seed=3))
     parser = argparse.ArgumentParser()
     configure(parser)
-    assert run(parser.parse_args(["--count", "40", "--seed", "3", "--out", str(tmp_path / "clean"),
-                                  "--no-degradation", "--workers", "1", "--quiet"])) == 0
+    assert (
+        run(
+            parser.parse_args(
+                [
+                    "--count",
+                    "40",
+                    "--seed",
+                    "3",
+                    "--out",
+                    str(tmp_path / "clean"),
+                    "--no-degradation",
+                    "--workers",
+                    "1",
+                    "--quiet",
+                ]
+            )
+        )
+        == 0
+    )
     full, clean = (CacheReader(tmp_path / name / "train.lmdb") for name in ("full", "clean"))
     pairs = [(full[i], clean[i]) for i in range(len(full))]
     assert all(f[1:] == c[1:] for f, c in pairs)  # the same labels and font designs
@@ -144,8 +162,9 @@ def test_without_degradation_renders_the_clean_twins_of_the_same_crops(tmp_path)
 def test_design_weight_option_parses_name_equals_number():
     parser = argparse.ArgumentParser()
     configure(parser)
-    args = parser.parse_args(["--count", "1", "--out", "x", "--design-weight", "Nanum Pen Script=3",
-                              "--design-weight", "A=B=0.5"])
+    args = parser.parse_args(
+        ["--count", "1", "--out", "x", "--design-weight", "Nanum Pen Script=3", "--design-weight", "A=B=0.5"]
+    )
     assert args.design_weight == [("Nanum Pen Script", 3.0), ("A=B", 0.5)]
     for bad in ("Nanum Pen Script", "=2", "Pen=0", "Pen=-1", "Pen=inf", "Pen=x"):
         with pytest.raises(SystemExit):
@@ -157,18 +176,23 @@ def test_design_weights_reach_the_rendered_crops(tmp_path):
 
     if "NanumGothic" not in {f.design for f in split_fonts(discover_fonts()).train}:
         pytest.skip("fonts-nanum is not installed")
-    generate(SynthOptions(out=tmp_path, lang="ko", count=40, seed=3,
-                          design_weights=(("NanumGothic", 200.0),)))
+    generate(SynthOptions(out=tmp_path, lang="ko", count=40, seed=3, design_weights=(("NanumGothic", 200.0),)))
     sources = [CacheReader(tmp_path / "train.lmdb")[i][2] for i in range(40)]
     assert sum(s == "synth-ko/NanumGothic" for s in sources) > 30  # ~19 Korean designs: ~2 without the weight
     summary = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
     assert summary["config"]["design_weights"] == {"NanumGothic": 200.0}
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--scenes", "--no-degradation"], r"--no-degradation applies to crops"),
-    (["--design-weight", "UnDotum=2", "--design-weight", "UnDotum=3"], r"--design-weight given twice for 'UnDotum'"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--scenes", "--no-degradation"], r"--no-degradation applies to crops"),
+        (
+            ["--design-weight", "UnDotum=2", "--design-weight", "UnDotum=3"],
+            r"--design-weight given twice for 'UnDotum'",
+        ),
+    ],
+)
 def test_contradicting_options_are_refused_before_rendering(tmp_path, options, message):
     from krocr.errors import ConfigError
 

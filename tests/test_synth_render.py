@@ -52,8 +52,13 @@ def test_letter_spaced_lines_are_drawn_to_their_last_character(gothic, seed):
     # word gaps are wider than the letter spacing; the canvas once left them out and cut the
     # end of spaced lines off while the label kept it
     text = "가 나 다 라 마 바 사 아"
-    style = replace(sample_style(text, np.random.default_rng(seed), RenderConfig(tracking=1.0, vertical=0.0)),
-                    bold=0, outline=0, shadow=None, curve=0.0)
+    style = replace(
+        sample_style(text, np.random.default_rng(seed), RenderConfig(tracking=1.0, vertical=0.0)),
+        bold=0,
+        outline=0,
+        shadow=None,
+        curve=0.0,
+    )
     fill = text_layers(text, gothic.load(style.size), style).masks[..., 0]
     inked = np.flatnonzero(fill.max(axis=0) > 12)
     words = 1 + int(np.sum(np.diff(inked) > 0.4 * style.size))  # ink runs split by word gaps

@@ -74,8 +74,19 @@ def test_a_run_writes_checkpoints_logs_plots_and_records(finished_run):
     run_dir, result = finished_run
     names = {p.name for p in (run_dir / "checkpoints").iterdir()}
     assert {"weights.000.ckpt", "weights.001.ckpt", "best.ckpt", "last.ckpt"} <= names
-    for name in ("config.yaml", "charset.json", "environment.json", "transfer.md", "transfer.csv", "history.csv",
-                 "loss.png", "curves.png", "summary.json", "best.safetensors", "last.safetensors"):
+    for name in (
+        "config.yaml",
+        "charset.json",
+        "environment.json",
+        "transfer.md",
+        "transfer.csv",
+        "history.csv",
+        "loss.png",
+        "curves.png",
+        "summary.json",
+        "best.safetensors",
+        "last.safetensors",
+    ):
         assert (run_dir / name).stat().st_size > 0, name
     metrics = list(csv.DictReader(open(next(run_dir.glob("logs/version_*/metrics.csv")))))
     assert any(row["loss_step"] for row in metrics) and any(row["val_loss"] for row in metrics)
@@ -129,7 +140,9 @@ def test_frozen_layers_keep_the_pretrained_weights(finished_run, pretrained):
     run_dir, _ = finished_run
     source, trained = load_file(str(pretrained)), load_file(str(run_dir / "last.safetensors"))
     for name, tensor in trained.items():
-        unchanged = torch.equal(tensor, source[name]) if name in source and source[name].shape == tensor.shape else False
+        unchanged = (
+            torch.equal(tensor, source[name]) if name in source and source[name].shape == tensor.shape else False
+        )
         layer = name.split(".")[0]
         if layer in FROZEN:  # weights and BatchNorm running statistics alike
             assert unchanged, name
@@ -156,8 +169,11 @@ class _Sabotage(pl.Callback):
 
 def test_early_stopping_restores_the_best_weights(tmp_path, tiny_data):
     keep = _KeepModule()
-    result = train(tiny_config(tiny_data, "train.epochs=6", "train.patience=1", "train.checkpoint_every_epoch=false"),
-                   tmp_path / "run", callbacks=[keep, _Sabotage()])
+    result = train(
+        tiny_config(tiny_data, "train.epochs=6", "train.patience=1", "train.checkpoint_every_epoch=false"),
+        tmp_path / "run",
+        callbacks=[keep, _Sabotage()],
+    )
     assert result.best_epoch == 0 and result.stopped_epoch == 1 and result.epochs == 2
     best = torch.load(tmp_path / "run" / "checkpoints" / "best.ckpt", weights_only=True)["state_dict"]
     for name, tensor in keep.module.state_dict().items():
@@ -200,8 +216,18 @@ def _weights_file(path: Path, variant: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("case", ["missing weights", "corrupt weights", "other architecture", "unknown layer",
-                                  "no usable samples", "no dataset", "nothing to resume"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing weights",
+        "corrupt weights",
+        "other architecture",
+        "unknown layer",
+        "no usable samples",
+        "no dataset",
+        "nothing to resume",
+    ],
+)
 def test_bad_input_fails_before_training(tmp_path, tiny_data, case):
     corrupt = tmp_path / "corrupt.safetensors"
     corrupt.write_bytes(b"\x80\x04 not weights at all")
@@ -209,8 +235,11 @@ def test_bad_input_fails_before_training(tmp_path, tiny_data, case):
     overrides, error, message = {
         "missing weights": ([f"transfer.pretrained={tmp_path / 'none.safetensors'}"], CheckpointError, "not found"),
         "corrupt weights": ([f"transfer.pretrained={corrupt}"], CheckpointError, "not a safetensors"),
-        "other architecture": ([f"transfer.pretrained={_weights_file(tmp_path / 'ref.safetensors', 'reference')}"],
-                               CheckpointError, "different architecture"),
+        "other architecture": (
+            [f"transfer.pretrained={_weights_file(tmp_path / 'ref.safetensors', 'reference')}"],
+            CheckpointError,
+            "different architecture",
+        ),
         "unknown layer": (["transfer.freeze=[conv9_9]"], ConfigError, "conv9_9"),
         "no usable samples": ([f"charset.name={tmp_path / 'xyz.txt'}"], DataError, "no usable samples"),
         "no dataset": ([f"data.dirs=[{tmp_path / 'nowhere'}]"], DataError, "not a dataset directory"),
@@ -320,10 +349,12 @@ def test_the_curriculum_starts_easy_and_keeps_the_epoch_length():
 
 def test_width_batches_are_full_narrow_and_reproducible():
     widths = np.random.default_rng(0).integers(256, 1200, size=1000)
+
     def batches(epoch: int) -> list[list[int]]:
         sampler = WidthBatchSampler(EpochSampler(_FakeDataset(1000), seed=2), widths, batch_size=16)
         sampler.set_epoch(epoch)
         return list(sampler)
+
     first = batches(0)
     assert len(first) == 1000 // 16 and all(len(b) == 16 for b in first)
     flat = [i for b in first for i in b]
@@ -336,14 +367,25 @@ def test_width_batches_are_full_narrow_and_reproducible():
 def test_natural_width_training_resumes_exactly(tmp_path, tiny_data):
     # cosine + curriculum + width batches: every new piece of the data order and the schedule
     # width 40 < the 56 px of three-symbol crops, so batches really differ in width
-    config = tiny_config(tiny_data, "train.epochs=3", "train.checkpoint_every_epoch=false", "data.width_mode=natural",
-                         "data.width=40", "data.max_label_length=4", "optim.schedule=cosine",
-                         "data.curriculum_samples=32", "data.batch_size=8")
+    config = tiny_config(
+        tiny_data,
+        "train.epochs=3",
+        "train.checkpoint_every_epoch=false",
+        "data.width_mode=natural",
+        "data.width=40",
+        "data.max_label_length=4",
+        "optim.schedule=cosine",
+        "data.curriculum_samples=32",
+        "data.batch_size=8",
+    )
     train(config, tmp_path / "straight")
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(config, tmp_path / "resumed", callbacks=[_Crash()])
     train(config, tmp_path / "resumed")
-    straight, resumed = load_file(str(tmp_path / "straight" / "last.safetensors")), load_file(str(tmp_path / "resumed" / "last.safetensors"))
+    straight, resumed = (
+        load_file(str(tmp_path / "straight" / "last.safetensors")),
+        load_file(str(tmp_path / "resumed" / "last.safetensors")),
+    )
     assert all(torch.equal(straight[key], resumed[key]) for key in straight)
     assert load_weights(tmp_path / "straight" / "last.safetensors").preprocess.width_mode == "natural"
 
@@ -420,12 +462,22 @@ def _script(tmp_path: Path) -> Path:
 def test_ddp_ranks_see_different_samples_and_end_equal(tmp_path, tiny_data):
     out = tmp_path / "ddp"
     out.mkdir()
-    command = [sys.executable, str(_script(tmp_path)), "record", str(out), str(TINY), f"data.dirs=[{tiny_data}]",
-               "train.epochs=1", "train.checkpoint_every_epoch=false"]
+    command = [
+        sys.executable,
+        str(_script(tmp_path)),
+        "record",
+        str(out),
+        str(TINY),
+        f"data.dirs=[{tiny_data}]",
+        "train.epochs=1",
+        "train.checkpoint_every_epoch=false",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    seen = [[t for line in (out / f"seen.rank{r}.txt").read_text().splitlines() for t in line.split("\t")[1:]]
-            for r in (0, 1)]
+    seen = [
+        [t for line in (out / f"seen.rank{r}.txt").read_text().splitlines() for t in line.split("\t")[1:]]
+        for r in (0, 1)
+    ]
     assert len(seen[0]) == len(seen[1]) == 32
     assert not set(seen[0]) & set(seen[1])
     weights = [load_file(str(out / f"weights.rank{r}.safetensors")) for r in (0, 1)]
@@ -438,8 +490,15 @@ def test_ddp_ranks_see_different_samples_and_end_equal(tmp_path, tiny_data):
 def test_resume_after_kill_9_matches_an_uninterrupted_run(tmp_path, tiny_data):
     train(tiny_config(tiny_data, "train.epochs=4"), tmp_path / "straight")
     killed = tmp_path / "killed"
-    command = [sys.executable, str(_script(tmp_path)), str(TINY), f"data.dirs=[{tiny_data}]", "train.epochs=4",
-               "--run-dir", str(killed)]
+    command = [
+        sys.executable,
+        str(_script(tmp_path)),
+        str(TINY),
+        f"data.dirs=[{tiny_data}]",
+        "train.epochs=4",
+        "--run-dir",
+        str(killed),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
     deadline = time.monotonic() + 120
     while not (killed / "checkpoints" / "weights.001.ckpt").exists() and time.monotonic() < deadline:
@@ -449,6 +508,9 @@ def test_resume_after_kill_9_matches_an_uninterrupted_run(tmp_path, tiny_data):
     assert not (killed / "summary.json").exists()
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=240, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    straight, again = load_file(str(tmp_path / "straight" / "last.safetensors")), load_file(str(killed / "last.safetensors"))
+    straight, again = (
+        load_file(str(tmp_path / "straight" / "last.safetensors")),
+        load_file(str(killed / "last.safetensors")),
+    )
     for name in straight:
         assert torch.equal(straight[name], again[name]), name

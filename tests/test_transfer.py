@@ -107,8 +107,10 @@ def test_after_widening_the_classifier_counts_only_its_file_columns_as_loaded(tm
     assert report.copied["dense1"] == (SOURCE.num_classes * (2 * 16 + 1), SOURCE.num_classes * (2 * 24 + 1))
     assert report.state("dense1") == "partially loaded"
     notes = {row.layer: row.note for row in LayerTable.describe(wide, report).rows}
-    assert notes["dense1"] == ("RNN grown from 16 to 24 units per direction; the new units start silent; "
-                               f"rows of the blank and {len(SOURCE.tokens)} shared tokens copied")
+    assert notes["dense1"] == (
+        "RNN grown from 16 to 24 units per direction; the new units start silent; "
+        f"rows of the blank and {len(SOURCE.tokens)} shared tokens copied"
+    )
     assert notes["lstm1"].startswith("RNN grown from 16 to 24") and notes["conv1_1"] == ""
 
 

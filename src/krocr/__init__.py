@@ -40,8 +40,17 @@ _LAZY = {
     "SHIPPED": "krocr.model.registry",
 }
 
-__all__ = ["SHIPPED", "Charset", "KrocrError", "Reading", "Recognizer", "__version__", "evaluate", "load_weights",
-           "train"]
+__all__ = [
+    "SHIPPED",
+    "Charset",
+    "KrocrError",
+    "Reading",
+    "Recognizer",
+    "__version__",
+    "evaluate",
+    "load_weights",
+    "train",
+]
 
 
 def __getattr__(name: str) -> Any:

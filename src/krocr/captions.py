@@ -14,8 +14,9 @@ def korean_font_path() -> Path | None:
     """NanumGothic, or whatever font fontconfig picks for Korean; None if there is none."""
     candidates = []
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", "NanumGothic:lang=ko"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", "NanumGothic:lang=ko"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         candidates.append(found)
     except (OSError, subprocess.SubprocessError):
         pass  # no fontconfig: fall through to the usual install path

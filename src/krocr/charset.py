@@ -26,9 +26,10 @@ import json
 import string
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 from krocr.errors import CharsetError, OutOfCharsetError, read_input_text
 
@@ -41,9 +42,7 @@ OOV_POLICIES: tuple[str, ...] = ("reject", "drop", "unknown")
 TOKENIZERS: tuple[str, ...] = ("char", "jamo")
 
 # The reference English alphabet (mvoelk/ssd_detectors ``alphabet87``): 87 symbols.
-ALPHABET87: str = (
-    string.ascii_lowercase + string.ascii_uppercase + string.digits + " +-*.,:!?%&$~/()[]<>\"'@#_"
-)
+ALPHABET87: str = string.ascii_lowercase + string.ascii_uppercase + string.digits + " +-*.,:!?%&$~/()[]<>\"'@#_"
 
 # Symbols common on Korean signs, menus and labels beyond ASCII.
 SIGN_SYMBOLS: str = "·₩℃㈜※★☆♥○●■□▶◀→←↑↓「」『』【】《》〈〉…―–—㎡㎏㎖㎞"
@@ -291,26 +290,30 @@ class Charset:
         return len(to_jamo(text)) if self.tokenizer == "jamo" else len(text)
 
     # ---- combination -------------------------------------------------------------------
-    def union(self, *others: "Charset | str | Iterable[str]") -> "Charset":
+    def union(self, *others: Charset | str | Iterable[str]) -> Charset:
         """This charset followed by the new symbols of ``others`` (order kept, no duplicates)."""
         merged = dict.fromkeys(self.symbols)
         for other in others:
             merged.update(dict.fromkeys(nfc(s) for s in (other.symbols if isinstance(other, Charset) else other)))
         return Charset(tuple(merged), unknown=self.unknown, tokenizer=self.tokenizer)
 
-    def with_tokenizer(self, tokenizer: Tokenizer) -> "Charset":
+    def with_tokenizer(self, tokenizer: Tokenizer) -> Charset:
         return Charset(self.symbols, unknown=self.unknown, tokenizer=tokenizer)
 
     # ---- persistence -------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {"format": "krocr-charset/1", "tokenizer": self.tokenizer, "unknown": self.unknown,
-                "symbols": list(self.symbols)}
+        return {
+            "format": "krocr-charset/1",
+            "tokenizer": self.tokenizer,
+            "unknown": self.unknown,
+            "symbols": list(self.symbols),
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data: dict, source: str = "<dict>") -> "Charset":
+    def from_dict(cls, data: dict, source: str = "<dict>") -> Charset:
         if not isinstance(data, dict) or not isinstance(data.get("symbols"), list):
             raise CharsetError(f"{source}: expected a JSON object with a 'symbols' list")
         bad = [i for i, s in enumerate(data["symbols"]) if not isinstance(s, str) or len(nfc(s)) != 1]
@@ -328,7 +331,7 @@ class Charset:
             raise CharsetError(f"{source}: {exc}") from None
 
     @classmethod
-    def from_json(cls, text: str, source: str = "<json>") -> "Charset":
+    def from_json(cls, text: str, source: str = "<json>") -> Charset:
         try:
             data = json.loads(text)
         except RecursionError:
@@ -346,7 +349,7 @@ class Charset:
             path.write_text("".join(s + "\n" for s in self.symbols), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> "Charset":
+    def load(cls, path: str | Path) -> Charset:
         path = Path(path)
         raw = read_input_text(path, "charset file", CharsetError)
         if path.suffix == ".json":
@@ -355,7 +358,7 @@ class Charset:
 
     # ---- construction ------------------------------------------------------------------
     @classmethod
-    def from_labels(cls, labels: Iterable[str], base: "Charset | str | None" = None) -> "Charset":
+    def from_labels(cls, labels: Iterable[str], base: Charset | str | None = None) -> Charset:
         """A charset of the characters seen in ``labels`` (as the reference built its 838
         symbols): the ``base`` symbols first, then new characters in sorted order."""
         seen = sorted({ch for label in labels for ch in normalize_text(label)})

@@ -19,7 +19,10 @@ from krocr.version import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "smoke": ("krocr.commands.smoke", "build a CRNN, train a few steps on random input and decode (install check)"),
     "synth": ("krocr.commands.synth", "render synthetic signboard crops (or scenes with annotations) into a dataset"),
-    "data": ("krocr.commands.data", "build train/val crop caches from annotations; 'data preview' draws a contact sheet"),
+    "data": (
+        "krocr.commands.data",
+        "build train/val crop caches from annotations; 'data preview' draws a contact sheet",
+    ),
     "train": ("krocr.commands.train", "train a recognizer from a YAML experiment config"),
     "compare": ("krocr.commands.compare", "compare training runs: config differences and best-epoch metrics"),
     "eval": ("krocr.commands.eval", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),

@@ -83,13 +83,16 @@ class DataOptions:
         _require(self.max_label_length >= 1, "data.max_label_length", "must be at least 1")
         _require(self.curriculum_samples >= 0, "data.curriculum_samples", "must be ≥ 0")
         _require(self.max_width >= self.width, "data.max_width", f"must be ≥ data.width ({self.width})")
-        _require(self.width % 4 == 0 and self.width >= 12, "data.width", f"must be a multiple of 4, ≥ 12, got {self.width}")
+        _require(
+            self.width % 4 == 0 and self.width >= 12, "data.width", f"must be a multiple of 4, ≥ 12, got {self.width}"
+        )
         # natural width: the widest crop bounds the label; each shorter crop is checked for
         # alignability when the dataset is read (too-short crops are dropped and counted)
         key, widest = ("data.max_width", self.max_width) if self.width_mode == "natural" else ("data.width", self.width)
         frames = output_length(widest)
         _require(
-            frames >= self.max_label_length, key,
+            frames >= self.max_label_length,
+            key,
             f"width {widest} gives {frames} output frames, fewer than data.max_label_length "
             f"{self.max_label_length}; use {key} ≥ {4 * (self.max_label_length + 2)} or a smaller max_label_length",
         )
@@ -143,7 +146,11 @@ class TrainOptions:
     def __post_init__(self) -> None:
         _require(self.epochs >= 1, "train.epochs", "must be at least 1")
         _require(self.patience >= 1, "train.patience", "must be at least 1")
-        _require(self.limit_val_batches > 0, "train.limit_val_batches", "validation is needed (val_loss drives early stopping)")
+        _require(
+            self.limit_val_batches > 0,
+            "train.limit_val_batches",
+            "validation is needed (val_loss drives early stopping)",
+        )
         _require(self.limit_train_batches > 0, "train.limit_train_batches", "must be > 0")
         _require(self.log_every_n_steps >= 1, "train.log_every_n_steps", "must be at least 1")
 
@@ -155,8 +162,11 @@ class TransferOptions:
     widen_rnn: bool = False  # pretrained RNN may be narrower than model.rnn_units: grow it, keeping its function
 
     def __post_init__(self) -> None:
-        _require(not self.widen_rnn or bool(self.pretrained), "transfer.widen_rnn",
-                 "grows the RNN of transfer.pretrained, which is not set")
+        _require(
+            not self.widen_rnn or bool(self.pretrained),
+            "transfer.widen_rnn",
+            "grows the RNN of transfer.pretrained, which is not set",
+        )
 
 
 @dataclass(frozen=True)

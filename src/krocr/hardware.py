@@ -23,8 +23,9 @@ def _cpuinfo_field(name: str, cpuinfo: str | Path) -> str | None:
         text = Path(cpuinfo).read_text()
     except OSError:
         return None
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines()
-                 if line.split(":", 1)[0].strip() == name), None)
+    return next(
+        (line.split(":", 1)[1].strip() for line in text.splitlines() if line.split(":", 1)[0].strip() == name), None
+    )
 
 
 def cpu_model(cpuinfo: str | Path = CPUINFO) -> str:
@@ -69,6 +70,9 @@ def warn_if_bf16_is_emulated(device: str | torch.device, what: str, stacklevel: 
     """A warning, not an error: bf16 still computes the same thing, only slowly.
     ``stacklevel`` counts from the caller of this function, as in :func:`warnings.warn`."""
     if not bf16_is_native(device):
-        warnings.warn(f"{what}: bf16 was asked for, but this {torch.device(device).type} has no native bf16 "
-                      f"({cpu_model() if torch.device(device).type == 'cpu' else 'GPU'}); it is emulated and "
-                      "several times slower than fp32 here — use fp32", stacklevel=stacklevel + 1)
+        warnings.warn(
+            f"{what}: bf16 was asked for, but this {torch.device(device).type} has no native bf16 "
+            f"({cpu_model() if torch.device(device).type == 'cpu' else 'GPU'}); it is emulated and "
+            "several times slower than fp32 here — use fp32",
+            stacklevel=stacklevel + 1,
+        )

@@ -25,8 +25,13 @@ from PIL import Image, ImageDraw, ImageFont
 FONT = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
 
 # Five photos, two words each: ten distinct labels that must all survive every test.
-GOOD_WORDS: list[tuple[str, str]] = [("간판", "커피"), ("약국", "식당"), ("우체국", "병원"),
-                                     ("치킨", "빵집"), ("서울", "마트")]
+GOOD_WORDS: list[tuple[str, str]] = [
+    ("간판", "커피"),
+    ("약국", "식당"),
+    ("우체국", "병원"),
+    ("치킨", "빵집"),
+    ("서울", "마트"),
+]
 PHOTO_SIZE = (240, 64)  # width, height
 WORD_BOXES = [(8, 8, 104, 48), (124, 8, 104, 48)]  # x, y, w, h of the two words
 
@@ -60,8 +65,12 @@ def draw_word(photo: Image.Image, text: str, box: tuple[float, float, float, flo
         draw.text((cx, cy), c, fill=(20, 20, 30), font=font)
 
 
-def render_photo(words: list[tuple[str, tuple[float, float, float, float]]], size=PHOTO_SIZE, seed=0,
-                 vertical: frozenset[str] = frozenset()) -> Image.Image:
+def render_photo(
+    words: list[tuple[str, tuple[float, float, float, float]]],
+    size=PHOTO_SIZE,
+    seed=0,
+    vertical: frozenset[str] = frozenset(),
+) -> Image.Image:
     photo = Image.fromarray(background(*size, seed))
     for text, box in words:
         draw_word(photo, text, box, vertical=text in vertical)
@@ -105,7 +114,7 @@ class SignSet:
     photos: list[Photo] = field(default_factory=list)
 
     @classmethod
-    def with_good_photos(cls, root: Path, good: list[Photo]) -> "SignSet":
+    def with_good_photos(cls, root: Path, good: list[Photo]) -> SignSet:
         return cls(root, [Photo(p.name, list(p.regions), p.data) for p in good])
 
     @property
@@ -136,11 +145,18 @@ class SignSet:
         for photo in self.photos:
             regions = []
             for region in photo.regions:
-                shape = region.shape or {"name": "polygon", "all_points_x": [p[0] for p in region.points],
-                                         "all_points_y": [p[1] for p in region.points]}
+                shape = region.shape or {
+                    "name": "polygon",
+                    "all_points_x": [p[0] for p in region.points],
+                    "all_points_y": [p[1] for p in region.points],
+                }
                 regions.append({"shape_attributes": shape, "region_attributes": {text_attribute: region.label}})
             metadata[f"{photo.name}{len(photo.data or b'')}"] = {
-                "filename": photo.name, "size": len(photo.data or b""), "regions": regions, "file_attributes": {}}
+                "filename": photo.name,
+                "size": len(photo.data or b""),
+                "regions": regions,
+                "file_attributes": {},
+            }
         path = self.root / "via.json"
         project = {"_via_settings": {}, "_via_img_metadata": metadata, "_via_attributes": {}}
         path.write_text(json.dumps(project, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -165,9 +181,10 @@ class SignSet:
     def aihub_document(self, photo: Photo, number: int) -> dict:
         return {
             "images": [{"id": number, "file_name": photo.name, "width": PHOTO_SIZE[0], "height": PHOTO_SIZE[1]}],
-            "annotations": [{"id": i, "image_id": number, "text": r.label,
-                             "points": [[float(x), float(y)] for x, y in r.points]}
-                            for i, r in enumerate(photo.regions, 1)],
+            "annotations": [
+                {"id": i, "image_id": number, "text": r.label, "points": [[float(x), float(y)] for x, y in r.points]}
+                for i, r in enumerate(photo.regions, 1)
+            ],
         }
 
     def write_aihub(self, overrides: dict[str, bytes] | None = None) -> Path:

@@ -101,9 +101,22 @@ def straight(tmp_path_factory, tiny_data) -> Path:
 def child(tiny_data: Path, run_dir: Path, mode: str) -> subprocess.Popen:
     env = {**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1"}
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(TINY), str(tiny_data), str(run_dir), str(torch.get_num_threads()), mode,
-         json.dumps(OVERRIDES)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=run_dir.parent,
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(TINY),
+            str(tiny_data),
+            str(run_dir),
+            str(torch.get_num_threads()),
+            mode,
+            json.dumps(OVERRIDES),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=run_dir.parent,
     )
 
 

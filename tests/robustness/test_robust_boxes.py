@@ -79,8 +79,11 @@ def test_box_partly_outside_is_named_with_outside_reject(signs, tmp_path):
     built = krocr_data(via_source(via, signs.images), tmp_path / "out", "--outside", "reject")
     assert built.labels() == Counter(signs.good_labels())
     rejection = built.only_rejection()
-    assert (rejection["file"], rejection["item"], rejection["reason"]) == (str(via), "edge.png region 1",
-                                                                            "outside_image")
+    assert (rejection["file"], rejection["item"], rejection["reason"]) == (
+        str(via),
+        "edge.png region 1",
+        "outside_image",
+    )
     assert "extends 30 px outside the 240×64 image" in rejection["detail"]
 
 
@@ -91,7 +94,7 @@ VERTICAL_WORD = ("세로", (36, 10, 48, 120))
 def vertical_photo() -> tuple[Photo, np.ndarray]:
     image = render_photo([VERTICAL_WORD], size=(120, 140), seed=31, vertical=frozenset({VERTICAL_WORD[0]}))
     x, y, w, h = VERTICAL_WORD[1]
-    patch = np.asarray(image.convert("L"))[y:y + h, x:x + w]
+    patch = np.asarray(image.convert("L"))[y : y + h, x : x + w]
     return Photo("vertical.png", [Region(VERTICAL_WORD[0], rect(*VERTICAL_WORD[1]))], encode(image, "PNG")), patch
 
 
@@ -118,7 +121,9 @@ def test_vertical_word_is_named_with_vertical_reject(signs, tmp_path):
     built = krocr_data(via_source(via, signs.images), tmp_path / "out", "--vertical", "reject")
     assert built.labels() == Counter(signs.good_labels())
     rejection = built.only_rejection()
-    assert (rejection["file"], rejection["item"], rejection["reason"]) == (str(via), "vertical.png region 1",
-                                                                            "vertical")
+    assert (rejection["file"], rejection["item"], rejection["reason"]) == (
+        str(via),
+        "vertical.png region 1",
+        "vertical",
+    )
     assert "48×120 px box is taller than wide" in rejection["detail"]
-

@@ -40,31 +40,61 @@ def krocr_train(*argv: str) -> int:
 
 CONFIG_ERRORS = {
     # case: (file text, overrides, message)
-    "unknown_key": ("data: {dirs: [d]}\noptim: {lr: 1.0e-3, lrr: 1}\n", [],
-                    r"cfg\.yaml: optim\.lrr: unknown key \(did you mean lr\?\)"),
-    "unknown_section": ("data: {dirs: [d]}\ntrainer: {epochs: 1}\n", [],
-                        r"cfg\.yaml: trainer: unknown key \(did you mean train\?\)"),
+    "unknown_key": (
+        "data: {dirs: [d]}\noptim: {lr: 1.0e-3, lrr: 1}\n",
+        [],
+        r"cfg\.yaml: optim\.lrr: unknown key \(did you mean lr\?\)",
+    ),
+    "unknown_section": (
+        "data: {dirs: [d]}\ntrainer: {epochs: 1}\n",
+        [],
+        r"cfg\.yaml: trainer: unknown key \(did you mean train\?\)",
+    ),
     "unknown_key_in_base": ("base: base.yaml\n", [], r"base\.yaml: loss\.gama: unknown key \(did you mean gamma\?\)"),
-    "unknown_key_override": ("data: {dirs: [d]}\n", ["transfer.frezee=[conv1_1]"],
-                             r"override 'transfer\.frezee=\[conv1_1\]': transfer\.frezee: unknown key"),
-    "wrong_type_int": ("data: {dirs: [d], batch_size: many}\n", [],
-                       r"cfg\.yaml: data\.batch_size: expected an integer, got 'many'"),
-    "wrong_type_bool_for_int": ("data: {dirs: [d]}\ntrain: {epochs: true}\n", [],
-                                r"cfg\.yaml: train\.epochs: expected an integer, got True"),
-    "wrong_type_float": ("data: {dirs: [d]}\noptim: {lr: [0.1]}\n", [],
-                         r"cfg\.yaml: optim\.lr: expected a number, got \[0\.1\]"),
+    "unknown_key_override": (
+        "data: {dirs: [d]}\n",
+        ["transfer.frezee=[conv1_1]"],
+        r"override 'transfer\.frezee=\[conv1_1\]': transfer\.frezee: unknown key",
+    ),
+    "wrong_type_int": (
+        "data: {dirs: [d], batch_size: many}\n",
+        [],
+        r"cfg\.yaml: data\.batch_size: expected an integer, got 'many'",
+    ),
+    "wrong_type_bool_for_int": (
+        "data: {dirs: [d]}\ntrain: {epochs: true}\n",
+        [],
+        r"cfg\.yaml: train\.epochs: expected an integer, got True",
+    ),
+    "wrong_type_float": (
+        "data: {dirs: [d]}\noptim: {lr: [0.1]}\n",
+        [],
+        r"cfg\.yaml: optim\.lr: expected a number, got \[0\.1\]",
+    ),
     "wrong_type_section": ("data: {dirs: [d]}\noptim: 0.001\n", [], r"cfg\.yaml: optim: expected a mapping"),
-    "wrong_type_list_item": ("data: {dirs: [d]}\ntransfer: {freeze: [conv1_1, 7]}\n", [],
-                             r"cfg\.yaml: transfer\.freeze\[1\]: expected a string, got 7"),
-    "wrong_type_override": ("data: {dirs: [d]}\n", ["data.width=wide"],
-                            r"override 'data\.width=wide': data\.width: expected an integer, got 'wide'"),
-    "wrong_choice": ("data: {dirs: [d]}\ncharset: {oov: ignore}\n", [],
-                     r"cfg\.yaml: charset\.oov: expected one of 'reject', 'drop', 'unknown', got 'ignore'"),
+    "wrong_type_list_item": (
+        "data: {dirs: [d]}\ntransfer: {freeze: [conv1_1, 7]}\n",
+        [],
+        r"cfg\.yaml: transfer\.freeze\[1\]: expected a string, got 7",
+    ),
+    "wrong_type_override": (
+        "data: {dirs: [d]}\n",
+        ["data.width=wide"],
+        r"override 'data\.width=wide': data\.width: expected an integer, got 'wide'",
+    ),
+    "wrong_choice": (
+        "data: {dirs: [d]}\ncharset: {oov: ignore}\n",
+        [],
+        r"cfg\.yaml: charset\.oov: expected one of 'reject', 'drop', 'unknown', got 'ignore'",
+    ),
     "invalid_yaml": ("data: {dirs: [d]\n", [], r"cfg\.yaml: not valid YAML"),
     "python_tag": ("data: !!python/object/apply:os.system [echo]\n", [], r"cfg\.yaml: not valid YAML"),
-    "width_cannot_align_max_length": ("data: {dirs: [d], width: 64}\n", [],
-                                      r"cfg\.yaml: data\.width: width 64 gives 14 output frames, fewer than "
-                                      r"data\.max_label_length 62"),
+    "width_cannot_align_max_length": (
+        "data: {dirs: [d], width: 64}\n",
+        [],
+        r"cfg\.yaml: data\.width: width 64 gives 14 output frames, fewer than "
+        r"data\.max_label_length 62",
+    ),
 }
 
 
@@ -79,10 +109,15 @@ def test_config_error_names_file_and_key_and_writes_nothing(tmp_path, case):
     assert not run_dir.exists()
 
 
-@pytest.mark.parametrize("text", ["data: {dirs: [d]}\ntrain: {name: 2024-02-30}\n",
-                                  "data: {dirs: [d]}\ntrain: {epochs: 1" + "0" * 5000 + "}\n",
-                                  "data: {dirs: [d]}\nnote: " + "[" * 3000 + "]" * 3000 + "\n"],
-                         ids=["impossible_date", "huge_int", "deep_nesting"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "data: {dirs: [d]}\ntrain: {name: 2024-02-30}\n",
+        "data: {dirs: [d]}\ntrain: {epochs: 1" + "0" * 5000 + "}\n",
+        "data: {dirs: [d]}\nnote: " + "[" * 3000 + "]" * 3000 + "\n",
+    ],
+    ids=["impossible_date", "huge_int", "deep_nesting"],
+)
 def test_yaml_values_that_cannot_be_built_are_config_errors(tmp_path, text):
     with pytest.raises(ConfigError, match=r"cfg\.yaml"):
         load_config(write(tmp_path / "cfg.yaml", text))
@@ -141,8 +176,11 @@ def test_unusable_training_labels_are_dropped_counted_and_training_goes_on(tmp_p
 
 
 def test_batch_larger_than_the_training_set_fails_before_the_first_step(tmp_path, small_data):
-    with pytest.raises(DataError, match=r"32 training samples over 1 process\(es\) do not fill one batch of 64; "
-                                        r"lower data\.batch_size"):
+    with pytest.raises(
+        DataError,
+        match=r"32 training samples over 1 process\(es\) do not fill one batch of 64; "
+        r"lower data\.batch_size",
+    ):
         train(tiny(small_data, "data.batch_size=64"), tmp_path / "run")
     assert not (tmp_path / "run" / "checkpoints").exists()
 
@@ -162,4 +200,3 @@ def test_a_finished_run_is_not_trained_over(tmp_path, small_data):
         train(tiny(small_data), run_dir)
     assert summary.read_text(encoding="utf-8") == json.dumps({"best_epoch": 3})
     assert sorted(p.name for p in run_dir.iterdir()) == ["summary.json"]
-

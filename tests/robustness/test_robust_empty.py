@@ -32,8 +32,15 @@ def test_krocr_data_with_zero_usable_samples_fails_with_the_rejection_table(sign
     assert cli.main(["data", *data_args(via_source(via, signs.images), out)]) == 1
     error = capsys.readouterr().err
     assert "no usable samples from 1 source(s)" in error and str(out / "rejections.csv") in error
-    reasons = ["empty_label", "out_of_charset", "too_few_points", "illegible", "outside_image",
-               "unreadable_image", "missing_image"]
+    reasons = [
+        "empty_label",
+        "out_of_charset",
+        "too_few_points",
+        "illegible",
+        "outside_image",
+        "unreadable_image",
+        "missing_image",
+    ]
     for reason in reasons:  # the table, one row per reason
         assert reason in error, reason
     assert "Traceback" not in error
@@ -43,8 +50,10 @@ def test_krocr_data_with_zero_usable_samples_fails_with_the_rejection_table(sign
     with open(out / "rejections.csv", encoding="utf-8") as f:
         rows = {row["reason"]: row for row in csv.DictReader(f)}
     assert (rows["empty_label"]["file"], rows["empty_label"]["item"]) == (str(via), "good_1.png region 1")
-    assert (rows["unreadable_image"]["file"], rows["unreadable_image"]["item"]) == (str(signs.images / "good_4.png"),
-                                                                                    "image")
+    assert (rows["unreadable_image"]["file"], rows["unreadable_image"]["item"]) == (
+        str(signs.images / "good_4.png"),
+        "image",
+    )
     assert not (out / "preview.png").exists()
 
 

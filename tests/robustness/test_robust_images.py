@@ -64,8 +64,11 @@ def test_missing_photo_is_named_with_its_annotation_file(signs, tmp_path):
     built = krocr_data(via_source(via, signs.images), tmp_path / "out")
     assert built.labels() == Counter(signs.good_labels())
     rejection = built.only_rejection()
-    assert (rejection["file"], rejection["item"], rejection["reason"]) == (str(signs.images / "gone.jpg"), "image",
-                                                                            "missing_image")
+    assert (rejection["file"], rejection["item"], rejection["reason"]) == (
+        str(signs.images / "gone.jpg"),
+        "image",
+        "missing_image",
+    )
     assert str(via) in rejection["detail"] and "1 words lost" in rejection["detail"]
 
 
@@ -98,7 +101,7 @@ def rgba(photo: Image.Image) -> tuple[bytes, np.ndarray]:
     array = np.asarray(photo).copy()
     panels = np.zeros(array.shape[:2], bool)
     for _, (x, y, w, h) in ODD_WORDS:
-        panels[y:y + h, x:x + w] = True
+        panels[y : y + h, x : x + w] = True
     array[~panels] = (255, 0, 0)  # must not show through
     alpha = np.where(panels, 255, 0).astype(np.uint8)
     expected = array.copy()
@@ -106,8 +109,12 @@ def rgba(photo: Image.Image) -> tuple[bytes, np.ndarray]:
     return encode(Image.fromarray(np.dstack([array, alpha]), "RGBA"), "PNG"), expected
 
 
-ODD_ENCODINGS = {"16bit_png": ("odd.png", sixteen_bit, 1.0), "cmyk_jpeg": ("odd.jpg", cmyk, 4.0),
-                 "palette_png": ("odd.png", palette, 1.0), "rgba_png": ("odd.png", rgba, 1.0)}
+ODD_ENCODINGS = {
+    "16bit_png": ("odd.png", sixteen_bit, 1.0),
+    "cmyk_jpeg": ("odd.jpg", cmyk, 4.0),
+    "palette_png": ("odd.png", palette, 1.0),
+    "rgba_png": ("odd.png", rgba, 1.0),
+}
 
 
 @pytest.mark.parametrize("case", list(ODD_ENCODINGS))
@@ -157,8 +164,12 @@ def test_one_pixel_high_box_on_a_photo_is_rejected_by_name(signs, tmp_path):
 
 
 def test_20000_pixel_wide_panorama_reads_and_every_word_is_cropped(signs, tmp_path):
-    words = [("시작", (20, 8, 110, 48)), ("가운데", (10000, 8, 160, 48)), ("끝", (19930, 8, 60, 48)),
-             ("아주긴간판이름", (12000, 4, 1800, 56))]
+    words = [
+        ("시작", (20, 8, 110, 48)),
+        ("가운데", (10000, 8, 160, 48)),
+        ("끝", (19930, 8, 60, 48)),
+        ("아주긴간판이름", (12000, 4, 1800, 56)),
+    ]
     panorama = render_photo(words, size=(20000, 64), seed=5)
     signs.add(Photo("panorama.png", [Region(text, rect(*box)) for text, box in words], encode(panorama, "PNG")))
     built = krocr_data(via_source(signs.write_via(), signs.images), tmp_path / "out")

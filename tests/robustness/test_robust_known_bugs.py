@@ -42,8 +42,11 @@ def via(tmp_path: Path, shape: dict | str, attributes) -> Path:
 RECT = {"name": "rect", "x": 1, "y": 1, "width": 50, "height": 20}
 
 
-@pytest.mark.parametrize("text", ['{"k": ' + "1" * 5000 + "}", "[" * 100_000 + "]" * 100_000],
-                         ids=["int_over_4300_digits", "nesting_100000_deep"])
+@pytest.mark.parametrize(
+    "text",
+    ['{"k": ' + "1" * 5000 + "}", "[" * 100_000 + "]" * 100_000],
+    ids=["int_over_4300_digits", "nesting_100000_deep"],
+)
 def test_known_bug_json_parser_limits_in_importers(tmp_path, text):
     """json.loads raises ValueError for integers over sys.get_int_max_str_digits() and
     RecursionError for deep nesting, not only JSONDecodeError: read_json (like Charset.from_json
@@ -54,10 +57,18 @@ def test_known_bug_json_parser_limits_in_importers(tmp_path, text):
         read_via(path)
 
 
-@pytest.mark.parametrize("document", [
-    {"k": {"filename": "a.png", "regions": [{"shape_attributes": {**RECT, "x": 10 ** 400},
-                                              "region_attributes": {"annotation_kr": "가"}}]}},
-], ids=["via_rect_x_10e400"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {
+            "k": {
+                "filename": "a.png",
+                "regions": [{"shape_attributes": {**RECT, "x": 10**400}, "region_attributes": {"annotation_kr": "가"}}],
+            }
+        },
+    ],
+    ids=["via_rect_x_10e400"],
+)
 def test_known_bug_float_overflow_in_via(tmp_path, document):
     """float(10**400) raises OverflowError: the region is a malformed_region."""
     (tmp_path / "a.png").write_bytes(b"")
@@ -67,11 +78,15 @@ def test_known_bug_float_overflow_in_via(tmp_path, document):
     assert [r.reason for r in log] == ["malformed_region"]
 
 
-@pytest.mark.parametrize("text", [
-    '{"images": [{"file_name": "a.png", "width": Infinity}], "annotations": []}',
-    '{"images": [{"file_name": "a.png", "width": 1e999}], "annotations": []}',
-    '{"images": [{"file_name": "a.png"}], "annotations": [{"text": "가", "bbox": [1' + "0" * 400 + ', 2, 3, 4]}]}',
-], ids=["width_Infinity", "width_1e999", "bbox_10e400"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"images": [{"file_name": "a.png", "width": Infinity}], "annotations": []}',
+        '{"images": [{"file_name": "a.png", "width": 1e999}], "annotations": []}',
+        '{"images": [{"file_name": "a.png"}], "annotations": [{"text": "가", "bbox": [1' + "0" * 400 + ", 2, 3, 4]}]}",
+    ],
+    ids=["width_Infinity", "width_1e999", "bbox_10e400"],
+)
 def test_known_bug_float_overflow_in_aihub(tmp_path, text):
     """int(inf) and float(10**400) raise OverflowError: a width of inf is unknown, a bbox of
     10**400 a malformed_region."""
@@ -83,8 +98,9 @@ def test_known_bug_float_overflow_in_aihub(tmp_path, text):
     assert [(r.item, r.reason) for r in log] == ([("annotation 1", "malformed_region")] if "bbox" in text else [])
 
 
-@pytest.mark.parametrize("attributes", ["annotation_kr", 7, True, ["annotation_kr"]],
-                         ids=["string", "int", "bool", "list"])
+@pytest.mark.parametrize(
+    "attributes", ["annotation_kr", 7, True, ["annotation_kr"]], ids=["string", "int", "bool", "list"]
+)
 def test_known_bug_via_region_attributes_not_a_dict(tmp_path, attributes):
     """region_attributes that is not an object is a malformed_region (was: TypeError)."""
     records, log = read_via(via(tmp_path, RECT, attributes))
@@ -177,11 +193,17 @@ def test_known_bug_cache_empty_image_value(tmp_path):
 
 
 # ---- weights ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("change, message", [
-    ({"rnn_units": -5}, "damaged metadata .*rnn_units"), ({"rnn_dropout": 5.0}, "damaged metadata .*rnn_dropout"),
-    ({"num_classes": 88.0}, "damaged metadata .*num_classes"), ({"rnn_units": 10 ** 9}, "damaged metadata .*16384"),
-    ({"rnn_units": 4000}, "weights do not fit the model its metadata describes"),
-], ids=["negative_units", "dropout_5", "float_classes", "units_1e9", "units_4000"])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"rnn_units": -5}, "damaged metadata .*rnn_units"),
+        ({"rnn_dropout": 5.0}, "damaged metadata .*rnn_dropout"),
+        ({"num_classes": 88.0}, "damaged metadata .*num_classes"),
+        ({"rnn_units": 10**9}, "damaged metadata .*16384"),
+        ({"rnn_units": 4000}, "weights do not fit the model its metadata describes"),
+    ],
+    ids=["negative_units", "dropout_5", "float_classes", "units_1e9", "units_4000"],
+)
 def test_known_bug_weights_model_config_unchecked(tmp_path, change, message):
     """load_weights built CRNN(config) from the file's 'model' metadata unchecked: torch raised
     ValueError/TypeError, or allocated the model a crafted file describes (rnn_units 10**9:
@@ -189,8 +211,12 @@ def test_known_bug_weights_model_config_unchecked(tmp_path, change, message):
     model it describes is compared with the tensor shapes in the file header before it is built."""
     charset = alphabet87()
     good = tmp_path / "good.safetensors"
-    save_weights(good, CRNN(CRNNConfig(num_classes=charset.num_classes, variant="slim", rnn_units=8)), charset,
-                 PreprocessConfig())
+    save_weights(
+        good,
+        CRNN(CRNNConfig(num_classes=charset.num_classes, variant="slim", rnn_units=8)),
+        charset,
+        PreprocessConfig(),
+    )
     metadata = dict(read_metadata(good))
     metadata["model"] = json.dumps({**json.loads(metadata["model"]), **change})
     crafted = tmp_path / "crafted.safetensors"

@@ -53,8 +53,11 @@ def test_nfd_label_is_kept_as_nfc(signs, tmp_path, fmt):
     nfd = unicodedata.normalize("NFD", NFD_WORD)
     assert nfd != NFD_WORD and len(nfd) == 6
     words = [(NFD_WORD, (8, 8, 104, 48)), ("문자", (124, 8, 104, 48))]
-    photo = Photo("nfd.png", [Region(nfd, rect(*words[0][1])), Region("문자", rect(*words[1][1]))],
-                  encode(render_photo(words, seed=9), "PNG"))
+    photo = Photo(
+        "nfd.png",
+        [Region(nfd, rect(*words[0][1])), Region("문자", rect(*words[1][1]))],
+        encode(render_photo(words, seed=9), "PNG"),
+    )
     signs.add(photo)
     if fmt == "via":
         source = via_source(signs.write_via(), signs.images)

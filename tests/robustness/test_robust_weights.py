@@ -40,13 +40,17 @@ def unchanged(net: torch.nn.Module, before: dict[str, torch.Tensor]) -> bool:
 
 
 # ---- another architecture -------------------------------------------------------------------------
-@pytest.mark.parametrize("other", [{"variant": "reference", "units": None}, {"rnn": "gru"}, {"units": 48}],
-                         ids=["variant", "rnn", "rnn_units"])
+@pytest.mark.parametrize(
+    "other",
+    [{"variant": "reference", "units": None}, {"rnn": "gru"}, {"units": 48}],
+    ids=["variant", "rnn", "rnn_units"],
+)
 def test_weights_of_another_architecture_are_refused_and_the_model_is_untouched(tmp_path, other):
     charset = alphabet87()
     path = tmp_path / "other.safetensors"
-    save_weights(path, model(charset, **{"variant": "slim", "rnn": "lstm", "units": 32, **other}), charset,
-                 PreprocessConfig())
+    save_weights(
+        path, model(charset, **{"variant": "slim", "rnn": "lstm", "units": 32, **other}), charset, PreprocessConfig()
+    )
     target = model(charset, seed=1)
     before = snapshot(target)
     different = rf"{path.name}: weights of a different architecture \((variant|rnn|units)"
@@ -109,8 +113,23 @@ def test_charset_file_with_duplicates_names_both_lines(tmp_path, capsys):
     with pytest.raises(CharsetError, match=r"charset\.txt:5: duplicate symbol '나' \(first on line 2\)"):
         Charset.load(path)
     # and where a user meets it: krocr data --charset FILE
-    assert cli.main(["data", "--format", "labels", "--annotations", str(tmp_path / "labels.txt"),
-                     "--out", str(tmp_path / "out"), "--charset", str(path), "--quiet"]) == 1
+    assert (
+        cli.main(
+            [
+                "data",
+                "--format",
+                "labels",
+                "--annotations",
+                str(tmp_path / "labels.txt"),
+                "--out",
+                str(tmp_path / "out"),
+                "--charset",
+                str(path),
+                "--quiet",
+            ]
+        )
+        == 1
+    )
     error = capsys.readouterr().err
     assert "charset.txt:5: duplicate symbol" in error and "Traceback" not in error
 

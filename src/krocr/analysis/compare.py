@@ -25,7 +25,17 @@ from krocr.errors import DataError
 
 METRICS: tuple[str, ...] = ("val_loss", "val_cer", "val_word_accuracy", "val_mean_ned")
 RESULT_HEADER: tuple[str, ...] = ("run", "best epoch", *METRICS, "stopped epoch", "epochs", "status")
-SHOWN_HEADER: tuple[str, ...] = ("run", "best epoch", "val_loss", "CER", "word acc.", "mean NED", "stopped", "epochs", "status")
+SHOWN_HEADER: tuple[str, ...] = (
+    "run",
+    "best epoch",
+    "val_loss",
+    "CER",
+    "word acc.",
+    "mean NED",
+    "stopped",
+    "epochs",
+    "status",
+)
 IGNORED_KEYS = ("train.name",)  # the run's name: already the run column
 
 
@@ -72,15 +82,17 @@ class Comparison:
     differences: dict[str, list[Any]]  # config key -> value per run
 
     @classmethod
-    def of(cls, run_dirs: list[str | Path]) -> "Comparison":
+    def of(cls, run_dirs: list[str | Path]) -> Comparison:
         runs = [read_run(d) for d in run_dirs]
         differences = config_differences([r.config for r in runs])
         return cls(runs, {k: v for k, v in differences.items() if k not in IGNORED_KEYS})
 
     def result_rows(self) -> list[list[Any]]:
         """RESULT_HEADER's values per run (None where there is none yet)."""
-        return [[str(r.run_dir), r.best_epoch, *(r.metrics.get(m) for m in METRICS), r.stopped_epoch,
-                 r.epochs, r.status] for r in self.runs]
+        return [
+            [str(r.run_dir), r.best_epoch, *(r.metrics.get(m) for m in METRICS), r.stopped_epoch, r.epochs, r.status]
+            for r in self.runs
+        ]
 
     def tables(self) -> list[Table]:
         results = Table(title="Runs (metrics at the epoch of lowest val_loss)")
@@ -97,8 +109,14 @@ class Comparison:
         return [results, differences]
 
     def markdown(self) -> str:
-        lines = ["# Run comparison", "", "Metrics at the epoch of lowest val_loss.", "",
-                 _md_row(SHOWN_HEADER), _md_row(["---"] * len(SHOWN_HEADER))]
+        lines = [
+            "# Run comparison",
+            "",
+            "Metrics at the epoch of lowest val_loss.",
+            "",
+            _md_row(SHOWN_HEADER),
+            _md_row(["---"] * len(SHOWN_HEADER)),
+        ]
         lines += [_md_row(map(_value, row)) for row in self.result_rows()]
         lines += ["", "## Config differences", ""]
         if self.differences:

@@ -22,9 +22,9 @@ import datetime as dt
 import json
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
@@ -50,7 +50,14 @@ from krocr.version import __version__
 
 # Label-length buckets in characters: (lowest, highest or None for no upper bound).
 LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (
-    (0, 0), (1, 1), (2, 2), (3, 3), (4, 5), (6, 8), (9, 12), (13, None),
+    (0, 0),
+    (1, 1),
+    (2, 2),
+    (3, 3),
+    (4, 5),
+    (6, 8),
+    (9, 12),
+    (13, None),
 )
 FREQUENT_SHARE = 0.8  # frequent characters: the most common ones covering 80 % of occurrences
 TOP_CONFUSIONS = 30
@@ -79,8 +86,9 @@ class Evaluation:
         return len(self.predictions) / self.seconds if self.seconds > 0 else 0.0
 
 
-def predict(recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None,
-            progress: ProgressHook = SILENT) -> Evaluation:
+def predict(
+    recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None, progress: ProgressHook = SILENT
+) -> Evaluation:
     """Read every sample (the first ``limit``), chunk by chunk; unreadable ones are listed.
 
     Args:
@@ -108,7 +116,7 @@ def predict(recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None,
         progress.advance(len(range(first, min(first + CHUNK, total))) - len(prepared))  # unreadable ones
         # one recognize call per batch, so the bar moves as crops are read, not per chunk
         for low in range(0, len(prepared), recognizer.batch_size):
-            batch = prepared[low:low + recognizer.batch_size]
+            batch = prepared[low : low + recognizer.batch_size]
             for i, reading in zip(indices[low:], recognizer.recognize(batch)):
                 predictions.append(_scored(i, eval_set.samples[i], reading))
             progress.advance(len(batch))
@@ -116,8 +124,13 @@ def predict(recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None,
 
 
 def _scored(index: int, sample: EvalSample, reading: Reading) -> Prediction:
-    return Prediction(index, sample, reading, edit_distance(sample.truth, reading.text),
-                      normalized_edit_distance(sample.truth, reading.text))
+    return Prediction(
+        index,
+        sample,
+        reading,
+        edit_distance(sample.truth, reading.text),
+        normalized_edit_distance(sample.truth, reading.text),
+    )
 
 
 # ---- analysis --------------------------------------------------------------------------------------
@@ -144,8 +157,9 @@ def length_bucket(length: int) -> str:
     raise ValueError(f"negative length {length}")
 
 
-def grouped_metrics(predictions: Sequence[Prediction], key: Callable[[Prediction], str],
-                    order: Iterable[str] | None = None) -> dict[str, dict]:
+def grouped_metrics(
+    predictions: Sequence[Prediction], key: Callable[[Prediction], str], order: Iterable[str] | None = None
+) -> dict[str, dict]:
     """krocr.analysis.metrics figures for each group of predictions (in ``order``, else sorted)."""
     groups: dict[str, list[Prediction]] = {}
     for p in predictions:
@@ -160,13 +174,18 @@ def _metrics(predictions: Sequence[Prediction]) -> dict:
 
 def confusions(alignments: Sequence[Alignment], top: int = TOP_CONFUSIONS) -> list[dict]:
     """The most frequent substitutions GT character → predicted character (whitespace left out)."""
-    counts = Counter(pair for a in alignments for pair in a.substitutions
-                     if not (pair[0].isspace() or pair[1].isspace()))
+    counts = Counter(
+        pair for a in alignments for pair in a.substitutions if not (pair[0].isspace() or pair[1].isspace())
+    )
     return [{"truth": t, "prediction": p, "count": n} for (t, p), n in counts.most_common(top)]
 
 
-def character_accuracy(predictions: Sequence[Prediction], alignments: Sequence[Alignment],
-                       reference: Counter | None = None, reference_name: str = "") -> dict:
+def character_accuracy(
+    predictions: Sequence[Prediction],
+    alignments: Sequence[Alignment],
+    reference: Counter | None = None,
+    reference_name: str = "",
+) -> dict:
     """Share of GT character occurrences read correctly (aligned to an equal character),
     for frequent, rare and unseen characters.
 
@@ -184,8 +203,9 @@ def character_accuracy(predictions: Sequence[Prediction], alignments: Sequence[A
                 correct[ch] += position not in a.wrong_positions
     counts = reference if reference is not None else occurrences
     frequent = _most_common_covering(counts, FREQUENT_SHARE)
-    groups: dict[str, dict] = {name: {"characters": 0, "occurrences": 0, "correct": 0}
-                               for name in ("frequent", "rare", "unseen")}
+    groups: dict[str, dict] = {
+        name: {"characters": 0, "occurrences": 0, "correct": 0} for name in ("frequent", "rare", "unseen")
+    }
     for ch, n in occurrences.items():
         group = groups["frequent" if ch in frequent else "rare" if counts[ch] > 0 else "unseen"]
         group["characters"] += 1
@@ -193,8 +213,11 @@ def character_accuracy(predictions: Sequence[Prediction], alignments: Sequence[A
         group["correct"] += correct[ch]
     for group in groups.values():
         group["accuracy"] = group["correct"] / group["occurrences"] if group["occurrences"] else None
-    return {"frequency_from": reference_name if reference is not None else "evaluated ground truth",
-            "frequent_share": FREQUENT_SHARE, "groups": groups}
+    return {
+        "frequency_from": reference_name if reference is not None else "evaluated ground truth",
+        "frequent_share": FREQUENT_SHARE,
+        "groups": groups,
+    }
 
 
 def _most_common_covering(counts: Counter, share: float) -> set[str]:
@@ -263,13 +286,17 @@ def _csv_counts(text: str, path: Path) -> Counter:
 
 
 # ---- the whole evaluation ------------------------------------------------------------------------
-def summarize(evaluation: Evaluation, charset: Charset, reference: Counter | None = None,
-              reference_name: str = "") -> dict:
+def summarize(
+    evaluation: Evaluation, charset: Charset, reference: Counter | None = None, reference_name: str = ""
+) -> dict:
     """Everything metrics.json holds except the settings."""
     predictions = evaluation.predictions
     if not predictions:
-        raise DataError(f"no readable samples to score ({len(evaluation.unreadable)} unreadable: "
-                        + "; ".join(f"{u.item}: {u.error}" for u in evaluation.unreadable[:5]) + ")")
+        raise DataError(
+            f"no readable samples to score ({len(evaluation.unreadable)} unreadable: "
+            + "; ".join(f"{u.item}: {u.error}" for u in evaluation.unreadable[:5])
+            + ")"
+        )
     alignments = [align(p.sample.truth, p.reading.text) for p in predictions]
     buckets = [length_bucket(low) for low, _ in LENGTH_BUCKETS]
     return {
@@ -282,13 +309,24 @@ def summarize(evaluation: Evaluation, charset: Charset, reference: Counter | Non
         "out_of_charset": out_of_charset(predictions, charset),
         "confusions": confusions(alignments),
         "character_accuracy": character_accuracy(predictions, alignments, reference, reference_name),
-        "unreadable": {"count": len(evaluation.unreadable),
-                       "items": [{"item": u.item, "error": u.error} for u in evaluation.unreadable]},
+        "unreadable": {
+            "count": len(evaluation.unreadable),
+            "items": [{"item": u.item, "error": u.error} for u in evaluation.unreadable],
+        },
     }
 
 
-PREDICTION_COLUMNS = ("item", "source", "kind", "truth", "prediction", "confidence", "edit_distance",
-                      "normalized_edit_distance", "raw")
+PREDICTION_COLUMNS = (
+    "item",
+    "source",
+    "kind",
+    "truth",
+    "prediction",
+    "confidence",
+    "edit_distance",
+    "normalized_edit_distance",
+    "raw",
+)
 
 
 def write_predictions(predictions: Sequence[Prediction], path: Path) -> None:
@@ -296,13 +334,29 @@ def write_predictions(predictions: Sequence[Prediction], path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(PREDICTION_COLUMNS)
         for p in predictions:
-            writer.writerow([p.sample.item, p.sample.source, p.sample.kind, p.sample.truth, p.reading.text,
-                             f"{p.reading.confidence:.4f}", p.edit_distance, f"{p.normalized_edit_distance:.4f}",
-                             p.reading.raw])
+            writer.writerow(
+                [
+                    p.sample.item,
+                    p.sample.source,
+                    p.sample.kind,
+                    p.sample.truth,
+                    p.reading.text,
+                    f"{p.reading.confidence:.4f}",
+                    p.edit_distance,
+                    f"{p.normalized_edit_distance:.4f}",
+                    p.reading.raw,
+                ]
+            )
 
 
-def write_gallery(recognizer: Recognizer, eval_set: EvalSet, predictions: Sequence[Prediction], out: Path,
-                  per_sheet: int, seed: int = 0) -> list[Path]:
+def write_gallery(
+    recognizer: Recognizer,
+    eval_set: EvalSet,
+    predictions: Sequence[Prediction],
+    out: Path,
+    per_sheet: int,
+    seed: int = 0,
+) -> list[Path]:
     """``gallery_worst.png`` (highest normalized ED first) and ``gallery_random.png``."""
     sheets = {
         "gallery_worst.png": ("Worst first", worst_first([p.normalized_edit_distance for p in predictions], per_sheet)),
@@ -320,9 +374,16 @@ def _gallery_item(recognizer: Recognizer, eval_set: EvalSet, p: Prediction) -> G
     return GalleryItem(image, p.sample.truth, p.reading.text, p.reading.raw, p.normalized_edit_distance, p.sample.item)
 
 
-def evaluate(recognizer: Recognizer, data: str | Path, out: str | Path, split: str | None = None,
-             train_stats: str | Path | None = None, limit: int | None = None, gallery: int = 24,
-             progress: ProgressHook = SILENT) -> dict:
+def evaluate(
+    recognizer: Recognizer,
+    data: str | Path,
+    out: str | Path,
+    split: str | None = None,
+    train_stats: str | Path | None = None,
+    limit: int | None = None,
+    gallery: int = 24,
+    progress: ProgressHook = SILENT,
+) -> dict:
     """Evaluate a model on a dataset and write ``metrics.json``, ``predictions.csv`` and the
     gallery sheets into ``out``.
 
@@ -347,8 +408,10 @@ def evaluate(recognizer: Recognizer, data: str | Path, out: str | Path, split: s
     eval_set = open_eval_set(data, split)
     reference = load_char_counts(train_stats) if train_stats else None
     evaluation = predict(recognizer, eval_set, limit, progress)
-    metrics = {"settings": _settings(recognizer, eval_set, limit),
-               **summarize(evaluation, recognizer.charset, reference, str(train_stats or ""))}
+    metrics = {
+        "settings": _settings(recognizer, eval_set, limit),
+        **summarize(evaluation, recognizer.charset, reference, str(train_stats or "")),
+    }
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_predictions(evaluation.predictions, out / "predictions.csv")
@@ -359,9 +422,16 @@ def evaluate(recognizer: Recognizer, data: str | Path, out: str | Path, split: s
 
 def _settings(recognizer: Recognizer, eval_set: EvalSet, limit: int | None) -> dict:
     return {
-        "weights": str(recognizer.weights), "data": eval_set.description, "limit": limit,
-        "decoder": recognizer.decoder, "beam_width": recognizer.beam_width if recognizer.decoder == "beam" else None,
-        "width_mode": recognizer.preprocess.width_mode, "engine": recognizer.engine, "precision": recognizer.precision,
-        "device": str(recognizer.device), "batch_size": recognizer.batch_size,
-        "date": dt.datetime.now().isoformat(timespec="seconds"), "krocr": __version__,
+        "weights": str(recognizer.weights),
+        "data": eval_set.description,
+        "limit": limit,
+        "decoder": recognizer.decoder,
+        "beam_width": recognizer.beam_width if recognizer.decoder == "beam" else None,
+        "width_mode": recognizer.preprocess.width_mode,
+        "engine": recognizer.engine,
+        "precision": recognizer.precision,
+        "device": str(recognizer.device),
+        "batch_size": recognizer.batch_size,
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "krocr": __version__,
     }

@@ -14,9 +14,9 @@ from __future__ import annotations
 import functools
 import random
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from matplotlib import font_manager
@@ -59,8 +59,7 @@ def korean_font_family() -> list[str]:
     default so Latin text always renders. Warns once when no Korean font is installed."""
     path = captions.korean_font_path()
     if path is None:
-        warnings.warn("no Korean font found (install fonts-nanum); Hangul in galleries shows as boxes",
-                      stacklevel=2)
+        warnings.warn("no Korean font found (install fonts-nanum); Hangul in galleries shows as boxes", stacklevel=2)
         return [FALLBACK_FAMILY]
     font_manager.fontManager.addfont(str(path))
     return [font_manager.FontProperties(fname=str(path)).get_name(), FALLBACK_FAMILY]

@@ -11,8 +11,8 @@ Texts are compared after NFC normalization.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 from rapidfuzz.distance import Levenshtein
 

@@ -28,9 +28,10 @@ import json
 import math
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from krocr.analysis.compare import Comparison, RunResult, read_run
 from krocr.analysis.plots import (
@@ -117,8 +118,10 @@ def history_from_logger(run_dir: Path) -> History:
                     continue
                 values = by_epoch.setdefault(int(float(row["epoch"])), {})
                 values.update({column: float(row[name]) for column, name in LOGGED_METRICS.items() if row.get(name)})
-    return [{"epoch": float(epoch), **{c: values.get(c, math.nan) for c in LOGGED_METRICS}}
-            for epoch, values in sorted(by_epoch.items())]
+    return [
+        {"epoch": float(epoch), **{c: values.get(c, math.nan) for c in LOGGED_METRICS}}
+        for epoch, values in sorted(by_epoch.items())
+    ]
 
 
 def _version_number(path: Path) -> int:
@@ -177,9 +180,11 @@ def metrics_table(groups: dict[str, dict], first_column: str) -> str:
 # ---- sections ----------------------------------------------------------------------------------
 def config_section(run: RunView) -> str:
     path = run.directory / "config.yaml"
-    body = (f"<details><summary>{esc(path)}</summary><pre>{esc(path.read_text(encoding='utf-8'))}</pre></details>"
-            if path.is_file() else
-            not_available(f"{path} (written by krocr train)"))
+    body = (
+        f"<details><summary>{esc(path)}</summary><pre>{esc(path.read_text(encoding='utf-8'))}</pre></details>"
+        if path.is_file()
+        else not_available(f"{path} (written by krocr train)")
+    )
     return section(f"{run.slug}-config", "Config", body)
 
 
@@ -205,10 +210,14 @@ def metrics_section(run: RunView) -> str:
     settings = metrics.get("settings", {})
     parts.append(f"<h4>Evaluation</h4>{table(['setting', 'value'], [[k, fmt(v)] for k, v in settings.items()])}")
     speed = metrics.get("speed", {})
-    parts.append(metrics_table({"all": metrics["overall"]}, "crops")
-                 + f'<p class="muted">{fmt(speed.get("crops_per_second"))} crops/s end to end</p>')
-    for key, title, column in (("by_length", "By label length (characters)", "length"),
-                               ("by_source", "By source", "source")):
+    parts.append(
+        metrics_table({"all": metrics["overall"]}, "crops")
+        + f'<p class="muted">{fmt(speed.get("crops_per_second"))} crops/s end to end</p>'
+    )
+    for key, title, column in (
+        ("by_length", "By label length (characters)", "length"),
+        ("by_source", "By source", "source"),
+    ):
         groups = metrics_table(metrics[key], column) if metrics.get(key) else not_available(key)
         parts.append(f"<h4>{title}</h4>{groups}")
     if metrics.get("by_kind"):  # synthetic test sets only
@@ -223,28 +232,36 @@ def _training_part(training: RunResult | None) -> str:
     if training is None or training.best_epoch is None:
         return "<h4>Validation during training</h4>" + not_available("no training history (config.yaml, history.csv)")
     rows = [[f"best epoch {training.best_epoch}", *(fmt(v, k) for k, v in training.metrics.items())]]
-    return (f"<h4>Validation during training</h4>{table(['', *training.metrics], rows)}"
-            f'<p class="muted">{training.epochs} epochs, {esc(training.status)}</p>')
+    return (
+        f"<h4>Validation during training</h4>{table(['', *training.metrics], rows)}"
+        f'<p class="muted">{training.epochs} epochs, {esc(training.status)}</p>'
+    )
 
 
 def _character_part(accuracy: dict | None) -> str:
     if not accuracy:
         return not_available("character accuracy")
-    rows = [[name, g["characters"], g["occurrences"], fmt(g["accuracy"], "accuracy")]
-            for name, g in accuracy["groups"].items()]
-    return (f"<h4>Character accuracy by frequency</h4>{table(['group', 'characters', 'occurrences', 'accuracy'], rows)}"
-            f'<p class="muted">frequency from {esc(accuracy["frequency_from"])}; frequent = the most common characters '
-            f'covering {accuracy["frequent_share"]:.0%} of occurrences</p>')
+    rows = [
+        [name, g["characters"], g["occurrences"], fmt(g["accuracy"], "accuracy")]
+        for name, g in accuracy["groups"].items()
+    ]
+    return (
+        f"<h4>Character accuracy by frequency</h4>{table(['group', 'characters', 'occurrences', 'accuracy'], rows)}"
+        f'<p class="muted">frequency from {esc(accuracy["frequency_from"])}; frequent = the most common characters '
+        f"covering {accuracy['frequent_share']:.0%} of occurrences</p>"
+    )
 
 
 def _charset_part(oov: dict | None) -> str:
     if not oov:
         return not_available("out-of-charset figures")
     missing = ", ".join(f"{c} ×{n}" for c, n in oov["missing"].items()) or "none"
-    rows = [["samples with characters outside the charset", oov["samples"], fmt(oov["sample_share"], "share")],
-            ["characters outside the charset", oov["characters"], fmt(oov["character_share"], "share")],
-            ["word accuracy on the other samples", "", fmt(oov["word_accuracy_in_charset"], "accuracy")]]
-    return f"<h4>Out of charset</h4>{table(['', 'count', 'share'], rows)}<p class=\"muted\">missing: {esc(missing)}</p>"
+    rows = [
+        ["samples with characters outside the charset", oov["samples"], fmt(oov["sample_share"], "share")],
+        ["characters outside the charset", oov["characters"], fmt(oov["character_share"], "share")],
+        ["word accuracy on the other samples", "", fmt(oov["word_accuracy_in_charset"], "accuracy")],
+    ]
+    return f'<h4>Out of charset</h4>{table(["", "count", "share"], rows)}<p class="muted">missing: {esc(missing)}</p>'
 
 
 def _unreadable_part(unreadable: dict | None) -> str:
@@ -268,25 +285,47 @@ def confusions_section(run: RunView) -> str:
     elif not pairs:
         body = "<p>no substitutions</p>"
     else:
-        body = table(["ground truth", "predicted", "count"],
-                     [[p["truth"], p["prediction"], p["count"]] for p in pairs[:SHOWN_CONFUSIONS]])
+        body = table(
+            ["ground truth", "predicted", "count"],
+            [[p["truth"], p["prediction"], p["count"]] for p in pairs[:SHOWN_CONFUSIONS]],
+        )
     return section(f"{run.slug}-confusions", "Most confused characters (GT → predicted)", body)
 
 
 def comparison_section(runs: Sequence[RunView]) -> str:
-    header = ["run", "best epoch", "val_loss", "val CER", "val word acc.",
-              "eval samples", "word acc.", "word acc. ignoring spaces", "CER", "1 − NED", "crops/s"]
+    header = [
+        "run",
+        "best epoch",
+        "val_loss",
+        "val CER",
+        "val word acc.",
+        "eval samples",
+        "word acc.",
+        "word acc. ignoring spaces",
+        "CER",
+        "1 − NED",
+        "crops/s",
+    ]
     rows = []
     for run in runs:
         training = run.training.metrics if run.training else {}
         overall = (run.metrics or {}).get("overall", {})
         speed = (run.metrics or {}).get("speed", {})
-        rows.append([run.directory.name, fmt(run.training.best_epoch if run.training else None),
-                     fmt(training.get("val_loss")), fmt(training.get("val_cer")),
-                     fmt(training.get("val_word_accuracy"), "accuracy"), fmt(overall.get("samples")),
-                     fmt(overall.get("word_accuracy"), "accuracy"),
-                     fmt(overall.get("word_accuracy_ignore_space"), "accuracy"),
-                     fmt(overall.get("cer")), fmt(overall.get("one_minus_ned")), fmt(speed.get("crops_per_second"))])
+        rows.append(
+            [
+                run.directory.name,
+                fmt(run.training.best_epoch if run.training else None),
+                fmt(training.get("val_loss")),
+                fmt(training.get("val_cer")),
+                fmt(training.get("val_word_accuracy"), "accuracy"),
+                fmt(overall.get("samples")),
+                fmt(overall.get("word_accuracy"), "accuracy"),
+                fmt(overall.get("word_accuracy_ignore_space"), "accuracy"),
+                fmt(overall.get("cer")),
+                fmt(overall.get("one_minus_ned")),
+                fmt(speed.get("crops_per_second")),
+            ]
+        )
     return section("comparison", "Comparison", table(header, rows) + _differences(runs))
 
 
@@ -305,13 +344,21 @@ def render(run_dirs: Sequence[str | Path]) -> str:
     runs = [load_run(Path(d), number) for number, d in enumerate(run_dirs, start=1)]
     parts = [comparison_section(runs)] if len(runs) > 1 else []
     for run in runs:
-        parts.append(f'<h2>{esc(run.slug)}: {esc(run.directory)}</h2>')
-        parts += [config_section(run), curves_section(run), metrics_section(run), gallery_section(run),
-                  confusions_section(run)]
+        parts.append(f"<h2>{esc(run.slug)}: {esc(run.directory)}</h2>")
+        parts += [
+            config_section(run),
+            curves_section(run),
+            metrics_section(run),
+            gallery_section(run),
+            confusions_section(run),
+        ]
     stamp = f"krocr {__version__} · {dt.datetime.now().isoformat(timespec='seconds')}"
-    return ("<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>krocr report</title>"
-            f"<style>{STYLE}</style></head><body><h1>krocr report</h1><p class=\"muted\">{esc(stamp)}</p>"
-            + "".join(parts) + "</body></html>\n")
+    return (
+        '<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>krocr report</title>'
+        f'<style>{STYLE}</style></head><body><h1>krocr report</h1><p class="muted">{esc(stamp)}</p>'
+        + "".join(parts)
+        + "</body></html>\n"
+    )
 
 
 def write_report(run_dirs: Sequence[str | Path], out: str | Path) -> Path:

@@ -22,18 +22,26 @@ class ProgressBar:
 
     def __init__(self, enabled: bool = True, transient: bool = False):
         console = Console(stderr=True, markup=False, emoji=False)
-        self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                  console=console, transient=transient,
-                                  disable=not (enabled and console.is_terminal))
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=transient,
+            disable=not (enabled and console.is_terminal),
+        )
         self._task: TaskID | None = None
 
     def __enter__(self) -> ProgressBar:
         self._progress.__enter__()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self._progress.__exit__(kind, error, traceback)
 
     def start(self, description: str, total: int | None) -> None:

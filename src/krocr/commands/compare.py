@@ -12,8 +12,12 @@ from krocr.analysis.compare import Comparison
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runs", nargs="+", type=Path, metavar="RUN_DIR", help="run directories of krocr train")
-    parser.add_argument("--out", type=Path, default=Path("comparison"),
-                        help="writes OUT.md and OUT.csv (default: comparison.md / .csv here)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("comparison"),
+        help="writes OUT.md and OUT.csv (default: comparison.md / .csv here)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -70,16 +70,44 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.set_defaults(sources=[], action=None)
     source = parser.add_argument_group("source (repeatable group)")
-    source.add_argument("--format", choices=FORMATS, action=_StartSource, default=argparse.SUPPRESS,
-                        help="annotation format; starts a new source")
-    source.add_argument("--annotations", type=Path, action=_SourceOption, default=argparse.SUPPRESS, metavar="PATH",
-                        help="annotation file or directory (label file for labels, LMDB directory for lmdb)")
-    source.add_argument("--images", type=Path, action=_SourceOption, default=argparse.SUPPRESS, metavar="DIR",
-                        help="image directory (default: next to the annotations; root of label-file paths)")
-    source.add_argument("--source", action=_SourceOption, default=argparse.SUPPRESS, metavar="NAME",
-                        dest="name", help="source name in summaries (default: the annotation file's stem)")
-    source.add_argument("--text-attribute", action=_SourceOption, default=argparse.SUPPRESS, metavar="NAME",
-                        help="VIA region attribute holding the text (default annotation_kr)")
+    source.add_argument(
+        "--format",
+        choices=FORMATS,
+        action=_StartSource,
+        default=argparse.SUPPRESS,
+        help="annotation format; starts a new source",
+    )
+    source.add_argument(
+        "--annotations",
+        type=Path,
+        action=_SourceOption,
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="annotation file or directory (label file for labels, LMDB directory for lmdb)",
+    )
+    source.add_argument(
+        "--images",
+        type=Path,
+        action=_SourceOption,
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="image directory (default: next to the annotations; root of label-file paths)",
+    )
+    source.add_argument(
+        "--source",
+        action=_SourceOption,
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        dest="name",
+        help="source name in summaries (default: the annotation file's stem)",
+    )
+    source.add_argument(
+        "--text-attribute",
+        action=_SourceOption,
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="VIA region attribute holding the text (default annotation_kr)",
+    )
     output = parser.add_argument_group("output")
     output.add_argument("--out", type=Path, metavar="DIR", help="dataset directory to write")
     output.add_argument("--split", type=float, default=0.8, help="fraction of each source's photos for training")
@@ -87,25 +115,48 @@ def configure(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--height", type=int, default=DEFAULT_HEIGHT, help="crop height stored in the cache")
     output.add_argument("--max-width", type=int, default=DEFAULT_MAX_WIDTH, help="wider crops are squeezed to this")
     checks = parser.add_argument_group("checks")
-    checks.add_argument("--vertical", choices=("rotate", "reject"), default="rotate",
-                        help="multi-character boxes taller than wide: turn 90° counter-clockwise, or drop")
-    checks.add_argument("--outside", choices=("clip", "reject"), default="clip",
-                        help="boxes partly outside the image: clip them, or drop")
-    checks.add_argument("--charset", default="korean",
-                        help="built-in charset name or charset file; 'none' accepts any character")
-    checks.add_argument("--oov", choices=OOV_POLICIES, default="reject",
-                        help="labels with out-of-charset characters: drop the sample, drop the characters, "
-                             "or replace them with the unknown token")
+    checks.add_argument(
+        "--vertical",
+        choices=("rotate", "reject"),
+        default="rotate",
+        help="multi-character boxes taller than wide: turn 90° counter-clockwise, or drop",
+    )
+    checks.add_argument(
+        "--outside",
+        choices=("clip", "reject"),
+        default="clip",
+        help="boxes partly outside the image: clip them, or drop",
+    )
+    checks.add_argument(
+        "--charset", default="korean", help="built-in charset name or charset file; 'none' accepts any character"
+    )
+    checks.add_argument(
+        "--oov",
+        choices=OOV_POLICIES,
+        default="reject",
+        help="labels with out-of-charset characters: drop the sample, drop the characters, "
+        "or replace them with the unknown token",
+    )
     checks.add_argument("--max-length", type=int, default=62, help="longest label in tokens")
     checks.add_argument("--quiet", action="store_true", help="no progress bar")
     sub = parser.add_subparsers(dest="action", metavar="{preview}")
-    preview = sub.add_parser("preview", help="contact sheet of a cache's samples",
-                             description="Draw a contact sheet of random samples of a dataset directory or LMDB.")
+    preview = sub.add_parser(
+        "preview",
+        help="contact sheet of a cache's samples",
+        description="Draw a contact sheet of random samples of a dataset directory or LMDB.",
+    )
     preview.add_argument("input", type=Path, metavar="DIR_or_LMDB")
     preview.add_argument("--out", type=Path, required=True, metavar="PNG")
     preview.add_argument("--split", default="train", help="which LMDB of a dataset directory (default train)")
-    preview.add_argument("--augment", nargs="?", const="default", default=None, choices=sorted(PRESETS),
-                         metavar="PRESET", help="show each crop augmented too (preset, default 'default')")
+    preview.add_argument(
+        "--augment",
+        nargs="?",
+        const="default",
+        default=None,
+        choices=sorted(PRESETS),
+        metavar="PRESET",
+        help="show each crop augmented too (preset, default 'default')",
+    )
     preview.add_argument("--count", type=int, default=48)
     preview.add_argument("--seed", type=int, default=0)
 
@@ -155,8 +206,9 @@ def _print_report(result: BuildResult, console: Console) -> None:
         table.add_column(column, justify="left" if column == "source" else "right")
     for name, info in result.summary["sources"].items():
         rejected = sum(info["rejections"].values())
-        table.add_row(Text(name), str(info["photos"]), str(info["words"]), *(str(info[s]) for s in SPLITS),
-                      str(rejected))
+        table.add_row(
+            Text(name), str(info["photos"]), str(info["words"]), *(str(info[s]) for s in SPLITS), str(rejected)
+        )
     console.print(table)
     rejections = result.rejections
     if len(rejections):

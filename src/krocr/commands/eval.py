@@ -15,15 +15,25 @@ from krocr.inference.recognizer import Recognizer
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", type=Path,
-                        help="dataset directory (its LMDB caches), one .lmdb, or a label file (image_path<TAB>text)")
-    parser.add_argument("--split", choices=("test", "val", "train"),
-                        help="split of a dataset directory (default: test if present, else val)")
-    parser.add_argument("--out", type=Path,
-                        help="output directory (default: eval/ next to the weights file, ./eval for the bundled model)")
-    parser.add_argument("--train-stats", type=Path,
-                        help="training character counts for the rare/frequent breakdown: a char,count CSV, "
-                             "a {char: count} JSON, or the training LMDB (default: frequencies of the evaluated set)")
+    parser.add_argument(
+        "data", type=Path, help="dataset directory (its LMDB caches), one .lmdb, or a label file (image_path<TAB>text)"
+    )
+    parser.add_argument(
+        "--split",
+        choices=("test", "val", "train"),
+        help="split of a dataset directory (default: test if present, else val)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="output directory (default: eval/ next to the weights file, ./eval for the bundled model)",
+    )
+    parser.add_argument(
+        "--train-stats",
+        type=Path,
+        help="training character counts for the rare/frequent breakdown: a char,count CSV, "
+        "a {char: count} JSON, or the training LMDB (default: frequencies of the evaluated set)",
+    )
     parser.add_argument("--limit", type=int, help="evaluate only the first N samples")
     parser.add_argument("--gallery", type=int, default=24, help="crops per gallery sheet; 0 for none (default: 24)")
     add_recognizer_arguments(parser)

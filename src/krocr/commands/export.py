@@ -20,24 +20,37 @@ from krocr.model.weights import parse_metadata, read_metadata
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("weights", help="krocr .safetensors weights file, or a run's checkpoints/*.ckpt")
-    parser.add_argument("--out", required=True,
-                        help="output: .onnx (from .safetensors), or .safetensors (from a run's .ckpt, "
-                             "or from .safetensors to store it in fp16 with --half)")
-    parser.add_argument("--int8", action="store_true",
-                        help="int8 ONNX: faster on the CPU, slightly less accurate; needs --calibration")
-    parser.add_argument("--calibration", type=Path,
-                        help="with --int8: crops like those the model will read, whose activations set the "
-                             "int8 ranges: an LMDB, a label file, or a dataset directory (its calib, val or "
-                             "train split, never test)")
-    parser.add_argument("--calibration-count", type=int, default=CALIBRATION_CROPS,
-                        help=f"crops taken evenly from --calibration (default: {CALIBRATION_CROPS})")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="output: .onnx (from .safetensors), or .safetensors (from a run's .ckpt, "
+        "or from .safetensors to store it in fp16 with --half)",
+    )
+    parser.add_argument(
+        "--int8", action="store_true", help="int8 ONNX: faster on the CPU, slightly less accurate; needs --calibration"
+    )
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        help="with --int8: crops like those the model will read, whose activations set the "
+        "int8 ranges: an LMDB, a label file, or a dataset directory (its calib, val or "
+        "train split, never test)",
+    )
+    parser.add_argument(
+        "--calibration-count",
+        type=int,
+        default=CALIBRATION_CROPS,
+        help=f"crops taken evenly from --calibration (default: {CALIBRATION_CROPS})",
+    )
     parser.add_argument("--half", action="store_true", help="fp16 tensors in a .safetensors output")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.int8 != (args.calibration is not None):
-        raise DataError("--int8 and --calibration go together: int8 ranges are measured on crops like those "
-                        "the model will read, e.g. --calibration data/calib_ko (a `krocr synth` render)")
+        raise DataError(
+            "--int8 and --calibration go together: int8 ranges are measured on crops like those "
+            "the model will read, e.g. --calibration data/calib_ko (a `krocr synth` render)"
+        )
     if args.int8 and Path(args.out).suffix != ".onnx":
         raise DataError(f"--int8 writes an ONNX model; {args.out} is not an .onnx path")
     if Path(args.weights).suffix == ".safetensors" and Path(args.out).suffix == ".safetensors":
@@ -61,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     out = export_onnx(args.weights, args.out, int8_calibration=crops)
     meta = read_onnx_metadata(out)
     int8 = f", int8 calibrated on {len(crops)} crops of {args.calibration}" if crops else ""
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, charset of "
-          f"{len(json.loads(meta['charset'])['symbols'])} symbols{int8})")
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, charset of "
+        f"{len(json.loads(meta['charset'])['symbols'])} symbols{int8})"
+    )
     return 0

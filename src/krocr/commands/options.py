@@ -11,25 +11,44 @@ from krocr.model.registry import DEFAULT_MODEL, SHIPPED
 def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every command that reads crops shares (read, eval, benchmarks)."""
     group = parser.add_argument_group("model")
-    group.add_argument("--weights", default=DEFAULT_MODEL,
-                       help=f"a shipped model ({', '.join(SHIPPED)}), a .safetensors weights file written by "
-                            f"`krocr train`, or an .onnx file written by `krocr export` (default: {DEFAULT_MODEL})")
-    group.add_argument("--engine", choices=("auto", "torch", "onnx"), default="auto",
-                       help="onnx: onnxruntime on the CPU (an .onnx file or a shipped model's ONNX export); "
-                            "torch: a .safetensors file, any device and precision; auto: onnx for .onnx files "
-                            "and shipped models read on the CPU in fp32, else torch (default: auto)")
+    group.add_argument(
+        "--weights",
+        default=DEFAULT_MODEL,
+        help=f"a shipped model ({', '.join(SHIPPED)}), a .safetensors weights file written by "
+        f"`krocr train`, or an .onnx file written by `krocr export` (default: {DEFAULT_MODEL})",
+    )
+    group.add_argument(
+        "--engine",
+        choices=("auto", "torch", "onnx"),
+        default="auto",
+        help="onnx: onnxruntime on the CPU (an .onnx file or a shipped model's ONNX export); "
+        "torch: a .safetensors file, any device and precision; auto: onnx for .onnx files "
+        "and shipped models read on the CPU in fp32, else torch (default: auto)",
+    )
     group.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu; the onnx engine is CPU only)")
     group.add_argument("--batch-size", type=int, default=64, help="crops per forward pass (default: 64)")
-    group.add_argument("--width-mode", choices=("natural", "fixed"), default="natural",
-                       help="natural: keep each crop's aspect ratio (long lines stay legible); "
-                            "fixed: squeeze to the training width (default: natural)")
-    group.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                       help="torch engine only (default: fp32)")
+    group.add_argument(
+        "--width-mode",
+        choices=("natural", "fixed"),
+        default="natural",
+        help="natural: keep each crop's aspect ratio (long lines stay legible); "
+        "fixed: squeeze to the training width (default: natural)",
+    )
+    group.add_argument(
+        "--precision", choices=("fp32", "bf16"), default="fp32", help="torch engine only (default: fp32)"
+    )
     group.add_argument("--beam", action="store_true", help="CTC prefix beam search instead of greedy decoding")
     group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
 
 
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
-    return Recognizer(args.weights, device=args.device, batch_size=args.batch_size, width_mode=args.width_mode,
-                      decoder="beam" if args.beam else "greedy", precision=args.precision,
-                      beam_width=args.beam_width, engine=args.engine)
+    return Recognizer(
+        args.weights,
+        device=args.device,
+        batch_size=args.batch_size,
+        width_mode=args.width_mode,
+        decoder="beam" if args.beam else "greedy",
+        precision=args.precision,
+        beam_width=args.beam_width,
+        engine=args.engine,
+    )

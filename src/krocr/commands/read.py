@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
 from krocr.errors import ConfigError
@@ -39,7 +40,6 @@ def format_line(name: str, reading: Reading | None, error: str = "") -> str:
     return f"{name}\t{reading.text}\t{reading.confidence:.3f}"
 
 
-
 def print_readings(recognizer: Recognizer, items: Iterable[Item], out: TextIO) -> int:
     """Read and print items as they are read; returns how many were errors."""
     errors = 0
@@ -50,8 +50,12 @@ def print_readings(recognizer: Recognizer, items: Iterable[Item], out: TextIO) -
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR",
-                        help="crop images, or photos with --boxes; directories expand to their image files")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="IMAGE_OR_DIR",
+        help="crop images, or photos with --boxes; directories expand to their image files",
+    )
     parser.add_argument("--boxes", type=Path, help="box file (or directory of them) for the photos: read every box")
     parser.add_argument("--format", choices=sorted(BOX_READERS), help="format of --boxes")
     add_recognizer_arguments(parser)

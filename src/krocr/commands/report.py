@@ -10,9 +10,12 @@ from krocr.errors import DataError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN_DIR",
-                        help="run directories (krocr train, krocr eval)")
-    parser.add_argument("--out", type=Path, default=Path("report.html"), help="HTML file to write (default: report.html)")
+    parser.add_argument(
+        "runs", nargs="+", type=Path, metavar="RUN_DIR", help="run directories (krocr train, krocr eval)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("report.html"), help="HTML file to write (default: report.html)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,25 +28,55 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=int, required=True, help="samples to render (scenes with --scenes)")
     parser.add_argument("--seed", type=int, default=0, help="same seed and options give identical output")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="dataset directory to write")
-    parser.add_argument("--scenes", action="store_true",
-                        help="whole scene images + ICDAR 2015 ground truth under DIR/scenes instead of crops")
-    parser.add_argument("--fonts", choices=("train", "heldout"), default="train",
-                        help="training fonts, or the held-out fonts (for evaluation only)")
+    parser.add_argument(
+        "--scenes",
+        action="store_true",
+        help="whole scene images + ICDAR 2015 ground truth under DIR/scenes instead of crops",
+    )
+    parser.add_argument(
+        "--fonts",
+        choices=("train", "heldout"),
+        default="train",
+        help="training fonts, or the held-out fonts (for evaluation only)",
+    )
     parser.add_argument("--split", default="train", metavar="NAME", help="writes DIR/NAME.lmdb (default train)")
-    parser.add_argument("--val-fraction", type=float, default=0.0, metavar="F",
-                        help="also write DIR/val.lmdb with this fraction of the samples")
+    parser.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="also write DIR/val.lmdb with this fraction of the samples",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
-    parser.add_argument("--charset", default="", metavar="NAME",
-                        help="built-in charset or charset file (default alphabet87 for en, korean for ko)")
-    parser.add_argument("--rare-share", type=float, default=TextConfig.rare_share,
-                        help="share of pseudo-words of the least-seen syllables (ko)")
-    parser.add_argument("--long-share", type=float, default=TextConfig.long_share,
-                        help="share of 20–40 character lines")
-    parser.add_argument("--no-degradation", action="store_true",
-                        help="no blur, low resolution, noise or JPEG: with the same seed, the clean twins of the "
-                             "crops (same texts, fonts and layout), to measure what image quality costs")
-    parser.add_argument("--design-weight", action="append", default=[], metavar="DESIGN=W", type=_design_weight,
-                        help="multiply the share of a font design (repeatable), e.g. 'Nanum Pen Script=3'")
+    parser.add_argument(
+        "--charset",
+        default="",
+        metavar="NAME",
+        help="built-in charset or charset file (default alphabet87 for en, korean for ko)",
+    )
+    parser.add_argument(
+        "--rare-share",
+        type=float,
+        default=TextConfig.rare_share,
+        help="share of pseudo-words of the least-seen syllables (ko)",
+    )
+    parser.add_argument(
+        "--long-share", type=float, default=TextConfig.long_share, help="share of 20–40 character lines"
+    )
+    parser.add_argument(
+        "--no-degradation",
+        action="store_true",
+        help="no blur, low resolution, noise or JPEG: with the same seed, the clean twins of the "
+        "crops (same texts, fonts and layout), to measure what image quality costs",
+    )
+    parser.add_argument(
+        "--design-weight",
+        action="append",
+        default=[],
+        metavar="DESIGN=W",
+        type=_design_weight,
+        help="multiply the share of a font design (repeatable), e.g. 'Nanum Pen Script=3'",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -66,8 +96,16 @@ def run(args: argparse.Namespace) -> int:
     if args.no_degradation and args.scenes:
         raise ConfigError("--no-degradation applies to crops: scenes are always blurred a little and saved as JPEG")
     options = SynthOptions(
-        out=args.out, lang=args.lang, count=args.count, seed=args.seed, fonts=args.fonts, split=args.split,
-        val_fraction=args.val_fraction, workers=args.workers, charset=args.charset, scenes=args.scenes,
+        out=args.out,
+        lang=args.lang,
+        count=args.count,
+        seed=args.seed,
+        fonts=args.fonts,
+        split=args.split,
+        val_fraction=args.val_fraction,
+        workers=args.workers,
+        charset=args.charset,
+        scenes=args.scenes,
         overwrite=args.overwrite,
         text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
         render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),

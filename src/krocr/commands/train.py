@@ -24,12 +24,22 @@ RESULT_COLUMNS = ("val_loss", "val_cer", "val_word_accuracy", "val_mean_ned")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", type=Path, help="experiment YAML (see configs/ and docs/training.md)")
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                        help="config overrides, values in YAML: optim.lr=1e-4 transfer.freeze=[conv1_1]")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="config overrides, values in YAML: optim.lr=1e-4 transfer.freeze=[conv1_1]",
+    )
     parser.add_argument("--run-dir", type=Path, help="where the run is written (default runs/<train.name>)")
-    parser.add_argument("--resume", nargs="?", const="", default=None, metavar="RUN_DIR",
-                        help="continue from RUN_DIR/checkpoints/last.ckpt (default: the run dir); "
-                             "a run dir that has last.ckpt is resumed even without this flag")
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="RUN_DIR",
+        help="continue from RUN_DIR/checkpoints/last.ckpt (default: the run dir); "
+        "a run dir that has last.ckpt is resumed even without this flag",
+    )
     parser.add_argument("--devices", type=int, default=1, help="processes (CPU) or GPUs per node")
     parser.add_argument("--num-nodes", type=int, default=1)
     parser.add_argument("--strategy", default="auto", help="Lightning strategy, e.g. ddp (gloo on CPU)")
@@ -42,8 +52,15 @@ def run(args: argparse.Namespace) -> int:
         if args.run_dir and Path(args.resume) != args.run_dir:
             raise ConfigError(f"--resume {args.resume} and --run-dir {args.run_dir} name different runs")
         run_dir = Path(args.resume)
-    result = train(config, run_dir, resume=args.resume is not None, devices=args.devices, num_nodes=args.num_nodes,
-                   strategy=args.strategy, on_setup=show_setup)
+    result = train(
+        config,
+        run_dir,
+        resume=args.resume is not None,
+        devices=args.devices,
+        num_nodes=args.num_nodes,
+        strategy=args.strategy,
+        on_setup=show_setup,
+    )
     _show(result_table(result))
     return 0
 
@@ -51,8 +68,11 @@ def run(args: argparse.Namespace) -> int:
 def show_setup(setup: TrainSetup) -> None:
     """The crops a run trains on, the samples its datasets dropped, and its layers."""
     tables = [log.table(f"{split}: samples dropped") for split, log in setup.rejections.items()]
-    _show(f"train: {setup.train_crops:,} crops, val: {setup.val_crops:,} crops from {', '.join(setup.data_dirs)}",
-          *tables, setup.layers.rich())
+    _show(
+        f"train: {setup.train_crops:,} crops, val: {setup.val_crops:,} crops from {', '.join(setup.data_dirs)}",
+        *tables,
+        setup.layers.rich(),
+    )
 
 
 def result_table(result: TrainResult) -> Table:

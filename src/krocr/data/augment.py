@@ -70,22 +70,31 @@ class AugmentConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AugmentConfig":
+    def from_dict(cls, data: dict) -> AugmentConfig:
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise ConfigError(f"unknown augmentation options: {sorted(unknown)}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
     @classmethod
-    def preset(cls, name: str) -> "AugmentConfig":
+    def preset(cls, name: str) -> AugmentConfig:
         if name not in PRESETS:
             raise ConfigError(f"unknown augmentation preset {name!r}; use one of {sorted(PRESETS)}")
         return PRESETS[name]
 
 
 _PROBABILITIES = (
-    "blur_or_sharpen", "perspective", "rotate", "motion_blur", "noise", "jpeg", "brightness_contrast", "shadow",
-    "shear", "stroke_width", "elastic",
+    "blur_or_sharpen",
+    "perspective",
+    "rotate",
+    "motion_blur",
+    "noise",
+    "jpeg",
+    "brightness_contrast",
+    "shadow",
+    "shear",
+    "stroke_width",
+    "elastic",
 )
 
 
@@ -94,24 +103,37 @@ def build_pipeline(config: AugmentConfig) -> A.Compose:
     width), then the camera's geometry, light, blur, noise, JPEG last (the order a camera and
     an encoder apply them). Borders replicate the crop's edge."""
     border = cv2.BORDER_REPLICATE
-    return A.Compose([
-        A.Affine(shear={"x": (-config.shear_degrees, config.shear_degrees), "y": (0, 0)}, border_mode=border,
-                 p=config.shear),
-        A.ElasticTransform(alpha=config.elastic_alpha, sigma=config.elastic_sigma, border_mode=border, p=config.elastic),
-        # dilation thickens light strokes and thins dark ones, erosion the reverse
-        A.OneOf([A.Morphological(scale=(2, 2), operation=operation) for operation in ("dilation", "erosion")],
-                p=config.stroke_width),
-        A.Perspective(scale=config.perspective_scale, keep_size=True, border_mode=border, p=config.perspective),
-        A.Rotate(limit=(-config.rotate_degrees, config.rotate_degrees), border_mode=border, p=config.rotate),
-        A.RandomBrightnessContrast(
-            brightness_limit=config.brightness_limit, contrast_limit=config.contrast_limit, p=config.brightness_contrast
-        ),
-        A.RandomShadow(shadow_roi=(0, 0, 1, 1), p=config.shadow),
-        A.OneOf([A.Blur(blur_limit=config.blur_kernel), A.Sharpen(alpha=config.sharpen_alpha)], p=config.blur_or_sharpen),
-        A.MotionBlur(blur_limit=config.motion_blur_kernel, p=config.motion_blur),
-        A.GaussNoise(std_range=config.noise_std, p=config.noise),
-        A.ImageCompression(quality_range=config.jpeg_quality, p=config.jpeg),
-    ])
+    return A.Compose(
+        [
+            A.Affine(
+                shear={"x": (-config.shear_degrees, config.shear_degrees), "y": (0, 0)},
+                border_mode=border,
+                p=config.shear,
+            ),
+            A.ElasticTransform(
+                alpha=config.elastic_alpha, sigma=config.elastic_sigma, border_mode=border, p=config.elastic
+            ),
+            # dilation thickens light strokes and thins dark ones, erosion the reverse
+            A.OneOf(
+                [A.Morphological(scale=(2, 2), operation=operation) for operation in ("dilation", "erosion")],
+                p=config.stroke_width,
+            ),
+            A.Perspective(scale=config.perspective_scale, keep_size=True, border_mode=border, p=config.perspective),
+            A.Rotate(limit=(-config.rotate_degrees, config.rotate_degrees), border_mode=border, p=config.rotate),
+            A.RandomBrightnessContrast(
+                brightness_limit=config.brightness_limit,
+                contrast_limit=config.contrast_limit,
+                p=config.brightness_contrast,
+            ),
+            A.RandomShadow(shadow_roi=(0, 0, 1, 1), p=config.shadow),
+            A.OneOf(
+                [A.Blur(blur_limit=config.blur_kernel), A.Sharpen(alpha=config.sharpen_alpha)], p=config.blur_or_sharpen
+            ),
+            A.MotionBlur(blur_limit=config.motion_blur_kernel, p=config.motion_blur),
+            A.GaussNoise(std_range=config.noise_std, p=config.noise),
+            A.ImageCompression(quality_range=config.jpeg_quality, p=config.jpeg),
+        ]
+    )
 
 
 _DISTORT = replace(AugmentConfig(), shear=0.3, stroke_width=0.2, elastic=0.3)

@@ -12,9 +12,9 @@ stream straight into their LMDB and memory stays flat however large the dataset.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -111,8 +111,9 @@ def record_crops(
     try:
         image = read_image(record.path)
     except DataError as exc:
-        log.add(record.path, "image", Reason.UNREADABLE_IMAGE,
-                f"{_detail(exc, record.path)} ({len(labelled)} words lost)")
+        log.add(
+            record.path, "image", Reason.UNREADABLE_IMAGE, f"{_detail(exc, record.path)} ({len(labelled)} words lost)"
+        )
         return
     for word, text in labelled:
         crop = _warped(image, word.points, text, options)
@@ -170,8 +171,12 @@ def _warped(image: np.ndarray, points: np.ndarray, text: str, options: BuildOpti
 
 
 # ---- the whole build ------------------------------------------------------------------------
-def build(sources: Sequence[SourceSpec], out: str | Path, options: BuildOptions = BuildOptions(),
-          progress: ProgressHook = SILENT) -> BuildResult:
+def build(
+    sources: Sequence[SourceSpec],
+    out: str | Path,
+    options: BuildOptions = BuildOptions(),
+    progress: ProgressHook = SILENT,
+) -> BuildResult:
     """Import, split, crop and cache every source into ``out``; returns the summary and the
     rejections. ``progress`` hears of every word cropped.
 
@@ -200,23 +205,32 @@ def build(sources: Sequence[SourceSpec], out: str | Path, options: BuildOptions 
     summary = _summary(inputs, imported, {"train": train, "val": val}, kept, logs, everything, report, options)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if summary["crops"]["total"] == 0:
-        raise DataError(f"no usable samples from {len(sources)} source(s); see {out / 'rejections.csv'}\n"
-                        + everything.render_text())
+        raise DataError(
+            f"no usable samples from {len(sources)} source(s); see {out / 'rejections.csv'}\n"
+            + everything.render_text()
+        )
     if summary["crops"]["train"]:
         write_preview(out / "train.lmdb", out / "preview.png")
     return BuildResult(summary, everything)
 
 
-def _write_caches(out: Path, splits: dict[str, list[Record]], options: BuildOptions, logs: dict[str, RejectionLog],
-                  report: OOVReport, progress: ProgressHook) -> dict[str, dict[str, int]]:
+def _write_caches(
+    out: Path,
+    splits: dict[str, list[Record]],
+    options: BuildOptions,
+    logs: dict[str, RejectionLog],
+    report: OOVReport,
+    progress: ProgressHook,
+) -> dict[str, dict[str, int]]:
     """Crops written per split and source."""
     kept: dict[str, dict[str, int]] = {split: {} for split in splits}
     total = sum(len(r.words) if isinstance(r, ImageRecord) else 1 for rs in splits.values() for r in rs)
     progress.start("cropping words", total)
     for split, records in splits.items():
         meta = {"split": split, "fraction": options.fraction, "seed": options.seed}
-        with CacheWriter(out / f"{split}.lmdb", height=options.height, max_width=options.max_width,
-                         overwrite=True, meta=meta) as writer:
+        with CacheWriter(
+            out / f"{split}.lmdb", height=options.height, max_width=options.max_width, overwrite=True, meta=meta
+        ) as writer:
             for record in records:
                 log = logs.setdefault(record.source, RejectionLog())
                 for gray, text in record_crops(record, options, log, report):
@@ -226,9 +240,16 @@ def _write_caches(out: Path, splits: dict[str, list[Record]], options: BuildOpti
     return kept
 
 
-def _summary(inputs: dict[str, list[dict]], imported: list[Record], splits: dict[str, list[Record]],
-             kept: dict[str, dict[str, int]], logs: dict[str, RejectionLog], everything: RejectionLog,
-             report: OOVReport, options: BuildOptions) -> dict:
+def _summary(
+    inputs: dict[str, list[dict]],
+    imported: list[Record],
+    splits: dict[str, list[Record]],
+    kept: dict[str, dict[str, int]],
+    logs: dict[str, RejectionLog],
+    everything: RejectionLog,
+    report: OOVReport,
+    options: BuildOptions,
+) -> dict:
     words, photos = words_per_source(imported), photos_per_source(imported)
     sources = {
         name: {
@@ -245,9 +266,18 @@ def _summary(inputs: dict[str, list[dict]], imported: list[Record], splits: dict
     return {
         "format": "krocr-data-summary/1",
         "crops": {**crops, "total": sum(crops.values())},
-        "split": {"fraction": options.fraction, "seed": options.seed, "by": "photo, per source",
-                  **{split: {"photos": sum(photos_per_source(records).values()),
-                             "photos_by_source": photos_per_source(records)} for split, records in splits.items()}},
+        "split": {
+            "fraction": options.fraction,
+            "seed": options.seed,
+            "by": "photo, per source",
+            **{
+                split: {
+                    "photos": sum(photos_per_source(records).values()),
+                    "photos_by_source": photos_per_source(records),
+                }
+                for split, records in splits.items()
+            },
+        },
         "sources": sources,
         "rejections": everything.counts_by_reason(),
         "rejected_total": len(everything),

@@ -135,16 +135,19 @@ def _area(pts: np.ndarray) -> float:
     return float(abs(cv2.contourArea(pts.astype(np.float32))))
 
 
-def _fit_inside(
-    pts: np.ndarray, image_size: tuple[int, int], config: CropConfig
-) -> tuple[np.ndarray, Issue | None]:
+def _fit_inside(pts: np.ndarray, image_size: tuple[int, int], config: CropConfig) -> tuple[np.ndarray, Issue | None]:
     width, height = image_size
     low, high = pts.min(axis=0), pts.max(axis=0)
     if high[0] <= 0 or high[1] <= 0 or low[0] >= width or low[1] >= height:
-        return pts, Issue(Reason.OUTSIDE_IMAGE, f"box {_bounds(low, high)} is entirely outside the {width}×{height} image")
+        return pts, Issue(
+            Reason.OUTSIDE_IMAGE, f"box {_bounds(low, high)} is entirely outside the {width}×{height} image"
+        )
     overshoot = max(-low[0], -low[1], high[0] - width, high[1] - height)
     if overshoot > config.edge_tolerance and config.outside == "reject":
-        return pts, Issue(Reason.OUTSIDE_IMAGE, f"box {_bounds(low, high)} extends {overshoot:.0f} px outside the {width}×{height} image")
+        return pts, Issue(
+            Reason.OUTSIDE_IMAGE,
+            f"box {_bounds(low, high)} extends {overshoot:.0f} px outside the {width}×{height} image",
+        )
     return np.clip(pts, 0, [width, height]), None
 
 

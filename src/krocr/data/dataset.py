@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -118,8 +118,12 @@ class CropDataset(Dataset):
                 kept.append(sample)
             else:
                 reader = self.readers[sample.reader]
-                self.rejections.add(reader.path, f"index {sample.index + 1}", Reason.UNALIGNABLE,
-                                    f"{sample.text[:40]!r} needs {frames} frames, the model outputs {available}")
+                self.rejections.add(
+                    reader.path,
+                    f"index {sample.index + 1}",
+                    Reason.UNALIGNABLE,
+                    f"{sample.text[:40]!r} needs {frames} frames, the model outputs {available}",
+                )
         return kept
 
     def _frames(self, sample: _Sample) -> int:

@@ -3,9 +3,9 @@ directory's split, one LMDB crop cache or a ``path<TAB>text`` label file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from krocr.charset import normalize_text
 from krocr.data.images import ImageInput
@@ -70,9 +70,10 @@ def _split_path(directory: Path, present: list[str], split: str | None) -> Path:
 
 def _lmdb_set(path: Path) -> EvalSet:
     reader = CacheReader(path)
-    samples = [EvalSample(f"{path.name}#{i}", normalize_text(label).strip(), source, kind)
-               for i, (label, source, kind) in enumerate(zip(reader.labels(), reader.sources(), reader.kinds()),
-                                                         start=1)]
+    samples = [
+        EvalSample(f"{path.name}#{i}", normalize_text(label).strip(), source, kind)
+        for i, (label, source, kind) in enumerate(zip(reader.labels(), reader.sources(), reader.kinds()), start=1)
+    ]
     return EvalSet(str(path), samples, lambda i: reader[i][0], [])
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -53,8 +54,10 @@ def read_text(path: Path, log: RejectionLog) -> str:
             f"{path}: not UTF-8 (byte {utf8_error.start}: {utf8_error.reason}) and not CP949 either; "
             "convert it to UTF-8"
         ) from None
-    log.note(f"{path}: not UTF-8; decoded as CP949 (Korean Windows). Check a few labels, or convert it with "
-             f"iconv -f cp949 -t utf-8")
+    log.note(
+        f"{path}: not UTF-8; decoded as CP949 (Korean Windows). Check a few labels, or convert it with "
+        f"iconv -f cp949 -t utf-8"
+    )
     return text
 
 
@@ -141,8 +144,12 @@ def _check_image(record: ImageRecord, log: RejectionLog) -> bool:
     found, why = _is_file(record.path)
     if found:
         return True
-    log.add(record.path, "image", Reason.MISSING_IMAGE,
-            f"image file {why}; named in {record.annotation} ({len(record.words)} words lost)")
+    log.add(
+        record.path,
+        "image",
+        Reason.MISSING_IMAGE,
+        f"image file {why}; named in {record.annotation} ({len(record.words)} words lost)",
+    )
     return False
 
 
@@ -171,8 +178,12 @@ def read_via(
             continue
         regions = entry.get("regions") or []
         if not isinstance(regions, (list, dict)):
-            log.add(path, entry["filename"] or f"entry {key}", Reason.MALFORMED_REGION,
-                    f"'regions' is not a list: {_short(regions)}")
+            log.add(
+                path,
+                entry["filename"] or f"entry {key}",
+                Reason.MALFORMED_REGION,
+                f"'regions' is not a list: {_short(regions)}",
+            )
             continue
         region_items = regions.items() if isinstance(regions, dict) else enumerate(regions, 1)
         record = ImageRecord(images_dir / entry["filename"], [], source, annotation=path)
@@ -269,7 +280,9 @@ def _icdar_image(gt_file: Path, images: dict[str, Path], images_dir: Path) -> Pa
 def _icdar_word(line: str, item: str) -> Word:
     fields = line.split(",", 8)
     if len(fields) < 9:
-        raise _ItemError(Reason.MALFORMED_LINE, f"expected x1,y1,...,x4,y4,text; got {len(fields)} fields: {_short(line)}")
+        raise _ItemError(
+            Reason.MALFORMED_LINE, f"expected x1,y1,...,x4,y4,text; got {len(fields)} fields: {_short(line)}"
+        )
     try:
         coords = [float(v) for v in fields[:8]]
     except ValueError:

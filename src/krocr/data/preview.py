@@ -15,8 +15,14 @@ from krocr.data.store import CacheReader
 from krocr.errors import DataError
 
 
-def write_preview(lmdb_path: str | Path, out: str | Path, count: int = 48, augment: AugmentConfig | None = None,
-                  seed: int = 0, columns: int = 3) -> Path:
+def write_preview(
+    lmdb_path: str | Path,
+    out: str | Path,
+    count: int = 48,
+    augment: AugmentConfig | None = None,
+    seed: int = 0,
+    columns: int = 3,
+) -> Path:
     """A contact sheet of ``count`` random samples: each crop (and its augmented version
     when ``augment`` is given) with its label and source."""
     reader = CacheReader(lmdb_path)

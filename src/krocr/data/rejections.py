@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from rich.console import Console
 from rich.table import Table
@@ -107,12 +108,12 @@ class RejectionLog:
     def note(self, message: str) -> None:
         self.notes.append(message)
 
-    def extend(self, other: "RejectionLog") -> None:
+    def extend(self, other: RejectionLog) -> None:
         self.rejections.extend(other.rejections)
         self.notes.extend(other.notes)
 
     @classmethod
-    def merged(cls, logs: Iterable["RejectionLog"]) -> "RejectionLog":
+    def merged(cls, logs: Iterable[RejectionLog]) -> RejectionLog:
         out = cls()
         for log in logs:
             out.extend(log)

@@ -18,7 +18,8 @@ one), except that crops read from the same image file are grouped.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 

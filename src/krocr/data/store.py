@@ -73,10 +73,12 @@ class CacheWriter:
         self._count = 0
         self._closed = False
 
-    def __enter__(self) -> "CacheWriter":
+    def __enter__(self) -> CacheWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def __len__(self) -> int:
@@ -246,8 +248,9 @@ class CacheReader:
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DataError(f"{self.path}: index {index}: {kind} is not UTF-8 "
-                            f"(byte {exc.start}: {exc.reason}): {value[:40]!r}") from None
+            raise DataError(
+                f"{self.path}: index {index}: {kind} is not UTF-8 (byte {exc.start}: {exc.reason}): {value[:40]!r}"
+            ) from None
 
 
 # LMDB allows one handle per file and process, so readers of the same file share one,

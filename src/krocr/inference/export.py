@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 import onnx
@@ -78,8 +78,13 @@ def _export_fp32(model: torch.nn.Module, config: PreprocessConfig, out: Path) ->
     dummy = torch.zeros(1, 1, config.height, config.width)
     # The TorchScript exporter handles LSTMs with dynamic axes without needing onnxscript.
     torch.onnx.export(
-        model, (dummy,), str(out), dynamo=False, opset_version=OPSET,
-        input_names=["images"], output_names=["logits"],
+        model,
+        (dummy,),
+        str(out),
+        dynamo=False,
+        opset_version=OPSET,
+        input_names=["images"],
+        output_names=["logits"],
         dynamic_axes={"images": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "frames"}},
     )
 
@@ -99,9 +104,17 @@ def quantize_int8(fp32: Path, out: Path, crops: Sequence[np.ndarray], workdir: P
         raise DataError("int8 calibration needs at least one crop")
     prepared, convs = workdir / "prepared.onnx", workdir / "convs.onnx"
     quant_pre_process(str(fp32), str(prepared))
-    quantize_static(str(prepared), str(convs), _CalibrationCrops(crops), quant_format=QuantFormat.QDQ,
-                    op_types_to_quantize=["Conv"], per_channel=True, reduce_range=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    quantize_static(
+        str(prepared),
+        str(convs),
+        _CalibrationCrops(crops),
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=["Conv"],
+        per_channel=True,
+        reduce_range=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+    )
     with _root_warnings_muted():  # "already quantized?": yes, its convolutions, a step ago
         quantize_dynamic(str(convs), str(out), op_types_to_quantize=["LSTM"], weight_type=QuantType.QInt8)
 
@@ -141,13 +154,16 @@ def calibration_crops(data: str | Path, config: PreprocessConfig, count: int = C
     if present is not None:
         split = next((name for name in CALIBRATION_SPLITS if name in present), None)
         if split is None:
-            raise DataError(f"{data}: no {'/'.join(CALIBRATION_SPLITS)} split to calibrate on (present: "
-                            f"{', '.join(present) or 'none'}); a test set must not set the int8 ranges")
+            raise DataError(
+                f"{data}: no {'/'.join(CALIBRATION_SPLITS)} split to calibrate on (present: "
+                f"{', '.join(present) or 'none'}); a test set must not set the int8 ranges"
+            )
     eval_set = open_eval_set(data, split)
     if eval_set.unreadable:
         first = eval_set.unreadable[0]
-        raise DataError(f"{data}: {len(eval_set.unreadable)} calibration crops cannot be read, "
-                        f"first {first.item}: {first.error}")
+        raise DataError(
+            f"{data}: {len(eval_set.unreadable)} calibration crops cannot be read, first {first.item}: {first.error}"
+        )
     if not eval_set.samples:
         raise DataError(f"{data}: no crops to calibrate the int8 ranges with")
     natural = replace(config, width_mode="natural")

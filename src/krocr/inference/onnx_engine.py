@@ -4,8 +4,9 @@ no onnx package), so reading with it starts quickly."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -54,8 +55,9 @@ def session_logits(session: Any, path: str | Path, num_classes: int) -> Logits:
     inputs = [i.name for i in session.get_inputs()]
     outputs = {o.name: o.shape for o in session.get_outputs()}
     if inputs != ["images"] or "logits" not in outputs:
-        raise CheckpointError(f"{path}: not a krocr export (inputs {inputs}, outputs {sorted(outputs)}; "
-                              "expected 'images' → 'logits')")
+        raise CheckpointError(
+            f"{path}: not a krocr export (inputs {inputs}, outputs {sorted(outputs)}; expected 'images' → 'logits')"
+        )
     classes = outputs["logits"][-1]
     if isinstance(classes, int) and classes != num_classes:
         raise CheckpointError(f"{path}: model has {classes} classes, charset needs {num_classes}")

@@ -21,9 +21,10 @@ a shipped model with an ONNX export, torch otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Sequence, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 from PIL import Image
@@ -114,11 +115,15 @@ class Recognizer:
         self.shipped: ShippedModel | None = shipped_model(DEFAULT_MODEL if weights is None else weights)
         self.engine = _choose_engine(engine, self.shipped, weights, device, precision)
         if self.engine == "onnx" and precision != "fp32":
-            raise KrocrError(f"precision {precision!r} is for the torch engine; the onnx engine runs the exported "
-                             "model as it was exported (fp32, or int8 with `krocr export --int8`)")
+            raise KrocrError(
+                f"precision {precision!r} is for the torch engine; the onnx engine runs the exported "
+                "model as it was exported (fp32, or int8 with `krocr export --int8`)"
+            )
         if self.engine == "onnx" and device != "cpu":
-            raise KrocrError(f"device {device!r} with the onnx engine: it runs on the CPU only (onnxruntime's "
-                             "CPUExecutionProvider); use --device cpu, or --engine torch for a GPU")
+            raise KrocrError(
+                f"device {device!r} with the onnx engine: it runs on the CPU only (onnxruntime's "
+                "CPUExecutionProvider); use --device cpu, or --engine torch for a GPU"
+            )
         self.weights = _weights_file(self.shipped, weights, self.engine)
         self.model: torch.nn.Module | None = None
         self.device = device
@@ -139,10 +144,12 @@ class Recognizer:
 
     def _open_onnx(self) -> None:
         if self.weights.suffix.lower() == ".safetensors":
-            raise CheckpointError(f"{self.weights}: a .safetensors weights file; the onnx engine reads an ONNX "
-                                  f"export of it. Export it first: `krocr export {self.weights} --out "
-                                  f"{self.weights.with_suffix('.onnx')}`, then pass the .onnx file "
-                                  "(or use --engine torch)")
+            raise CheckpointError(
+                f"{self.weights}: a .safetensors weights file; the onnx engine reads an ONNX "
+                f"export of it. Export it first: `krocr export {self.weights} --out "
+                f"{self.weights.with_suffix('.onnx')}`, then pass the .onnx file "
+                "(or use --engine torch)"
+            )
         session = open_session(self.weights)
         meta = parse_metadata(session_metadata(session, self.weights), self.weights)
         self._onnx_logits = session_logits(session, self.weights, meta.charset.num_classes)
@@ -150,8 +157,9 @@ class Recognizer:
 
     def _open_torch(self, device: str) -> None:
         if self.weights.suffix.lower() == ".onnx":
-            raise CheckpointError(f"{self.weights}: an ONNX model; read it with --engine onnx "
-                                  "(Recognizer(..., engine='onnx'))")
+            raise CheckpointError(
+                f"{self.weights}: an ONNX model; read it with --engine onnx (Recognizer(..., engine='onnx'))"
+            )
         from krocr.model.weights import load_weights  # torch: only for this engine
 
         parsed = _checked_device(device)
@@ -166,8 +174,9 @@ class Recognizer:
         pixels = load_input(image)
         height = pixels.shape[0]
         if height < MIN_INPUT_HEIGHT:
-            raise DataError(f"{_describe(image)}: image is {height} px high; a crop needs at least "
-                            f"{MIN_INPUT_HEIGHT} px")
+            raise DataError(
+                f"{_describe(image)}: image is {height} px high; a crop needs at least {MIN_INPUT_HEIGHT} px"
+            )
         return preprocess(pixels, self.preprocess)
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
@@ -179,8 +188,10 @@ class Recognizer:
 
         assert self.model is not None
         images = torch.as_tensor(batch, dtype=torch.float32).to(self.device)
-        with torch.inference_mode(), torch.autocast(torch.device(self.device).type, torch.bfloat16,
-                                                    enabled=self.precision == "bf16"):
+        with (
+            torch.inference_mode(),
+            torch.autocast(torch.device(self.device).type, torch.bfloat16, enabled=self.precision == "bf16"),
+        ):
             return self.model(images).float().cpu().numpy()
 
     def decode(self, logits: np.ndarray) -> list[Reading]:
@@ -198,7 +209,7 @@ class Recognizer:
         by_width = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[-1])
         readings: list[Reading | None] = [None] * len(prepared)
         for start in range(0, len(by_width), self.batch_size):
-            chunk = by_width[start:start + self.batch_size]
+            chunk = by_width[start : start + self.batch_size]
             batch = collate_widths([prepared[i] for i in chunk])
             for i, reading in zip(chunk, self.decode(self.logits(batch))):
                 readings[i] = reading
@@ -244,8 +255,9 @@ def _is_single(inputs: object) -> bool:
     return not isinstance(inputs, (list, tuple))
 
 
-def _choose_engine(engine: Engine, shipped: ShippedModel | None, weights: str | Path | None, device: str,
-                   precision: Precision) -> Literal["torch", "onnx"]:
+def _choose_engine(
+    engine: Engine, shipped: ShippedModel | None, weights: str | Path | None, device: str, precision: Precision
+) -> Literal["torch", "onnx"]:
     """``auto``: onnx for an .onnx file, or a shipped model with an ONNX export read on the CPU
     in fp32; torch otherwise."""
     if engine != "auto":
@@ -261,8 +273,10 @@ def _weights_file(shipped: ShippedModel | None, weights: str | Path | None, engi
         return Path(str(weights))
     if engine == "onnx" and shipped.onnx_path is not None:
         if not shipped.onnx_path.is_file():
-            raise CheckpointError(f"shipped model {shipped.name!r}: {shipped.onnx_path} is missing from this "
-                                  "installation of krocr; reinstall it, or read with --engine torch")
+            raise CheckpointError(
+                f"shipped model {shipped.name!r}: {shipped.onnx_path} is missing from this "
+                "installation of krocr; reinstall it, or read with --engine torch"
+            )
         return shipped.onnx_path
     return resolve_weights(shipped.name)
 

@@ -48,11 +48,14 @@ class CRNNConfig:
             return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
         if not integer(self.num_classes) or not 2 <= self.num_classes <= MAX_CLASSES:
-            raise ConfigError(f"num_classes must be an integer from 2 (blank + one symbol) to {MAX_CLASSES}, "
-                              f"got {self.num_classes!r:.60}")
+            raise ConfigError(
+                f"num_classes must be an integer from 2 (blank + one symbol) to {MAX_CLASSES}, "
+                f"got {self.num_classes!r:.60}"
+            )
         if self.rnn_units is not None and (not integer(self.rnn_units) or not 1 <= self.rnn_units <= MAX_RNN_UNITS):
-            raise ConfigError(f"model.rnn_units must be null or an integer from 1 to {MAX_RNN_UNITS}, "
-                              f"got {self.rnn_units!r:.60}")
+            raise ConfigError(
+                f"model.rnn_units must be null or an integer from 1 to {MAX_RNN_UNITS}, got {self.rnn_units!r:.60}"
+            )
         if not number(self.rnn_dropout) or not 0 <= self.rnn_dropout < 1:
             raise ConfigError(f"model.rnn_dropout must be a number in [0, 1), got {self.rnn_dropout!r:.60}")
         if not number(self.leaky_slope) or not 0 <= self.leaky_slope < 1:
@@ -76,7 +79,7 @@ class CRNNConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "CRNNConfig":
+    def from_dict(cls, data: dict) -> CRNNConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"model config must be a mapping, got {type(data).__name__}")
         known = set(cls.__dataclass_fields__)

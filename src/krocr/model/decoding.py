@@ -11,8 +11,9 @@ Both return ``Decoded(text, confidence)`` with confidence in [0, 1]:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -60,8 +60,13 @@ class FocalCTCLoss(nn.Module):
         log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # (T, N, C) in fp32
         alignable = required_frames(targets.cpu(), target_lengths.cpu()) <= input_lengths.cpu()
         ctc = F.ctc_loss(
-            log_probs, targets, input_lengths, target_lengths,
-            blank=BLANK_ID, reduction="none", zero_infinity=True,
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            blank=BLANK_ID,
+            reduction="none",
+            zero_infinity=True,
         )
         ctc = torch.where(alignable.to(ctc.device), ctc, torch.zeros_like(ctc))
         if self.gamma == 0:

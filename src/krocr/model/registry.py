@@ -33,13 +33,21 @@ class ShippedModel:
         return WEIGHTS_DIR / self.onnx if self.onnx else None
 
 
-_KO_CRNN = ShippedModel("ko-crnn", "ko_crnn.safetensors", "ko_crnn.onnx",
-                        "Korean signboard CRNN v8 (slim, jamo tokens, 32 px high): the reference reproduction")
+_KO_CRNN = ShippedModel(
+    "ko-crnn",
+    "ko_crnn.safetensors",
+    "ko_crnn.onnx",
+    "Korean signboard CRNN v8 (slim, jamo tokens, 32 px high): the reference reproduction",
+)
 SHIPPED: dict[str, ShippedModel] = {
     "ko": _KO_CRNN,  # what `krocr read` uses by default
     "ko-crnn": _KO_CRNN,
-    "en": ShippedModel("en", "en_crnn.safetensors", None,
-                       "English CRNN v1 (slim, 87 symbols): the starting point for transfer to Korean"),
+    "en": ShippedModel(
+        "en",
+        "en_crnn.safetensors",
+        None,
+        "English CRNN v1 (slim, 87 symbols): the starting point for transfer to Korean",
+    ),
 }
 DEFAULT_MODEL = "ko"
 
@@ -62,6 +70,8 @@ def resolve_weights(spec: str | Path) -> Path:
     if model is None:
         return Path(spec)
     if not model.safetensors_path.is_file():
-        raise CheckpointError(f"shipped model {model.name!r}: {model.safetensors_path} is missing from this "
-                              "installation of krocr; reinstall it, or pass a weights file")
+        raise CheckpointError(
+            f"shipped model {model.name!r}: {model.safetensors_path} is missing from this "
+            "installation of krocr; reinstall it, or pass a weights file"
+        )
     return model.safetensors_path

@@ -56,5 +56,6 @@ def smoke_check(variant: Variant = "slim", steps: int = 30, seed: int = 0) -> Sm
     model.eval()
     with torch.no_grad():
         decoded = greedy_decode(model(images), charset)
-    return SmokeResult(losses, sum(p.numel() for p in model.parameters()), steps * len(WORDS) / elapsed,
-                       list(zip(WORDS, decoded)))
+    return SmokeResult(
+        losses, sum(p.numel() for p in model.parameters()), steps * len(WORDS) / elapsed, list(zip(WORDS, decoded))
+    )

@@ -37,7 +37,7 @@ class FrozenBatchNorm2d(nn.BatchNorm2d):
     """A BatchNorm2d that stays in eval mode: ``train(True)`` is ignored, so it normalizes
     with its running statistics and never updates them. Same tensors as BatchNorm2d."""
 
-    def train(self, mode: bool = True) -> "FrozenBatchNorm2d":
+    def train(self, mode: bool = True) -> FrozenBatchNorm2d:
         return super().train(False)
 
 
@@ -52,7 +52,7 @@ class TransferReport:
     widened: tuple[int, int] | None = None  # RNN units per direction (file, model) when grown
 
     @classmethod
-    def from_scratch(cls, model: nn.Module) -> "TransferReport":
+    def from_scratch(cls, model: nn.Module) -> TransferReport:
         totals: dict[str, int] = {}
         for name, tensor in model.state_dict().items():
             totals[_layer_of(name)] = totals.get(_layer_of(name), 0) + tensor.numel()
@@ -89,8 +89,10 @@ def transfer_weights(
     own = model.state_dict()
     _check_architecture(own, source_state, source)
     if source_state[f"{CLASSIFIER}.weight"].shape[0] != source_charset.num_classes:
-        raise CheckpointError(f"{source}: classifier has {source_state[f'{CLASSIFIER}.weight'].shape[0]} rows, "
-                              f"its charset needs {source_charset.num_classes}")
+        raise CheckpointError(
+            f"{source}: classifier has {source_state[f'{CLASSIFIER}.weight'].shape[0]} rows, "
+            f"its charset needs {source_charset.num_classes}"
+        )
     rows = shared_rows(source_charset, target_charset)
     target_ids = torch.tensor([t for t, _ in rows])
     source_ids = torch.tensor([s for _, s in rows])
@@ -137,21 +139,31 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
     bundle = load_weights(path)
     theirs, ours = bundle.model.config, model.config
     growing = widen_rnn and theirs.units < ours.units
-    differing = [f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
-                 for k in ("variant", "rnn", "units") if getattr(theirs, k) != getattr(ours, k)
-                 and not (k == "units" and growing)]
+    differing = [
+        f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
+        for k in ("variant", "rnn", "units")
+        if getattr(theirs, k) != getattr(ours, k) and not (k == "units" and growing)
+    ]
     if differing:
         raise CheckpointError(
             f"{path}: weights of a different architecture ({'; '.join(differing)}); "
             "set model.variant / model.rnn / model.rnn_units to match the weights"
-            + (" (transfer.widen_rnn only grows an RNN)" if widen_rnn else
-               ", or transfer.widen_rnn=true to grow a smaller RNN")
+            + (
+                " (transfer.widen_rnn only grows an RNN)"
+                if widen_rnn
+                else ", or transfer.widen_rnn=true to grow a smaller RNN"
+            )
         )
     state = bundle.model.state_dict()
     if not growing:
         return transfer_weights(model, state, bundle.charset, target_charset, str(path))
-    report = transfer_weights(model, widen_rnn_state(state, model.state_dict(), theirs.units, ours.units),
-                              bundle.charset, target_charset, str(path))
+    report = transfer_weights(
+        model,
+        widen_rnn_state(state, model.state_dict(), theirs.units, ours.units),
+        bundle.charset,
+        target_charset,
+        str(path),
+    )
     # the new units are fresh: the RNN layers come only partly from the file, and so does the
     # classifier, whose columns for the new units are zeros even where every row was copied
     copied = dict(report.copied)
@@ -162,8 +174,9 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
     return replace(report, copied=copied, widened=(theirs.units, ours.units))
 
 
-def widen_rnn_state(source: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor],
-                    units: int, wider: int) -> dict[str, torch.Tensor]:
+def widen_rnn_state(
+    source: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor], units: int, wider: int
+) -> dict[str, torch.Tensor]:
     """``source`` (RNNs of ``units`` per direction) grown to ``wider`` units, keeping the function.
 
     Each old unit keeps its weights at its new place (per gate, per direction). A new unit
@@ -172,6 +185,7 @@ def widen_rnn_state(source: dict[str, torch.Tensor], fresh: dict[str, torch.Tens
     rows taken from the file) are zero: at step 0 the wider model gives the source's logits
     for every token the two share (Net2Net-style widening).
     """
+
     def old_places(size: int) -> torch.Tensor:  # along an axis of blocks × units: old unit j of block b → b·wider + j
         return torch.cat([torch.arange(units) + block * wider for block in range(size // units)])
 
@@ -203,8 +217,9 @@ def freeze_layers(model: CRNN, names: tuple[str, ...] | list[str]) -> None:
     valid = model.named_layers()
     unknown = [n for n in names if n not in valid]
     if unknown:
-        raise ConfigError(f"transfer.freeze: unknown layer(s) {', '.join(map(repr, unknown))}; "
-                          f"layers are: {', '.join(valid)}")
+        raise ConfigError(
+            f"transfer.freeze: unknown layer(s) {', '.join(map(repr, unknown))}; layers are: {', '.join(valid)}"
+        )
     for name in names:
         layer = getattr(model, name)
         layer.requires_grad_(False)
@@ -255,12 +270,19 @@ class LayerTable:
     rows: list[LayerRow] = field(default_factory=list)
 
     @classmethod
-    def describe(cls, model: CRNN, report: TransferReport) -> "LayerTable":
+    def describe(cls, model: CRNN, report: TransferReport) -> LayerTable:
         rows = []
         for name in model.named_layers():
             layer = getattr(model, name)
-            rows.append(LayerRow(name, sum(p.numel() for p in layer.parameters()), report.state(name),
-                                 is_frozen(layer), _note(name, report)))
+            rows.append(
+                LayerRow(
+                    name,
+                    sum(p.numel() for p in layer.parameters()),
+                    report.state(name),
+                    is_frozen(layer),
+                    _note(name, report),
+                )
+            )
         return cls(report.source, rows)
 
     @property
@@ -269,8 +291,13 @@ class LayerTable:
 
     def rich(self) -> Table:
         table = Table(title=self.title)
-        for column, justify in (("layer", "left"), ("parameters", "right"), ("weights", "left"),
-                                ("trainable", "left"), ("note", "left")):
+        for column, justify in (
+            ("layer", "left"),
+            ("parameters", "right"),
+            ("weights", "left"),
+            ("trainable", "left"),
+            ("note", "left"),
+        ):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
         for row in self.rows:
             table.add_row(row.layer, f"{row.parameters:,}", row.weights, "frozen" if row.frozen else "yes", row.note)
@@ -278,8 +305,11 @@ class LayerTable:
 
     def markdown(self) -> str:
         lines = [f"# {self.title}", "", "| layer | parameters | weights | trainable | note |", "|---|---:|---|---|---|"]
-        lines += [f"| {r.layer} | {r.parameters:,} | {r.weights} | {'frozen' if r.frozen else 'yes'} | "
-                  f"{r.note.replace('|', '¦')} |" for r in self.rows]
+        lines += [
+            f"| {r.layer} | {r.parameters:,} | {r.weights} | {'frozen' if r.frozen else 'yes'} | "
+            f"{r.note.replace('|', '¦')} |"
+            for r in self.rows
+        ]
         return "\n".join(lines) + "\n"
 
     def csv(self) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -44,9 +44,7 @@ def save_weights(
 ) -> None:
     """Write ``model`` atomically (temp file + rename: a kill mid-save leaves the old file)."""
     if model.config.num_classes != charset.num_classes:
-        raise CheckpointError(
-            f"model has {model.config.num_classes} classes but charset needs {charset.num_classes}"
-        )
+        raise CheckpointError(f"model has {model.config.num_classes} classes but charset needs {charset.num_classes}")
     dtype = torch.float16 if half else None
     tensors = {
         name: (t.detach().to("cpu", dtype) if dtype and t.is_floating_point() else t.detach().cpu()).contiguous()
@@ -122,8 +120,11 @@ def _misfit(own: dict[str, Sequence[int]], found: dict[str, Sequence[int]]) -> s
     than the model's ``own``, up to 5 of each; '' when they fit."""
     missing = sorted(set(own) - set(found))
     extra = sorted(set(found) - set(own))
-    misshaped = [f"{k}: file {tuple(found[k])} vs model {tuple(own[k])}"
-                 for k in own if k in found and tuple(own[k]) != tuple(found[k])]
+    misshaped = [
+        f"{k}: file {tuple(found[k])} vs model {tuple(own[k])}"
+        for k in own
+        if k in found and tuple(own[k]) != tuple(found[k])
+    ]
     parts = []
     if missing:
         parts.append(f"missing {missing[:5]}{'…' if len(missing) > 5 else ''}")

@@ -31,10 +31,10 @@ import math
 import os
 import subprocess
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from fontTools.ttLib import TTCollection, TTFont
@@ -45,19 +45,41 @@ from krocr.errors import ConfigError
 FONT_ROOTS: tuple[Path, ...] = (Path("/usr/share/fonts"),)
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc"})
 PIP_FONT_PACKAGE = "manimgx-fonts-cjk"
-ALLOWED_PACKAGES: frozenset[str] = frozenset({
-    "fonts-nanum", "fonts-nanum-extra", "fonts-noto-cjk", "fonts-unfonts-core", "fonts-baekmuk",
-    "fonts-dejavu-core", "fonts-dejavu-extra", "fonts-liberation", "fonts-liberation2", f"pip:{PIP_FONT_PACKAGE}",
-    # Latin lettering the faces above lack: geometric (single-storey a), condensed, old-style
-    # serifs, casual and script hands
-    "fonts-urw-base35", "fonts-open-sans", "fonts-roboto-unhinted", "fonts-comic-neue", "fonts-dancingscript",
-})
+ALLOWED_PACKAGES: frozenset[str] = frozenset(
+    {
+        "fonts-nanum",
+        "fonts-nanum-extra",
+        "fonts-noto-cjk",
+        "fonts-unfonts-core",
+        "fonts-baekmuk",
+        "fonts-dejavu-core",
+        "fonts-dejavu-extra",
+        "fonts-liberation",
+        "fonts-liberation2",
+        f"pip:{PIP_FONT_PACKAGE}",
+        # Latin lettering the faces above lack: geometric (single-storey a), condensed, old-style
+        # serifs, casual and script hands
+        "fonts-urw-base35",
+        "fonts-open-sans",
+        "fonts-roboto-unhinted",
+        "fonts-comic-neue",
+        "fonts-dancingscript",
+    }
+)
 # Used only where dpkg cannot be run (not a Debian system); see _package.
 PACKAGE_BY_DIRECTORY: dict[str, str] = {
-    "nanum": "fonts-nanum", "noto": "fonts-noto-cjk", "unfonts-core": "fonts-unfonts-core", "baekmuk": "fonts-baekmuk",
-    "dejavu": "fonts-dejavu-core", "liberation2": "fonts-liberation2", "liberation": "fonts-liberation",
-    "urw-base35": "fonts-urw-base35", "open-sans": "fonts-open-sans", "roboto": "fonts-roboto-unhinted",
-    "comic-neue": "fonts-comic-neue", "dancingscript": "fonts-dancingscript",
+    "nanum": "fonts-nanum",
+    "noto": "fonts-noto-cjk",
+    "unfonts-core": "fonts-unfonts-core",
+    "baekmuk": "fonts-baekmuk",
+    "dejavu": "fonts-dejavu-core",
+    "liberation2": "fonts-liberation2",
+    "liberation": "fonts-liberation",
+    "urw-base35": "fonts-urw-base35",
+    "open-sans": "fonts-open-sans",
+    "roboto": "fonts-roboto-unhinted",
+    "comic-neue": "fonts-comic-neue",
+    "dancingscript": "fonts-dancingscript",
 }
 # Faces that are not text faces for signs (math, symbols, dingbats), or that copy a held-out
 # design: Nimbus Roman is a Times, as is the held-out Liberation Serif.
@@ -142,8 +164,11 @@ def _pip_font_files() -> list[Path]:
         distribution = importlib.metadata.distribution(PIP_FONT_PACKAGE)
     except importlib.metadata.PackageNotFoundError:
         return []
-    return sorted(Path(str(distribution.locate_file(f))) for f in distribution.files or []
-                  if Path(str(f)).suffix.lower() in FONT_SUFFIXES)
+    return sorted(
+        Path(str(distribution.locate_file(f)))
+        for f in distribution.files or []
+        if Path(str(f)).suffix.lower() in FONT_SUFFIXES
+    )
 
 
 def debian_packages(paths: Sequence[Path]) -> dict[Path, str] | None:
@@ -175,8 +200,9 @@ def _package(path: Path, owners: dict[Path, str] | None) -> str:
     if owners is not None:
         return "unknown"
     # the nearest folder that names a package (Roboto keeps faces in roboto/unhinted/RobotoTTF)
-    return next((PACKAGE_BY_DIRECTORY[part] for part in reversed(path.parent.parts) if part in PACKAGE_BY_DIRECTORY),
-                "unknown")
+    return next(
+        (PACKAGE_BY_DIRECTORY[part] for part in reversed(path.parent.parts) if part in PACKAGE_BY_DIRECTORY), "unknown"
+    )
 
 
 def _faces_of(path: Path) -> list[TTFont]:
@@ -218,8 +244,10 @@ def _names(tt: TTFont) -> tuple[str, str]:
 def split_fonts(faces: Iterable[FontFace], heldout_designs: frozenset[str] = HELDOUT_DESIGNS) -> FontSplit:
     """Allowed faces only: held-out designs on one side, everything else for training."""
     allowed = [f for f in faces if f.allowed]
-    return FontSplit(train=tuple(f for f in allowed if f.design not in heldout_designs),
-                     heldout=tuple(f for f in allowed if f.design in heldout_designs))
+    return FontSplit(
+        train=tuple(f for f in allowed if f.design not in heldout_designs),
+        heldout=tuple(f for f in allowed if f.design in heldout_designs),
+    )
 
 
 # ---- glyph coverage --------------------------------------------------------------------------
@@ -307,11 +335,12 @@ def _face_weights(faces: Sequence[FontFace], design_weights: Mapping[str, float]
     per_design = Counter(f.design for f in faces)
     unknown = sorted(set(design_weights) - set(per_design))
     if unknown:
-        raise ConfigError(f"--design-weight names no font design of this set: {', '.join(map(repr, unknown))}; "
-                          f"designs are: {', '.join(sorted(per_design))}")
+        raise ConfigError(
+            f"--design-weight names no font design of this set: {', '.join(map(repr, unknown))}; "
+            f"designs are: {', '.join(sorted(per_design))}"
+        )
     for design, weight in design_weights.items():
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
-                or weight <= 0:
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight <= 0:
             raise ConfigError(f"--design-weight of {design!r} must be a finite number > 0, got {weight!r}")
     return np.array([design_weights.get(f.design, 1.0) / per_design[f.design] for f in faces])
 
@@ -335,8 +364,14 @@ class FontPool:
         self.weights = _face_weights(self.faces, self.design_weights)
 
     @classmethod
-    def build(cls, faces: Sequence[FontFace], chars: str, cache_dir: Path | None = None,
-              design_weights: Mapping[str, float] | None = None, workers: int = 1) -> "FontPool":
+    def build(
+        cls,
+        faces: Sequence[FontFace],
+        chars: str,
+        cache_dir: Path | None = None,
+        design_weights: Mapping[str, float] | None = None,
+        workers: int = 1,
+    ) -> FontPool:
         """Glyph coverage of every face over ``chars`` (cached on disk; with ``workers`` > 1 the
         faces are checked in parallel processes, which pays on a cold cache)."""
         faces, design_weights = tuple(faces), dict(design_weights or {})

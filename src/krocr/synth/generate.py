@@ -22,11 +22,12 @@ import json
 import math
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -126,8 +127,9 @@ def _render_crops(job: tuple[int, list[tuple[str, str]]]) -> list[tuple[np.ndarr
         rng = np.random.default_rng([state.seed, index])
         face = state.pool.choose(text, rng)
         assert face is not None, f"no font covers {text!r}"  # the text source accepts only covered texts
-        out.append((resize_crop(render_word(text, face, rng, state.render), state.resize), text, face.name,
-                    face.design, kind))
+        out.append(
+            (resize_crop(render_word(text, face, rng, state.render), state.resize), text, face.name, face.design, kind)
+        )
     return out
 
 
@@ -141,8 +143,11 @@ def _render_scenes(job: tuple[int, list[Any]]) -> list[tuple[int, list[str]]]:
         rng = np.random.default_rng([state.seed, index])
         image, words, fonts = render_scene(plan, texts, state.pool, rng, state.render, state.scene)
         quality = int(rng.integers(*state.scene.jpeg_quality))
-        cv2.imwrite(str(state.scenes_dir / "images" / f"img_{index}.jpg"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
-                    [cv2.IMWRITE_JPEG_QUALITY, quality])
+        cv2.imwrite(
+            str(state.scenes_dir / "images" / f"img_{index}.jpg"),
+            cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+            [cv2.IMWRITE_JPEG_QUALITY, quality],
+        )
         write_icdar2015(state.scenes_dir / "gt" / f"gt_img_{index}.txt", words)
         out.append((len(words), fonts))
     return out
@@ -191,8 +196,9 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
         counts, fonts_used = _write_crops(options, pool, source, progress)
     elapsed = time.perf_counter() - started
     summary = _summary(options, text_config, charset, pool, source, counts, fonts_used, elapsed)
-    (options.out / "synth_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
-                                                    encoding="utf-8")
+    (options.out / "synth_summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     source.counter.to_csv(options.out / "syllable_counts.csv")
     if not options.scenes:
         from krocr.data.preview import (
@@ -203,12 +209,14 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
     return summary
 
 
-def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource,
-                 progress: ProgressHook) -> tuple[dict[str, int], Counter]:
+def _write_crops(
+    options: SynthOptions, pool: FontPool, source: TextSource, progress: ProgressHook
+) -> tuple[dict[str, int], Counter]:
     resize = PreprocessConfig(height=options.height, width_mode="natural", max_width=options.max_width)
     state = _WorkerState(options.seed, pool, options.render, options.scene, resize, None)
-    meta = {"synth": {"lang": options.lang, "seed": options.seed, "fonts": options.fonts,
-                      "charset": options.charset_name}}
+    meta = {
+        "synth": {"lang": options.lang, "seed": options.seed, "fonts": options.fonts, "charset": options.charset_name}
+    }
     writer_args = dict(height=options.height, max_width=options.max_width, overwrite=options.overwrite, meta=meta)
     fonts_used: Counter = Counter()
     train = CacheWriter(options.out / f"{options.split}.lmdb", **writer_args)
@@ -228,8 +236,9 @@ def _write_crops(options: SynthOptions, pool: FontPool, source: TextSource,
     return counts, fonts_used
 
 
-def _write_scenes(options: SynthOptions, pool: FontPool, source: TextSource,
-                  progress: ProgressHook) -> tuple[dict[str, int], Counter]:
+def _write_scenes(
+    options: SynthOptions, pool: FontPool, source: TextSource, progress: ProgressHook
+) -> tuple[dict[str, int], Counter]:
     scenes_dir = options.out / "scenes"
     for sub in ("images", "gt"):
         (scenes_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -254,14 +263,32 @@ def _write_scenes(options: SynthOptions, pool: FontPool, source: TextSource,
     return {"scenes": options.count, "words": words}, fonts_used
 
 
-def _summary(options: SynthOptions, text_config: TextConfig, charset: Charset, pool: FontPool, source: TextSource,
-             counts: dict[str, int], fonts_used: Counter, elapsed: float) -> dict:
+def _summary(
+    options: SynthOptions,
+    text_config: TextConfig,
+    charset: Charset,
+    pool: FontPool,
+    source: TextSource,
+    counts: dict[str, int],
+    fonts_used: Counter,
+    elapsed: float,
+) -> dict:
     chars = "".join(charset.symbols)
-    config = {"lang": options.lang, "count": options.count, "seed": options.seed, "fonts": options.fonts,
-              "split": options.split, "val_fraction": options.val_fraction, "charset": options.charset_name,
-              "scenes": options.scenes, "height": options.height, "max_width": options.max_width,
-              "text": asdict(text_config), "render": asdict(options.render),
-              "design_weights": dict(options.design_weights)}
+    config = {
+        "lang": options.lang,
+        "count": options.count,
+        "seed": options.seed,
+        "fonts": options.fonts,
+        "split": options.split,
+        "val_fraction": options.val_fraction,
+        "charset": options.charset_name,
+        "scenes": options.scenes,
+        "height": options.height,
+        "max_width": options.max_width,
+        "text": asdict(text_config),
+        "render": asdict(options.render),
+        "design_weights": dict(options.design_weights),
+    }
     if options.scenes:
         config["scene"] = asdict(options.scene)
     return {

@@ -44,17 +44,42 @@ Color = np.ndarray  # float32 RGB, 0..255
 PanelKind = Literal["solid", "gradient", "texture", "lightbox", "neon"]
 
 # Sign colours (RGB): whites, creams, primaries and the dark tones sign makers use.
-SIGN_COLORS = np.array([
-    (255, 255, 255), (245, 242, 230), (250, 235, 200), (255, 221, 0), (255, 190, 30), (245, 130, 20),
-    (230, 30, 35), (170, 20, 30), (240, 120, 150), (0, 150, 70), (0, 90, 50), (0, 140, 140), (90, 180, 230),
-    (20, 90, 200), (15, 35, 90), (110, 50, 140), (110, 70, 40), (20, 20, 20), (60, 60, 65), (160, 160, 165),
-    (0, 0, 0), (200, 200, 200), (255, 240, 120), (40, 40, 120),
-], dtype=np.float32)
+SIGN_COLORS = np.array(
+    [
+        (255, 255, 255),
+        (245, 242, 230),
+        (250, 235, 200),
+        (255, 221, 0),
+        (255, 190, 30),
+        (245, 130, 20),
+        (230, 30, 35),
+        (170, 20, 30),
+        (240, 120, 150),
+        (0, 150, 70),
+        (0, 90, 50),
+        (0, 140, 140),
+        (90, 180, 230),
+        (20, 90, 200),
+        (15, 35, 90),
+        (110, 50, 140),
+        (110, 70, 40),
+        (20, 20, 20),
+        (60, 60, 65),
+        (160, 160, 165),
+        (0, 0, 0),
+        (200, 200, 200),
+        (255, 240, 120),
+        (40, 40, 120),
+    ],
+    dtype=np.float32,
+)
 # Font sizes are multiples of this, so loaded fonts are reused (each costs ~0.4 MB and ~0.1 ms
 # to open); the final crop is resized anyway.
 SIZE_STEP = 4
-BRIGHT_COLORS = np.array([(255, 60, 60), (255, 240, 80), (80, 255, 120), (90, 220, 255), (255, 120, 230),
-                          (255, 255, 255), (255, 170, 60)], dtype=np.float32)
+BRIGHT_COLORS = np.array(
+    [(255, 60, 60), (255, 240, 80), (80, 255, 120), (90, 220, 255), (255, 120, 230), (255, 255, 255), (255, 170, 60)],
+    dtype=np.float32,
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +96,12 @@ class RenderConfig:
     shadow: float = 0.2
     text_gradient: float = 0.1
     panels: tuple[tuple[PanelKind, float], ...] = (
-        ("solid", 0.3), ("gradient", 0.22), ("texture", 0.28), ("lightbox", 0.12), ("neon", 0.08))
+        ("solid", 0.3),
+        ("gradient", 0.22),
+        ("texture", 0.28),
+        ("lightbox", 0.12),
+        ("neon", 0.08),
+    )
     rotate: float = 0.4
     rotate_degrees: float = 4.0
     perspective: float = 0.3
@@ -89,7 +119,7 @@ class RenderConfig:
     jpeg: float = 0.4
     jpeg_quality: tuple[int, int] = (20, 85)
 
-    def without_degradation(self) -> "RenderConfig":
+    def without_degradation(self) -> RenderConfig:
         """No blur, motion blur, low resolution, noise or JPEG (uneven light stays). Degradation
         is the last step of a render, so with the same per-crop generator this draws the same
         text layout, font, panel and geometry as the degraded crop: a paired, clean twin."""
@@ -128,7 +158,7 @@ class Layers:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 
     @classmethod
-    def of(cls, masks: np.ndarray) -> "Layers":
+    def of(cls, masks: np.ndarray) -> Layers:
         return cls(masks, ink_box(masks))
 
     def alphas(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -200,8 +230,9 @@ def sample_style(text: str, rng: Generator, config: RenderConfig) -> Style:
         shadow_color=np.zeros(3, np.float32) + rng.uniform(0, 60),
         glow=panel == "neon",
         rotation=rng.uniform(-config.rotate_degrees, config.rotate_degrees) if rng.random() < config.rotate else 0.0,
-        perspective=(rng.uniform(-1, 1, (4, 2)) * config.perspective_em * size
-                     if rng.random() < config.perspective else None),
+        perspective=(
+            rng.uniform(-1, 1, (4, 2)) * config.perspective_em * size if rng.random() < config.perspective else None
+        ),
         curve=rng.uniform(-1, 1) * config.curve_em * size if rng.random() < config.curve and not vertical else 0.0,
         margins=tuple(_em(rng, config.margin_em, size) for _ in range(4)),  # type: ignore[arg-type]
     )
@@ -213,8 +244,11 @@ def _em(rng: Generator, bounds: tuple[float, float], size: int) -> int:
 
 def _can_stack(text: str) -> bool:
     """Vertical signs stack short Hangul words (digits may join); anything else stays flat."""
-    return 2 <= len(text) <= 8 and any(is_hangul_syllable(c) for c in text) and all(
-        is_hangul_syllable(c) or c.isdigit() for c in text)
+    return (
+        2 <= len(text) <= 8
+        and any(is_hangul_syllable(c) for c in text)
+        and all(is_hangul_syllable(c) or c.isdigit() for c in text)
+    )
 
 
 def _pick_panel(rng: Generator, config: RenderConfig) -> PanelKind:
@@ -232,8 +266,9 @@ def _jitter(rng: Generator, color: np.ndarray, amount: float) -> Color:
     return np.clip(color + rng.uniform(-amount, amount, 3), 0, 255).astype(np.float32)
 
 
-def _contrasting(rng: Generator, against: list[Color], min_delta: float, near: Color | None = None,
-                 palette: np.ndarray = SIGN_COLORS) -> Color:
+def _contrasting(
+    rng: Generator, against: list[Color], min_delta: float, near: Color | None = None, palette: np.ndarray = SIGN_COLORS
+) -> Color:
     """A palette colour (jittered) whose gray differs from each of ``against`` by ``min_delta``;
     with ``near``, the candidate closest in gray to it among a few random picks."""
     gray = luminance(palette)
@@ -454,8 +489,14 @@ def _blend(image: np.ndarray, alpha: np.ndarray, color: np.ndarray) -> None:
 
 
 # ---- borders and occlusion -----------------------------------------------------------------------
-def add_distractors(image: np.ndarray, box: tuple[int, int, int, int], style: Style,
-                    font: ImageFont.FreeTypeFont, text: str, rng: Generator) -> None:
+def add_distractors(
+    image: np.ndarray,
+    box: tuple[int, int, int, int],
+    style: Style,
+    font: ImageFont.FreeTypeFont,
+    text: str,
+    rng: Generator,
+) -> None:
     """Things a detector's box catches around a word, drawn only in the margins: a panel
     frame band, a thin line, a sliver of a neighbouring glyph."""
     height, width = image.shape[:2]
@@ -487,8 +528,9 @@ def _paint_band(image: np.ndarray, side: str, thickness: int, color: Color, offs
     image[region] = color
 
 
-def _glyph_sliver(image: np.ndarray, side: str, room: int, style: Style, font: ImageFont.FreeTypeFont,
-                  neighbour: str) -> None:
+def _glyph_sliver(
+    image: np.ndarray, side: str, room: int, style: Style, font: ImageFont.FreeTypeFont, neighbour: str
+) -> None:
     """At most a quarter of a neighbouring glyph (one the font draws: taken from the text),
     cut by the crop border, inside the margin."""
     glyph = font.getmask(neighbour)
@@ -500,7 +542,7 @@ def _glyph_sliver(image: np.ndarray, side: str, room: int, style: Style, font: I
     rows = min(sliver.shape[0], image.shape[0])
     top = (image.shape[0] - rows) // 2
     columns = slice(0, visible) if side == "left" else slice(image.shape[1] - visible, image.shape[1])
-    _blend(image[top:top + rows, columns], sliver[:rows], style.fill)
+    _blend(image[top : top + rows, columns], sliver[:rows], style.fill)
 
 
 def add_cable(image: np.ndarray, style: Style, rng: Generator) -> None:
@@ -526,8 +568,9 @@ def degrade(image: np.ndarray, scale: float, rng: Generator, config: RenderConfi
         image = _motion_blur(image, max(3, round(rng.uniform(2, 5) * scale)), rng)
     if rng.random() < config.low_res:
         factor = rng.uniform(0.35, 0.7)
-        small = cv2.resize(image, (max(1, round(width * factor)), max(1, round(height * factor))),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            image, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
+        )
         image = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     if rng.random() < config.noise:
         image += rng.normal(0, rng.uniform(2, 10), image.shape).astype(np.float32)

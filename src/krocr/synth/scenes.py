@@ -93,7 +93,9 @@ def plan_scene(rng: Generator, config: SceneConfig) -> ScenePlan:
         side_height = int(height * rng.uniform(0.55, 0.9))
         on_left = rng.random() < 0.5
         x = 0 if on_left else width - side_width
-        slots.append(_inset(Slot(x, int(rng.integers(0, height - side_height + 1)), side_width, side_height, 1, True), rng))
+        slots.append(
+            _inset(Slot(x, int(rng.integers(0, height - side_height + 1)), side_width, side_height, 1, True), rng)
+        )
         left, right = (side_width, width) if on_left else (0, width - side_width)
     rows = int(rng.integers(config.rows[0], config.rows[1] + 1))
     for top, band in _split(0, height, rows, rng):
@@ -113,14 +115,20 @@ def _split(start: int, length: int, parts: int, rng: Generator) -> list[tuple[in
 
 def _inset(slot: Slot, rng: Generator) -> Slot:
     gap = int(rng.integers(4, 16))
-    return replace(slot, x=slot.x + gap, y=slot.y + gap, width=max(8, slot.width - 2 * gap),
-                   height=max(8, slot.height - 2 * gap))
+    return replace(
+        slot, x=slot.x + gap, y=slot.y + gap, width=max(8, slot.width - 2 * gap), height=max(8, slot.height - 2 * gap)
+    )
 
 
 # ---- drawing -------------------------------------------------------------------------------------
-def render_scene(plan: ScenePlan, texts: list[str], pool: FontPool, rng: Generator,
-                 render_config: RenderConfig = RenderConfig(),
-                 config: SceneConfig = SceneConfig()) -> tuple[np.ndarray, list[SceneWord], list[str]]:
+def render_scene(
+    plan: ScenePlan,
+    texts: list[str],
+    pool: FontPool,
+    rng: Generator,
+    render_config: RenderConfig = RenderConfig(),
+    config: SceneConfig = SceneConfig(),
+) -> tuple[np.ndarray, list[SceneWord], list[str]]:
     """The scene (RGB uint8), its words with boxes, and the font of each panel."""
     if len(texts) != plan.word_count:
         raise ValueError(f"the plan holds {plan.word_count} words, got {len(texts)} texts")
@@ -131,7 +139,7 @@ def render_scene(plan: ScenePlan, texts: list[str], pool: FontPool, rng: Generat
     flat = replace(render_config, rotate=0.0, perspective=0.0, curve=0.0)  # panels tilt as a whole
     used = 0
     for slot in plan.slots:
-        slot_texts = texts[used:used + slot.words]
+        slot_texts = texts[used : used + slot.words]
         used += slot.words
         panel, panel_words, font_names = _panel(slot, slot_texts, pool, rng, flat, config)
         words += _place(scene, panel, panel_words, slot, rng, config)
@@ -147,19 +155,41 @@ def _facade(height: int, width: int, rng: Generator) -> np.ndarray:
     image = paint_panel(height, width, style, rng)
     for _ in range(int(rng.integers(0, 4))):
         y = int(rng.integers(0, height))
-        cv2.line(image, (0, y), (width - 1, y), tuple(float(c) for c in base * rng.uniform(0.5, 0.8)),
-                 int(rng.integers(2, 10)))
+        cv2.line(
+            image,
+            (0, y),
+            (width - 1, y),
+            tuple(float(c) for c in base * rng.uniform(0.5, 0.8)),
+            int(rng.integers(2, 10)),
+        )
     return image
 
 
 def _wall_style(base: np.ndarray) -> Style:
-    return Style(size=32, tracking=0.0, vertical=False, bold=0, outline=0, shadow=None, panel="texture",
-                 background=np.clip(base, 0, 255), fill=base, fill_bottom=None, outline_color=base, shadow_color=base,
-                 glow=False, rotation=0.0, perspective=None, curve=0.0, margins=(0, 0, 0, 0))
+    return Style(
+        size=32,
+        tracking=0.0,
+        vertical=False,
+        bold=0,
+        outline=0,
+        shadow=None,
+        panel="texture",
+        background=np.clip(base, 0, 255),
+        fill=base,
+        fill_bottom=None,
+        outline_color=base,
+        shadow_color=base,
+        glow=False,
+        rotation=0.0,
+        perspective=None,
+        curve=0.0,
+        margins=(0, 0, 0, 0),
+    )
 
 
-def _panel(slot: Slot, texts: list[str], pool: FontPool, rng: Generator, render_config: RenderConfig,
-           config: SceneConfig) -> tuple[np.ndarray, list[SceneWord], list[str]]:
+def _panel(
+    slot: Slot, texts: list[str], pool: FontPool, rng: Generator, render_config: RenderConfig, config: SceneConfig
+) -> tuple[np.ndarray, list[SceneWord], list[str]]:
     """A panel image (float32 RGB) with its words laid out in lines, boxes in panel pixels."""
     lines = len(texts)
     longest = max(len(t) for t in texts)
@@ -188,7 +218,7 @@ def _panel(slot: Slot, texts: list[str], pool: FontPool, rng: Generator, render_
     for text, tile in zip(texts, tiles):
         tile_h, tile_w = tile.masks.shape[:2]
         x = (panel_w - tile_w) // 2 if centered else pad
-        paint_text(panel[y:y + tile_h, x:x + tile_w], tile, style)
+        paint_text(panel[y : y + tile_h, x : x + tile_w], tile, style)
         corners = np.array([[x, y], [x + tile_w, y], [x + tile_w, y + tile_h], [x, y + tile_h]], np.float32)
         words.append(SceneWord(corners, text))
         y += tile_h + gap
@@ -204,8 +234,9 @@ def _frame(panel: np.ndarray, pad: int, rng: Generator) -> None:
     cv2.rectangle(panel, (0, 0), (panel.shape[1] - 1, panel.shape[0] - 1), color, thickness)
 
 
-def _place(scene: np.ndarray, panel: np.ndarray, words: list[SceneWord], slot: Slot, rng: Generator,
-           config: SceneConfig) -> list[SceneWord]:
+def _place(
+    scene: np.ndarray, panel: np.ndarray, words: list[SceneWord], slot: Slot, rng: Generator, config: SceneConfig
+) -> list[SceneWord]:
     """Warp ``panel`` into ``slot`` (scaled to fit, maybe tilted) and map the word boxes."""
     panel_h, panel_w = panel.shape[:2]
     corners = np.array([[0, 0], [panel_w, 0], [panel_w, panel_h], [0, panel_h]], np.float32)
@@ -237,9 +268,13 @@ def _tilt(width: int, height: int, rng: Generator, config: SceneConfig) -> np.nd
     matrix = cv2.getPerspectiveTransform(corners, (corners + jitter).astype(np.float32))
     angle = math.radians(rng.uniform(-config.tilt_degrees, config.tilt_degrees))
     cx, cy = width / 2, height / 2
-    rotation = np.array([[math.cos(angle), -math.sin(angle), cx - cx * math.cos(angle) + cy * math.sin(angle)],
-                         [math.sin(angle), math.cos(angle), cy - cx * math.sin(angle) - cy * math.cos(angle)],
-                         [0, 0, 1]])
+    rotation = np.array(
+        [
+            [math.cos(angle), -math.sin(angle), cx - cx * math.cos(angle) + cy * math.sin(angle)],
+            [math.sin(angle), math.cos(angle), cy - cx * math.sin(angle) - cy * math.cos(angle)],
+            [0, 0, 1],
+        ]
+    )
     return rotation @ matrix
 
 

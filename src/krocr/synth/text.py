@@ -28,9 +28,10 @@ import csv
 import functools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 import wordfreq
@@ -49,12 +50,29 @@ DRAWN_SIGN_SYMBOLS: str = SIGN_SYMBOLS.replace("₩", "₩￦")
 # Relative weights of the everyday kinds; ``rare`` and ``long`` take their own shares
 # (TextConfig) off the top and these split the rest.
 ENGLISH_SHARES: dict[str, float] = {
-    "word": 0.50, "phrase": 0.12, "number": 0.05, "price": 0.07, "date": 0.05, "time": 0.03,
-    "phone": 0.03, "code": 0.05, "punctuated": 0.07, "web": 0.03,
+    "word": 0.50,
+    "phrase": 0.12,
+    "number": 0.05,
+    "price": 0.07,
+    "date": 0.05,
+    "time": 0.03,
+    "phone": 0.03,
+    "code": 0.05,
+    "punctuated": 0.07,
+    "web": 0.03,
 }
 KOREAN_SHARES: dict[str, float] = {
-    "word": 0.24, "business": 0.22, "phone": 0.07, "floor": 0.05, "hours": 0.05, "price": 0.07,
-    "mixed": 0.08, "symbol": 0.06, "promo": 0.07, "english": 0.05, "number": 0.04,
+    "word": 0.24,
+    "business": 0.22,
+    "phone": 0.07,
+    "floor": 0.05,
+    "hours": 0.05,
+    "price": 0.07,
+    "mixed": 0.08,
+    "symbol": 0.06,
+    "promo": 0.07,
+    "english": 0.05,
+    "number": 0.04,
 }
 
 # ---- Korean signboard vocabulary ------------------------------------------------------------
@@ -76,7 +94,9 @@ PLACE_NAMES = (
 SURNAMES = "김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권 황 안 송 류 홍 전 고 문 양 손 배 백 허 남 심".split()
 GIVEN_NAMES = "민수 영희 철수 지영 현우 수진 성민 은지 정훈 미경 동현 혜진 상철 순자 길동 영수 지훈 서연".split()
 CLINIC_TYPES = "내과 치과 안과 피부과 소아과 한의원 이비인후과 정형외과 의원 세무사 법무사 부동산 약국".split()
-BRAND_SUFFIXES = "본점 직영점 2호점 3호점 전문점 센터 하우스 나라 마을 월드 플러스 스토리 랜드 상회 마트 공인중개사".split()
+BRAND_SUFFIXES = (
+    "본점 직영점 2호점 3호점 전문점 센터 하우스 나라 마을 월드 플러스 스토리 랜드 상회 마트 공인중개사".split()
+)
 LATIN_BRANDS = (
     "GS25 CU SK KT LG Cafe Coffee Bakery Hair Nail Beauty Studio Shop Mart Pizza Chicken BBQ Kids Fitness Dental "
     "Clinic Pub Bar Salon Korea Seoul The New Best Happy Fresh Style Pet Photo Mobile Book Print Coin Golf Yoga "
@@ -94,18 +114,68 @@ MENU_ITEMS = (
 ).split()
 PROVINCES = "서울특별시 부산광역시 대구광역시 인천광역시 광주광역시 대전광역시 경기도 강원도 충청남도 경상북도 전라남도 제주특별자치도".split()
 DISTRICTS = "강남구 마포구 종로구 중구 서초구 송파구 해운대구 수성구 연수구 수원시 성남시 고양시 천안시 전주시 포항시 제주시".split()
-ROADS = "테헤란로 세종대로 중앙로 역삼로 강남대로 을지로 번영로 시청로 대학로 한강대로 광복로 문화로 평화로 희망로".split()
+ROADS = (
+    "테헤란로 세종대로 중앙로 역삼로 강남대로 을지로 번영로 시청로 대학로 한강대로 광복로 문화로 평화로 희망로".split()
+)
 HOURS_WORDS = ("영업시간", "영업중", "점심시간", "브레이크타임", "평일", "주말", "토요일", "일요일", "OPEN", "CLOSE")
 CLOSED_DAYS = ("연중무휴", "매주 월요일 휴무", "일요일 휴무", "정기휴일 매월 둘째 화요일", "공휴일 휴무", "24시간 영업")
 PHONE_PREFIXES = ("", "", "", "TEL ", "Tel. ", "T. ", "전화 ", "문의 ", "예약 ", "H.P ")
-WRAPPERS = ("★{}★", "☆{}☆", "【{}】", "「{}」", "『{}』", "《{}》", "〈{}〉", "♥{}♥", "※{}", "※ {}", "▶{}", "▶ {}",
-            "● {}", "■ {}", "□{}", "○{}", "{} →", "← {}", "↑ {}", "{}…", "㈜{}", "{}℃", "《{}》", "-{}-", "[{}]", "({})")
+WRAPPERS = (
+    "★{}★",
+    "☆{}☆",
+    "【{}】",
+    "「{}」",
+    "『{}』",
+    "《{}》",
+    "〈{}〉",
+    "♥{}♥",
+    "※{}",
+    "※ {}",
+    "▶{}",
+    "▶ {}",
+    "● {}",
+    "■ {}",
+    "□{}",
+    "○{}",
+    "{} →",
+    "← {}",
+    "↑ {}",
+    "{}…",
+    "㈜{}",
+    "{}℃",
+    "《{}》",
+    "-{}-",
+    "[{}]",
+    "({})",
+)
 
 # ---- English ---------------------------------------------------------------------------------
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 WEEKDAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
-EN_PUNCT_WRAPS = ('"{}"', "'{}'", "({})", "[{}]", "<{}>", "{}!", "{}?", "{}.", "{},", "{}:", "*{}*", "#{}", "@{}",
-                  "{}'s", "{}-{}", "{}/{}", "{}&{}", "{}_{}", "~{}~", "{}+", "{}%", "${}")
+EN_PUNCT_WRAPS = (
+    '"{}"',
+    "'{}'",
+    "({})",
+    "[{}]",
+    "<{}>",
+    "{}!",
+    "{}?",
+    "{}.",
+    "{},",
+    "{}:",
+    "*{}*",
+    "#{}",
+    "@{}",
+    "{}'s",
+    "{}-{}",
+    "{}/{}",
+    "{}&{}",
+    "{}_{}",
+    "~{}~",
+    "{}+",
+    "{}%",
+    "${}",
+)
 WEB_TLDS = ("com", "net", "org", "kr", "co.kr", "io")
 
 _SPACES = re.compile(r"\s+")
@@ -163,8 +233,13 @@ class SyllableCounter:
     def summary(self) -> dict:
         if not len(self):
             return {"target": 0, "seen": 0}
-        return {"target": len(self), "seen": self.seen, "min": int(self.counts.min()),
-                "median": float(np.median(self.counts)), "max": int(self.counts.max())}
+        return {
+            "target": len(self),
+            "seen": self.seen,
+            "min": int(self.counts.min()),
+            "median": float(np.median(self.counts)),
+            "max": int(self.counts.max()),
+        }
 
     def to_csv(self, path: str | Path) -> Path:
         """One row per target syllable: syllable, code point, count (code order)."""
@@ -218,8 +293,9 @@ class TextStats:
 class TextSource:
     """Deterministic stream of sign texts: ``source()`` returns ``(text, kind)``."""
 
-    def __init__(self, charset: Charset, config: TextConfig, rng: Generator,
-                 accept: Callable[[str], bool] | None = None):
+    def __init__(
+        self, charset: Charset, config: TextConfig, rng: Generator, accept: Callable[[str], bool] | None = None
+    ):
         self.charset = charset
         self.config = config
         self.rng = rng
@@ -245,7 +321,7 @@ class TextSource:
         weights = np.array([table[k] for k in kinds])
         return kinds, np.cumsum(weights) / weights.sum()
 
-    def __iter__(self) -> "TextSource":
+    def __iter__(self) -> TextSource:
         return self
 
     def __next__(self) -> tuple[str, str]:
@@ -260,8 +336,10 @@ class TextSource:
                 self.counter.update(text)
                 return text, kind
             self.stats.redrawn[kind] += 1
-        raise ConfigError(f"text kind {kind!r} produced nothing usable in {self.config.max_redraws} draws; "
-                          "the charset or the fonts may lack its characters")
+        raise ConfigError(
+            f"text kind {kind!r} produced nothing usable in {self.config.max_redraws} draws; "
+            "the charset or the fonts may lack its characters"
+        )
 
     def _make(self, kind: str) -> str:
         if kind == "rare":
@@ -271,8 +349,11 @@ class TextSource:
         return self._makers[kind](self)
 
     def _usable(self, text: str) -> bool:
-        return (0 < len(text) <= self.config.max_length and not self.charset.missing(text)
-                and (self.accept is None or self.accept(text)))
+        return (
+            0 < len(text) <= self.config.max_length
+            and not self.charset.missing(text)
+            and (self.accept is None or self.accept(text))
+        )
 
     # ---- shared helpers -------------------------------------------------------------------
     def pick(self, options: tuple[str, ...] | list[str]) -> str:
@@ -355,32 +436,76 @@ def _en_number(s: TextSource) -> str:
 
 def _en_price(s: TextSource) -> str:
     amount = f"{int(s.rng.integers(0, 200))}.{s.digits(2)}"
-    return s.pick((f"${amount}", f"${int(s.rng.integers(1, 999))}", f"{amount}", f"{int(s.rng.integers(5, 80))}% OFF",
-                   f"{int(s.rng.integers(5, 80))}%", f"${amount}/lb", f"2 for ${int(s.rng.integers(2, 20))}"))
+    return s.pick(
+        (
+            f"${amount}",
+            f"${int(s.rng.integers(1, 999))}",
+            f"{amount}",
+            f"{int(s.rng.integers(5, 80))}% OFF",
+            f"{int(s.rng.integers(5, 80))}%",
+            f"${amount}/lb",
+            f"2 for ${int(s.rng.integers(2, 20))}",
+        )
+    )
 
 
 def _en_date(s: TextSource) -> str:
     y, m, d = int(s.rng.integers(1990, 2031)), int(s.rng.integers(1, 13)), int(s.rng.integers(1, 29))
-    return s.pick((f"{y}-{m:02d}-{d:02d}", f"{m}/{d}/{y}", f"{d:02d}.{m:02d}.{y}", f"{s.pick(MONTHS)} {d}",
-                   f"{s.pick(MONTHS)} {d}, {y}", f"{s.pick(WEEKDAYS)}", f"{m}/{d}", f"'{y % 100:02d}"))
+    return s.pick(
+        (
+            f"{y}-{m:02d}-{d:02d}",
+            f"{m}/{d}/{y}",
+            f"{d:02d}.{m:02d}.{y}",
+            f"{s.pick(MONTHS)} {d}",
+            f"{s.pick(MONTHS)} {d}, {y}",
+            f"{s.pick(WEEKDAYS)}",
+            f"{m}/{d}",
+            f"'{y % 100:02d}",
+        )
+    )
 
 
 def _en_time(s: TextSource) -> str:
     h = int(s.rng.integers(1, 13))
-    return s.pick((s.clock(), f"{h}AM", f"{h}PM", f"{h}:{s.pick(('00', '30'))} pm", f"{s.clock()}-{s.clock()}",
-                   f"OPEN {h}am", "24/7"))
+    return s.pick(
+        (
+            s.clock(),
+            f"{h}AM",
+            f"{h}PM",
+            f"{h}:{s.pick(('00', '30'))} pm",
+            f"{s.clock()}-{s.clock()}",
+            f"OPEN {h}am",
+            "24/7",
+        )
+    )
 
 
 def _en_phone(s: TextSource) -> str:
-    return s.pick((f"({s.digits(3)}) {s.digits(3)}-{s.digits(4)}", f"{s.digits(3)}-{s.digits(3)}-{s.digits(4)}",
-                   f"+1 {s.digits(3)} {s.digits(3)} {s.digits(4)}", f"Tel: {s.digits(3)}-{s.digits(4)}"))
+    return s.pick(
+        (
+            f"({s.digits(3)}) {s.digits(3)}-{s.digits(4)}",
+            f"{s.digits(3)}-{s.digits(3)}-{s.digits(4)}",
+            f"+1 {s.digits(3)} {s.digits(3)} {s.digits(4)}",
+            f"Tel: {s.digits(3)}-{s.digits(4)}",
+        )
+    )
 
 
 def _en_code(s: TextSource) -> str:
     letters = "".join(chr(65 + int(c)) for c in s.rng.integers(0, 26, int(s.rng.integers(1, 4))))
-    return s.pick((f"{letters}-{s.digits(int(s.rng.integers(2, 5)))}", f"#{s.digits(int(s.rng.integers(1, 4)))}",
-                   f"{letters}{s.digits(int(s.rng.integers(1, 3)))}", f"Rm {s.digits(3)}", f"Unit {letters}",
-                   f"Exit {int(s.rng.integers(1, 12))}", f"[{letters}]", f"<{letters}>", f"{letters}_{s.digits(2)}"))
+    return s.pick(
+        (
+            f"{letters}-{s.digits(int(s.rng.integers(2, 5)))}",
+            f"#{s.digits(int(s.rng.integers(1, 4)))}",
+            f"{letters}{s.digits(int(s.rng.integers(1, 3)))}",
+            f"Rm {s.digits(3)}",
+            f"Unit {letters}",
+            f"Exit {int(s.rng.integers(1, 12))}",
+            f"[{letters}]",
+            f"<{letters}>",
+            f"{letters}_{s.digits(2)}",
+        )
+    )
 
 
 def _en_punctuated(s: TextSource) -> str:
@@ -390,8 +515,16 @@ def _en_punctuated(s: TextSource) -> str:
 
 def _en_web(s: TextSource) -> str:
     name = s.english.draw(s.rng) + s.pick(("", "", s.english.draw(s.rng), s.digits(2)))
-    return s.pick((f"www.{name}.{s.pick(WEB_TLDS)}", f"{name}.{s.pick(WEB_TLDS)}", f"{name}@{s.english.draw(s.rng)}.com",
-                   f"@{name}", f"#{name}", f"http://{name}.com"))
+    return s.pick(
+        (
+            f"www.{name}.{s.pick(WEB_TLDS)}",
+            f"{name}.{s.pick(WEB_TLDS)}",
+            f"{name}@{s.english.draw(s.rng)}.com",
+            f"@{name}",
+            f"#{name}",
+            f"http://{name}.com",
+        )
+    )
 
 
 def _en_long(s: TextSource) -> str:
@@ -401,8 +534,15 @@ def _en_long(s: TextSource) -> str:
 
 
 _ENGLISH_MAKERS: dict[str, Callable[[TextSource], str]] = {
-    "word": TextSource.english_word, "phrase": _en_phrase, "number": _en_number, "price": _en_price,
-    "date": _en_date, "time": _en_time, "phone": _en_phone, "code": _en_code, "punctuated": _en_punctuated,
+    "word": TextSource.english_word,
+    "phrase": _en_phrase,
+    "number": _en_number,
+    "price": _en_price,
+    "date": _en_date,
+    "time": _en_time,
+    "phone": _en_phone,
+    "code": _en_code,
+    "punctuated": _en_punctuated,
     "web": _en_web,
 }
 
@@ -428,41 +568,91 @@ def _ko_business(s: TextSource) -> str:
 
 
 def _ko_phone(s: TextSource) -> str:
-    number = s.pick((f"02-{s.digits(3)}-{s.digits(4)}", f"02-{s.digits(4)}-{s.digits(4)}",
-                     f"0{int(s.rng.integers(31, 65))}-{s.digits(3)}-{s.digits(4)}", f"010-{s.digits(4)}-{s.digits(4)}",
-                     f"{s.pick(('1588', '1577', '1544', '1599', '1644', '1600'))}-{s.digits(4)}",
-                     f"070-{s.digits(4)}-{s.digits(4)}", f"02){s.digits(3)}-{s.digits(4)}", f"{s.digits(3)}-{s.digits(4)}"))
+    number = s.pick(
+        (
+            f"02-{s.digits(3)}-{s.digits(4)}",
+            f"02-{s.digits(4)}-{s.digits(4)}",
+            f"0{int(s.rng.integers(31, 65))}-{s.digits(3)}-{s.digits(4)}",
+            f"010-{s.digits(4)}-{s.digits(4)}",
+            f"{s.pick(('1588', '1577', '1544', '1599', '1644', '1600'))}-{s.digits(4)}",
+            f"070-{s.digits(4)}-{s.digits(4)}",
+            f"02){s.digits(3)}-{s.digits(4)}",
+            f"{s.digits(3)}-{s.digits(4)}",
+        )
+    )
     return s.pick(PHONE_PREFIXES) + number
 
 
 def _ko_floor(s: TextSource) -> str:
     n = int(s.rng.integers(1, 16))
     unit = f"{n}{int(s.rng.integers(0, 3))}{int(s.rng.integers(1, 10))}"
-    return s.pick((f"{n}층", f"B{int(s.rng.integers(1, 4))}", f"지하{int(s.rng.integers(1, 4))}층", f"{unit}호",
-                   f"{n}F", f"B{int(s.rng.integers(1, 3))}F", f"{n}~{n + 1}층", f"{n}층 전체", f"{unit}호~{unit[:-1]}5호",
-                   f"{n}층 {unit}호", f"{s.pick(('A', 'B', 'C'))}동 {unit}호", f"{n}층 {s.pick(BUSINESS_TYPES)}"))
+    return s.pick(
+        (
+            f"{n}층",
+            f"B{int(s.rng.integers(1, 4))}",
+            f"지하{int(s.rng.integers(1, 4))}층",
+            f"{unit}호",
+            f"{n}F",
+            f"B{int(s.rng.integers(1, 3))}F",
+            f"{n}~{n + 1}층",
+            f"{n}층 전체",
+            f"{unit}호~{unit[:-1]}5호",
+            f"{n}층 {unit}호",
+            f"{s.pick(('A', 'B', 'C'))}동 {unit}호",
+            f"{n}층 {s.pick(BUSINESS_TYPES)}",
+        )
+    )
 
 
 def _ko_hours(s: TextSource) -> str:
     span = f"{s.clock()}{s.pick(('~', '-', ' ~ ', ' - '))}{s.clock()}"
-    return s.pick((f"영업시간 {span}", f"{s.pick(HOURS_WORDS)} {span}", span, s.pick(CLOSED_DAYS), "24시",
-                   f"AM {s.clock()} - PM {s.clock()}", f"점심시간 {span}", f"{s.pick(HOURS_WORDS)}"))
+    return s.pick(
+        (
+            f"영업시간 {span}",
+            f"{s.pick(HOURS_WORDS)} {span}",
+            span,
+            s.pick(CLOSED_DAYS),
+            "24시",
+            f"AM {s.clock()} - PM {s.clock()}",
+            f"점심시간 {span}",
+            f"{s.pick(HOURS_WORDS)}",
+        )
+    )
 
 
 def _ko_price(s: TextSource) -> str:
     amount = s.price_number()
-    return s.pick((f"{amount}원", f"₩{amount}", f"￦{amount}", f"{int(s.rng.integers(1, 20))}만원", f"{amount}원~",
-                   f"{int(s.rng.integers(5, 80))}% 할인", "1+1", f"{s.pick(MENU_ITEMS)} {amount}원",
-                   f"{int(s.rng.integers(1, 10))},{int(s.rng.integers(0, 10))}00원", f"{amount}"))
+    return s.pick(
+        (
+            f"{amount}원",
+            f"₩{amount}",
+            f"￦{amount}",
+            f"{int(s.rng.integers(1, 20))}만원",
+            f"{amount}원~",
+            f"{int(s.rng.integers(5, 80))}% 할인",
+            "1+1",
+            f"{s.pick(MENU_ITEMS)} {amount}원",
+            f"{int(s.rng.integers(1, 10))},{int(s.rng.integers(0, 10))}00원",
+            f"{amount}",
+        )
+    )
 
 
 def _ko_mixed(s: TextSource) -> str:
     brand = s.pick(LATIN_BRANDS)
     brand = s.pick((brand, brand.upper(), brand.lower()))
     sep = " " if s.chance(0.6) else ""
-    return s.pick((f"{brand}{sep}{s.pick(BUSINESS_TYPES)}", f"{s.pick(PLACE_NAMES)}{sep}{brand}",
-                   f"{brand}{sep}{s.pick(PLACE_NAMES)}점", f"{brand} {s.korean_word()}", brand,
-                   f"{s.pick(BUSINESS_TYPES)}{sep}{brand}", f"{brand}{s.digits(2)}"))
+    return s.pick(
+        (
+            f"{brand}{sep}{s.pick(BUSINESS_TYPES)}",
+            f"{s.pick(PLACE_NAMES)}{sep}{brand}",
+            f"{brand}{sep}{s.pick(PLACE_NAMES)}점",
+            f"{brand} {s.korean_word()}",
+            brand,
+            f"{s.pick(BUSINESS_TYPES)}{sep}{brand}",
+            f"{brand}{s.digits(2)}",
+        )
+    )
 
 
 def _ko_symbol(s: TextSource) -> str:
@@ -479,13 +669,30 @@ def _ko_symbol(s: TextSource) -> str:
 
 def _ko_promo(s: TextSource) -> str:
     promo = s.pick(PROMOS)
-    return s.pick((promo, f"{promo} {s.pick(PROMOS)}", f"{s.pick(BUSINESS_TYPES)} {promo}",
-                   f"전 메뉴 {int(s.rng.integers(1, 6)) * 10}% {promo}", f"{promo}!", f"{promo}!!", f"{promo} 중"))
+    return s.pick(
+        (
+            promo,
+            f"{promo} {s.pick(PROMOS)}",
+            f"{s.pick(BUSINESS_TYPES)} {promo}",
+            f"전 메뉴 {int(s.rng.integers(1, 6)) * 10}% {promo}",
+            f"{promo}!",
+            f"{promo}!!",
+            f"{promo} 중",
+        )
+    )
 
 
 def _ko_number(s: TextSource) -> str:
-    return s.pick((str(int(s.rng.integers(1, 100))), str(int(s.rng.integers(1990, 2031))), s.digits(int(s.rng.integers(2, 6))),
-                   f"{int(s.rng.integers(1, 30))}번", f"{int(s.rng.integers(1, 30))}번 출구", f"No.{int(s.rng.integers(1, 100))}"))
+    return s.pick(
+        (
+            str(int(s.rng.integers(1, 100))),
+            str(int(s.rng.integers(1990, 2031))),
+            s.digits(int(s.rng.integers(2, 6))),
+            f"{int(s.rng.integers(1, 30))}번",
+            f"{int(s.rng.integers(1, 30))}번 출구",
+            f"No.{int(s.rng.integers(1, 100))}",
+        )
+    )
 
 
 def _ko_latin(s: TextSource) -> str:
@@ -495,13 +702,17 @@ def _ko_latin(s: TextSource) -> str:
 
 
 def _ko_address(s: TextSource) -> str:
-    return (f"{s.pick(PROVINCES)} {s.pick(DISTRICTS)} {s.pick(ROADS)}{s.pick(('', f' {int(s.rng.integers(1, 60))}길'))} "
-            f"{int(s.rng.integers(1, 500))}{s.pick(('', f'-{int(s.rng.integers(1, 30))}'))}"
-            f"{s.pick(('', f', {int(s.rng.integers(1, 15))}층', f' {s.korean_word()}빌딩'))}")
+    return (
+        f"{s.pick(PROVINCES)} {s.pick(DISTRICTS)} {s.pick(ROADS)}{s.pick(('', f' {int(s.rng.integers(1, 60))}길'))} "
+        f"{int(s.rng.integers(1, 500))}{s.pick(('', f'-{int(s.rng.integers(1, 30))}'))}"
+        f"{s.pick(('', f', {int(s.rng.integers(1, 15))}층', f' {s.korean_word()}빌딩'))}"
+    )
 
 
 def _ko_menu_line(s: TextSource) -> str:
-    items = [f"{s.pick(MENU_ITEMS)} {s.price_number()}{s.pick(('원', '', ''))}" for _ in range(int(s.rng.integers(2, 4)))]
+    items = [
+        f"{s.pick(MENU_ITEMS)} {s.price_number()}{s.pick(('원', '', ''))}" for _ in range(int(s.rng.integers(2, 4)))
+    ]
     return s.pick((" · ", " / ", ", ")).join(items)
 
 
@@ -515,9 +726,17 @@ def _ko_long_business(s: TextSource) -> str:
 
 
 _KOREAN_MAKERS: dict[str, Callable[[TextSource], str]] = {
-    "word": TextSource.korean_word, "business": _ko_business, "phone": _ko_phone, "floor": _ko_floor,
-    "hours": _ko_hours, "price": _ko_price, "mixed": _ko_mixed, "symbol": _ko_symbol, "promo": _ko_promo,
-    "english": _ko_latin, "number": _ko_number,
+    "word": TextSource.korean_word,
+    "business": _ko_business,
+    "phone": _ko_phone,
+    "floor": _ko_floor,
+    "hours": _ko_hours,
+    "price": _ko_price,
+    "mixed": _ko_mixed,
+    "symbol": _ko_symbol,
+    "promo": _ko_promo,
+    "english": _ko_latin,
+    "number": _ko_number,
 }
 _LONG_MAKERS: dict[str, tuple[Callable[[TextSource], str], ...]] = {
     "en": (_en_long,),

@@ -27,11 +27,17 @@ def build_charset(options: CharsetOptions) -> Charset:
 
 def build_model(options: ModelOptions, charset: Charset) -> CRNN:
     """A fresh CRNN of the configured architecture with one output per class of ``charset``."""
-    return CRNN(CRNNConfig(
-        num_classes=charset.num_classes, variant=options.variant, activation=options.activation,
-        leaky_slope=options.leaky_slope, rnn=options.rnn, rnn_units=options.rnn_units,
-        rnn_dropout=options.rnn_dropout,
-    ))
+    return CRNN(
+        CRNNConfig(
+            num_classes=charset.num_classes,
+            variant=options.variant,
+            activation=options.activation,
+            leaky_slope=options.leaky_slope,
+            rnn=options.rnn,
+            rnn_units=options.rnn_units,
+            rnn_dropout=options.rnn_dropout,
+        )
+    )
 
 
 def prepare_weights(model: CRNN, options: TransferOptions, charset: Charset) -> LayerTable:

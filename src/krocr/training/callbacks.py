@@ -47,8 +47,9 @@ class TrainingCurves(pl.Callback):
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         metrics = trainer.callback_metrics
         row = {"epoch": float(trainer.current_epoch)}
-        row.update({column: float(metrics[name]) if name in metrics else math.nan
-                    for column, name in LOGGED_METRICS.items()})
+        row.update(
+            {column: float(metrics[name]) if name in metrics else math.nan for column, name in LOGGED_METRICS.items()}
+        )
         row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
         self.history.append(row)
         if trainer.is_global_zero:

@@ -87,10 +87,14 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, half: bool = Fals
     model = build_model(config.model, charset)
     state = read_checkpoint(checkpoint)
     prefix = "model."
-    weights = {k[len(prefix):]: v for k, v in state["state_dict"].items() if k.startswith(prefix)}
+    weights = {k[len(prefix) :]: v for k, v in state["state_dict"].items() if k.startswith(prefix)}
     load_state_checked(model, weights, str(checkpoint))
-    info = {"run_dir": str(run_dir), "checkpoint": checkpoint.name, "epoch": int(state.get("epoch", -1)),
-            "config": config_to_dict(config)}
+    info = {
+        "run_dir": str(run_dir),
+        "checkpoint": checkpoint.name,
+        "epoch": int(state.get("epoch", -1)),
+        "config": config_to_dict(config),
+    }
     save_weights(out, model, charset, preprocess_config(config), info, half=half)
     return Path(out)
 
@@ -109,8 +113,10 @@ def resume_checkpoint(run_dir: Path, config: ExperimentConfig, requested: bool) 
     changed = {k: v for k, v in config_differences([saved, config]).items() if k not in RESUMABLE_CHANGES}
     if changed:
         shown = "; ".join(f"{k}: {old!r} → {new!r}" for k, (old, new) in changed.items())
-        raise ConfigError(f"{run_dir}: was trained with another config ({shown}); resume with the same config "
-                          f"(only {', '.join(sorted(RESUMABLE_CHANGES))} may change) or use another --run-dir")
+        raise ConfigError(
+            f"{run_dir}: was trained with another config ({shown}); resume with the same config "
+            f"(only {', '.join(sorted(RESUMABLE_CHANGES))} may change) or use another --run-dir"
+        )
     return last
 
 
@@ -120,8 +126,12 @@ def capture_rng() -> dict[str, Any]:
     version, python_state, gauss_next = random.getstate()
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
-        "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "position": int(position),
-                  "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)},
+        "numpy": {
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "position": int(position),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian),
+        },
         "python": {"version": version, "state": list(python_state), "gauss_next": gauss_next},
     }
     if torch.cuda.is_available():
@@ -133,8 +143,15 @@ def restore_rng(state: dict[str, Any]) -> None:
     """Set the global RNGs to a state :func:`capture_rng` took."""
     torch.set_rng_state(state["torch"])
     numpy_state = state["numpy"]
-    np.random.set_state(("MT19937", numpy_state["keys"].numpy().astype(np.uint32), numpy_state["position"],
-                         numpy_state["has_gauss"], numpy_state["cached_gaussian"]))
+    np.random.set_state(
+        (
+            "MT19937",
+            numpy_state["keys"].numpy().astype(np.uint32),
+            numpy_state["position"],
+            numpy_state["has_gauss"],
+            numpy_state["cached_gaussian"],
+        )
+    )
     python_state = state["python"]
     random.setstate((python_state["version"], tuple(python_state["state"]), python_state["gauss_next"]))
     if "cuda" in state and torch.cuda.is_available():

@@ -24,8 +24,15 @@ class CropDataModule(pl.LightningDataModule):
     """Training and validation crops. Training batches are augmented and full (the
     remainder of an epoch is dropped, as the reference's steps_per_epoch = n // batch)."""
 
-    def __init__(self, train_set: CropDataset, val_set: CropDataset, batch_size: int, num_workers: int, seed: int,
-                 curriculum_samples: int = 0):
+    def __init__(
+        self,
+        train_set: CropDataset,
+        val_set: CropDataset,
+        batch_size: int,
+        num_workers: int,
+        seed: int,
+        curriculum_samples: int = 0,
+    ):
         super().__init__()
         self.train_set = train_set
         self.val_set = val_set
@@ -37,34 +44,51 @@ class CropDataModule(pl.LightningDataModule):
         self._train_widths = train_set.input_widths() if natural else None
 
     @classmethod
-    def from_config(cls, config: ExperimentConfig, charset: Charset, preprocess: PreprocessConfig) -> "CropDataModule":
+    def from_config(cls, config: ExperimentConfig, charset: Charset, preprocess: PreprocessConfig) -> CropDataModule:
         """Build (and so check) both datasets now, before any training process starts."""
         for directory in map(Path, config.data.dirs):
             missing = [name for name in ("train.lmdb", "val.lmdb") if not (directory / name).exists()]
             if missing:
-                raise DataError(f"{directory}: not a dataset directory (no {' / '.join(missing)}); "
-                                "build one with krocr data or krocr synth")
+                raise DataError(
+                    f"{directory}: not a dataset directory (no {' / '.join(missing)}); "
+                    "build one with krocr data or krocr synth"
+                )
 
         def dataset(split: str, augment: bool) -> CropDataset:
             return CropDataset(
-                [Path(d) / f"{split}.lmdb" for d in config.data.dirs], charset, preprocess,
-                augment=config.augment if augment else None, max_label_length=config.data.max_label_length,
-                oov_policy=config.charset.oov, seed=config.train.seed,
+                [Path(d) / f"{split}.lmdb" for d in config.data.dirs],
+                charset,
+                preprocess,
+                augment=config.augment if augment else None,
+                max_label_length=config.data.max_label_length,
+                oov_policy=config.charset.oov,
+                seed=config.train.seed,
             )
 
-        return cls(dataset("train", True), dataset("val", False), config.data.batch_size,
-                   config.data.num_workers, config.train.seed, config.data.curriculum_samples)
+        return cls(
+            dataset("train", True),
+            dataset("val", False),
+            config.data.batch_size,
+            config.data.num_workers,
+            config.train.seed,
+            config.data.curriculum_samples,
+        )
 
     def rejections(self) -> dict[str, RejectionLog]:
         """The samples each split's dataset dropped ("train", "val"), for the splits that dropped any."""
-        return {split: dataset.rejections for split, dataset in (("train", self.train_set), ("val", self.val_set))
-                if len(dataset.rejections)}
+        return {
+            split: dataset.rejections
+            for split, dataset in (("train", self.train_set), ("val", self.val_set))
+            if len(dataset.rejections)
+        }
 
     def train_dataloader(self) -> DataLoader:
         loader = self._loader(self.train_set, shuffle=True)
         if len(loader) == 0:  # full batches only
-            raise DataError(f"{len(self.train_set)} training samples over {self.trainer.world_size} process(es) "
-                            f"do not fill one batch of {self.batch_size}; lower data.batch_size")
+            raise DataError(
+                f"{len(self.train_set)} training samples over {self.trainer.world_size} process(es) "
+                f"do not fill one batch of {self.batch_size}; lower data.batch_size"
+            )
         return loader
 
     def val_dataloader(self) -> DataLoader:
@@ -73,17 +97,27 @@ class CropDataModule(pl.LightningDataModule):
     def _loader(self, dataset: CropDataset, shuffle: bool) -> DataLoader:
         # the epoch Lightning will pass to set_epoch (current_epoch lags by one right after a resume)
         epoch = self.trainer.fit_loop.epoch_progress.current.processed
-        sampler = EpochSampler(dataset, self.trainer.global_rank, self.trainer.world_size, shuffle=shuffle,
-                               even=shuffle, seed=self.seed, epoch=epoch,
-                               curriculum_samples=self.curriculum_samples if shuffle else 0)
+        sampler = EpochSampler(
+            dataset,
+            self.trainer.global_rank,
+            self.trainer.world_size,
+            shuffle=shuffle,
+            even=shuffle,
+            seed=self.seed,
+            epoch=epoch,
+            curriculum_samples=self.curriculum_samples if shuffle else 0,
+        )
         if shuffle and self._train_widths is not None:
             width_batches = WidthBatchSampler(sampler, self._train_widths, self.batch_size)
             batching: dict[str, Any] = {"batch_sampler": width_batches}
         else:
             batching = {"batch_size": self.batch_size, "sampler": sampler, "drop_last": shuffle}
         return DataLoader(
-            dataset, **batching, collate_fn=collate,
-            num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
+            dataset,
+            **batching,
+            collate_fn=collate,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
             # Worker base seeds come from this generator, not the global RNG: persistent workers
             # draw once per process, so a resumed run would draw at another point of the
             # global stream and shift every later dropout mask.

@@ -10,8 +10,9 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import lightning.pytorch as pl
 import numpy as np
@@ -28,17 +29,26 @@ def _git_commit() -> str | None:
     """The commit of krocr's own source (not of the working directory), marked when it has changes."""
     source = Path(__file__).resolve().parents[1]  # the krocr package, inside its repository when not installed
     try:
-        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain"], capture_output=True,
-                               text=True, timeout=10, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{commit} (with uncommitted changes)" if dirty else commit
 
 
-def environment_record(config: ExperimentConfig, command: Sequence[str], precision: str,
-                       resumed_from: Path | None, devices: int, num_nodes: int, strategy: str) -> dict[str, Any]:
+def environment_record(
+    config: ExperimentConfig,
+    command: Sequence[str],
+    precision: str,
+    resumed_from: Path | None,
+    devices: int,
+    num_nodes: int,
+    strategy: str,
+) -> dict[str, Any]:
     """One training session: when and how it started, the code and library versions, the hardware."""
     return {
         "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),

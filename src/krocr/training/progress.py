@@ -46,8 +46,9 @@ class LogLineProgress(ProgressBar):
         self._samples = 0
         self._validation_s = 0.0
 
-    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
-                           batch_idx: int) -> None:
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
         self._samples += len(batch)
         now = time.monotonic()
         if now - self._last_line < self.interval_s:
@@ -60,8 +61,10 @@ class LogLineProgress(ProgressBar):
             left = (total - done) * elapsed / done
             position = f"{done:,}/{total:,} batches ({100 * done / total:.0f} %), {_duration(left)} left in the epoch"
         metrics = {k: v for k, v in self.get_metrics(trainer, pl_module).items() if k != "v_num"}
-        self._write(f"epoch {trainer.current_epoch} · {position} · {self._samples / elapsed:,.0f} samples/s"
-                    + _metrics_text(metrics))
+        self._write(
+            f"epoch {trainer.current_epoch} · {position} · {self._samples / elapsed:,.0f} samples/s"
+            + _metrics_text(metrics)
+        )
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._validation_start = time.monotonic()

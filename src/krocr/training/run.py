@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import sys
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import (
@@ -134,18 +134,29 @@ def train(
     module = RecognizerModule(model, charset, config.loss, config.optim)
     precision = resolve_precision(config.train.precision)
     session = environment_record(config, sys.argv, precision, last, devices, num_nodes, strategy)
-    record = RunFiles({
-        run_dir / CONFIG_FILE: dump_config(config),
-        run_dir / CHARSET_FILE: charset.to_json() + "\n",
-        run_dir / ENVIRONMENT_FILE: environment_json(run_dir, session),
-        run_dir / "transfer.md": layers.markdown(),
-        run_dir / "transfer.csv": layers.csv(),
-    })
+    record = RunFiles(
+        {
+            run_dir / CONFIG_FILE: dump_config(config),
+            run_dir / CHARSET_FILE: charset.to_json() + "\n",
+            run_dir / ENVIRONMENT_FILE: environment_json(run_dir, session),
+            run_dir / "transfer.md": layers.markdown(),
+            run_dir / "transfer.csv": layers.csv(),
+        }
+    )
     curves = TrainingCurves(run_dir)
-    best = ModelCheckpoint(dirpath=run_dir / CHECKPOINTS, filename="best", monitor="val_loss", mode="min",
-                           save_top_k=1, save_last=True, auto_insert_metric_name=False, enable_version_counter=False)
-    stopper = EarlyStopping(monitor="val_loss", mode="min", patience=config.train.patience, verbose=True,
-                            log_rank_zero_only=True)
+    best = ModelCheckpoint(
+        dirpath=run_dir / CHECKPOINTS,
+        filename="best",
+        monitor="val_loss",
+        mode="min",
+        save_top_k=1,
+        save_last=True,
+        auto_insert_metric_name=False,
+        enable_version_counter=False,
+    )
+    stopper = EarlyStopping(
+        monitor="val_loss", mode="min", patience=config.train.patience, verbose=True, log_rank_zero_only=True
+    )
     trainer = pl.Trainer(
         default_root_dir=run_dir,
         max_epochs=config.train.epochs,
@@ -164,7 +175,11 @@ def train(
         logger=[CSVLogger(run_dir, name="logs"), TensorBoardLogger(run_dir, name="tensorboard", version="")],
         plugins=[AtomicCheckpointIO()],
         callbacks=[
-            record, curves, *_epoch_checkpoints(config, run_dir), best, stopper,
+            record,
+            curves,
+            *_epoch_checkpoints(config, run_dir),
+            best,
+            stopper,
             LearningRateMonitor(logging_interval="step"),
             ThroughputMonitor(batch_size_fn=len, window_size=5),  # samples/s over the last 5 batches
             progress_bar(),
@@ -182,14 +197,31 @@ def _epoch_checkpoints(config: ExperimentConfig, run_dir: Path) -> list[ModelChe
     per-epoch .h5 files); overwritten, not versioned, when a resumed run redoes an epoch."""
     if not config.train.checkpoint_every_epoch:
         return []
-    return [ModelCheckpoint(dirpath=run_dir / CHECKPOINTS, filename="weights.{epoch:03d}", save_top_k=-1,
-                            every_n_epochs=1, save_weights_only=True, auto_insert_metric_name=False,
-                            enable_version_counter=False)]
+    return [
+        ModelCheckpoint(
+            dirpath=run_dir / CHECKPOINTS,
+            filename="weights.{epoch:03d}",
+            save_top_k=-1,
+            every_n_epochs=1,
+            save_weights_only=True,
+            auto_insert_metric_name=False,
+            enable_version_counter=False,
+        )
+    ]
 
 
-def _finish(trainer: pl.Trainer, module: RecognizerModule, charset: Charset, preprocess: PreprocessConfig,
-            config: ExperimentConfig, run_dir: Path, setup: TrainSetup, best: ModelCheckpoint,
-            stopper: EarlyStopping, curves: TrainingCurves) -> TrainResult:
+def _finish(
+    trainer: pl.Trainer,
+    module: RecognizerModule,
+    charset: Charset,
+    preprocess: PreprocessConfig,
+    config: ExperimentConfig,
+    run_dir: Path,
+    setup: TrainSetup,
+    best: ModelCheckpoint,
+    stopper: EarlyStopping,
+    curves: TrainingCurves,
+) -> TrainResult:
     """Export the last weights, restore the best ones into the module, export them, summarize."""
     if not best.best_model_path:
         raise KrocrError(f"{run_dir}: training ended without a validated epoch")
@@ -202,9 +234,18 @@ def _finish(trainer: pl.Trainer, module: RecognizerModule, charset: Charset, pre
     row = next((r for r in curves.history if int(r["epoch"]) == best_epoch), {})
     result = TrainResult(run_dir, best_epoch, row, stopper.stopped_epoch or None, len(curves.history), setup)
     if trainer.is_global_zero:
-        save_weights(run_dir / "best.safetensors", module.model, charset, preprocess,
-                     {**info, "epoch": best_epoch, "metrics": row})
-        summary = {"best_epoch": best_epoch, **{k: v for k, v in row.items() if k != "epoch"},
-                   "stopped_epoch": result.stopped_epoch, "epochs_completed": result.epochs}
+        save_weights(
+            run_dir / "best.safetensors",
+            module.model,
+            charset,
+            preprocess,
+            {**info, "epoch": best_epoch, "metrics": row},
+        )
+        summary = {
+            "best_epoch": best_epoch,
+            **{k: v for k, v in row.items() if k != "epoch"},
+            "stopped_epoch": result.stopped_epoch,
+            "epochs_completed": result.epochs,
+        }
         (run_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return result

@@ -7,7 +7,7 @@ similar-width crops for natural-width training).
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from torch.utils.data import Sampler
@@ -27,9 +27,17 @@ class EpochSampler(Sampler[int]):
     which DDP needs; validation shards are left uneven so no sample counts twice.
     """
 
-    def __init__(self, dataset: CropDataset, rank: int = 0, world_size: int = 1,
-                 shuffle: bool = True, even: bool = True, seed: int = 0, epoch: int = 0,
-                 curriculum_samples: int = 0):
+    def __init__(
+        self,
+        dataset: CropDataset,
+        rank: int = 0,
+        world_size: int = 1,
+        shuffle: bool = True,
+        even: bool = True,
+        seed: int = 0,
+        epoch: int = 0,
+        curriculum_samples: int = 0,
+    ):
         self.dataset = dataset
         self.rank = rank
         self.world_size = world_size

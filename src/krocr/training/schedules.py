@@ -8,8 +8,8 @@ with linear warm-up, or ``one_cycle`` (torch's OneCycleLR shape, cosine annealin
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from krocr.config import OptimOptions
 

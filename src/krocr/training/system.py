@@ -8,8 +8,9 @@ word accuracy, mean normalized edit distance, tallied over every process by
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import lightning.pytorch as pl
 import torch
@@ -43,7 +44,7 @@ class ValidationTally:
         self.predictions += predictions
 
     @classmethod
-    def merge(cls, tallies: Sequence["ValidationTally"]) -> "ValidationTally":
+    def merge(cls, tallies: Sequence[ValidationTally]) -> ValidationTally:
         merged = cls()
         for tally in tallies:
             merged.loss_sum += tally.loss_sum
@@ -85,8 +86,15 @@ class RecognizerModule(pl.LightningModule):
         out = self.loss_fn(self.model(batch.images), batch.targets, batch.target_lengths)
         size = len(batch)
         self.log("loss", out.loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
-        self.log("unalignable", float(out.unalignable), on_step=False, on_epoch=True, reduce_fx="sum",
-                 batch_size=size, sync_dist=True)
+        self.log(
+            "unalignable",
+            float(out.unalignable),
+            on_step=False,
+            on_epoch=True,
+            reduce_fx="sum",
+            batch_size=size,
+            sync_dist=True,
+        )
         return out.loss
 
     def on_validation_epoch_start(self) -> None:
