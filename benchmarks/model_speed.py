@@ -136,9 +136,11 @@ def main() -> None:
     lines = [
         f"Matmul ceiling (2048², 2 threads): fp32 {ceiling['fp32'] / 1e9:.0f} GFLOP/s, "
         + (f"bf16 {ceiling['bf16'] / 1e9:.0f} GFLOP/s" if native_bf16 else "no native bf16 (not timed)")
-        + f". Charset `korean-jamo` ({charset.num_classes} classes), input 32×256 unless the model column says, batch 64, Adam + focal CTC + clipping.",
+        + f". Charset `korean-jamo` ({charset.num_classes} classes), input 32×256 unless the model column says, "
+        "batch 64, Adam + focal CTC + clipping.",
         "",
-        "| model | params | train fp32 samples/s | share of fp32 ceiling | train bf16 samples/s | share of bf16 ceiling |",
+        "| model | params | train fp32 samples/s | share of fp32 ceiling "
+        "| train bf16 samples/s | share of bf16 ceiling |",
         "|---|---|---|---|---|---|",
     ]
     infer_rows = ["| model | engine | batch 1 crops/s (latency) | batch 64 crops/s |", "|---|---|---|---|"]
@@ -163,16 +165,15 @@ def main() -> None:
         )
         model.eval()
 
-        def torch_run(x, bf16=False):
+        def torch_run(x, bf16=False, model=model):  # the engines run within this iteration, on its model
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext():
                 return model(torch.from_numpy(x))
 
         engines = {"PyTorch fp32": torch_run}
         if native_bf16:
             engines["PyTorch bf16"] = lambda x: torch_run(x, bf16=True)
-        if (
-            layout == torch.channels_last
-        ):  # a loaded model is channels-last and ONNX has no layout: once per size and width
+        # a loaded model is channels-last and ONNX has no layout: once per size and width
+        if layout == torch.channels_last:
             with tempfile.TemporaryDirectory() as tmp:
                 weights = Path(tmp) / "m.safetensors"
                 save_weights(weights, model, charset, PreprocessConfig())
@@ -180,12 +181,12 @@ def main() -> None:
                 load_weights(weights)
                 if width == 256:
                     load_rows.append(f"{variant} {time.perf_counter() - start:.2f} s")
-                fp32 = onnx_session(export_onnx(weights, Path(tmp) / "m.onnx"))
+                fp32_session = onnx_session(export_onnx(weights, Path(tmp) / "m.onnx"))
                 # int8 kernels run alike whatever the ranges: random crops calibrate it for timing
                 crops = list(np.random.default_rng(0).uniform(-1, 1, (16, 1, 1, 32, width)).astype(np.float32))
-                int8 = onnx_session(export_onnx(weights, Path(tmp) / "q.onnx", int8_calibration=crops))
-            engines["onnxruntime fp32"] = lambda x: fp32.run(None, {"images": x})
-            engines["onnxruntime int8"] = lambda x: int8.run(None, {"images": x})
+                int8_session = onnx_session(export_onnx(weights, Path(tmp) / "q.onnx", int8_calibration=crops))
+            engines["onnxruntime fp32"] = lambda x, session=fp32_session: session.run(None, {"images": x})
+            engines["onnxruntime int8"] = lambda x, session=int8_session: session.run(None, {"images": x})
         for name, run in engines.items():
             one = infer_rate(run, 1, args.seconds / 2, width)
             many = infer_rate(run, 64, args.seconds / 2, width)

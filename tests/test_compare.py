@@ -91,7 +91,8 @@ def test_command_prints_and_writes_markdown_and_csv(runs, tmp_path, capsys):
     assert run(parser.parse_args([*map(str, runs), "--out", str(tmp_path / "out" / "cmp")])) == 0
     assert "Config differences" in capsys.readouterr().out
     assert (tmp_path / "out" / "cmp.md").read_text().startswith("# Run comparison")
-    rows = list(csv.DictReader(open(tmp_path / "out" / "cmp.csv")))
+    with open(tmp_path / "out" / "cmp.csv") as f:
+        rows = list(csv.DictReader(f))
     assert [row["run"] for row in rows] == list(map(str, runs))
     assert rows[1]["val_loss"] == "5.088" and rows[1]["loss.alpha"] == "0.25"
     assert rows[2]["stopped epoch"] == "" and rows[2]["status"] == "unfinished"

@@ -9,7 +9,9 @@ def _full_history() -> bool:
     return shallow.returncode == 0 and shallow.stdout.strip() == "false"
 
 
-@pytest.mark.skipif(not _full_history(), reason="needs a git clone with full history")
+@pytest.mark.skipif(
+    not _full_history(), reason="needs a git clone with full history (this checkout is shallow or not a git clone)"
+)
 def test_every_shipped_korean_version_has_its_cpu_minutes():
     versions = shipped_lineage.shipped_versions()  # exits if a shipped version lacks its minutes
     assert [v.name for v in versions[:2]] == ["v0", "v1"]

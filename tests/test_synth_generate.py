@@ -11,6 +11,7 @@ import pytest
 
 from krocr.charset import korean_charset, normalize_text
 from krocr.commands.synth import configure, run
+from krocr.data.importers import read_icdar2015
 from krocr.data.store import CacheReader
 from krocr.synth.fonts import discover_fonts
 from krocr.synth.generate import SynthOptions, generate, is_validation
@@ -82,10 +83,7 @@ def test_scenes_write_icdar2015_ground_truth_that_imports(tmp_path):
     assert sorted(p.name for p in images_dir.iterdir()) == ["img_1.jpg", "img_2.jpg", "img_3.jpg"]
     assert len(lines) == summary["counts"]["words"] > 0
     assert all(len(line.split(",", 8)) == 9 for line in lines)
-    importers = pytest.importorskip("krocr.data.importers", reason="the data pipeline's importers are not there yet")
-    if not hasattr(importers, "read_icdar2015"):
-        pytest.skip("krocr.data.importers.read_icdar2015 is not written yet")
-    records, log = importers.read_icdar2015(gt_dir, images_dir)
+    records, log = read_icdar2015(gt_dir, images_dir)
     assert len(records) == 3 and len(log) == 0
     assert sum(len(r.words) for r in records) == len(lines)
     assert {w.text for r in records for w in r.words} == {line.split(",", 8)[8] for line in lines}

@@ -88,7 +88,8 @@ def test_a_run_writes_checkpoints_logs_plots_and_records(finished_run):
         "last.safetensors",
     ):
         assert (run_dir / name).stat().st_size > 0, name
-    metrics = list(csv.DictReader(open(next(run_dir.glob("logs/version_*/metrics.csv")))))
+    with open(next(run_dir.glob("logs/version_*/metrics.csv"))) as f:
+        metrics = list(csv.DictReader(f))
     assert any(row["loss_step"] for row in metrics) and any(row["val_loss"] for row in metrics)
     assert any(row["lr-Adam"] for row in metrics)
     assert any(row.get("train/device/samples_per_sec") for row in metrics)
@@ -110,7 +111,8 @@ def test_every_checkpoint_loads_with_weights_only(finished_run):
 
 def test_history_summary_and_exports_agree(finished_run):
     run_dir, result = finished_run
-    history = list(csv.DictReader(open(run_dir / "history.csv")))
+    with open(run_dir / "history.csv") as f:
+        history = list(csv.DictReader(f))
     assert [int(row["epoch"]) for row in history] == [0, 1] and result.epochs == 2
     best = min(history, key=lambda row: float(row["val_loss"]))
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -148,7 +150,8 @@ def test_frozen_layers_keep_the_pretrained_weights(finished_run, pretrained):
             assert unchanged, name
         elif layer in ("conv2_1", "lstm1") and name.endswith("weight"):
             assert not unchanged, name
-    rows = {row["layer"]: row for row in csv.DictReader(open(run_dir / "transfer.csv"))}
+    with open(run_dir / "transfer.csv") as f:
+        rows = {row["layer"]: row for row in csv.DictReader(f)}
     assert rows["conv1_1"]["frozen"] == "True" and rows["conv2_1"]["frozen"] == "False"
     assert rows["conv2_1"]["weights"] == "loaded" and rows["dense1"]["weights"] == "partially loaded"
 

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from krocr.errors import CharsetError, OutOfCharsetError, read_input_text
 
@@ -50,6 +50,10 @@ SIGN_SYMBOLS: str = "·₩℃㈜※★☆♥○●■□▶◀→←↑↓「」
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
 _N_MEDIAL, _N_FINAL = 21, 28
 _INITIAL_BASE, _MEDIAL_BASE, _FINAL_BASE = 0x1100, 0x1161, 0x11A7  # final index 0 = none
+
+
+def _is_tokenizer(value: str) -> TypeGuard[Tokenizer]:
+    return value in TOKENIZERS
 
 
 _WIDTH_FOLDS = str.maketrans(
@@ -274,8 +278,10 @@ class Charset:
             raise OutOfCharsetError(text, missing)
         if self.tokenizer == "jamo":
             text = to_jamo(text)
-        unknown_id = self._index.get(UNKNOWN_SYMBOL)
-        return [self._index.get(ch, unknown_id) for ch in text]  # type: ignore[misc]
+        if self.unknown:
+            unknown_id = self._index[UNKNOWN_SYMBOL]
+            return [self._index.get(ch, unknown_id) for ch in text]
+        return [self._index[ch] for ch in text]  # nothing is missing: every token has an id
 
     def decode(self, ids: Iterable[int]) -> str:
         """Text of token ids (blank ids are skipped; no CTC collapsing here)."""
@@ -296,9 +302,6 @@ class Charset:
         for other in others:
             merged.update(dict.fromkeys(nfc(s) for s in (other.symbols if isinstance(other, Charset) else other)))
         return Charset(tuple(merged), unknown=self.unknown, tokenizer=self.tokenizer)
-
-    def with_tokenizer(self, tokenizer: Tokenizer) -> Charset:
-        return Charset(self.symbols, unknown=self.unknown, tokenizer=tokenizer)
 
     # ---- persistence -------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -325,6 +328,8 @@ class Charset:
         tokenizer = data.get("tokenizer", "char")
         if not isinstance(tokenizer, str):
             raise CharsetError(f"{source}: 'tokenizer' must be a string, got {tokenizer!r:.60}")
+        if not _is_tokenizer(tokenizer):
+            raise CharsetError(f"{source}: unknown tokenizer {tokenizer!r}; use one of {TOKENIZERS}")
         try:
             return cls(tuple(data["symbols"]), unknown=unknown, tokenizer=tokenizer)
         except CharsetError as exc:

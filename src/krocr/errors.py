@@ -27,10 +27,6 @@ class OutOfCharsetError(KrocrError):
         super().__init__(f"label {text!r} has characters outside the charset: {shown}")
 
 
-class LabelError(KrocrError):
-    """A label cannot be used for training (empty, too long, unalignable)."""
-
-
 class ConfigError(KrocrError):
     """A configuration file or override is invalid (unknown key, wrong type)."""
 

@@ -526,9 +526,9 @@ def test_fuzz_cache_reader(workspace, profile):
             def read():
                 reader = CacheReader(directory)
                 for i in range(min(len(reader), 3)):
-                    only_krocr_errors(lambda: reader.raw(i))
-                    only_krocr_errors(lambda: reader[i])
-                    only_krocr_errors(lambda: reader.image_size(i))
+                    only_krocr_errors(lambda i=i: reader.raw(i))
+                    only_krocr_errors(lambda i=i: reader[i])
+                    only_krocr_errors(lambda i=i: reader.image_size(i))
                 only_krocr_errors(reader.labels)
                 only_krocr_errors(reader.sources)
 

@@ -74,7 +74,7 @@ def test_known_bug_float_overflow_in_via(tmp_path, document):
     (tmp_path / "a.png").write_bytes(b"")
     path = tmp_path / "via.json"
     path.write_text(json.dumps(document), encoding="utf-8")
-    records, log = read_via(path)
+    _, log = read_via(path)
     assert [r.reason for r in log] == ["malformed_region"]
 
 
@@ -103,7 +103,7 @@ def test_known_bug_float_overflow_in_aihub(tmp_path, text):
 )
 def test_known_bug_via_region_attributes_not_a_dict(tmp_path, attributes):
     """region_attributes that is not an object is a malformed_region (was: TypeError)."""
-    records, log = read_via(via(tmp_path, RECT, attributes))
+    _, log = read_via(via(tmp_path, RECT, attributes))
     assert [r.reason for r in log] == ["malformed_region"] and log.rejections[0].item == "a.png region 1"
 
 
@@ -112,18 +112,18 @@ def test_known_bug_file_name_too_long(tmp_path):
     300-character file name is a missing_image whose detail gives the reason."""
     path = tmp_path / "via.json"
     path.write_text(json.dumps({"k": {"filename": "a" * 300 + ".jpg", "regions": []}}), encoding="utf-8")
-    records, log = read_via(path)
+    _, log = read_via(path)
     assert [r.reason for r in log] == ["missing_image"] and "File name too long" in log.rejections[0].detail
     labels = tmp_path / "labels.txt"
     labels.write_text("b" * 300 + ".png\t가\n", encoding="utf-8")
-    records, log = read_label_file(labels)
+    _, log = read_label_file(labels)
     assert [(r.item, r.reason) for r in log] == [("line 1", "missing_image")]
 
 
 def test_known_bug_via_coordinates_given_as_a_string_are_split_into_digits(tmp_path):
     """all_points_x "1234" was read as the points 1, 2, 3, 4; a string is not a list of numbers."""
     shape = {"name": "polygon", "all_points_x": "1234", "all_points_y": "5678"}
-    records, log = read_via(via(tmp_path, shape, {"annotation_kr": "가"}))
+    _, log = read_via(via(tmp_path, shape, {"annotation_kr": "가"}))
     assert [r.reason for r in log] == ["malformed_region"]  # was: a word with points (1,5) (2,6) (3,7) (4,8)
 
 
@@ -131,7 +131,7 @@ def test_known_bug_via_rejection_item_is_empty_for_an_empty_file_name(tmp_path):
     """An entry with filename "" and bad regions is named by its key."""
     path = tmp_path / "via.json"
     path.write_text(json.dumps({"key7": {"filename": "", "regions": True}}), encoding="utf-8")
-    records, log = read_via(path)
+    _, log = read_via(path)
     assert [(r.item, r.reason) for r in log] == [("entry key7", "malformed_region")]
 
 

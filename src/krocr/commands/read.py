@@ -66,8 +66,5 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--boxes and --format go together: give both or neither")
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
-    if args.boxes:
-        items = box_items(recognizer, paths, args.boxes, args.format)
-    else:
-        items = crop_items(recognizer, paths)
+    items = box_items(recognizer, paths, args.boxes, args.format) if args.boxes else crop_items(recognizer, paths)
     return 1 if print_readings(recognizer, items, sys.stdout) else 0

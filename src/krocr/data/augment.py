@@ -15,6 +15,7 @@ unchanged).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 import albumentations as A
 import cv2
@@ -66,15 +67,16 @@ class AugmentConfig:
     def enabled(self) -> bool:
         return any(getattr(self, name) > 0 for name in _PROBABILITIES)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> AugmentConfig:
+    def from_dict(cls, data: dict[str, Any]) -> AugmentConfig:
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise ConfigError(f"unknown augmentation options: {sorted(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**values)
 
     @classmethod
     def preset(cls, name: str) -> AugmentConfig:
@@ -136,11 +138,17 @@ def build_pipeline(config: AugmentConfig) -> A.Compose:
     )
 
 
+def _switched_off(config: AugmentConfig, keep: tuple[str, ...] = ()) -> AugmentConfig:
+    """``config`` with every transform's probability but those named in ``keep`` set to 0."""
+    off: dict[str, Any] = {name: 0.0 for name in _PROBABILITIES if name not in keep}
+    return replace(config, **off)
+
+
 _DISTORT = replace(AugmentConfig(), shear=0.3, stroke_width=0.2, elastic=0.3)
 PRESETS: dict[str, AugmentConfig] = {
     "default": AugmentConfig(),
-    "none": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES}),
-    "reference": replace(AugmentConfig(), **{name: 0.0 for name in _PROBABILITIES if name != "blur_or_sharpen"}),
+    "none": _switched_off(AugmentConfig()),
+    "reference": _switched_off(AugmentConfig(), keep=("blur_or_sharpen",)),
     "distort": _DISTORT,
     # distort without the image degradations (blur/sharpen, motion blur, noise, JPEG): for crops the
     # renderer has already degraded like a photo, so augmentation does not stack a second camera

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +54,8 @@ class SourceSpec:
 class BuildOptions:
     fraction: float = 0.8
     seed: int = 0
-    crop: CropConfig = CropConfig()
-    rules: LabelRules = LabelRules()
+    crop: CropConfig = field(default_factory=CropConfig)
+    rules: LabelRules = field(default_factory=LabelRules)
     height: int = DEFAULT_HEIGHT
     max_width: int = DEFAULT_MAX_WIDTH
 
@@ -70,7 +70,7 @@ class BuildResult:
 
 
 # ---- import -------------------------------------------------------------------------------
-def import_source(spec: SourceSpec) -> tuple[list[Record], RejectionLog]:
+def import_source(spec: SourceSpec) -> tuple[Sequence[Record], RejectionLog]:
     """Records of one source, by its format."""
     if spec.format == "via":
         return read_via(spec.annotations, spec.images, spec.text_attribute, spec.name)
@@ -104,8 +104,9 @@ def record_crops(
         text, issue = check_label(word.text, options.rules, report)
         if issue:
             log.add_issue(annotation, word.region, issue)
-        else:
-            labelled.append((word, text))
+            continue
+        assert text is not None  # check_label returns a label exactly when it finds no issue
+        labelled.append((word, text))
     if not labelled:
         return
     try:
@@ -138,12 +139,10 @@ def _crop_record_crops(
     if issue:
         reject(issue)
         return
+    assert text is not None  # check_label returns a label exactly when it finds no issue
     name = f"{file} {record.item}" if record.image_bytes is not None else str(file)
     try:
-        if record.image_bytes is not None:
-            image = read_image_bytes(record.image_bytes, name)
-        else:
-            image = read_image(file)
+        image = read_image_bytes(record.image_bytes, name) if record.image_bytes is not None else read_image(file)
     except DataError as exc:
         reject(Issue(Reason.UNREADABLE_IMAGE, _detail(exc, name)))
         return
@@ -167,6 +166,7 @@ def _warped(image: np.ndarray, points: np.ndarray, text: str, options: BuildOpti
     ordered, issue = validate_box(points, (width, height), options.crop, chars=options.rules.length(text))
     if issue:
         return issue
+    assert ordered is not None  # validate_box returns corners exactly when it finds no issue
     return to_gray(warp_crop(image, ordered, options.height))
 
 

@@ -39,6 +39,8 @@ from krocr.model.preprocess import (
     target_width,
 )
 
+_DEFAULT_PREPROCESS = PreprocessConfig()  # frozen: one shared default instance is safe
+
 
 @dataclass(frozen=True)
 class _Sample:
@@ -65,7 +67,7 @@ class CropDataset(Dataset):
         self,
         cache_paths: Sequence[str | Path],
         charset: Charset,
-        preprocess: PreprocessConfig = PreprocessConfig(),
+        preprocess: PreprocessConfig = _DEFAULT_PREPROCESS,
         augment: AugmentConfig | None = None,
         max_label_length: int = 62,
         max_output_length: int | None = None,
@@ -101,6 +103,7 @@ class CropDataset(Dataset):
             if issue:
                 self.rejections.add_issue(reader.path, f"index {index + 1}", issue)
             else:
+                assert text is not None  # check_label returns a label exactly when it finds no issue
                 tokens = tuple(self.charset.encode(text))
                 samples.append(_Sample(reader_id, index, text, tokens, self._input_width(reader_id, index)))
         return samples

@@ -81,4 +81,10 @@ def _label_file_set(path: Path) -> EvalSet:
     records, log = read_label_file(path)
     samples = [EvalSample(str(r.path), r.text.strip(), r.source) for r in records]
     lost = [Unreadable(f"{r.file} {r.item}", f"{r.reason}: {r.detail}") for r in log]
-    return EvalSet(str(path), samples, lambda i: records[i].path, lost)  # type: ignore[return-value,arg-type]
+
+    def load(i: int) -> ImageInput:
+        image = records[i].path
+        assert image is not None  # read_label_file gives every record its image file
+        return image
+
+    return EvalSet(str(path), samples, load, lost)

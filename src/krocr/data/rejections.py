@@ -50,7 +50,7 @@ class Reason(StrEnum):
     UNALIGNABLE = "unalignable"
 
 
-REASON_HELP: dict[Reason, str] = {
+REASON_HELP: dict[str, str] = {  # keyed by Reason, a StrEnum: plain reason strings look up too
     Reason.UNREADABLE_ANNOTATION: "one annotation file of a directory is not valid JSON or text",
     Reason.MALFORMED_LINE: "a text line that does not parse (wrong field count, non-numeric coordinates)",
     Reason.MALFORMED_REGION: "a JSON region or annotation without usable coordinates or text",
@@ -147,7 +147,7 @@ class RejectionLog:
             first.setdefault(r.reason, r)
         for reason, count in self.counts_by_reason().items():
             example = first[reason]
-            meaning = REASON_HELP.get(reason, "")  # type: ignore[call-overload]  # StrEnum keys match str
+            meaning = REASON_HELP.get(reason, "")
             # user text as it is on any console: "[sale]" or "[/]" in a name is not rich markup
             table.add_row(reason, str(count), meaning, Text(f"{example.file}: {example.item}: {example.detail}"))
         return table

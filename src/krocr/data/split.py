@@ -25,7 +25,7 @@ import numpy as np
 
 from krocr.data.records import CropRecord, ImageRecord
 
-Record = TypeVar("Record", ImageRecord, CropRecord)
+Record = TypeVar("Record", bound=ImageRecord | CropRecord)
 
 
 def photo_key(record: ImageRecord | CropRecord) -> str:
@@ -41,7 +41,7 @@ def reference_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.
         raise ValueError(f"split fraction must be in [0, 1], got {fraction}")
     order = np.arange(n)
     np.random.RandomState(seed).shuffle(order)
-    cut = int(round(fraction * n))
+    cut = round(float(fraction) * n)  # float(): a NumPy 1.x float scalar rounds to a float, not an int
     return order[:cut], order[cut:]
 
 

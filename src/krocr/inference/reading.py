@@ -4,7 +4,7 @@ be read carries its reason instead of a crop)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +14,13 @@ from krocr.data.crops import validate_box, warp_crop
 from krocr.data.images import read_image
 from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
 from krocr.data.records import ImageRecord, Word
+from krocr.data.rejections import RejectionLog
 from krocr.errors import DataError
 from krocr.inference.recognizer import Reading, Recognizer
 
-BOX_READERS = {"icdar2015": read_icdar2015, "via": read_via, "aihub": read_aihub}
+# A box file and the directory of its images → records and what was dropped.
+BoxReader = Callable[[Path, Path], tuple[list[ImageRecord], RejectionLog]]
+BOX_READERS: dict[str, BoxReader] = {"icdar2015": read_icdar2015, "via": read_via, "aihub": read_aihub}
 CHUNK_BATCHES = 8  # crops preprocessed per chunk, in batches: memory stays flat, output streams
 
 
@@ -72,6 +75,7 @@ def _box_item(recognizer: Recognizer, image: np.ndarray, word: Word, name: str) 
     ordered, issue = validate_box(word.points, (width, height), chars=len(word.text) or None)
     if issue:
         return Item(name, error=f"{issue.reason}: {issue.detail}")
+    assert ordered is not None  # validate_box returns corners exactly when it finds no issue
     try:
         return Item(name, recognizer.prepare(warp_crop(image, ordered, recognizer.preprocess.height)))
     except DataError as exc:

@@ -40,7 +40,7 @@ from krocr.inference.onnx_engine import (
 )
 from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.model.metadata import parse_metadata
-from krocr.model.preprocess import WidthMode, collate_widths, preprocess, to_gray
+from krocr.model.preprocess import PreprocessConfig, WidthMode, collate_widths, preprocess, to_gray
 from krocr.model.registry import (
     DEFAULT_MODEL,
     ShippedModel,
@@ -50,6 +50,8 @@ from krocr.model.registry import (
 
 if TYPE_CHECKING:
     import torch
+
+    from krocr.charset import Charset
 
 # A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.
 MIN_INPUT_HEIGHT = int(CropConfig().min_height)
@@ -93,6 +95,11 @@ class Recognizer:
     ``model`` is the torch module with the torch engine and None with onnx.
     """
 
+    # Set by _open_onnx or _open_torch from the weights file.
+    charset: Charset
+    info: dict
+    preprocess: PreprocessConfig
+
     def __init__(
         self,
         weights: str | Path | None = None,
@@ -126,7 +133,7 @@ class Recognizer:
             )
         self.weights = _weights_file(self.shipped, weights, self.engine)
         self.model: torch.nn.Module | None = None
-        self.device = device
+        self.device: str | torch.device = device  # parsed to a torch.device by the torch engine
         self._onnx_logits: Logits | None = None
         if self.engine == "onnx":
             self._open_onnx()
@@ -219,13 +226,13 @@ class Recognizer:
     def read(self, inputs: ImageInput) -> Reading: ...
 
     @overload
-    def read(self, inputs: Sequence[ImageInput]) -> list[Reading]: ...
+    def read(self, inputs: list[ImageInput] | tuple[ImageInput, ...]) -> list[Reading]: ...
 
-    def read(self, inputs: ImageInput | Sequence[ImageInput]) -> Reading | list[Reading]:
+    def read(self, inputs: ImageInput | list[ImageInput] | tuple[ImageInput, ...]) -> Reading | list[Reading]:
         """Read one input (→ Reading) or a list or tuple of them (→ list, in input order)."""
-        if _is_single(inputs):
-            return self.recognize([self.prepare(inputs)])[0]  # type: ignore[arg-type]
-        return self.recognize([self.prepare(item) for item in inputs])  # type: ignore[union-attr]
+        if isinstance(inputs, (list, tuple)):
+            return self.recognize([self.prepare(item) for item in inputs])
+        return self.recognize([self.prepare(inputs)])[0]
 
 
 def load_input(image: ImageInput) -> np.ndarray:
@@ -249,10 +256,6 @@ def _describe(image: object) -> str:
     if isinstance(image, Image.Image):
         return f"PIL image {image.mode} {image.width}×{image.height}"
     return type(image).__name__
-
-
-def _is_single(inputs: object) -> bool:
-    return not isinstance(inputs, (list, tuple))
 
 
 def _choose_engine(

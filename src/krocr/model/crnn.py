@@ -27,6 +27,13 @@ class _ConvBlock(nn.Sequential):
         layers.append(act)
         super().__init__(*layers)
 
+    @property
+    def conv(self) -> nn.Conv2d:
+        """The block's convolution (its first layer)."""
+        conv = self[0]
+        assert isinstance(conv, nn.Conv2d)
+        return conv
+
 
 class _BiRNN(nn.Module):
     """Dropout on the input, then one bidirectional LSTM/GRU layer (batch-first)."""
@@ -77,7 +84,8 @@ class CRNN(nn.Module):
         self.dense1 = nn.Linear(2 * units, config.num_classes)
         # channels-last (NHWC) is the fast layout for oneDNN's and cuDNN's convs and pools
         # (benchmarks/model_speed.py); forward brings its input into the weights' layout
-        self.to(memory_format=torch.channels_last)
+        # Module.to accepts memory_format at run time; torch's overloads of Module.to omit it
+        self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         x = self.pool1(self.conv1_1(images))
@@ -99,13 +107,9 @@ class CRNN(nn.Module):
     @property
     def memory_format(self) -> torch.memory_format:
         """The conv weights' layout (read from conv2_1: conv1_1's single input channel fits both)."""
-        channels_last = self.conv2_1[0].weight.is_contiguous(memory_format=torch.channels_last)
+        channels_last = self.conv2_1.conv.weight.is_contiguous(memory_format=torch.channels_last)
         return torch.channels_last if channels_last else torch.contiguous_format
 
     def named_layers(self) -> list[str]:
         """Top-level layer names usable in freeze lists."""
         return [name for name, _ in self.named_children() if not name.startswith("pool")]
-
-
-def build_model(config: CRNNConfig) -> CRNN:
-    return CRNN(config)

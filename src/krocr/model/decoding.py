@@ -112,6 +112,15 @@ def beam_decode(
     return [_beam_one(log_softmax(row), charset, beam_width, trie, math.log(prune_below)) for row in as_array(logits)]
 
 
+def _add_path(
+    beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], blank_p: float, token_p: float
+) -> None:
+    """Add a path's probabilities (ending in blank, ending in a token) to ``prefix``'s beam."""
+    entry = beams.setdefault(prefix, [-math.inf, -math.inf])
+    entry[0] = _logsumexp(entry[0], blank_p)
+    entry[1] = _logsumexp(entry[1], token_p)
+
+
 def _beam_one(log_probs: np.ndarray, charset: Charset, beam_width: int, trie: _Trie | None, floor: float) -> Decoded:
     # prefix -> (log P(prefix, ends in blank), log P(prefix, ends in non-blank))
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
@@ -120,27 +129,21 @@ def _beam_one(log_probs: np.ndarray, charset: Charset, beam_width: int, trie: _T
         if candidates.size == 0:
             candidates = np.array([int(frame.argmax())])
         next_beams: dict[tuple[int, ...], list[float]] = {}
-
-        def add(prefix: tuple[int, ...], blank_p: float, token_p: float) -> None:
-            entry = next_beams.setdefault(prefix, [-math.inf, -math.inf])
-            entry[0] = _logsumexp(entry[0], blank_p)
-            entry[1] = _logsumexp(entry[1], token_p)
-
         for prefix, (p_blank, p_token) in beams.items():
             total = _logsumexp(p_blank, p_token)
             for token in candidates.tolist():
                 p = float(frame[token])
                 if token == BLANK_ID:
-                    add(prefix, total + p, -math.inf)
+                    _add_path(next_beams, prefix, total + p, -math.inf)
                     continue
                 extended = prefix + (token,)
                 if trie is not None and extended not in trie.prefixes:
                     continue
                 if prefix and prefix[-1] == token:
-                    add(extended, -math.inf, p_blank + p)  # a repeat needs a blank between
-                    add(prefix, -math.inf, p_token + p)  # otherwise it merges
+                    _add_path(next_beams, extended, -math.inf, p_blank + p)  # a repeat needs a blank between
+                    _add_path(next_beams, prefix, -math.inf, p_token + p)  # otherwise it merges
                 else:
-                    add(extended, -math.inf, total + p)
+                    _add_path(next_beams, extended, -math.inf, total + p)
         ranked = sorted(next_beams.items(), key=lambda kv: _logsumexp(*kv[1]), reverse=True)
         beams = {prefix: (v[0], v[1]) for prefix, v in ranked[:beam_width]}
     finals = [(prefix, _logsumexp(*v)) for prefix, v in beams.items() if trie is None or prefix in trie.words]

@@ -100,7 +100,8 @@ def _check_shapes(path: Path, config: CRNNConfig) -> None:
         raise CheckpointError(f"{path}: model config cannot be built ({exc})") from None
     try:
         with safe_open(str(path), framework="pt") as f:
-            found = {name: f.get_slice(name).get_shape() for name in f.keys()}
+            # safe_open has keys() but is not iterable
+            found = {name: f.get_slice(name).get_shape() for name in f.keys()}  # noqa: SIM118
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path}: not a safetensors weights file ({exc})") from None
     if misfit := _misfit({k: t.shape for k, t in own.items()}, found):

@@ -217,10 +217,19 @@ def _write_crops(
     meta = {
         "synth": {"lang": options.lang, "seed": options.seed, "fonts": options.fonts, "charset": options.charset_name}
     }
-    writer_args = dict(height=options.height, max_width=options.max_width, overwrite=options.overwrite, meta=meta)
+
+    def open_writer(name: str) -> CacheWriter:
+        return CacheWriter(
+            options.out / name,
+            height=options.height,
+            max_width=options.max_width,
+            overwrite=options.overwrite,
+            meta=meta,
+        )
+
     fonts_used: Counter = Counter()
-    train = CacheWriter(options.out / f"{options.split}.lmdb", **writer_args)
-    val = CacheWriter(options.out / "val.lmdb", **writer_args) if options.val_fraction > 0 else None
+    train = open_writer(f"{options.split}.lmdb")
+    val = open_writer("val.lmdb") if options.val_fraction > 0 else None
     progress.start(f"synth {options.lang}", options.count)
     with train, val if val is not None else nullcontext():
         index = 0

@@ -234,12 +234,17 @@ def sample_style(text: str, rng: Generator, config: RenderConfig) -> Style:
             rng.uniform(-1, 1, (4, 2)) * config.perspective_em * size if rng.random() < config.perspective else None
         ),
         curve=rng.uniform(-1, 1) * config.curve_em * size if rng.random() < config.curve and not vertical else 0.0,
-        margins=tuple(_em(rng, config.margin_em, size) for _ in range(4)),  # type: ignore[arg-type]
+        margins=_margins(rng, config.margin_em, size),
     )
 
 
 def _em(rng: Generator, bounds: tuple[float, float], size: int) -> int:
     return max(1, round(size * rng.uniform(*bounds)))
+
+
+def _margins(rng: Generator, bounds: tuple[float, float], size: int) -> tuple[int, int, int, int]:
+    """Left, top, right, bottom margins, drawn in that order."""
+    return (_em(rng, bounds, size), _em(rng, bounds, size), _em(rng, bounds, size), _em(rng, bounds, size))
 
 
 def _can_stack(text: str) -> bool:
@@ -587,5 +592,5 @@ def _motion_blur(image: np.ndarray, length: int, rng: Generator) -> np.ndarray:
     kernel = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1 / length
     rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), rng.uniform(-30, 30), 1.0)
-    kernel = cv2.warpAffine(kernel, rotation, (length, length))
-    return cv2.filter2D(image, -1, kernel / max(kernel.sum(), 1e-6))
+    turned = cv2.warpAffine(kernel, rotation, (length, length))
+    return cv2.filter2D(image, -1, turned / max(turned.sum(), 1e-6))

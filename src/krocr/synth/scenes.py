@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import cv2
@@ -38,6 +39,7 @@ from krocr.synth.render import (
 
 Generator = np.random.Generator
 ILLEGIBLE = "###"  # ICDAR 2015's mark for text nobody can read
+_DEFAULT_RENDER = RenderConfig()  # frozen: one shared default instance is safe
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def _split(start: int, length: int, parts: int, rng: Generator) -> list[tuple[in
     """``length`` cut into ``parts`` random spans (each at least half an equal share)."""
     shares = rng.uniform(0.5, 1.5, parts)
     edges = start + np.round(np.concatenate([[0], np.cumsum(shares)]) / shares.sum() * length).astype(int)
-    return [(int(a), int(b - a)) for a, b in zip(edges[:-1], edges[1:])]
+    return [(int(a), int(b - a)) for a, b in pairwise(edges)]
 
 
 def _inset(slot: Slot, rng: Generator) -> Slot:
@@ -126,7 +128,7 @@ def render_scene(
     texts: list[str],
     pool: FontPool,
     rng: Generator,
-    render_config: RenderConfig = RenderConfig(),
+    render_config: RenderConfig = _DEFAULT_RENDER,
     config: SceneConfig = SceneConfig(),
 ) -> tuple[np.ndarray, list[SceneWord], list[str]]:
     """The scene (RGB uint8), its words with boxes, and the font of each panel."""
@@ -300,7 +302,8 @@ def _composite(scene: np.ndarray, panel: np.ndarray, matrix: np.ndarray) -> None
 # ---- ground truth ------------------------------------------------------------------------------
 def icdar2015_lines(words: list[SceneWord]) -> list[str]:
     """``x1,y1,x2,y2,x3,y3,x4,y4,text`` per word, integer pixels, clockwise from top-left."""
-    return [",".join(str(int(round(v))) for v in w.points.reshape(-1)) + f",{w.text}" for w in words]
+    # float(): round() of a NumPy 1.x float scalar gives a float, of a Python float an int
+    return [",".join(str(round(float(v))) for v in w.points.reshape(-1)) + f",{w.text}" for w in words]
 
 
 def write_icdar2015(path: str | Path, words: list[SceneWord]) -> Path:

@@ -28,10 +28,10 @@ import csv
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import wordfreq
@@ -41,6 +41,7 @@ from krocr.errors import ConfigError
 
 Language = Literal["en", "ko"]
 Generator = np.random.Generator
+T = TypeVar("T")
 
 # Symbols drawn on signs: the charset's, plus the fullwidth won sign, which is drawn as it is
 # and labelled ₩ (charset.normalize_text). The order is part of the seeded text stream.
@@ -112,8 +113,13 @@ MENU_ITEMS = (
     "아메리카노 카페라떼 생맥주 소주 후라이드 양념치킨 반반 돈까스 우동 칼국수 만두 삼겹살 갈비탕 설렁탕 해장국 "
     "육개장 쫄면 수제비 잔치국수 오므라이스 카레 파전 도토리묵 계란말이 공기밥 아이스티 녹차 팥빙수"
 ).split()
-PROVINCES = "서울특별시 부산광역시 대구광역시 인천광역시 광주광역시 대전광역시 경기도 강원도 충청남도 경상북도 전라남도 제주특별자치도".split()
-DISTRICTS = "강남구 마포구 종로구 중구 서초구 송파구 해운대구 수성구 연수구 수원시 성남시 고양시 천안시 전주시 포항시 제주시".split()
+PROVINCES = (
+    "서울특별시 부산광역시 대구광역시 인천광역시 광주광역시 대전광역시 "
+    "경기도 강원도 충청남도 경상북도 전라남도 제주특별자치도"
+).split()
+DISTRICTS = (
+    "강남구 마포구 종로구 중구 서초구 송파구 해운대구 수성구 연수구 수원시 성남시 고양시 천안시 전주시 포항시 제주시"
+).split()
 ROADS = (
     "테헤란로 세종대로 중앙로 역삼로 강남대로 을지로 번영로 시청로 대학로 한강대로 광복로 문화로 평화로 희망로".split()
 )
@@ -356,7 +362,7 @@ class TextSource:
         )
 
     # ---- shared helpers -------------------------------------------------------------------
-    def pick(self, options: tuple[str, ...] | list[str]) -> str:
+    def pick(self, options: Sequence[T]) -> T:
         return options[int(self.rng.integers(len(options)))]
 
     def chance(self, p: float) -> bool:

@@ -122,7 +122,9 @@ def resume_checkpoint(run_dir: Path, config: ExperimentConfig, requested: bool) 
 
 def capture_rng() -> dict[str, Any]:
     """torch / NumPy / Python global RNG states as tensors and plain values (weights_only-safe)."""
-    _, keys, position, has_gauss, cached_gaussian = np.random.get_state()
+    numpy_state = np.random.get_state(legacy=True)
+    assert isinstance(numpy_state, tuple)  # the global RandomState is an MT19937, whose legacy state is a tuple
+    _, keys, position, has_gauss, cached_gaussian = numpy_state
     version, python_state, gauss_next = random.getstate()
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),

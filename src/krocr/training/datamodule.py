@@ -82,11 +82,16 @@ class CropDataModule(pl.LightningDataModule):
             if len(dataset.rejections)
         }
 
+    def _attached_trainer(self) -> pl.Trainer:
+        """The trainer running this module: Lightning attaches it before it asks for a loader."""
+        assert self.trainer is not None, "the loaders are built by a Lightning Trainer (trainer.fit)"
+        return self.trainer
+
     def train_dataloader(self) -> DataLoader:
         loader = self._loader(self.train_set, shuffle=True)
         if len(loader) == 0:  # full batches only
             raise DataError(
-                f"{len(self.train_set)} training samples over {self.trainer.world_size} process(es) "
+                f"{len(self.train_set)} training samples over {self._attached_trainer().world_size} process(es) "
                 f"do not fill one batch of {self.batch_size}; lower data.batch_size"
             )
         return loader
@@ -96,11 +101,13 @@ class CropDataModule(pl.LightningDataModule):
 
     def _loader(self, dataset: CropDataset, shuffle: bool) -> DataLoader:
         # the epoch Lightning will pass to set_epoch (current_epoch lags by one right after a resume)
-        epoch = self.trainer.fit_loop.epoch_progress.current.processed
+        trainer = self._attached_trainer()
+        # the fit loop's epoch tracker is a _ProcessedTracker; Lightning declares its base class
+        epoch = trainer.fit_loop.epoch_progress.current.processed  # type: ignore[attr-defined]
         sampler = EpochSampler(
             dataset,
-            self.trainer.global_rank,
-            self.trainer.world_size,
+            trainer.global_rank,
+            trainer.world_size,
             shuffle=shuffle,
             even=shuffle,
             seed=self.seed,

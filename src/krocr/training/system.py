@@ -14,6 +14,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.utilities.types import OptimizerLRSchedulerConfig
 
 from krocr.analysis.metrics import compute_metrics
 from krocr.charset import Charset
@@ -23,6 +24,7 @@ from krocr.model.crnn import CRNN
 from krocr.model.decoding import greedy_decode
 from krocr.model.focal_ctc import FocalCTCLoss, LossOutput
 from krocr.training.checkpoints import capture_rng, restore_rng
+from krocr.training.datamodule import CropDataModule
 from krocr.training.schedules import learning_rate_factor
 
 
@@ -119,7 +121,7 @@ class RecognizerModule(pl.LightningModule):
         self.log_dict(shown, prog_bar=True, sync_dist=True)
         self.log_dict(metrics, sync_dist=True)
 
-    def configure_optimizers(self) -> dict[str, Any]:
+    def configure_optimizers(self) -> OptimizerLRSchedulerConfig:
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         optimizer = torch.optim.Adam(trainable, lr=self.optim.lr, eps=self.optim.eps)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_factor(self.optim, self._total_steps()))
@@ -131,9 +133,12 @@ class RecognizerModule(pl.LightningModule):
         loader before a resumed run has restored its epoch."""
         if self.optim.total_steps is not None:
             return self.optim.total_steps
-        data = self.trainer.datamodule
+        data = self.trainer.datamodule  # type: ignore[attr-defined]  # set by Trainer.fit, not declared on Trainer
+        assert isinstance(data, CropDataModule), "the schedule's horizon is counted from a CropDataModule"
+        max_epochs = self.trainer.max_epochs
+        assert max_epochs is not None  # the Trainer fills in a default when it is given none
         per_rank = math.ceil(len(data.train_set) / self.trainer.world_size)
-        return max(1, self.trainer.max_epochs * (per_rank // data.batch_size))
+        return max(1, max_epochs * (per_rank // data.batch_size))
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["krocr_rng"] = capture_rng()
