@@ -39,7 +39,7 @@ from krocr.model.weights import save_weights
 from krocr.training.run import train
 from krocr.training.system import RecognizerModule
 
-ENGLISH = "transfer.pretrained=src/krocr/weights/en_crnn.safetensors"
+ENGLISH = "transfer.pretrained=en"
 JAMO = "charset.tokenizer=jamo"
 # what configs/budget_ko.yaml sets for a budget run, applied to the ksign configs too
 BUDGET_SETTINGS = (

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job (`make quickstart`): render a small Korean signboard dataset as annotated
 # scene photos, import and crop it, fine-tune with focal CTC (from the shipped English
-# weights with frozen early layers, once they exist), early-stop, evaluate on held-out
+# weights with frozen early layers), early-stop, evaluate on held-out
 # fonts, and write curves, galleries and an HTML report under runs/quickstart/.
 # About three minutes on a 2-core CPU with native bf16, about fifteen without (fp32).
 set -euo pipefail
@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 export NO_ALBUMENTATIONS_UPDATE=1
 KROCR=${KROCR:-.venv/bin/krocr}
 OUT=runs/quickstart
-ENGLISH=src/krocr/weights/en_crnn.safetensors
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -25,16 +24,8 @@ step "3/6 render extra Korean word crops (training fonts) and a held-out-font te
 $KROCR synth --lang ko --count 4000 --val-fraction 0.05 --seed 1 --out "$OUT/ko_crops"
 $KROCR synth --lang ko --count 300 --seed 2 --fonts heldout --split test --out "$OUT/ko_heldout"
 
-if [[ -f $ENGLISH ]]; then
-  step "4/6 fine-tune from the shipped English weights (focal CTC, conv1_1…conv4_1 frozen, early stopping)"
-  FROM=("transfer.pretrained=$ENGLISH")
-else
-  # Until English weights ship, start from scratch: a few-minute English pretraining cannot
-  # get past CTC's blank plateau, so it would only cost time.
-  step "4/6 train (no English weights shipped yet: from scratch, nothing frozen; focal CTC, early stopping)"
-  FROM=("transfer.pretrained=null" "transfer.freeze=[]")
-fi
-$KROCR train configs/quickstart.yaml "${FROM[@]}" --run-dir "$OUT/run"
+step "4/6 fine-tune from the shipped English weights (focal CTC, conv1_1…conv4_1 frozen, early stopping)"
+$KROCR train configs/quickstart.yaml --run-dir "$OUT/run"
 
 step "5/6 evaluate on fonts the model never saw"
 $KROCR eval --weights "$OUT/run/best.safetensors" "$OUT/ko_heldout" --split test --out "$OUT/run/eval"

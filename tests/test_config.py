@@ -36,7 +36,7 @@ def test_the_three_reference_versions():
     assert (v1.model.activation, v1.model.leaky_slope, v1.model.rnn_dropout) == ("leaky_relu", 0.05, 0.1)
     assert (v1.data.batch_size, v1.train.epochs, v1.train.patience, v1.optim.clip_norm) == (64, 300, 20, 1.0)
     assert v1.augment == AugmentConfig.preset("reference")  # blur or sharpen only
-    assert v1.transfer.pretrained == "src/krocr/weights/en_crnn.safetensors"
+    assert v1.transfer.pretrained == "en"
     differences = config_differences([v1, v2, v3])
     assert differences.pop("train.name") == ["ksign_v1", "ksign_v2", "ksign_v3"]
     assert differences == {

@@ -3,6 +3,9 @@ text the way docs/benchmarks.md says (a regression guard, with a margin for the 
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pytest
 
 from krocr.analysis.metrics import compute_metrics
@@ -53,3 +56,22 @@ def test_the_english_model_reads_heldout_fonts(tmp_path):
     # v1 reads 69 % of these 150 English crops in held-out fonts (v0: 54 %), 65 % of 2,000
     # (docs/models.md); the floor sits three standard errors (4 points each) lower
     assert _heldout_word_accuracy(tmp_path, "en", ENGLISH) >= 0.57
+
+
+def test_the_shipped_onnx_was_exported_from_the_shipped_weights():
+    # a retrained ko_crnn.safetensors must come with a fresh export: `krocr export
+    # src/krocr/weights/ko_crnn.safetensors --out src/krocr/weights/ko_crnn.onnx`
+    from krocr.inference.onnx_engine import read_onnx_metadata
+
+    model = SHIPPED["ko"]
+    assert model.onnx_path is not None
+    meta = read_onnx_metadata(model.onnx_path)
+    assert meta["source_sha256"] == hashlib.sha256(model.safetensors_path.read_bytes()).hexdigest()
+
+
+def test_the_shipped_onnx_reads_the_example_crops_as_torch_does():
+    crops = sorted((Path(__file__).resolve().parents[1] / "examples" / "crops").glob("*.png"))
+    by_onnx = Recognizer("ko", engine="onnx").read(crops)
+    by_torch = Recognizer("ko", engine="torch").read(crops)
+    assert [r.text for r in by_onnx] == [r.text for r in by_torch]
+    assert [r.confidence for r in by_onnx] == pytest.approx([r.confidence for r in by_torch], abs=1e-3)

@@ -9,7 +9,8 @@ an unknown key or a value of the wrong type is a :class:`ConfigError` naming the
 ``configs/x.yaml: optim.lrr: unknown key (did you mean lr?)``.
 
 Relative paths inside a config (data directories, pretrained weights) are relative to the
-working directory, as the experiment is run from the repository root.
+working directory, as the experiment is run from the repository root; the shipped weights
+are named instead (``transfer.pretrained: en``), so a config works from anywhere.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any, Literal
 
 import yaml
 
-from krocr.data.augment import AugmentConfig
+from krocr.data.augment import PRESETS, AugmentConfig
 from krocr.errors import ConfigError, InvalidOption, read_input_text
 from krocr.model.config import output_length
 
@@ -157,7 +158,7 @@ class TrainOptions:
 
 @dataclass(frozen=True)
 class TransferOptions:
-    pretrained: str | None = None  # a krocr .safetensors weights file
+    pretrained: str | None = None  # a krocr .safetensors weights file, or a shipped model's name ("en")
     freeze: tuple[str, ...] = ()  # top-level layer names (conv1_1 … conv6_1, lstm1, lstm2, dense1)
     widen_rnn: bool = False  # pretrained RNN may be narrower than model.rnn_units: grow it, keeping its function
 
@@ -178,7 +179,7 @@ class ExperimentConfig:
     optim: OptimOptions = OptimOptions()
     train: TrainOptions = TrainOptions()
     transfer: TransferOptions = TransferOptions()
-    augment: AugmentConfig = AugmentConfig.preset("reference")  # blur or sharpen, as the reference
+    augment: AugmentConfig = PRESETS["reference"]  # blur or sharpen, as the reference
 
 
 # ---- loading ---------------------------------------------------------------------------------
@@ -245,9 +246,10 @@ def _parse_override(text: str) -> dict:
     if not sep or not all(parts):
         raise ConfigError(f"override {text!r}: expected key.path=value, e.g. optim.lr=1e-4")
     value = _load_yaml(raw, f"override {text!r}: value is not valid YAML") if raw.strip() else ""
-    for part in reversed(parts):
-        value = {part: value}
-    return value
+    nested: dict[str, Any] = {parts[-1]: value}
+    for part in reversed(parts[:-1]):
+        nested = {part: nested}
+    return nested
 
 
 def _merge(target: dict, layer: dict, origins: dict[str, str], source: str, prefix: str = "") -> None:
@@ -318,7 +320,7 @@ class _Reader:
     def coerce(self, value: Any, annotation: Any, key_path: str) -> Any:
         """``value`` checked against ``annotation`` and converted (lists → tuples, ints → floats)."""
         origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-        if dataclasses.is_dataclass(annotation):
+        if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
             return self.build(annotation, value, key_path + ".")
         if origin is Literal:
             if value in args:

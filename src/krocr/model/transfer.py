@@ -20,12 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
+from rich.console import JustifyMethod
 from rich.table import Table
 from torch import nn
 
 from krocr.charset import BLANK_ID, Charset
 from krocr.errors import CheckpointError, ConfigError
 from krocr.model.crnn import CRNN
+from krocr.model.registry import resolve_weights
 from krocr.model.weights import load_weights
 
 CLASSIFIER = "dense1"
@@ -134,9 +136,10 @@ def _check_architecture(own: dict[str, torch.Tensor], source: dict[str, torch.Te
 
 
 def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, widen_rnn: bool = False) -> TransferReport:
-    """``transfer_weights`` from a krocr weights file (its charset read from its metadata).
+    """``transfer_weights`` from a krocr weights file or a shipped model's name (``"en"``), its
+    charset read from its metadata.
     With ``widen_rnn`` the file's RNN may have fewer units than the model's (see ``widen_rnn_state``)."""
-    bundle = load_weights(path)
+    bundle = load_weights(resolve_weights(path))
     theirs, ours = bundle.model.config, model.config
     growing = widen_rnn and theirs.units < ours.units
     differing = [
@@ -291,14 +294,15 @@ class LayerTable:
 
     def rich(self) -> Table:
         table = Table(title=self.title)
-        for column, justify in (
+        columns: tuple[tuple[str, JustifyMethod], ...] = (
             ("layer", "left"),
             ("parameters", "right"),
             ("weights", "left"),
             ("trainable", "left"),
             ("note", "left"),
-        ):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        )
+        for column, justify in columns:
+            table.add_column(column, justify=justify)
         for row in self.rows:
             table.add_row(row.layer, f"{row.parameters:,}", row.weights, "frozen" if row.frozen else "yes", row.note)
         return table
