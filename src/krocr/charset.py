@@ -193,6 +193,16 @@ class Charset:
     ``symbols`` are what the text may contain. With the ``jamo`` tokenizer the token
     inventory is the non-Hangul symbols plus the 67 conjoining jamo, and any Hangul syllable
     in ``symbols`` is accepted (it is spelled with jamo tokens).
+
+    Args:
+        symbols: the characters a text may hold, in token order.
+        unknown: add a token for characters outside ``symbols`` instead of refusing them.
+        tokenizer: ``char`` (one token per symbol) or ``jamo`` (Hangul spelled in jamo).
+
+    Example:
+        >>> cs = Charset(("가", "a"), tokenizer="jamo")
+        >>> cs.decode(cs.encode("가a"))
+        '가a'
     """
 
     symbols: tuple[str, ...]

@@ -22,6 +22,7 @@ from krocr.model.config import CRNNConfig
 from krocr.model.crnn import CRNN
 from krocr.model.metadata import FORMAT, parse_metadata
 from krocr.model.preprocess import PreprocessConfig
+from krocr.model.registry import resolve_weights
 
 
 @dataclass
@@ -79,8 +80,21 @@ def read_metadata(path: str | Path) -> dict[str, str]:
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelBundle:
-    """Build the model a weights file describes and load its tensors (as fp32)."""
-    path = Path(path)
+    """Build the model a weights file describes and load its tensors (as fp32).
+
+    Args:
+        path: a krocr ``.safetensors`` weights file, or a shipped model's name (``"ko"``, ``"en"``).
+        device: where the model goes.
+
+    Returns:
+        The model (in eval mode) with its charset, preprocessing and provenance info.
+
+    Example:
+        >>> bundle = load_weights("en")  # doctest: +SKIP
+        >>> bundle.charset.num_classes, bundle.preprocess.height  # doctest: +SKIP
+        (88, 32)
+    """
+    path = resolve_weights(path)
     meta = parse_metadata(read_metadata(path), path)
     _check_shapes(path, meta.config)
     model = CRNN(meta.config)
