@@ -45,7 +45,7 @@ def test_worst_first_and_random_pick():
 def test_sheet_is_a_png_with_one_row_per_crop(tmp_path):
     path = draw_sheet(items(3), tmp_path / "sheets" / "worst.png", "Worst first: 3 of 3 crops")
     image = np.asarray(Image.open(path).convert("L"))
-    assert image.shape[1] == 1200 and image.shape[0] > 300
+    assert image.shape[1] == 1100 and image.shape[0] > 300
     assert image.std() > 10  # crops and text drawn, not a blank page
     taller = np.asarray(Image.open(draw_sheet(items(5), tmp_path / "five.png", "five")))
     assert taller.shape[0] > image.shape[0]
@@ -69,3 +69,11 @@ def test_without_a_korean_font_it_warns_and_still_draws(monkeypatch, tmp_path):
             assert draw_sheet(items(1), tmp_path / "plain.png", "fallback").stat().st_size > 0
     finally:
         korean_font_family.cache_clear()
+
+
+def test_sheets_fit_the_report_column_so_captions_keep_their_size(tmp_path):
+    from krocr.analysis import gallery
+
+    sheet = Image.open(draw_sheet(items(2), tmp_path / "sheet.png", "two"))
+    assert sheet.width <= 1150  # the report's max-width: shown unscaled
+    assert gallery.CAPTION_PT * gallery.DPI / 72 >= 14  # px of a caption line at 100 % zoom

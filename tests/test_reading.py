@@ -136,3 +136,39 @@ def test_onnx_engine_prints_lines_in_input_order(weights, tmp_path, capsys):
     by_onnx = Recognizer(onnx, engine="onnx").read(paths)
     assert lines == [[str(p), r.text, f"{r.confidence:.3f}"] for p, r in zip(paths, by_onnx)]
     assert [line[1] for line in lines] == [r.text for r in Recognizer(weights).read(paths)]
+
+
+def test_a_broken_link_in_a_directory_is_an_error_line_not_silence(weights, tmp_path, capsys):
+    Image.fromarray(word_image(120)).save(tmp_path / "a.png")
+    (tmp_path / "b.png").symlink_to(tmp_path / "gone.png")
+    code, lines = read_command(capsys, tmp_path, "--weights", weights)
+    assert code == 1
+    assert [line[0] for line in lines] == [str(tmp_path / "a.png"), str(tmp_path / "b.png")]
+    assert lines[1][3] == f"error: broken symbolic link (to {tmp_path / 'gone.png'})"
+
+
+def test_an_empty_directory_says_so_and_fails(weights, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code, lines = read_command(capsys, tmp_path / "empty", "--weights", weights)
+    assert code == 1
+    assert len(lines) == 1 and lines[0][3].startswith("error: no image files in this directory")
+
+
+def test_tabs_and_newlines_in_file_names_are_escaped_or_json(weights, tmp_path, capsys):
+    odd = tmp_path / "shop\tsign\nv2.png"
+    Image.fromarray(word_image(120)).save(odd)
+    code, lines = read_command(capsys, odd, "--weights", weights)
+    assert code == 0 and len(lines) == 1 and len(lines[0]) == 3
+    assert lines[0][0] == str(tmp_path / "shop\\tsign\\nv2.png")
+    parser = argparse.ArgumentParser()
+    reading.configure(parser)
+    assert reading.run(parser.parse_args([str(odd), "--weights", str(weights), "--json"])) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["path"] == str(odd) and record["error"] is None and 0 <= record["confidence"] <= 1
+
+
+def test_a_crop_too_long_for_the_model_is_refused_not_read_as_nonsense(weights, tmp_path, capsys):
+    Image.fromarray(word_image(20000, height=50)).save(tmp_path / "banner.png")
+    code, lines = read_command(capsys, tmp_path / "banner.png", "--weights", weights)
+    assert code == 1
+    assert "the model reads at most" in lines[0][3] and "cut the line" in lines[0][3]

@@ -138,3 +138,29 @@ def test_page_renders_in_headless_chromium(page, tmp_path):
     dom = chromium("--dump-dom", page.as_uri()).stdout
     for section_id in ("comparison", *(f"run1-{s}" for s in SECTIONS)):
         assert f'id="{section_id}"' in dom
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="chromium is not installed (Debian: apt-get install -y chromium)"
+)
+def test_a_run_with_full_galleries_keeps_the_page_short(tmp_path):
+    # 24-crop sheets once made the page ~15,600 px tall with ~9-px captions
+    run = write_run(tmp_path / "run", "1", {0: "0,,,3,1.0,40.7,1.0,0.0\n0,39.3,,3,,,,\n"})
+    weights = make_weights(run / "best.safetensors")
+    labels = ["가나다라마바사아자차카타파하"[: 1 + i % 8] for i in range(30)]
+    data = write_cache(tmp_path / "data" / "test.lmdb", labels).parent
+    evaluate(Recognizer(weights), data, run / "eval", gallery=24)
+    out = tmp_path / "report.html"
+    parser = argparse.ArgumentParser()
+    report_command.configure(parser)
+    assert report_command.run(parser.parse_args([str(run), "--out", str(out)])) == 0
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        out.read_text(encoding="utf-8").replace(
+            "</body>", "<script>document.title = document.documentElement.scrollHeight</script></body>"
+        ),
+        encoding="utf-8",
+    )
+    dom = chromium("--window-size=1200,1000", "--dump-dom", probe.as_uri()).stdout
+    height = int(re.search(r"<title>(\d+)</title>", dom).group(1))
+    assert height < 6000, height

@@ -24,9 +24,14 @@ from matplotlib.figure import Figure
 
 from krocr import captions
 
-SHEET_WIDTH_IN = 12.0
+DPI = 100
+# 1,100 px: the report's 1,150-px column shows a sheet at its own size, so captions keep
+# their pixel size (a wider sheet was scaled down to ~9-px captions).
+SHEET_WIDTH_IN = 11.0
 IMAGE_HEIGHT_IN = 0.42  # a 32-px crop drawn this high; its width follows its aspect ratio
-ROW_HEIGHT_IN = 0.95
+ROW_HEIGHT_IN = 1.05
+CAPTION_PT = 11  # 15 px at DPI: Hangul legible at 100 % zoom
+RAW_PT = 9
 TITLE_HEIGHT_IN = 0.45
 MARGIN_IN = 0.2
 MAX_RAW_CHARS = 100  # raw strings of very wide crops are cut to fit the sheet width
@@ -70,7 +75,7 @@ def draw_sheet(items: Sequence[GalleryItem], path: str | Path, title: str) -> Pa
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     height = TITLE_HEIGHT_IN + ROW_HEIGHT_IN * max(len(items), 1) + MARGIN_IN
-    figure = Figure(figsize=(SHEET_WIDTH_IN, height), dpi=100)
+    figure = Figure(figsize=(SHEET_WIDTH_IN, height), dpi=DPI)
     family = korean_font_family()
     figure.text(MARGIN_IN / SHEET_WIDTH_IN, 1 - 0.3 / height, title, fontsize=12, fontweight="bold", family=family)
     for row, item in enumerate(items):
@@ -92,12 +97,17 @@ def _draw_row(figure: Figure, item: GalleryItem, top_in: float, sheet_height_in:
     axes.imshow(gray, cmap="gray", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
     axes.set_axis_off()
 
-    def line(offset_in: float, text: str, **style: object) -> None:
+    def line(offset_in: float, text: str, size: int, **style: object) -> None:
         y = 1 - (top_in + IMAGE_HEIGHT_IN + offset_in) / sheet_height_in
-        figure.text(left, y, text, fontsize=8, family=family, va="top", **style)  # type: ignore[arg-type]
+        figure.text(left, y, text, fontsize=size, family=family, va="top", **style)  # type: ignore[arg-type]
 
     raw = item.raw if len(item.raw) <= MAX_RAW_CHARS else item.raw[:MAX_RAW_CHARS] + "…"
-    line(0.04, raw, color="dimgray")
+    line(0.04, raw, RAW_PT, color="dimgray")
     exact = item.truth == item.prediction
     caption = f"GT: {item.truth}    PRED: {item.prediction}    NED {item.ned:.2f}"
-    line(0.22, caption + (f"    {item.name}" if item.name else ""), color="darkgreen" if exact else "firebrick")
+    line(
+        0.24,
+        caption + (f"    {item.name}" if item.name else ""),
+        CAPTION_PT,
+        color="darkgreen" if exact else "firebrick",
+    )

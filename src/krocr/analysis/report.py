@@ -68,6 +68,8 @@ th { background: #eef3fa; }
 td:first-child, th:first-child { text-align: left; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; }
 img { max-width: 100%; border: 1px solid #ddd; }
+.gallery { max-height: 75vh; overflow-y: auto; border: 1px solid #ddd; }
+.gallery img { border: 0; }
 .na { color: #a33; font-style: italic; }
 .muted { color: #666; font-size: 13px; }
 """
@@ -273,7 +275,12 @@ def _unreadable_part(unreadable: dict | None) -> str:
 
 def gallery_section(run: RunView) -> str:
     images = [(run.eval_dir / name, title) for name, title in GALLERY_FILES if run.eval_dir]
-    shown = [f"<h4>{esc(title)}</h4>{png(path.read_bytes(), title)}" for path, title in images if path.is_file()]
+    # each sheet scrolls in a box of its own: 24 rows would otherwise make the page ~5,000 px taller per sheet
+    shown = [
+        f'<h4>{esc(title)}</h4><div class="gallery">{png(path.read_bytes(), title)}</div>'
+        for path, title in images
+        if path.is_file()
+    ]
     body = "".join(shown) or not_available("no gallery PNGs; krocr eval writes them (--gallery N)")
     return section(f"{run.slug}-gallery", "Prediction gallery", body)
 

@@ -34,23 +34,33 @@ class Item:
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files as given; directories as their image files sorted by name (not recursive)."""
+    """Files as given; directories as their image files sorted by name (not recursive),
+    broken symbolic links among them included (they become error lines, not silence). A
+    directory without image files stays in the list as itself, to be reported."""
     paths: list[Path] = []
     for entry in map(Path, inputs):
-        if entry.is_dir():
-            paths += sorted(p for p in entry.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-        else:
+        if not entry.is_dir():
             paths.append(entry)
+            continue
+        images = sorted(
+            p for p in entry.iterdir() if (p.is_file() or p.is_symlink()) and p.suffix.lower() in IMAGE_SUFFIXES
+        )
+        paths += images or [entry]
     return paths
 
 
 def crop_items(recognizer: Recognizer, paths: Iterable[Path]) -> Iterator[Item]:
-    """Each file as one crop."""
+    """Each file as one crop; a directory (one without image files) or a broken link as an error."""
     for path in paths:
-        try:
-            yield Item(str(path), recognizer.prepare(path))
-        except DataError as exc:
-            yield Item(str(path), error=_reason(exc, path))
+        if path.is_dir():
+            yield Item(str(path), error=f"no image files in this directory ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        elif path.is_symlink() and not path.exists():
+            yield Item(str(path), error=f"broken symbolic link (to {path.readlink()})")
+        else:
+            try:
+                yield Item(str(path), recognizer.prepare(path))
+            except DataError as exc:
+                yield Item(str(path), error=_reason(exc, path))
 
 
 def box_items(recognizer: Recognizer, paths: Sequence[Path], boxes: Path, format: str) -> Iterator[Item]:

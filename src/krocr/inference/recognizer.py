@@ -21,6 +21,8 @@ a shipped model with an ONNX export, torch otherwise.
 
 from __future__ import annotations
 
+import sys
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,7 +42,7 @@ from krocr.inference.onnx_engine import (
 )
 from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.model.metadata import parse_metadata
-from krocr.model.preprocess import PreprocessConfig, WidthMode, collate_widths, preprocess, to_gray
+from krocr.model.preprocess import PreprocessConfig, WidthMode, collate_widths, preprocess, target_width, to_gray
 from krocr.model.registry import (
     DEFAULT_MODEL,
     ShippedModel,
@@ -53,6 +55,9 @@ if TYPE_CHECKING:
 
     from krocr.charset import Charset
 
+# Crops are padded to a multiple of this many pixels (8 CRNN frames) and batched only with
+# crops of the same padded width, so a crop's reading does not depend on its companions.
+WIDTH_BUCKET = 32
 # A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.
 MIN_INPUT_HEIGHT = int(CropConfig().min_height)
 
@@ -179,12 +184,21 @@ class Recognizer:
         """One input → the float32 (1, height, width) array the model sees. Raises
         DataError naming the input when it cannot be read or is too small to hold text."""
         pixels = load_input(image)
-        height = pixels.shape[0]
+        height, width = pixels.shape
         if height < MIN_INPUT_HEIGHT:
             raise DataError(
                 f"{_describe(image)}: image is {height} px high; a crop needs at least {MIN_INPUT_HEIGHT} px"
             )
-        return preprocess(pixels, self.preprocess)
+        config = self.preprocess
+        natural = target_width(height, width, replace(config, max_width=sys.maxsize))
+        if config.width_mode == "natural" and natural > config.max_width:
+            # squeezing it to max_width would crush its glyphs: refuse rather than read nonsense
+            raise DataError(
+                f"{_describe(image)}: a {width}×{height} crop is {natural} px wide at the model's "
+                f"{config.height}-px height, and the model reads at most {config.max_width} px "
+                f"(about {config.max_width / config.height:.0f}:1); cut the line into shorter crops"
+            )
+        return preprocess(pixels, config)
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """(N, 1, H, W) preprocessed crops → float32 logits (N, frames, classes), from the
@@ -212,14 +226,24 @@ class Recognizer:
 
     # ---- batches ----------------------------------------------------------------------------
     def recognize(self, prepared: Sequence[np.ndarray]) -> list[Reading]:
-        """Read arrays from :meth:`prepare`, batched by width, returned in input order."""
-        by_width = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[-1])
+        """Read arrays from :meth:`prepare`, returned in input order.
+
+        Crops are batched with others of the same width bucket (:data:`WIDTH_BUCKET`) and
+        padded to that bucket, never to a wider companion: the bidirectional LSTM reads
+        padding too, so a crop's text and confidence would otherwise depend on the other
+        crops of the call.
+        """
+        buckets: dict[int, list[int]] = defaultdict(list)
+        for i, crop in enumerate(prepared):
+            buckets[-(-crop.shape[-1] // WIDTH_BUCKET)].append(i)
         readings: list[Reading | None] = [None] * len(prepared)
-        for start in range(0, len(by_width), self.batch_size):
-            chunk = by_width[start : start + self.batch_size]
-            batch = collate_widths([prepared[i] for i in chunk])
-            for i, reading in zip(chunk, self.decode(self.logits(batch))):
-                readings[i] = reading
+        for bucket in sorted(buckets):
+            members = buckets[bucket]
+            for start in range(0, len(members), self.batch_size):
+                chunk = members[start : start + self.batch_size]
+                batch = collate_widths([prepared[i] for i in chunk], multiple=WIDTH_BUCKET)
+                for i, reading in zip(chunk, self.decode(self.logits(batch))):
+                    readings[i] = reading
         return readings  # type: ignore[return-value]  # every slot is filled above
 
     @overload
