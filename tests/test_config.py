@@ -144,3 +144,16 @@ def test_flatten_and_differences():
     b = ExperimentConfig(data=DataOptions(dirs=("y",), batch_size=8))
     assert config_differences([a, b]) == {"data.dirs": [["x"], ["y"]], "data.batch_size": [64, 8]}
     assert config_differences([a, a]) == {}
+
+
+def test_training_on_an_evaluation_only_set_is_refused(tmp_path):
+    real = tmp_path / "real-dev"
+    (real / "crops").mkdir(parents=True)
+    (real / "annotations.jsonl").write_text("{}\n")
+    (real / "crops" / "meta.tsv").write_text("")
+    marked = tmp_path / "mine"
+    marked.mkdir()
+    (marked / "EVALUATION_ONLY").write_text("")
+    for directory in (real / "crops", marked / "sub"):
+        with pytest.raises(ConfigError, match="evaluation-only set"):
+            load_config(CONFIGS / "tiny.yaml", [f"data.dirs=[{directory}]"])

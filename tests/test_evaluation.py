@@ -279,3 +279,40 @@ def test_progress_moves_with_each_batch_not_each_thousand_crops(weights, tmp_pat
     predict(Recognizer(weights, batch_size=3), open_eval_set(data), progress=progress)
     assert progress.total == len(labels) and sum(progress.steps) == len(labels)
     assert len([s for s in progress.steps if s]) >= 3  # at least one step per batch of 3
+
+
+def real_set(root: Path) -> Path:
+    """A folder laid out as shared/data/real-dev: annotations.jsonl, crops/labels.tsv, crops/meta.tsv."""
+    crops = root / "crops"
+    crops.mkdir(parents=True)
+    rows = [
+        ("a.png", "가나", "sign-photo", "lowres,rotated"),
+        ("b.png", "다라", "sign-photo", ""),
+        ("c.png", "ab", "doc-scan", "lowres"),
+    ]
+    for name, *_ in rows:
+        Image.fromarray(word_image(120)).save(crops / name)
+    (crops / "labels.tsv").write_text("".join(f"{n}\t{t}\n" for n, t, _, _ in rows), encoding="utf-8")
+    (crops / "meta.tsv").write_text("".join(f"{n}\t{k}\t{g}\timages/x.jpg\n" for n, _, k, g in rows), encoding="utf-8")
+    (root / "annotations.jsonl").write_text("{}\n", encoding="utf-8")
+    return root
+
+
+def test_a_real_set_is_read_with_its_kinds_and_tags(recognizer, tmp_path):
+    root = real_set(tmp_path / "real")
+    eval_set = open_eval_set(root)  # the set's root: its crops/labels.tsv
+    assert [(s.truth, s.kind, s.tags) for s in eval_set.samples] == [
+        ("가나", "sign-photo", ("lowres", "rotated")),
+        ("다라", "sign-photo", ()),
+        ("ab", "doc-scan", ("lowres",)),
+    ]
+    metrics = evaluate(recognizer, root, tmp_path / "out", gallery=0)
+    assert {k: v["samples"] for k, v in metrics["by_kind"].items()} == {"doc-scan": 1, "sign-photo": 2}
+    assert {k: v["samples"] for k, v in metrics["by_tag"].items()} == {"lowres": 2, "rotated": 1, "(no tag)": 1}
+
+
+def test_a_malformed_meta_line_names_the_file_and_line(tmp_path):
+    root = real_set(tmp_path / "real")
+    (root / "crops" / "meta.tsv").write_text("a.png\tsign-photo\t\tx.jpg\nno-kind-here\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"meta.tsv:2: expected"):
+        open_eval_set(root)

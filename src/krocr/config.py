@@ -29,6 +29,7 @@ from typing import Any, Literal
 import yaml
 
 from krocr.data.augment import PRESETS, AugmentConfig
+from krocr.data.eval_sets import evaluation_only_root
 from krocr.errors import ConfigError, InvalidOption, read_input_text
 from krocr.model.config import output_length
 
@@ -79,6 +80,14 @@ class DataOptions:
 
     def __post_init__(self) -> None:
         _require(bool(self.dirs), "data.dirs", "at least one dataset directory is required")
+        for directory in self.dirs:
+            held_out = evaluation_only_root(directory)
+            _require(
+                held_out is None,
+                "data.dirs",
+                f"{directory} is inside {held_out}, an evaluation-only set: it measures models and is never "
+                "trained on; list training data only",
+            )
         _require(self.batch_size >= 1, "data.batch_size", "must be at least 1")
         _require(self.num_workers >= 0, "data.num_workers", "must be at least 0")
         _require(self.max_label_length >= 1, "data.max_label_length", "must be at least 1")

@@ -286,6 +286,17 @@ def _csv_counts(text: str, path: Path) -> Counter:
 
 
 # ---- the whole evaluation ------------------------------------------------------------------------
+def tag_metrics(predictions: Sequence[Prediction]) -> dict[str, dict]:
+    """Metrics per tag (a crop counts under each of its tags) and for untagged crops; empty
+    when no crop has a tag."""
+    if not any(p.sample.tags for p in predictions):
+        return {}
+    tags = sorted({t for p in predictions for t in p.sample.tags})
+    groups = {tag: [p for p in predictions if tag in p.sample.tags] for tag in tags}
+    groups["(no tag)"] = [p for p in predictions if not p.sample.tags]
+    return {tag: _metrics(group) for tag, group in groups.items() if group}
+
+
 def summarize(
     evaluation: Evaluation, charset: Charset, reference: Counter | None = None, reference_name: str = ""
 ) -> dict:
@@ -306,6 +317,7 @@ def summarize(
         "by_length": grouped_metrics(predictions, lambda p: length_bucket(len(p.sample.truth)), buckets),
         "by_source": grouped_metrics(predictions, lambda p: p.sample.source),
         "by_kind": grouped_metrics([p for p in predictions if p.sample.kind], lambda p: p.sample.kind),
+        "by_tag": tag_metrics(predictions),
         "out_of_charset": out_of_charset(predictions, charset),
         "confusions": confusions(alignments),
         "character_accuracy": character_accuracy(predictions, alignments, reference, reference_name),
@@ -320,6 +332,7 @@ PREDICTION_COLUMNS = (
     "item",
     "source",
     "kind",
+    "tags",
     "truth",
     "prediction",
     "confidence",
@@ -339,6 +352,7 @@ def write_predictions(predictions: Sequence[Prediction], path: Path) -> None:
                     p.sample.item,
                     p.sample.source,
                     p.sample.kind,
+                    ",".join(p.sample.tags),
                     p.sample.truth,
                     p.reading.text,
                     f"{p.reading.confidence:.4f}",

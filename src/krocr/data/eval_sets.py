@@ -1,5 +1,11 @@
 """Evaluation sets: the crops and true texts a model is measured on, from a dataset
-directory's split, one LMDB crop cache or a ``path<TAB>text`` label file."""
+directory's split, one LMDB crop cache or a ``path<TAB>text`` label file.
+
+A label file may have a ``meta.tsv`` beside it (``file<TAB>kind<TAB>tags<TAB>image``, tags
+comma-separated), as the real evaluation set ``shared/data/real-dev`` does: its kinds
+(sign-photo, doc-scan, …) and tags (lowres, rotated, …) then group the metrics. A directory
+holding ``labels.tsv`` or ``crops/labels.tsv`` (that set's root) is read as its label file.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,14 @@ from krocr.charset import normalize_text
 from krocr.data.images import ImageInput
 from krocr.data.importers import read_label_file
 from krocr.data.store import CacheReader
-from krocr.errors import DataError
+from krocr.errors import DataError, read_input_text
 
 LMDB_SUFFIXES = (".lmdb", ".mdb")
+LABEL_FILE = "labels.tsv"
+META_FILE = "meta.tsv"
+# A folder holding this file, or laid out as the real evaluation set (annotations.jsonl beside
+# crops/meta.tsv), is evaluation data: training on anything inside it is refused.
+EVALUATION_ONLY_MARKER = "EVALUATION_ONLY"
 
 
 @dataclass(frozen=True)
@@ -21,7 +32,8 @@ class EvalSample:
     item: str  # where the crop is: "test.lmdb#12" (1-based LMDB index) or its image path
     truth: str  # NFC, outer whitespace stripped (invisible in a crop)
     source: str
-    kind: str = ""  # text kind of a synthetic crop (word, rare, long, …), else empty
+    kind: str = ""  # text kind of a synthetic crop (word, rare, long, …) or a real crop's kind, else empty
+    tags: tuple[str, ...] = ()  # a real crop's conditions (lowres, rotated, …) from meta.tsv
 
 
 @dataclass(frozen=True)
@@ -44,11 +56,33 @@ def open_eval_set(data: str | Path, split: str | None = None) -> EvalSet:
     if not data.exists():
         raise DataError(f"{data}: not found; expected a dataset directory, an .lmdb or a label file")
     splits = dataset_splits(data)
+    labels = _label_file_in(data)
+    if labels is not None and not splits:
+        return _label_file_set(labels)
     if splits is not None:
         return _lmdb_set(_split_path(data, splits, split))
     if data.is_dir() or data.suffix in LMDB_SUFFIXES:
         return _lmdb_set(data)
     return _label_file_set(data)
+
+
+def evaluation_only_root(path: str | Path) -> Path | None:
+    """The evaluation-only set ``path`` lies in (itself or a parent), or None.
+
+    Args:
+        path: any file or directory.
+
+    Returns:
+        The set's root folder: one holding an ``EVALUATION_ONLY`` file, or laid out as the
+        real evaluation set (``annotations.jsonl`` beside ``crops/meta.tsv``).
+    """
+    resolved = Path(path).resolve()
+    for folder in (resolved, *resolved.parents):
+        if (folder / EVALUATION_ONLY_MARKER).is_file():
+            return folder
+        if (folder / "annotations.jsonl").is_file() and (folder / "crops" / META_FILE).is_file():
+            return folder
+    return None
 
 
 def dataset_splits(data: Path) -> list[str] | None:
@@ -77,9 +111,38 @@ def _lmdb_set(path: Path) -> EvalSet:
     return EvalSet(str(path), samples, lambda i: reader[i][0], [])
 
 
+def _label_file_in(directory: Path) -> Path | None:
+    """A directory's label file: ``labels.tsv`` in it or in its ``crops/``; None if neither."""
+    if not directory.is_dir():
+        return None
+    return next((p for p in (directory / LABEL_FILE, directory / "crops" / LABEL_FILE) if p.is_file()), None)
+
+
+def read_meta(path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """``meta.tsv``: crop file name → (kind, tags). A malformed line raises DataError naming
+    the file and the line."""
+    meta: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for lineno, line in enumerate(read_input_text(path, "crop metadata file", DataError).splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < 2 or not fields[0]:
+            raise DataError(f"{path}:{lineno}: expected 'file<TAB>kind<TAB>tags<TAB>image', got {line!r:.80}")
+        tags = tuple(t for t in (fields[2].split(",") if len(fields) > 2 else []) if t)
+        meta[fields[0]] = (fields[1], tags)
+    return meta
+
+
 def _label_file_set(path: Path) -> EvalSet:
     records, log = read_label_file(path)
-    samples = [EvalSample(str(r.path), r.text.strip(), r.source) for r in records]
+    meta_path = path.with_name(META_FILE)
+    meta = read_meta(meta_path) if meta_path.is_file() else {}
+    samples = []
+    for r in records:
+        assert r.path is not None  # read_label_file gives every record its image file
+        name = r.path.relative_to(path.parent).as_posix() if r.path.is_relative_to(path.parent) else r.path.name
+        kind, tags = meta.get(name, ("", ()))
+        samples.append(EvalSample(str(r.path), r.text.strip(), r.source, kind, tags))
     lost = [Unreadable(f"{r.file} {r.item}", f"{r.reason}: {r.detail}") for r in log]
 
     def load(i: int) -> ImageInput:
