@@ -17,8 +17,14 @@ NanumSquare / NanumSquareRound map all 11,172 syllables but draw 2,479, Baekmuk 
 Headline map 11,172 but draw 2,350 (the rest are empty glyphs), and for characters
 outside the cmap Pillow draws the .notdef box. :func:`drawable_chars` renders each
 character and rejects empty glyphs and copies of the .notdef rendering; results are
-cached per face in a JSON file under ~/.cache/krocr/glyphs keyed by path, face index,
-mtime and size.
+cached per face in a JSON file under ~/.cache/krocr/glyphs keyed by what decides them
+(:func:`coverage_key`): the sha256 of the font file's bytes, the face index, the version of
+the drawable test, and the Pillow, FreeType and fontTools versions that read the cmap and
+rasterise the glyphs. A font replaced at the same path, a new test or a new rasteriser
+never reuses an old answer; the same font at two paths shares one entry.
+
+Without fonts, :func:`missing_fonts_error` says which are missing, where they were looked
+for, and how to install them.
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import fontTools
 import numpy as np
+import PIL
 from fontTools.ttLib import TTCollection, TTFont
-from PIL import ImageFont
+from PIL import ImageFont, features
 
 from krocr.errors import ConfigError
 
@@ -104,6 +112,23 @@ HELDOUT_DESIGNS: frozenset[str] = frozenset(
 COVERAGE_SIZE = 32  # px; glyph bitmaps compared at this size
 COVERAGE_VERSION = 1  # bump when the drawable test changes, to invalidate caches
 
+# What to install when a font set is missing (`make setup` as root installs all of them);
+# the pip package draws Korean and Latin but holds no held-out design.
+INSTALL_PACKAGES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("ko", "train"): ("fonts-nanum", "fonts-noto-cjk", "fonts-unfonts-core", "fonts-baekmuk"),
+    ("ko", "heldout"): ("fonts-nanum", "fonts-unfonts-core"),
+    ("en", "train"): (
+        "fonts-dejavu-core",
+        "fonts-liberation2",
+        "fonts-urw-base35",
+        "fonts-open-sans",
+        "fonts-roboto-unhinted",
+        "fonts-comic-neue",
+        "fonts-dancingscript",
+    ),
+    ("en", "heldout"): ("fonts-liberation2",),
+}
+
 
 @dataclass(frozen=True)
 class FontFace:
@@ -153,10 +178,14 @@ class FontSplit:
 
 
 # ---- discovery -------------------------------------------------------------------------------
-def font_files(roots: Iterable[Path] = FONT_ROOTS) -> list[Path]:
-    """Font files under ``roots`` plus those of the pip font package, if installed."""
-    files = [p for root in roots if root.is_dir() for p in sorted(root.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES]
-    return files + _pip_font_files()
+def font_files(roots: Iterable[Path] | None = None) -> list[Path]:
+    """Font files under ``roots`` (default :data:`FONT_ROOTS`) plus those of the pip font
+    package, if installed."""
+    return _root_font_files(FONT_ROOTS if roots is None else roots) + _pip_font_files()
+
+
+def _root_font_files(roots: Iterable[Path]) -> list[Path]:
+    return [p for root in roots if root.is_dir() for p in sorted(root.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES]
 
 
 def _pip_font_files() -> list[Path]:
@@ -211,9 +240,10 @@ def _faces_of(path: Path) -> list[TTFont]:
     return [TTFont(str(path), lazy=True)]
 
 
-def discover_fonts(roots: Iterable[Path] = FONT_ROOTS) -> list[FontFace]:
-    """Every usable face of the font files found, with family and package. Fonts fontTools
-    cannot read are skipped."""
+def discover_fonts(roots: Iterable[Path] | None = None) -> list[FontFace]:
+    """Every usable face of the font files found under ``roots`` (default :data:`FONT_ROOTS`)
+    and in the pip font package, with family and package. Fonts fontTools cannot read are
+    skipped."""
     files = font_files(roots)
     owners = debian_packages([p for p in files if _package(p, None) != f"pip:{PIP_FONT_PACKAGE}"])
     faces: list[FontFace] = []
@@ -250,6 +280,42 @@ def split_fonts(faces: Iterable[FontFace], heldout_designs: frozenset[str] = HEL
     )
 
 
+def missing_fonts_error(
+    lang: str, which: str, found: Sequence[FontFace] = (), usable: Sequence[FontFace] = ()
+) -> ConfigError:
+    """The error for a font set that is missing: ``lang``'s ``which`` ("train" or "heldout")
+    fonts, where they were looked for, what was ``found`` there (every face) and ``usable``
+    (the faces of the set, none of which draws the language), and how to install them."""
+    language = {"ko": "Korean ", "en": ""}.get(lang, "")
+    kind = "training" if which == "train" else "held-out"
+    roots = FONT_ROOTS
+    in_roots = _root_font_files(roots)
+    pip_files = _pip_font_files()
+    pip_state = f"{len(pip_files)} font files" if pip_files else "not installed"
+    looked = (
+        f"looked in {', '.join(map(str, roots))} ({len(in_roots)} font files) "
+        f"and the pip package {PIP_FONT_PACKAGE} ({pip_state})"
+    )
+    if usable:
+        what = f"the {len(usable)} {kind} faces found draw no Hangul"
+    elif found:
+        what = f"none of the {len(found)} faces found is a {kind} face from an allowed package"
+    else:
+        what = "no font files"
+    packages = " ".join(INSTALL_PACKAGES.get((lang, which), INSTALL_PACKAGES[("ko", "train")]))
+    pip = f", or `pip install {PIP_FONT_PACKAGE}` (Noto Sans CJK KR)" if which == "train" else ""
+    return ConfigError(
+        f"no {language}{kind} fonts found under the allowed font packages ({looked}: {what}); "
+        f"install them with `apt-get install {packages}` (Debian, as root; `make setup` as root "
+        f"installs every font krocr uses){pip}"
+    )
+
+
+def draws_hangul(drawable: Iterable[str]) -> bool:
+    """Whether a drawable set holds a Hangul syllable."""
+    return any("\uac00" <= ch <= "\ud7a3" for ch in drawable)
+
+
 # ---- glyph coverage --------------------------------------------------------------------------
 def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "krocr" / "glyphs"
@@ -257,11 +323,12 @@ def default_cache_dir() -> Path:
 
 def drawable_chars(face: FontFace, chars: Iterable[str], cache_dir: Path | None = None) -> frozenset[str]:
     """The characters of ``chars`` that ``face`` really draws (cmap entry, inked, not the
-    .notdef box). Whitespace counts as drawable when it is in the cmap."""
+    .notdef box). Whitespace counts as drawable when it is in the cmap. Cached on disk under
+    :func:`coverage_key`."""
     wanted = set(chars)
-    key = hashlib.sha1(f"{face.path}#{face.index}".encode()).hexdigest()[:20]
+    stamp = coverage_key(face)
+    key = hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:32]
     cache_file = (cache_dir or default_cache_dir()) / f"{key}.json"
-    stamp = _file_stamp(face.path)
     cached = _read_cache(cache_file, stamp)
     checked, drawable = set(cached["checked"]), set(cached["drawable"])
     todo = wanted - checked
@@ -272,9 +339,43 @@ def drawable_chars(face: FontFace, chars: Iterable[str], cache_dir: Path | None 
     return frozenset(drawable & wanted)
 
 
-def _file_stamp(path: str) -> dict:
-    stat = os.stat(path)
-    return {"path": path, "mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "version": COVERAGE_VERSION}
+def coverage_key(face: FontFace) -> dict:
+    """Everything a face's drawable set depends on: the font's bytes (sha256) and face index,
+    the drawable test (:data:`COVERAGE_VERSION`, :data:`COVERAGE_SIZE`), and the libraries
+    that run it — fontTools reads the cmap, Pillow and its FreeType rasterise each glyph
+    that is compared with the empty bitmap and the .notdef box. The path is not part of it."""
+    return {
+        "sha256": file_sha256(face.path),
+        "index": face.index,
+        "version": COVERAGE_VERSION,
+        "size": COVERAGE_SIZE,
+        **renderer_versions(),
+    }
+
+
+def renderer_versions() -> dict[str, str]:
+    """The versions of the libraries the drawable test runs on (read at each call)."""
+    return {
+        "pillow": PIL.__version__,
+        "freetype": str(features.version("freetype2")),
+        "fonttools": fontTools.version,
+    }
+
+
+# sha256 per (path, size, mtime, ctime, inode): a file is hashed once per process. The kernel
+# sets ctime on every write, so a font rewritten in place (even with its mtime put back) is
+# hashed again. Never kept across processes: the disk cache is keyed on the content itself.
+_HASHES: dict[tuple[str, int, int, int, int], str] = {}
+
+
+def file_sha256(path: str) -> str:
+    """The sha256 of a file's bytes, memoised within the process while the file is unchanged."""
+    with open(path, "rb") as handle:
+        stat = os.fstat(handle.fileno())
+        memo = (path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        if memo not in _HASHES:
+            _HASHES[memo] = hashlib.file_digest(handle, "sha256").hexdigest()
+    return _HASHES[memo]
 
 
 def _read_cache(cache_file: Path, stamp: dict) -> dict:
@@ -297,7 +398,8 @@ def _write_cache(cache_file: Path, stamp: dict, checked: set[str], drawable: set
 
 def _check_glyphs(face: FontFace, chars: Iterable[str]) -> set[str]:
     cmap = _cmap(face)
-    font = face.load(COVERAGE_SIZE)
+    # opened afresh, not through load_font's cache by path: the file may have been replaced
+    font = ImageFont.truetype(face.path, COVERAGE_SIZE, index=face.index, layout_engine=ImageFont.Layout.BASIC)
     notdef = _bitmap(font, _unmapped_char(cmap))
     drawable = set()
     for ch in chars:

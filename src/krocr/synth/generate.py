@@ -37,7 +37,7 @@ from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.errors import ConfigError
 from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.progress import SILENT, ProgressHook
-from krocr.synth.fonts import FontPool, discover_fonts, split_fonts
+from krocr.synth.fonts import FontPool, discover_fonts, draws_hangul, missing_fonts_error, split_fonts
 from krocr.synth.render import RenderConfig, render_word
 from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
@@ -183,11 +183,14 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
     started = time.perf_counter()
     charset = resolve_charset(options.charset_name)
     text_config = TextConfig(**{**asdict(options.text), "lang": options.lang})
-    faces = split_fonts(discover_fonts()).select(options.fonts)
+    found = discover_fonts()
+    faces = split_fonts(found).select(options.fonts)
     if not faces:
-        raise ConfigError(f"no {options.fonts} fonts found under the allowed font packages")
+        raise missing_fonts_error(options.lang, options.fonts, found)
     chars = "".join(dict.fromkeys("".join(charset.symbols) + DRAWN_SIGN_SYMBOLS))  # ￦ is drawn, labelled ₩
     pool = FontPool.build(faces, chars, design_weights=dict(options.design_weights), workers=options.workers)
+    if options.lang == "ko" and not any(map(draws_hangul, pool.drawable)):  # e.g. only Latin fonts installed
+        raise missing_fonts_error(options.lang, options.fonts, found, faces)
     source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)
     if options.scenes:
