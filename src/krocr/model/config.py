@@ -97,3 +97,82 @@ def output_length(input_width: int) -> int:
 def min_input_width(frames: int) -> int:
     """Smallest input width that yields at least ``frames`` output frames."""
     return 4 * (frames + 2)
+
+
+SVTR_HEIGHTS = (32, 48, 64)  # the backbone halves the height four times, then averages it away
+
+
+@dataclass(frozen=True)
+class SVTRConfig:
+    """An SVTR-LCNet-style CTC recognizer (issue #28): a depthwise-separable CNN that pools the
+    height to 1 and keeps W/4 time steps, a neck of global self-attention blocks over that
+    sequence, and a linear CTC head. Stored in weights metadata with ``"arch": "svtr"``."""
+
+    num_classes: int
+    arch: Literal["svtr"] = "svtr"
+    input_height: int = 48
+    channels: tuple[int, int, int, int] = (64, 128, 256, 512)  # stem, then stages 2–4
+    blocks: tuple[int, int, int] = (2, 4, 2)  # depthwise-separable blocks per stage
+    dim: int = 256  # width of the attention neck: 1.9 M parameters with jamo tokens, 2.5 M with syllables
+    depth: int = 2  # transformer blocks in the neck
+    heads: int = 8
+    dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        # the values may come from a weights file: neither types nor ranges are trusted
+        object.__setattr__(self, "channels", tuple(self.channels))
+        object.__setattr__(self, "blocks", tuple(self.blocks))
+
+        def integers(values: tuple, low: int, high: int) -> bool:
+            return all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in values)
+
+        if not integers((self.num_classes,), 2, MAX_CLASSES):
+            raise ConfigError(f"num_classes must be an integer from 2 to {MAX_CLASSES}, got {self.num_classes!r:.60}")
+        if self.arch != "svtr":
+            raise ConfigError(f"an SVTR config has arch 'svtr', got {self.arch!r:.60}")
+        if self.input_height not in SVTR_HEIGHTS:
+            raise ConfigError(f"model.input_height must be one of {SVTR_HEIGHTS}, got {self.input_height!r:.60}")
+        if len(self.channels) != 4 or not integers(self.channels, 1, 4096):
+            raise ConfigError(f"model.channels must be 4 integers from 1 to 4096, got {self.channels!r:.60}")
+        if len(self.blocks) != 3 or not integers(self.blocks, 1, 64):
+            raise ConfigError(f"model.blocks must be 3 integers from 1 to 64, got {self.blocks!r:.60}")
+        if not integers((self.dim, self.depth, self.heads), 1, 4096) or self.dim % self.heads:
+            raise ConfigError(
+                f"model.dim must be a positive multiple of model.heads, and depth ≥ 1; got dim {self.dim!r:.20}, "
+                f"heads {self.heads!r:.20}, depth {self.depth!r:.20}"
+            )
+        if not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+            raise ConfigError(f"model.dropout must be a number in [0, 1), got {self.dropout!r:.60}")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "channels": list(self.channels), "blocks": list(self.blocks)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SVTRConfig:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"unknown model config keys for arch 'svtr': {sorted(unknown)}")
+        return cls(**data)
+
+
+ModelConfig = CRNNConfig | SVTRConfig
+
+
+def model_config_from_dict(data: object) -> ModelConfig:
+    """A weights file's ``model`` metadata → its config. Files without ``arch`` are CRNNs
+    (every file written before the second architecture)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"model config must be a mapping, got {type(data).__name__}")
+    arch = data.get("arch", "crnn")
+    if arch == "svtr":
+        return SVTRConfig.from_dict(data)
+    if arch == "crnn":
+        return CRNNConfig.from_dict({k: v for k, v in data.items() if k != "arch"})
+    raise ConfigError(f"unknown model arch {arch!r:.40}; krocr knows 'crnn' and 'svtr'")
+
+
+def frames_for_width(config: ModelConfig, input_width: int) -> int:
+    """CTC frames a model emits for an input of this width."""
+    if isinstance(config, SVTRConfig):
+        return (input_width + 3) // 4  # two stride-2 convolutions on the width, padded
+    return output_length(input_width)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from krocr.charset import Charset
 from krocr.errors import CheckpointError, ConfigError
-from krocr.model.config import CRNNConfig
+from krocr.model.config import ModelConfig, model_config_from_dict
 from krocr.model.preprocess import PreprocessConfig
 
 FORMAT = "krocr-weights/1"
@@ -21,7 +21,7 @@ class ModelMetadata:
     """What a weights file's metadata (or an ONNX export's ``metadata_props``) describes."""
 
     charset: Charset
-    config: CRNNConfig
+    config: ModelConfig
     preprocess: PreprocessConfig
     info: dict
 
@@ -31,7 +31,7 @@ def parse_metadata(metadata: dict[str, str], path: str | Path) -> ModelMetadata:
     preprocessing and info; CheckpointError naming ``path`` when they are damaged."""
     try:
         charset = Charset.from_json(metadata["charset"], f"{path} [charset]")
-        config = CRNNConfig.from_dict(json.loads(metadata["model"]))
+        config = model_config_from_dict(json.loads(metadata["model"]))
         preprocess = PreprocessConfig.from_dict(json.loads(metadata["preprocess"]))
         info = json.loads(metadata.get("info", "{}"))
     except KeyError as exc:

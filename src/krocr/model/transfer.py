@@ -26,6 +26,7 @@ from torch import nn
 
 from krocr.charset import BLANK_ID, Charset
 from krocr.errors import CheckpointError, ConfigError
+from krocr.model.config import CRNNConfig
 from krocr.model.crnn import CRNN
 from krocr.model.registry import resolve_weights
 from krocr.model.weights import load_weights
@@ -141,6 +142,11 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
     With ``widen_rnn`` the file's RNN may have fewer units than the model's (see ``widen_rnn_state``)."""
     bundle = load_weights(resolve_weights(path))
     theirs, ours = bundle.model.config, model.config
+    if not isinstance(theirs, CRNNConfig):
+        raise CheckpointError(
+            f"{path}: {type(bundle.model).__name__} weights, but the model is a CRNN; "
+            "transfer needs weights of the same architecture"
+        )
     growing = widen_rnn and theirs.units < ours.units
     differing = [
         f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"

@@ -18,9 +18,9 @@ from safetensors.torch import load_file, save_file
 
 from krocr.charset import Charset
 from krocr.errors import CheckpointError
-from krocr.model.config import CRNNConfig
-from krocr.model.crnn import CRNN
+from krocr.model.config import ModelConfig
 from krocr.model.metadata import FORMAT, parse_metadata
+from krocr.model.networks import Network, build_network
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.registry import resolve_weights
 
@@ -29,7 +29,7 @@ from krocr.model.registry import resolve_weights
 class ModelBundle:
     """A model with everything needed to use it."""
 
-    model: CRNN
+    model: Network
     charset: Charset
     preprocess: PreprocessConfig
     info: dict = field(default_factory=dict)  # free-form provenance: command, data, metrics
@@ -37,7 +37,7 @@ class ModelBundle:
 
 def save_weights(
     path: str | Path,
-    model: CRNN,
+    model: Network,
     charset: Charset,
     preprocess: PreprocessConfig,
     info: dict | None = None,
@@ -97,19 +97,19 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelB
     path = resolve_weights(path)
     meta = parse_metadata(read_metadata(path), path)
     _check_shapes(path, meta.config)
-    model = CRNN(meta.config)
+    model = build_network(meta.config)
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
     load_state_checked(model, state, str(path))
     model.to(device).eval()
     return ModelBundle(model, meta.charset, meta.preprocess, meta.info)
 
 
-def _check_shapes(path: Path, config: CRNNConfig) -> None:
+def _check_shapes(path: Path, config: ModelConfig) -> None:
     """Compare the model ``config`` describes (built on the meta device: no memory) with the
     tensor shapes in the file's header, so a crafted config never allocates a huge model."""
     try:
         with torch.device("meta"):
-            own = CRNN(config).state_dict()
+            own = build_network(config).state_dict()
     except (ValueError, TypeError, RuntimeError, OverflowError) as exc:
         raise CheckpointError(f"{path}: model config cannot be built ({exc})") from None
     try:
