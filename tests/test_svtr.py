@@ -4,6 +4,7 @@ width, weights files that say their architecture, reading and ONNX export like t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from krocr.model.preprocess import PreprocessConfig
 from krocr.model.svtr import SVTR
 from krocr.model.weights import load_weights, read_metadata, save_weights
 
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 CHARSET = Charset(tuple("가나다abc"), tokenizer="jamo")
 SMALL = SVTRConfig(num_classes=CHARSET.num_classes, channels=(8, 16, 16, 32), blocks=(1, 1, 1), dim=32, heads=4)
 
@@ -113,3 +115,30 @@ def test_it_reads_crops_and_exports_to_onnx_with_the_same_readings(svtr_weights,
     assert [r.confidence for r in by_onnx] == pytest.approx([r.confidence for r in by_torch], abs=1e-4)
     alone = Recognizer(onnx, batch_size=1).read(crops)  # a crop's reading does not depend on its companions
     assert [r.confidence for r in alone] == pytest.approx([r.confidence for r in by_onnx], abs=1e-5)
+
+
+def test_a_config_trains_it_end_to_end_and_the_weights_read(tmp_path):
+    from fixtures.tiny_crops import write_tiny_crops
+
+    from krocr.config import load_config
+    from krocr.training.run import train
+
+    data = write_tiny_crops(tmp_path / "data", seed=0, symbols="abcde")
+    config = load_config(CONFIGS / "tiny_svtr.yaml", [f"data.dirs=[{data}]"])
+    result = train(config, tmp_path / "run")
+    bundle = load_weights(tmp_path / "run" / "best.safetensors")
+    assert isinstance(bundle.model, SVTR) and bundle.preprocess.height == 32
+    assert result.epochs == config.train.epochs
+    reading = Recognizer(tmp_path / "run" / "best.safetensors").read(word_image(120))
+    assert 0.0 <= reading.confidence <= 1.0
+
+
+def test_a_config_that_mixes_the_architectures_options_is_refused():
+    from krocr.config import load_config
+
+    with pytest.raises(ConfigError, match="model.rnn_units: an option of arch 'crnn' only"):
+        load_config(CONFIGS / "tiny_svtr.yaml", ["model.rnn_units=64"])
+    with pytest.raises(ConfigError, match="model.dim: an option of arch 'svtr' only"):
+        load_config(CONFIGS / "tiny.yaml", ["model.dim=64"])
+    with pytest.raises(ConfigError, match="the CRNN reads 32-px-high crops"):
+        load_config(CONFIGS / "tiny.yaml", ["model.input_height=48"])

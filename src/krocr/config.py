@@ -31,7 +31,7 @@ import yaml
 from krocr.data.augment import PRESETS, AugmentConfig
 from krocr.data.eval_sets import evaluation_only_root
 from krocr.errors import ConfigError, InvalidOption, read_input_text
-from krocr.model.config import output_length
+from krocr.model.config import SVTRConfig, output_length
 
 BASE_KEY = "base"
 PRESET_KEY = "preset"  # ``augment: {preset: NAME}`` starts from a named AugmentConfig preset
@@ -44,16 +44,48 @@ def _require(condition: bool, key: str, reason: str) -> None:
 
 @dataclass(frozen=True)
 class ModelOptions:
+    arch: Literal["crnn", "svtr"] = "crnn"  # the reference CRNN, or the SVTR-style model (model/svtr.py)
+    # None: the architecture's own height (CRNN 32; SVTR 48, or 32 / 64)
+    input_height: int | None = None
+    # CRNN options
     variant: Literal["reference", "slim"] = "reference"
     activation: Literal["relu", "leaky_relu"] = "leaky_relu"
     leaky_slope: float = 0.05
     rnn: Literal["lstm", "gru"] = "lstm"
     rnn_units: int | None = None  # per direction; None = the variant's default (256 / 128)
     rnn_dropout: float = 0.1  # on each RNN's input (the reference's Keras LSTM dropout)
+    # SVTR options (SVTRConfig's defaults: 1.9 M parameters with jamo tokens)
+    channels: tuple[int, int, int, int] = SVTRConfig.channels
+    blocks: tuple[int, int, int] = SVTRConfig.blocks
+    dim: int = SVTRConfig.dim
+    depth: int = SVTRConfig.depth
+    heads: int = SVTRConfig.heads
+    dropout: float = SVTRConfig.dropout
 
     def __post_init__(self) -> None:
         _require(0 <= self.rnn_dropout < 1, "model.rnn_dropout", f"must be in [0, 1), got {self.rnn_dropout}")
         _require(self.rnn_units is None or self.rnn_units > 0, "model.rnn_units", "must be positive")
+        other = "svtr" if self.arch == "crnn" else "crnn"
+        defaults = self.__dataclass_fields__
+        mixed = [name for name in _ARCH_OPTIONS[other] if getattr(self, name) != defaults[name].default]
+        _require(
+            not mixed,
+            f"model.{mixed[0] if mixed else ''}",
+            f"an option of arch {other!r} only, and model.arch is {self.arch!r}; remove it or change model.arch",
+        )
+        if self.arch == "crnn":
+            _require(self.input_height in (None, 32), "model.input_height", "the CRNN reads 32-px-high crops")
+
+    @property
+    def height(self) -> int:
+        """The input height the model reads."""
+        return self.input_height or (SVTRConfig.input_height if self.arch == "svtr" else 32)
+
+
+_ARCH_OPTIONS = {
+    "crnn": ("variant", "activation", "leaky_slope", "rnn", "rnn_units", "rnn_dropout"),
+    "svtr": ("channels", "blocks", "dim", "depth", "heads", "dropout"),
+}
 
 
 @dataclass(frozen=True)

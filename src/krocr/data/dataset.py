@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,15 +73,17 @@ class CropDataset(Dataset):
         max_output_length: int | None = None,
         oov_policy: OOVPolicy = "reject",
         seed: int = 0,
+        frames_for_width: Callable[[int], int] = output_length,
     ):
         """``max_output_length``: CTC frames the model emits; None derives it from the
-        preprocessing (fixed width: frames of ``preprocess.width``; natural width: frames of
-        each crop's own padded width)."""
+        preprocessing with ``frames_for_width`` (the CRNN's by default): fixed width, frames of
+        ``preprocess.width``; natural width, frames of each crop's own padded width."""
         self.readers = [CacheReader(p) for p in cache_paths]
         self.charset = charset
         self.preprocess = preprocess
         self.augmenter = Augmenter(augment or AugmentConfig.preset("none"))
         self.max_output_length = max_output_length
+        self.frames_for_width = frames_for_width
         self.seed = seed
         self.rejections = RejectionLog()
         self.oov_report = OOVReport()
@@ -132,7 +134,7 @@ class CropDataset(Dataset):
     def _frames(self, sample: _Sample) -> int:
         if self.max_output_length is not None:
             return self.max_output_length
-        return output_length(sample.width)
+        return self.frames_for_width(sample.width)
 
     def _input_width(self, reader_id: int, index: int) -> int:
         """Width of a sample's preprocessed image (before the batch pads it further)."""

@@ -28,6 +28,7 @@ from krocr.charset import BLANK_ID, Charset
 from krocr.errors import CheckpointError, ConfigError
 from krocr.model.config import CRNNConfig
 from krocr.model.crnn import CRNN
+from krocr.model.networks import Network
 from krocr.model.registry import resolve_weights
 from krocr.model.weights import load_weights
 
@@ -221,7 +222,7 @@ def widen_rnn_state(
     return grown
 
 
-def freeze_layers(model: CRNN, names: tuple[str, ...] | list[str]) -> None:
+def freeze_layers(model: Network, names: tuple[str, ...] | list[str]) -> None:
     """Stop gradients into the named top-level layers and keep their BatchNorms in eval mode."""
     valid = model.named_layers()
     unknown = [n for n in names if n not in valid]
@@ -279,7 +280,7 @@ class LayerTable:
     rows: list[LayerRow] = field(default_factory=list)
 
     @classmethod
-    def describe(cls, model: CRNN, report: TransferReport) -> LayerTable:
+    def describe(cls, model: Network, report: TransferReport) -> LayerTable:
         rows = []
         for name in model.named_layers():
             layer = getattr(model, name)

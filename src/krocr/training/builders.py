@@ -8,8 +8,11 @@ import torch
 
 from krocr.charset import Charset, resolve_charset
 from krocr.config import CharsetOptions, ExperimentConfig, ModelOptions, TransferOptions
+from krocr.errors import ConfigError
 from krocr.hardware import bf16_is_native, warn_if_bf16_is_emulated
-from krocr.model.crnn import CRNN, CRNNConfig
+from krocr.model.config import CRNNConfig, ModelConfig, SVTRConfig
+from krocr.model.crnn import CRNN
+from krocr.model.networks import Network, build_network
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.transfer import (
     LayerTable,
@@ -25,24 +28,43 @@ def build_charset(options: CharsetOptions) -> Charset:
     return Charset(base.symbols, unknown=options.oov == "unknown", tokenizer=options.tokenizer)
 
 
-def build_model(options: ModelOptions, charset: Charset) -> CRNN:
-    """A fresh CRNN of the configured architecture with one output per class of ``charset``."""
-    return CRNN(
-        CRNNConfig(
+def model_config(options: ModelOptions, charset: Charset) -> ModelConfig:
+    """The architecture a config's ``model:`` section describes, with one output per class of ``charset``."""
+    if options.arch == "svtr":
+        return SVTRConfig(
             num_classes=charset.num_classes,
-            variant=options.variant,
-            activation=options.activation,
-            leaky_slope=options.leaky_slope,
-            rnn=options.rnn,
-            rnn_units=options.rnn_units,
-            rnn_dropout=options.rnn_dropout,
+            input_height=options.height,
+            channels=options.channels,
+            blocks=options.blocks,
+            dim=options.dim,
+            depth=options.depth,
+            heads=options.heads,
+            dropout=options.dropout,
         )
+    return CRNNConfig(
+        num_classes=charset.num_classes,
+        variant=options.variant,
+        activation=options.activation,
+        leaky_slope=options.leaky_slope,
+        rnn=options.rnn,
+        rnn_units=options.rnn_units,
+        rnn_dropout=options.rnn_dropout,
     )
 
 
-def prepare_weights(model: CRNN, options: TransferOptions, charset: Charset) -> LayerTable:
+def build_model(options: ModelOptions, charset: Charset) -> Network:
+    """A fresh network of the configured architecture with one output per class of ``charset``."""
+    return build_network(model_config(options, charset))
+
+
+def prepare_weights(model: Network, options: TransferOptions, charset: Charset) -> LayerTable:
     """Load the pretrained weights (if any), freeze the listed layers, describe the result."""
     if options.pretrained:
+        if not isinstance(model, CRNN):
+            raise ConfigError(
+                f"transfer.pretrained: weight transfer across charsets is built for the CRNN; "
+                f"train the {type(model).__name__} from scratch (transfer.pretrained=null, transfer.freeze=[])"
+            )
         report = load_pretrained(model, options.pretrained, charset, options.widen_rnn)
     else:
         report = TransferReport.from_scratch(model)
@@ -64,4 +86,9 @@ def resolve_precision(setting: str) -> str:
 
 def preprocess_config(config: ExperimentConfig) -> PreprocessConfig:
     """How a run's crops become model input (saved into its weights for reading)."""
-    return PreprocessConfig(width=config.data.width, width_mode=config.data.width_mode, max_width=config.data.max_width)
+    return PreprocessConfig(
+        height=config.model.height,
+        width=config.data.width,
+        width_mode=config.data.width_mode,
+        max_width=config.data.max_width,
+    )

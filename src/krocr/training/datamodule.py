@@ -4,6 +4,7 @@ served in the (seed, epoch) order of :mod:`krocr.training.samplers`.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from krocr.config import ExperimentConfig
 from krocr.data.dataset import CropDataset, collate
 from krocr.data.rejections import RejectionLog
 from krocr.errors import DataError
+from krocr.model.config import frames_for_width
 from krocr.model.preprocess import PreprocessConfig
+from krocr.training.builders import model_config
 from krocr.training.samplers import EpochSampler, WidthBatchSampler
 
 
@@ -63,6 +66,7 @@ class CropDataModule(pl.LightningDataModule):
                 max_label_length=config.data.max_label_length,
                 oov_policy=config.charset.oov,
                 seed=config.train.seed,
+                frames_for_width=functools.partial(frames_for_width, model_config(config.model, charset)),
             )
 
         return cls(

@@ -1,5 +1,5 @@
 """The training system: :class:`RecognizerModule`, the LightningModule that trains a plain
-:class:`~krocr.model.crnn.CRNN` with focal CTC and Adam (learning rate per
+:class:`~krocr.model.crnn.CRNN` or :class:`~krocr.model.svtr.SVTR` with focal CTC and Adam (learning rate per
 :mod:`krocr.training.schedules`, stepped per batch) and validates by greedy decoding (CER,
 word accuracy, mean normalized edit distance, tallied over every process by
 :class:`ValidationTally`). Its checkpoints carry the global RNG states for exact resume.
@@ -20,9 +20,9 @@ from krocr.analysis.metrics import compute_metrics
 from krocr.charset import Charset
 from krocr.config import LossOptions, OptimOptions
 from krocr.data.dataset import Batch
-from krocr.model.crnn import CRNN
 from krocr.model.decoding import greedy_decode
 from krocr.model.focal_ctc import FocalCTCLoss, LossOutput
+from krocr.model.networks import Network
 from krocr.training.checkpoints import capture_rng, restore_rng
 from krocr.training.datamodule import CropDataModule
 from krocr.training.schedules import learning_rate_factor
@@ -68,12 +68,12 @@ class ValidationTally:
 
 
 class RecognizerModule(pl.LightningModule):
-    """A CRNN trained with focal CTC. Logs ``loss`` (per step and epoch), ``unalignable``,
+    """A recognizer (CRNN or SVTR) trained with focal CTC. Logs ``loss`` (per step and epoch), ``unalignable``,
     ``val_loss``, ``val_cer``, ``val_word_accuracy``, ``val_mean_ned``, ``val_unalignable``."""
 
     flops_per_batch = None  # read by Lightning's ThroughputMonitor; krocr reports samples/s only
 
-    def __init__(self, model: CRNN, charset: Charset, loss: LossOptions, optim: OptimOptions):
+    def __init__(self, model: Network, charset: Charset, loss: LossOptions, optim: OptimOptions):
         super().__init__()
         self.model = model
         self.charset = charset
