@@ -44,11 +44,12 @@ def test_log_lines_report_position_speed_and_metrics(tmp_path):
     lines = stream.getvalue().splitlines()
     batch_lines = [line for line in lines if "batches" in line]
     assert len(batch_lines) == 6  # every batch of both epochs at interval 0
-    assert batch_lines[0].startswith("epoch 0 · 1/3 batches (33 %)")
-    assert batch_lines[-1].startswith("epoch 1 · 3/3 batches (100 %), 0 s left in the epoch")
+    assert batch_lines[0].startswith("epoch 0/1 · 1/3 batches (33 %)")  # counted from 0, as the rich bar does
+    assert "left in the run (1 more epoch)" in batch_lines[0]
+    assert batch_lines[-1].startswith("epoch 1/1 · 3/3 batches (100 %), 0 s left in the epoch, the last epoch")
     assert all("samples/s" in line and " loss " in line for line in batch_lines)
     validated = [line for line in lines if "validated" in line]
-    assert [line.split(" · ")[0] for line in validated] == ["epoch 0", "epoch 1"]  # no line for the sanity check
+    assert [line.split(" · ")[0] for line in validated] == ["epoch 0/1", "epoch 1/1"]  # no line for the sanity check
     assert all("val_loss" in line for line in validated)
 
 
@@ -106,4 +107,35 @@ def test_speed_leaves_out_validation_inside_the_epoch(tmp_path, monkeypatch):
     )
     trainer.fit(_TimedLine(clock), data, data)  # validates (300 s) after batch 2
     last = [line for line in stream.getvalue().splitlines() if "batches" in line][-1]
-    assert last.startswith("epoch 0 · 3/3 batches (100 %), 0 s left in the epoch · 4 samples/s")
+    assert last.startswith("epoch 0/0 · 3/3 batches (100 %), 0 s left in the epoch, the last epoch · 4 samples/s")
+
+
+def test_log_lines_say_how_many_epochs_are_left_and_how_long_the_run_has_to_go(tmp_path, monkeypatch):
+    """Training batches take 1 s, validation 100 s: during the first epoch the run's time left
+    is projected from its training speed; from the second on, from the finished epochs' length
+    (training, validation and checkpoints)."""
+    clock = _Clock()
+    monkeypatch.setattr("krocr.training.progress.time.monotonic", clock)
+    stream = io.StringIO()
+    train_data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 1 s
+    val_data = DataLoader(torch.randn(4, 2), batch_size=4)  # 1 batch of 100 s
+    trainer = pl.Trainer(
+        max_epochs=3,
+        num_sanity_val_steps=0,
+        logger=False,
+        callbacks=[LogLineProgress(interval_s=0, stream=stream)],
+        enable_checkpointing=False,
+        default_root_dir=tmp_path,
+        enable_model_summary=False,
+    )
+    trainer.fit(_TimedLine(clock), train_data, val_data)
+    lines = [line.split(" · ")[:2] for line in stream.getvalue().splitlines() if "batches" in line]
+    assert lines[0] == [
+        "epoch 0/2",
+        "1/3 batches (33 %), 2 s left in the epoch, up to 8 s left in the run (2 more epochs)",
+    ]
+    assert lines[3] == [
+        "epoch 1/2",
+        "1/3 batches (33 %), 2 s left in the epoch, up to 1 min 45 s left in the run (1 more epoch)",
+    ]  # 2 s + one epoch of 103 s
+    assert lines[6] == ["epoch 2/2", "1/3 batches (33 %), 2 s left in the epoch, the last epoch"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import lightning.pytorch as pl
 import lmdb
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.transfer import load_pretrained
 from krocr.model.weights import load_weights, read_metadata
-from krocr.training.checkpoints import read_checkpoint
+from krocr.training.checkpoints import AtomicCheckpointIO, read_checkpoint
 
 
 class Payload:
@@ -82,8 +83,48 @@ def test_pickle_in_place_of_a_training_checkpoint_is_refused(tmp_path, kind):
     marker = tmp_path / "pwned"
     path = tmp_path / "last.ckpt"
     write_malicious(path, kind, marker)
-    with pytest.raises(CheckpointError, match=r"last\.ckpt: not a loadable krocr checkpoint"):
+    with pytest.raises(CheckpointError, match=r"last\.ckpt: not a loadable krocr checkpoint") as refused:
         read_checkpoint(path)
+    message = str(refused.value)
+    assert "it was not loaded" in message and "\n" not in message
+    assert "weights_only" not in message  # torch's advice to load it unsafely is not passed on
+    assert not marker.exists()
+
+
+class _Line(pl.LightningModule):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(2, 1)
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        return self.layer(batch).pow(2).mean()
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("kind", ["raw_pickle", "torch_save"])
+def test_pickle_in_place_of_the_checkpoint_lightning_resumes_from_is_refused(tmp_path, kind):
+    """Resuming reads last.ckpt through the run's checkpoint I/O plugin, not read_checkpoint."""
+    marker = tmp_path / "pwned"
+    path = tmp_path / "last.ckpt"
+    write_malicious(path, kind, marker)
+    with pytest.raises(CheckpointError, match=r"last\.ckpt: not a loadable krocr checkpoint.*it was not loaded"):
+        AtomicCheckpointIO().load_checkpoint(path)
+    trainer = pl.Trainer(
+        max_epochs=1,
+        plugins=[AtomicCheckpointIO()],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=tmp_path,
+    )
+    data = torch.utils.data.DataLoader(torch.randn(4, 2), batch_size=2)
+    with pytest.raises(CheckpointError, match=r"last\.ckpt: .*it was not loaded") as refused:
+        trainer.fit(_Line(), data, ckpt_path=path, weights_only=True)
+    assert "weights_only" not in str(refused.value)
     assert not marker.exists()
 
 

@@ -2,11 +2,21 @@
 
 A live progress bar redraws one line in place, which only a terminal shows: under ``nohup``,
 in CI or through a pipe the rich bar prints nothing until the run ends. :class:`LogLineProgress`
-takes its place there and writes one line every ``interval_s`` seconds of training (position
-in the epoch, samples/s and time left in the epoch — both over training time, so validation
-inside the epoch does not slow them — and the progress-bar metrics) and one line per
-validation with every ``val_*`` metric, so that ``tail -f run.log`` answers "how far, how
-fast, how good".
+takes its place there and writes one line every ``interval_s`` seconds of training (the epoch
+out of the run's epochs, position in the epoch, time left in the epoch and in the run,
+samples/s, and the progress-bar metrics) and one line per validation with every ``val_*``
+metric, so that ``tail -f run.log`` answers "how far, how fast, how good, how long":
+
+    epoch 3/19 · 120/500 batches (24 %), 2 min 10 s left in the epoch, up to 41 min 05 s
+    left in the run (16 more epochs) · 1,234 samples/s · loss 0.52      (one line)
+
+Epochs count from 0 as everywhere in a run (``history.csv``, ``weights.003.ckpt``, the rich
+bar's "Epoch 3/19"): ``3/19`` is the fourth of 20. Speed and time left in the epoch are over
+training time, so validation inside the epoch does not slow them. Time left in the run adds
+the epochs after this one at the mean length of the epochs finished in this process
+(validation and checkpoints included), or, during the first one, at this epoch's projected
+training time plus the validation seen so far; "up to", since early stopping may end the run
+sooner.
 """
 
 from __future__ import annotations
@@ -30,6 +40,8 @@ class LogLineProgress(ProgressBar):
         self._samples = 0
         self._validation_start = 0.0
         self._validation_s = 0.0  # spent validating in this epoch: not training time
+        self._epoch_s: list[float] = []  # wall time of each whole epoch finished in this process
+        self._whole_epoch = True  # this epoch started at its first batch (not resumed mid-epoch)
 
     def disable(self) -> None:
         self._enabled = False
@@ -45,10 +57,17 @@ class LogLineProgress(ProgressBar):
         self._epoch_start = self._last_line = time.monotonic()
         self._samples = 0
         self._validation_s = 0.0
+        self._whole_epoch = True
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._whole_epoch:
+            self._epoch_s.append(time.monotonic() - self._epoch_start)  # end-of-epoch validation included
 
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
+        if self._samples == 0 and batch_idx > 0:
+            self._whole_epoch = False
         self._samples += len(batch)
         now = time.monotonic()
         if now - self._last_line < self.interval_s:
@@ -60,11 +79,23 @@ class LogLineProgress(ProgressBar):
         if isinstance(total, int) and total > 0:
             left = (total - done) * elapsed / done
             position = f"{done:,}/{total:,} batches ({100 * done / total:.0f} %), {_duration(left)} left in the epoch"
+            position += self._run_left(trainer, left, total * elapsed / done)
         metrics = {k: v for k, v in self.get_metrics(trainer, pl_module).items() if k != "v_num"}
         self._write(
-            f"epoch {trainer.current_epoch} · {position} · {self._samples / elapsed:,.0f} samples/s"
-            + _metrics_text(metrics)
+            f"{_epoch(trainer)} · {position} · {self._samples / elapsed:,.0f} samples/s" + _metrics_text(metrics)
         )
+
+    def _run_left(self, trainer: pl.Trainer, epoch_left: float, epoch_training: float) -> str:
+        """``, up to … left in the run (N more epochs)`` when the run has a known number of epochs."""
+        max_epochs = trainer.max_epochs
+        if max_epochs is None or max_epochs < 0:
+            return ""
+        after = max_epochs - 1 - trainer.current_epoch
+        if after <= 0:
+            return ", the last epoch"
+        per_epoch = sum(self._epoch_s) / len(self._epoch_s) if self._epoch_s else epoch_training + self._validation_s
+        run_left = epoch_left + after * per_epoch
+        return f", up to {_duration(run_left)} left in the run ({after} more epoch{'s' if after > 1 else ''})"
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._validation_start = time.monotonic()
@@ -74,12 +105,20 @@ class LogLineProgress(ProgressBar):
             return
         self._validation_s += time.monotonic() - self._validation_start
         metrics = {k: v for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
-        self._write(f"epoch {trainer.current_epoch} · validated" + _metrics_text(metrics))
+        self._write(f"{_epoch(trainer)} · validated" + _metrics_text(metrics))
 
 
 def progress_bar(interval_s: float = 60.0) -> ProgressBar:
     """The rich bar (with ETA) on a terminal, log lines anywhere else."""
     return RichProgressBar() if sys.stdout.isatty() else LogLineProgress(interval_s)
+
+
+def _epoch(trainer: pl.Trainer) -> str:
+    """``epoch 3/19``: the epoch and the last one of the run, counted from 0 (as the rich bar does)."""
+    max_epochs = trainer.max_epochs
+    if max_epochs is None or max_epochs < 0:
+        return f"epoch {trainer.current_epoch}"
+    return f"epoch {trainer.current_epoch}/{max_epochs - 1}"
 
 
 def _metrics_text(metrics: dict[str, Any]) -> str:
@@ -89,4 +128,7 @@ def _metrics_text(metrics: dict[str, Any]) -> str:
 
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
