@@ -12,7 +12,7 @@ from krocr.data.importers import (
     read_lmdb,
     read_via,
 )
-from krocr.data.rejections import Reason
+from krocr.data.rejections import Reason, RejectionLog
 from krocr.data.store import CacheWriter
 from krocr.errors import DataError
 
@@ -190,6 +190,24 @@ def test_icdar_directory_with_an_undecodable_file_keeps_the_others(tmp_path):
         read_icdar2015(tmp_path / "gt_img_2.txt")
 
 
+def test_icdar_gt_matching_two_images_is_ambiguous_never_the_last_sorted(tmp_path):
+    image_file(tmp_path / "img_4.jpg")
+    image_file(tmp_path / "img_4.png")
+    image_file(tmp_path / "img_5.jpg")
+    (tmp_path / "gt_img_4.txt").write_text("1,2,30,2,30,12,1,12,세탁소\nx\n", encoding="utf-8")
+    (tmp_path / "gt_img_5.txt").write_text("1,2,30,2,30,12,1,12,열쇠\n", encoding="utf-8")
+    records, log = read_icdar2015(tmp_path)
+    assert [r.path.name for r in records] == ["img_5.jpg"]  # img_4.png (sorted last) does not get 세탁소
+    assert [(r.item, r.reason, r.words) for r in log] == [
+        ("line 2", "malformed_line", 1),
+        ("image", "ambiguous_image", 1),  # the one word of gt_img_4.txt that parsed
+    ]
+    ambiguous = log.rejections[1]
+    assert ambiguous.file == str(tmp_path / "gt_img_4.txt")
+    assert ambiguous.images == (str(tmp_path / "img_4.jpg"), str(tmp_path / "img_4.png"))
+    assert str(tmp_path / "img_4.jpg") in ambiguous.detail and str(tmp_path / "img_4.png") in ambiguous.detail
+
+
 # ---- AI Hub -----------------------------------------------------------------------------------
 def test_aihub_per_image_file_variants(tmp_path):
     image_file(tmp_path / "sign.jpg", (200, 100))
@@ -234,6 +252,16 @@ def test_aihub_directory_with_several_images_and_a_broken_file(tmp_path):
     assert reasons(log) == {"unreadable_annotation": 1, "missing_image": 1, "malformed_region": 1}
 
 
+def test_aihub_one_image_listed_twice_under_one_id_is_not_ambiguous(tmp_path):
+    image_file(tmp_path / "a.jpg")
+    data = {
+        "images": [{"id": 1, "file_name": "a.jpg"}, {"id": "1", "file_name": "a.jpg"}],
+        "annotations": [{"image_id": 1, "text": "가", "bbox": [1, 1, 9, 9]}],
+    }
+    records, log = read_aihub(write_json(tmp_path / "a.json", data))
+    assert [(r.path.name, [w.text for w in r.words]) for r in records] == [("a.jpg", ["가"])] and len(log) == 0
+
+
 # ---- label files --------------------------------------------------------------------------------
 def test_label_file(tmp_path):
     image_file(tmp_path / "crops" / "1.png")
@@ -261,6 +289,34 @@ def test_label_file_root_and_cp949(tmp_path):
     records, log = read_label_file(labels, root=tmp_path / "root", source="crops")
     assert records[0].text == "간판" and records[0].source == "crops"
     assert "CP949" in log.notes[0]
+
+
+def test_label_file_repeats_conflicting_and_duplicate(tmp_path):
+    for name in ("1.png", "2.png"):
+        image_file(tmp_path / name)
+    lines = ["1.png\t간판", "2.png\t커피", "1.png\t간판", "2.png\t카피", "2.png\t커피"]
+    (tmp_path / "l.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records, log = read_label_file(tmp_path / "l.txt")
+    assert [(r.item, r.text) for r in records] == [("line 1", "간판")]
+    assert [(r.item, r.reason) for r in log] == [
+        ("line 3", "duplicate"),
+        ("line 2", "conflicting_labels"),
+        ("line 4", "conflicting_labels"),
+        ("line 5", "conflicting_labels"),
+    ]
+    assert "'커피' here but '카피' in line 4, '커피' in line 5" in log.rejections[1].detail
+
+
+def test_drop_repeats_keeps_records_unchanged_and_lmdb_samples_by_index(tmp_path):
+    from krocr.data.importers import drop_repeats  # new in issue 30: imported here so the other tests run without it
+
+    with CacheWriter(tmp_path / "c.lmdb") as writer:
+        writer.add(np.full((32, 50), 200, np.uint8), "가", "one")
+    once, _ = read_lmdb(tmp_path / "c.lmdb")
+    twice, _ = read_lmdb(tmp_path / "c.lmdb")
+    log = RejectionLog()
+    kept = drop_repeats([*once, *twice], lambda _: log)  # the same LMDB given twice: one source
+    assert kept == once and [(r.item, r.reason) for r in log] == [("index 1", "duplicate")]
 
 
 # ---- LMDB ----------------------------------------------------------------------------------------

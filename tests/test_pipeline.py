@@ -9,7 +9,7 @@ from PIL import Image
 
 from krocr.charset import resolve_charset
 from krocr.commands import data as data_command
-from krocr.data.build import BuildOptions, SourceSpec, build
+from krocr.data.build import BuildOptions, SourceSpec, build, import_source
 from krocr.data.preview import write_preview
 from krocr.data.records import LabelRules
 from krocr.data.store import CacheReader
@@ -80,7 +80,7 @@ def test_summary_counts(built, data_fixture):
 def test_rejections_csv_names_file_item_and_reason(built, data_fixture):
     with open(built / "rejections.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["file", "item", "reason", "detail"]
+    assert list(rows[0]) == ["file", "item", "reason", "detail", "words"]
     by_reason = {row["reason"]: row for row in rows}
     assert by_reason["self_intersecting"]["file"] == str(data_fixture.via)
     assert by_reason["self_intersecting"]["item"] == "photo_1.jpg region 9"
@@ -191,7 +191,9 @@ def test_build_is_quiet_reports_progress_and_returns_the_summary(built, data_fix
     assert len(result.rejections) == result.summary["rejected_total"]
     [(description, total)] = hook.tasks
     assert description == "cropping words" and hook.steps == total
-    assert total == sum(info["words"] for info in result.summary["sources"].values())
+    # every word found is cropped, or was rejected by the importer (a missing photo's, a bad line)
+    rejected_on_import = sum(import_source(spec)[1].words() for spec in specs)
+    assert total + rejected_on_import == sum(info["words"] for info in result.summary["sources"].values())
 
 
 def test_preview_is_written_at_every_call(built, tmp_path):
@@ -270,5 +272,6 @@ def test_cli_entry_point(data_fixture, tmp_path, capsys):
     from krocr.cli import main
 
     assert main(["data", *sources(data_fixture), "--out", str(tmp_path), "--quiet"]) == 0
-    assert main(["data", "--format", "via", "--annotations", str(tmp_path / "none.json"), "--out", str(tmp_path)]) == 1
+    other = str(tmp_path / "other")  # tmp_path now holds a dataset: that would be refused first
+    assert main(["data", "--format", "via", "--annotations", str(tmp_path / "none.json"), "--out", other]) == 1
     assert "none.json: annotation file not found" in capsys.readouterr().err

@@ -114,6 +114,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--seed", type=int, default=0, help="split seed (0 reproduces the reference split)")
     output.add_argument("--height", type=int, default=DEFAULT_HEIGHT, help="crop height stored in the cache")
     output.add_argument("--max-width", type=int, default=DEFAULT_MAX_WIDTH, help="wider crops are squeezed to this")
+    output.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the dataset DIR already holds (refused otherwise); the old one stays if the build fails",
+    )
     checks = parser.add_argument_group("checks")
     checks.add_argument(
         "--vertical",
@@ -176,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
         rules=LabelRules(_charset(args.charset, args.oov), args.oov, args.max_length),
         height=args.height,
         max_width=args.max_width,
+        overwrite=args.overwrite,
     )
     if not 0.0 <= options.fraction <= 1.0:
         raise ConfigError(f"--split must be between 0 and 1, got {options.fraction}")
@@ -201,14 +207,21 @@ def _charset(spec: str, oov: str) -> Charset | None:
 
 
 def _print_report(result: BuildResult, console: Console) -> None:
+    """What was written: per source, words = train + val + rejected (words, not rejections:
+    a missing photo is one rejection that drops all of its words)."""
     table = Table(title="Crops written")
     for column in ("source", "photos", "words", *SPLITS, "rejected"):
         table.add_column(column, justify="left" if column == "source" else "right")
     for name, info in result.summary["sources"].items():
-        rejected = sum(info["rejections"].values())
         table.add_row(
-            Text(name), str(info["photos"]), str(info["words"]), *(str(info[s]) for s in SPLITS), str(rejected)
+            Text(name), str(info["photos"]), str(info["words"]), *(str(info[s]) for s in SPLITS), str(info["rejected"])
         )
+    summary = result.summary
+    if len(summary["sources"]) > 1:
+        photos = sum(info["photos"] for info in summary["sources"].values())
+        crops = (str(summary["crops"][s]) for s in SPLITS)
+        table.add_section()
+        table.add_row("total", str(photos), str(summary["words"]), *crops, str(summary["rejected"]))
     console.print(table)
     rejections = result.rejections
     if len(rejections):

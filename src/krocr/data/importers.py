@@ -9,15 +9,22 @@ that each image exists; decoding images and checking geometry happen later
 
 Text files are read as UTF-8 (a BOM is fine). A file that is not UTF-8 but decodes as
 CP949 (Korean Windows) is read as CP949 and a note says so; anything else is an error.
+
+Matching annotations to images by name never guesses: when an annotation could belong to
+several image files (``gt_img_4.txt`` beside ``img_4.jpg`` and ``img_4.png``; one VIA file
+name in entries of different sizes; one AI Hub ``image_id`` for two files), its words are
+an ``ambiguous_image`` rejection naming every candidate, and no image gets them.
+:func:`drop_repeats` handles the same crop (or box of a photo) listed more than once.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -94,7 +101,7 @@ def _read_each(
         except DataError as exc:
             if len(files) == 1:
                 raise
-            log.add(file, "file", Reason.UNREADABLE_ANNOTATION, str(exc))
+            log.add(file, "file", Reason.UNREADABLE_ANNOTATION, str(exc), words=0)  # its words cannot be counted
 
 
 def _floats(values: Any, what: str) -> list[float]:
@@ -149,8 +156,25 @@ def _check_image(record: ImageRecord, log: RejectionLog) -> bool:
         "image",
         Reason.MISSING_IMAGE,
         f"image file {why}; named in {record.annotation} ({len(record.words)} words lost)",
+        words=len(record.words),
     )
     return False
+
+
+def _ambiguous(
+    log: RejectionLog, file: Path, item: str, why: str, images: Sequence[Path], words: int, advice: str
+) -> None:
+    """An ``ambiguous_image`` rejection: ``why`` the annotation's words could belong to any
+    of ``images``; none of them gets the words."""
+    names = " and ".join(str(p) for p in images)
+    log.add(
+        file,
+        item,
+        Reason.AMBIGUOUS_IMAGE,
+        f"{why}: {names}; nothing guessed: {advice} ({words} words lost)",
+        words=words,
+        images=images,
+    )
 
 
 # ---- VGG Image Annotator ------------------------------------------------------------------
@@ -172,9 +196,13 @@ def read_via(
     source = source or path.stem
     log = RejectionLog()
     records = []
-    for key, entry in _via_entries(read_json(path, log), path).items():
+    entries = _via_entries(read_json(path, log), path)
+    sizes = _via_sizes(entries)
+    for key, entry in entries.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str):
-            log.add(path, f"entry {key}", Reason.MALFORMED_REGION, "entry has no 'filename'")
+            regions = entry.get("regions") if isinstance(entry, dict) else None
+            words = len(regions) if isinstance(regions, (list, dict)) else 0
+            log.add(path, f"entry {key}", Reason.MALFORMED_REGION, "entry has no 'filename'", words=words)
             continue
         regions = entry.get("regions") or []
         if not isinstance(regions, (list, dict)):
@@ -183,7 +211,14 @@ def read_via(
                 entry["filename"] or f"entry {key}",
                 Reason.MALFORMED_REGION,
                 f"'regions' is not a list: {_short(regions)}",
+                words=0,  # no regions to count
             )
+            continue
+        if len(sizes[entry["filename"]]) > 1:  # one name, different files: whose regions are these?
+            stated = ", ".join(f"{k!r}: {size} bytes" for size, k in sizes[entry["filename"]].items())
+            why = f"{len(sizes[entry['filename']])} entries of different sizes ({stated}) name one file"
+            advice = "two photos share this name; give each its own, or remove the stale entry"
+            _ambiguous(log, path, f"entry {key}", why, [images_dir / entry["filename"]], len(regions), advice)
             continue
         region_items = regions.items() if isinstance(regions, dict) else enumerate(regions, 1)
         record = ImageRecord(images_dir / entry["filename"], [], source, annotation=path)
@@ -196,6 +231,19 @@ def read_via(
         if _check_image(record, log):
             records.append(record)
     return records, log
+
+
+def _via_sizes(entries: dict) -> dict[str, dict[str, str]]:
+    """File name → {stated size: first entry key}. VIA keys an entry by file name and size,
+    so one name with two sizes is two different photos that share a name (say from two
+    folders), and only one of them can be ``images_dir / name``. A missing size says nothing."""
+    sizes: dict[str, dict[str, str]] = {}
+    for key, entry in entries.items():
+        if isinstance(entry, dict) and isinstance(entry.get("filename"), str):
+            stated = sizes.setdefault(entry["filename"], {})
+            if entry.get("size") is not None:
+                stated.setdefault(str(entry["size"]), str(key))
+    return sizes
 
 
 def _via_entries(data: Any, path: Path) -> dict:
@@ -250,7 +298,8 @@ def read_icdar2015(
     images = _image_index(images_dir)
     records = []
     for file, text in _read_each(_annotation_files(gt_path, ".txt"), read_text, log):
-        record = ImageRecord(_icdar_image(file, images, images_dir), [], source, annotation=file)
+        candidates = _icdar_images(file, images, images_dir)
+        record = ImageRecord(candidates[0], [], source, annotation=file)
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
@@ -258,23 +307,33 @@ def read_icdar2015(
                 record.words.append(_icdar_word(line, f"line {lineno}"))
             except _ItemError as exc:
                 log.add_issue(file, f"line {lineno}", exc.issue)
-        if _check_image(record, log):
+        if len(candidates) > 1:
+            why = f"{len(candidates)} images have the stem {candidates[0].stem!r} that {file.name} belongs to"
+            _ambiguous(log, file, "image", why, candidates, len(record.words), "rename or move all but one")
+        elif _check_image(record, log):
             records.append(record)
     return records, log
 
 
-def _image_index(directory: Path) -> dict[str, Path]:
+def _image_index(directory: Path) -> dict[str, list[Path]]:
+    """Stem → the image files with that stem, sorted (several: an ambiguous match)."""
     if not directory.is_dir():
         raise DataError(f"{directory}: image directory not found")
-    return {p.stem: p for p in sorted(directory.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+    index: dict[str, list[Path]] = {}
+    for p in sorted(directory.iterdir()):
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            index.setdefault(p.stem, []).append(p)
+    return index
 
 
-def _icdar_image(gt_file: Path, images: dict[str, Path], images_dir: Path) -> Path:
+def _icdar_images(gt_file: Path, images: dict[str, list[Path]], images_dir: Path) -> list[Path]:
+    """The image files ``gt_file`` belongs to: ``img_7.*`` for ``gt_img_7.txt``, else its
+    own stem; one (possibly missing) or several (ambiguous)."""
     stems = [gt_file.stem.removeprefix("gt_"), gt_file.stem]
     for stem in stems:
         if stem in images:
             return images[stem]
-    return images_dir / f"{stems[0]}.jpg"  # reported as missing
+    return [images_dir / f"{stems[0]}.jpg"]  # reported as missing
 
 
 def _icdar_word(line: str, item: str) -> Word:
@@ -320,28 +379,44 @@ def _aihub_records(data: Any, file: Path, images_dir: Path, source: str, log: Re
     images = [images] if isinstance(images, dict) else images
     annotations = _first(data, ("annotations",))
     if not isinstance(images, list) or not isinstance(annotations, list):
-        log.add(file, "file", Reason.UNREADABLE_ANNOTATION, "expected an object with 'images' and 'annotations' lists")
+        words = len(annotations) if isinstance(annotations, list) else 0
+        log.add(
+            file,
+            "file",
+            Reason.UNREADABLE_ANNOTATION,
+            "expected an object with 'images' and 'annotations' lists",
+            words=words,
+        )
         return []
     by_id: dict[str, ImageRecord] = {}  # ids as text: files mix 7 and "7"
+    shared: dict[str, list[Path]] = {}  # ids that name several files: ambiguous
     for number, entry in enumerate(images, 1):
         name = _first(entry, ("file_name", "filename", "name"))
         if not isinstance(name, str) or not name:
-            log.add(file, f"image {number}", Reason.MALFORMED_REGION, "image entry has no file_name")
+            log.add(file, f"image {number}", Reason.MALFORMED_REGION, "image entry has no file_name", words=0)
             continue
         width, height = _int_or_none(entry.get("width")), _int_or_none(entry.get("height"))
-        by_id[str(entry.get("id", number))] = ImageRecord(images_dir / name, [], source, width, height, file)
-    single = next(iter(by_id.values())) if len(by_id) == 1 else None
+        key, record = str(entry.get("id", number)), ImageRecord(images_dir / name, [], source, width, height, file)
+        first = by_id.setdefault(key, record)
+        if record.path != first.path and record.path not in shared.get(key, []):
+            shared.setdefault(key, [first.path]).append(record.path)
+    only = next(iter(by_id)) if len(by_id) == 1 else None
     for number, annotation in enumerate(annotations, 1):
         ident, image_id = _first(annotation, ("id",)), _first(annotation, ("image_id",))
         item = f"annotation {ident if ident is not None else number}"
+        named = str(image_id) if image_id is not None else only
+        if named in shared:
+            why = f"image_id {_short(image_id if image_id is not None else named)} names {len(shared[named])} images"
+            _ambiguous(log, file, item, why, shared[named], 1, "give each image its own id")
+            continue
         try:
-            record = by_id.get(str(image_id)) if image_id is not None else single
-            if record is None:
+            target = by_id.get(named) if named is not None else None
+            if target is None:
                 raise _ItemError(Reason.MALFORMED_REGION, f"image_id {_short(image_id)} matches no image")
-            record.words.append(_aihub_word(annotation, item))
+            target.words.append(_aihub_word(annotation, item))
         except _ItemError as exc:
             log.add_issue(file, item, exc.issue)
-    return [r for r in by_id.values() if _check_image(r, log)]
+    return [r for key, r in by_id.items() if key not in shared and _check_image(r, log)]
 
 
 def _first(mapping: Any, keys: tuple[str, ...]) -> Any:
@@ -411,7 +486,7 @@ def read_label_file(
             records.append(CropRecord(image_path, text, source, item, annotation=path))
         else:
             log.add(path, item, Reason.MISSING_IMAGE, f"{image_path} {why}")
-    return records, log
+    return drop_repeats(records, lambda _: log), log
 
 
 def read_lmdb(path: str | Path, source: str | None = None) -> tuple[list[CropRecord], RejectionLog]:
@@ -431,3 +506,110 @@ def read_lmdb(path: str | Path, source: str | None = None) -> tuple[list[CropRec
             continue
         records.append(CropRecord(reader.path, label, source or stored_source, f"index {i + 1}", data))
     return records, log
+
+
+# ---- the same crop or box listed twice --------------------------------------------------------
+Listed = TypeVar("Listed", bound=ImageRecord | CropRecord)
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One listing of a crop (or of a box of a photo) and where it is."""
+
+    record: ImageRecord | CropRecord
+    word: Word | None  # the box, for a photo; None for a crop
+    label: str  # as compared: NFC, outer whitespace stripped; illegible marks all agree
+    text: str  # as written
+    file: str
+    item: str
+
+    def where(self, other: _Listing) -> str:
+        """This listing's place, as seen from ``other``'s rejection."""
+        return self.item if self.file == other.file else f"{self.item} of {self.file}"
+
+
+def drop_repeats(records: Sequence[Listed], log_of: Callable[[Listed], RejectionLog]) -> list[Listed]:
+    """``records`` without repeated listings of one crop, each dropped listing logged in
+    ``log_of(its record)``. A crop is its image file (for an LMDB sample, its index), and a
+    box is its photo (resolved path) and its corners (in any order, to 0.01 px).
+
+    Listed with different labels, in any sources: every listing is a ``conflicting_labels``
+    rejection naming the others, since at most one label can be right and nothing says
+    which. Listed again with the same label in the same source: the first listing is kept,
+    the others are each a ``duplicate`` (a slip that would weigh the crop twice, in training
+    or in a score). The same crop with the same label in two sources is kept in both: that
+    is what merging them asks for. Photos keep their other words; records are copied,
+    never changed in place."""
+    groups: dict[tuple, list[_Listing]] = {}
+    for record in records:
+        file = str(record.annotation or record.path)
+        if isinstance(record, CropRecord):
+            listing = _Listing(record, None, record.text.strip(), record.text, file, record.item)
+            groups.setdefault(("crop", *_crop_key(record)), []).append(listing)
+            continue
+        photo = _resolved(record.path)
+        for word in record.words:
+            if len(word.points):
+                label = "\0illegible" if word.illegible else word.text.strip()
+                listing = _Listing(record, word, label, word.text, file, word.region)
+                groups.setdefault(("box", photo, _box_key(word.points)), []).append(listing)
+    dropped: set[int] = set()  # ids of dropped crop records and words
+    for listings in groups.values():
+        if len(listings) > 1:
+            dropped.update(_log_repeats(listings, log_of))
+    kept: list[Listed] = []
+    for record in records:
+        if isinstance(record, CropRecord):
+            if id(record) not in dropped:
+                kept.append(record)
+        elif any(id(word) in dropped for word in record.words):
+            kept.append(replace(record, words=[w for w in record.words if id(w) not in dropped]))
+        else:
+            kept.append(record)
+    return kept
+
+
+def _log_repeats(listings: list[_Listing], log_of: Callable[[Any], RejectionLog]) -> list[int]:
+    """Log the repeated listings of one crop; the ids of the records or words dropped."""
+    record = listings[0].record
+    what = f"the same box on {record.path.name}" if isinstance(record, ImageRecord) else _crop_name(record)
+    if len({listing.label for listing in listings}) == 1:
+        firsts: dict[str, _Listing] = {}  # per source
+        dropped = [o for o in listings if firsts.setdefault(o.record.source, o) is not o]
+        for listing in dropped:
+            kept = firsts[listing.record.source]
+            detail = f"{what} again, with the same label {listing.text!r} as {kept.where(listing)}; kept once"
+            log_of(listing.record).add(listing.file, listing.item, Reason.DUPLICATE, detail)
+    else:
+        dropped = listings
+        for listing in dropped:
+            others = ", ".join(f"{o.text!r} in {o.where(listing)}" for o in listings if o is not listing)
+            detail = (
+                f"{what} is labelled {listing.text!r} here but {others}; "
+                f"nothing guessed: all {len(listings)} listings dropped"
+            )
+            log_of(listing.record).add(listing.file, listing.item, Reason.CONFLICTING_LABELS, detail)
+    return [id(listing.word if listing.word is not None else listing.record) for listing in dropped]
+
+
+def _crop_key(record: CropRecord) -> tuple:
+    if record.image_bytes is not None:  # an LMDB sample: its index in that LMDB
+        return (_resolved(record.path) if record.path else record.source, record.item)
+    return (_resolved(record.path),) if record.path else ("record", id(record))
+
+
+def _crop_name(record: CropRecord) -> str:
+    if record.image_bytes is not None:
+        return f"{record.path} {record.item}"
+    return str(record.path)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return path.absolute()
+
+
+def _box_key(points: np.ndarray) -> tuple:
+    return tuple(sorted((round(float(x), 2), round(float(y), 2)) for x, y in points))

@@ -11,7 +11,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
@@ -31,6 +31,7 @@ class Reason(StrEnum):
     UNSUPPORTED_SHAPE = "unsupported_shape"
     # images
     MISSING_IMAGE = "missing_image"
+    AMBIGUOUS_IMAGE = "ambiguous_image"
     UNREADABLE_IMAGE = "unreadable_image"
     # geometry
     TOO_FEW_POINTS = "too_few_points"
@@ -48,6 +49,9 @@ class Reason(StrEnum):
     LABEL_TOO_LONG = "label_too_long"
     OUT_OF_CHARSET = "out_of_charset"
     UNALIGNABLE = "unalignable"
+    # repeats
+    CONFLICTING_LABELS = "conflicting_labels"
+    DUPLICATE = "duplicate"
 
 
 REASON_HELP: dict[str, str] = {  # keyed by Reason, a StrEnum: plain reason strings look up too
@@ -56,6 +60,7 @@ REASON_HELP: dict[str, str] = {  # keyed by Reason, a StrEnum: plain reason stri
     Reason.MALFORMED_REGION: "a JSON region or annotation without usable coordinates or text",
     Reason.UNSUPPORTED_SHAPE: "a region shape other than polygon / rect (circle, ellipse, point, polyline)",
     Reason.MISSING_IMAGE: "the image file named by the annotation does not exist",
+    Reason.AMBIGUOUS_IMAGE: "the annotation matches several image files (img_4.jpg and img_4.png); none is guessed",
     Reason.UNREADABLE_IMAGE: "the image file is empty, corrupt, truncated or absurdly large",
     Reason.TOO_FEW_POINTS: "a polygon with fewer than 4 points",
     Reason.ZERO_AREA: "a box whose area is (nearly) zero: collinear or repeated points",
@@ -71,6 +76,8 @@ REASON_HELP: dict[str, str] = {  # keyed by Reason, a StrEnum: plain reason stri
     Reason.LABEL_TOO_LONG: "the text has more tokens than the maximum label length",
     Reason.OUT_OF_CHARSET: "the text has characters outside the charset (policy reject)",
     Reason.UNALIGNABLE: "the text needs more CTC frames than the model outputs for the crop",
+    Reason.CONFLICTING_LABELS: "the same crop (or box of a photo) listed again with another label: all are dropped",
+    Reason.DUPLICATE: "the same crop (or box of a photo) listed again with the same label: kept once",
 }
 
 
@@ -81,12 +88,20 @@ class Issue(NamedTuple):
     detail: str
 
 
+CSV_COLUMNS = ("file", "item", "reason", "detail", "words")
+
+
 @dataclass(frozen=True)
 class Rejection:
     file: str  # annotation file, image file or LMDB the item came from
     item: str  # where inside it: "line 7", "region 3", "index 12", "image"
     reason: str  # a Reason value
     detail: str  # human-readable specifics, e.g. "area 0.0 px²"
+    # annotated words (crops) it drops: 1 for a line or region, all of a photo's words for a
+    # missing or ambiguous photo, 0 where none can be counted (a file that cannot be read)
+    words: int = 1
+    # the image files it is about when it names several (ambiguous_image); not a CSV column
+    images: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.file}: {self.item}: {self.reason}: {self.detail}"
@@ -99,11 +114,19 @@ class RejectionLog:
     rejections: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, file: str | Path, item: str, reason: Reason | str, detail: str = "") -> None:
-        self.rejections.append(Rejection(str(file), item, str(reason), detail))
+    def add(
+        self,
+        file: str | Path,
+        item: str,
+        reason: Reason | str,
+        detail: str = "",
+        words: int = 1,
+        images: Iterable[str | Path] = (),
+    ) -> None:
+        self.rejections.append(Rejection(str(file), item, str(reason), detail, words, tuple(map(str, images))))
 
-    def add_issue(self, file: str | Path, item: str, issue: Issue) -> None:
-        self.add(file, item, issue.reason, issue.detail)
+    def add_issue(self, file: str | Path, item: str, issue: Issue, words: int = 1) -> None:
+        self.add(file, item, issue.reason, issue.detail, words)
 
     def note(self, message: str) -> None:
         self.notes.append(message)
@@ -129,27 +152,45 @@ class RejectionLog:
         """Rejections per reason, most frequent first."""
         return dict(Counter(r.reason for r in self.rejections).most_common())
 
+    def words_by_reason(self) -> dict[str, int]:
+        """Annotated words dropped per reason, in the order of :meth:`counts_by_reason`
+        (a missing photo is one rejection but drops all of its words)."""
+        words: Counter[str] = Counter()
+        for r in self.rejections:
+            words[r.reason] += r.words
+        return {reason: words[reason] for reason in self.counts_by_reason()}
+
+    def words(self) -> int:
+        """Annotated words dropped in all."""
+        return sum(r.words for r in self.rejections)
+
     def write_csv(self, path: str | Path) -> None:
         with open(path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow([f.name for f in fields(Rejection)])
-            writer.writerows(astuple(r) for r in self.rejections)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows([getattr(r, column) for column in CSV_COLUMNS] for r in self.rejections)
 
     def table(self, title: str = "Rejected samples") -> Table:
         """A rich table: reason, count, what it means, and the first example."""
         table = Table(title=title, show_lines=False)
         table.add_column("reason", style="bold")
         table.add_column("count", justify="right")
+        # a words column only when it says more than the count (a photo dropping all its words)
+        show_words = any(r.words != 1 for r in self.rejections)
+        if show_words:
+            table.add_column("words", justify="right")
         table.add_column("meaning")
         table.add_column("first example", overflow="fold")
         first: dict[str, Rejection] = {}
         for r in self.rejections:
             first.setdefault(r.reason, r)
+        words = self.words_by_reason()
         for reason, count in self.counts_by_reason().items():
             example = first[reason]
             meaning = REASON_HELP.get(reason, "")
             # user text as it is on any console: "[sale]" or "[/]" in a name is not rich markup
-            table.add_row(reason, str(count), meaning, Text(f"{example.file}: {example.item}: {example.detail}"))
+            cells = [reason, str(count), *([str(words[reason])] if show_words else []), meaning]
+            table.add_row(*cells, Text(f"{example.file}: {example.item}: {example.detail}"))
         return table
 
     def render_text(self, title: str = "Rejected samples", width: int = 160) -> str:

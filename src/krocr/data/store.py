@@ -280,6 +280,14 @@ def _open_readonly(path: Path) -> lmdb.Environment:
     return env
 
 
+def release(path: str | Path) -> None:
+    """Close this process's shared read-only handle of the LMDB at ``path``, if it has one
+    (before the LMDB is moved or deleted; readers opened on it must not be used after)."""
+    cached = _READONLY.pop(str(Path(path).resolve()), None)
+    if cached:
+        cached[2].close()
+
+
 def decode_gray(data: bytes, name: str) -> np.ndarray:
     """Encoded image bytes → gray uint8 (H, W). krocr's own gray PNGs take OpenCV's fast
     path; anything else (color, alpha, 16-bit, odd formats) goes through ``read_image_bytes``

@@ -5,7 +5,7 @@ be read carries its reason instead of a crop)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from krocr.data.crops import validate_box, warp_crop
 from krocr.data.images import read_image
 from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
 from krocr.data.records import ImageRecord, Word
-from krocr.data.rejections import RejectionLog
+from krocr.data.rejections import Reason, RejectionLog
 from krocr.errors import DataError
 from krocr.inference.recognizer import Reading, Recognizer
 
@@ -68,6 +68,9 @@ def box_items(recognizer: Recognizer, paths: Sequence[Path], boxes: Path, format
     records = _records_by_image(paths, boxes, format)
     for path in paths:
         record = records.get(path.resolve())
+        if isinstance(record, str):  # its boxes could be another image's: nothing guessed
+            yield Item(str(path), error=record)
+            continue
         if record is None or not record.words:
             yield Item(str(path), error=f"no boxes for this image in {boxes}")
             continue
@@ -92,13 +95,26 @@ def _box_item(recognizer: Recognizer, image: np.ndarray, word: Word, name: str) 
         return Item(name, error=str(exc))
 
 
-def _records_by_image(paths: Sequence[Path], boxes: Path, format: str) -> dict[Path, ImageRecord]:
+def _records_by_image(paths: Sequence[Path], boxes: Path, format: str) -> dict[Path, ImageRecord | str]:
     """The box file's records keyed by resolved image path, reading it once per directory
-    of the given photos (the importers look images up in one directory)."""
-    records: dict[Path, ImageRecord] = {}
+    of the given photos (the importers look images up in one directory). A photo listed
+    twice (two entries, two files) gets the boxes of both. A photo that an annotation
+    matches only ambiguously (``img_4.jpg`` beside ``img_4.png``) maps to the error instead,
+    naming the box file and every candidate: its boxes may be another image's."""
+    records: dict[Path, ImageRecord | str] = {}
     for directory in sorted({p.parent for p in paths}):
-        imported, _ = BOX_READERS[format](boxes, directory)  # rejections show up as error lines
-        records.update({r.path.resolve(): r for r in imported})
+        imported, log = BOX_READERS[format](boxes, directory)  # bad boxes show up as error lines
+        found: dict[Path, ImageRecord] = {}
+        for record in imported:
+            key = record.path.resolve()
+            known = found.get(key)
+            found[key] = replace(known, words=[*known.words, *record.words]) if known else record
+        records.update(found)
+        for rejection in log:
+            if rejection.reason == Reason.AMBIGUOUS_IMAGE:
+                where = rejection.file if rejection.item == "image" else f"{rejection.file}: {rejection.item}"
+                error = f"{rejection.reason}: {where}: {rejection.detail}"
+                records.update({Path(image).resolve(): error for image in rejection.images})
     return records
 
 
