@@ -3,7 +3,8 @@ N minutes of training on this machine?
 
 Every variant trains from the same base config and data for the same wall-clock budget
 (evaluation time excluded), and every ``--eval-every`` minutes its current weights read a
-Korean test set rendered with fonts no variant trains on. Writes
+Korean test set rendered with fonts no variant trains on and, with ``--real`` (by default
+``../shared/data/real-dev`` when it is there), the real evaluation set. Writes
 
 * ``runs/budget/<variant>/`` — the ordinary training run, plus ``budget.csv``;
 * ``runs/budget/budget.csv`` and ``docs/images/learning_budget.png`` — all variants;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DOCS, save_figure, write_records, write_section
 
 from krocr.analysis.evaluation import predict
-from krocr.analysis.metrics import compute_metrics
+from krocr.analysis.metrics import RecognitionMetrics, compute_metrics
 from krocr.config import load_config
 from krocr.data.eval_sets import open_eval_set
 from krocr.inference.recognizer import Recognizer
@@ -87,12 +89,16 @@ VARIANTS: dict[str, Variant] = {
     "ko-crnn-distort-rnn256": Variant(
         ("augment.preset=distort", "model.rnn_units=256", "transfer.widen_rnn=true"), Path("configs/ko_crnn.yaml")
     ),
+    # the SVTR-style model (issue #28) from scratch, 48 px high, and the same at the CRNN's 32 px
+    "ko-svtr": Variant((), Path("configs/ko_svtr.yaml")),
+    "ko-svtr-32": Variant(("model.input_height=32",), Path("configs/ko_svtr.yaml")),
     # the reference's three versions (issue #5 (c)), on the same data and budget
     "ksign-v1": Variant(BUDGET_SETTINGS, Path("configs/ksign_v1.yaml")),
     "ksign-v2": Variant(BUDGET_SETTINGS, Path("configs/ksign_v2.yaml")),
     "ksign-v3": Variant(BUDGET_SETTINGS, Path("configs/ksign_v3.yaml")),
 }
 DEFAULT_OUT = Path("runs/budget")
+REAL_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-dev"
 
 
 @dataclass
@@ -103,15 +109,19 @@ class BudgetRow:
     word_accuracy: float
     cer: float
     mean_normalized_edit_distance: float
+    real_word_accuracy: float = float("nan")  # on --real; NaN when not measured
+    real_cer: float = float("nan")
 
 
 class TrainingBudget(pl.Callback):
     """Counts training wall-clock time (validation and these evaluations excluded), reads the
     held-out set every ``every`` minutes and stops the run after ``minutes``."""
 
-    def __init__(self, variant: str, minutes: float, every: float, heldout: Path, snapshots: Path):
+    def __init__(
+        self, variant: str, minutes: float, every: float, heldout: Path, snapshots: Path, real: Path | None = None
+    ):
         self.variant, self.budget, self.every = variant, minutes * 60, every * 60
-        self.heldout, self.snapshots = heldout, snapshots
+        self.heldout, self.snapshots, self.real = heldout, snapshots, real
         self.rows: list[BudgetRow] = []
         self.clock = 0.0
         self.samples = 0
@@ -136,10 +146,9 @@ class TrainingBudget(pl.Callback):
         save_weights(weights, module.model, module.charset, module.trainer.datamodule.train_set.preprocess)
         # read as the variant trained: squeezed to the input width, or at natural width
         width_mode = module.trainer.datamodule.train_set.preprocess.width_mode
-        evaluation = predict(Recognizer(weights, width_mode=width_mode), open_eval_set(self.heldout))
-        metrics = compute_metrics(
-            [p.sample.truth for p in evaluation.predictions], [p.reading.text for p in evaluation.predictions]
-        )
+        reader = Recognizer(weights, width_mode=width_mode)
+        metrics = _read(reader, self.heldout)
+        real = _read(reader, self.real) if self.real else None
         module.model.train()
         row = BudgetRow(
             self.variant,
@@ -148,9 +157,18 @@ class TrainingBudget(pl.Callback):
             metrics.word_accuracy,
             metrics.cer,
             metrics.mean_normalized_edit_distance,
+            real.word_accuracy if real else float("nan"),
+            real.cer if real else float("nan"),
         )
         print(f"[budget] {row}", flush=True)
         return row
+
+
+def _read(reader: Recognizer, data: Path) -> RecognitionMetrics:
+    evaluation = predict(reader, open_eval_set(data))
+    return compute_metrics(
+        [p.sample.truth for p in evaluation.predictions], [p.reading.text for p in evaluation.predictions]
+    )
 
 
 def run_variant(name: str, args: argparse.Namespace) -> list[BudgetRow]:
@@ -168,7 +186,7 @@ def run_variant(name: str, args: argparse.Namespace) -> list[BudgetRow]:
     ]
     config = load_config(path, overrides)
     run_dir = args.out / name
-    budget = TrainingBudget(name, args.minutes, args.eval_every, args.heldout, run_dir / "snapshots")
+    budget = TrainingBudget(name, args.minutes, args.eval_every, args.heldout, run_dir / "snapshots", args.real)
     train(config, run_dir, callbacks=[budget])
     write_records(run_dir / "budget.csv", BudgetRow, budget.rows)
     return budget.rows
@@ -189,6 +207,8 @@ def read_rows(out: Path) -> list[BudgetRow]:
                         float(r["word_accuracy"]),
                         float(r["cer"]),
                         float(r["mean_normalized_edit_distance"]),
+                        float(r.get("real_word_accuracy") or "nan"),  # older runs measured no real set
+                        float(r.get("real_cer") or "nan"),
                     )
                     for r in csv.DictReader(f)
                 ]
@@ -213,6 +233,10 @@ def plot(rows: list[BudgetRow], out: Path) -> None:
     save_figure(fig, out)
 
 
+def _percent(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1%}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=Path("configs/budget_ko.yaml"))
@@ -228,6 +252,12 @@ def main() -> None:
         help="measured training rate, sets the horizon of cosine / one-cycle schedules",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--real",
+        type=Path,
+        default=REAL_SET if REAL_SET.is_dir() else None,
+        help=f"the real evaluation set, read beside --heldout (default: {REAL_SET} when present)",
+    )
     args = parser.parse_args()
     for name in args.variants:
         run_variant(name, args)
@@ -237,8 +267,15 @@ def main() -> None:
     suffix = "" if args.out == DEFAULT_OUT else f"-{args.out.name}"
     image = DOCS / "images" / f"learning_budget{suffix.replace('-', '_')}.png"
     plot(rows, image)
-    table = ["| variant | minutes | samples seen | word accuracy | CER |", "|---|---|---|---|---|"]
-    table += [f"| {r.variant} | {r.minutes:.1f} | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} |" for r in rows]
+    table = [
+        "| variant | minutes | samples seen | held-out fonts: word accuracy | CER | real set: word accuracy | CER |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    table += [
+        f"| {r.variant} | {r.minutes:.1f} | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} "
+        f"| {_percent(r.real_word_accuracy)} | {_percent(r.real_cer)} |"
+        for r in rows
+    ]
     body = f"![learning curves](../images/{image.name})\n\n" + "\n".join(table)
     write_section(
         f"learning-budget{suffix}",
