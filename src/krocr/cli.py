@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("krocr.commands.report", "one self-contained HTML page for one or more runs"),
     "read": ("krocr.commands.read", "read word crops (or every box of a photo with a box file)"),
     "export": ("krocr.commands.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
+    "fonts": ("krocr.commands.fonts", "install the pinned Korean npm font packages (opt-in), list what is installed"),
 }
 
 

@@ -121,7 +121,8 @@ def test_the_same_font_at_two_paths_shares_one_cache_entry(tmp_path, monkeypatch
 def synth_without_fonts(tmp_path, monkeypatch, capsys, roots: tuple[Path, ...], *args: str) -> tuple[int, str, Path]:
     monkeypatch.setattr(font_module, "FONT_ROOTS", roots)
     monkeypatch.setattr(font_module, "_pip_font_files", list)  # nor the pip fallback
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # no glyph cache, no npm fonts (krocr fonts install)
+    monkeypatch.delenv("KROCR_FONTS_DIR", raising=False)
     out = tmp_path / "out"
     rc = main(["synth", "--count", "5", "--out", str(out), "--workers", "1", "--quiet", *args])
     captured = capsys.readouterr()

@@ -4,10 +4,13 @@ Only fonts from the allowed packages are ever used (Debian fonts-nanum, fonts-na
 fonts-noto-cjk, fonts-unfonts-core, fonts-baekmuk; for Latin fonts-dejavu, fonts-liberation
 and, since 2026-12-02, fonts-urw-base35, fonts-open-sans, fonts-roboto-unhinted,
 fonts-comic-neue, fonts-dancingscript; the pip package ``manimgx-fonts-cjk`` ships the same
-Noto Sans CJK design).
-Font files come from /usr/share/fonts and that pip package; each face of a ``.ttc`` is
-its own :class:`FontFace` (only the Korean faces of Noto CJK collections: the JP/SC/TC/HK
-faces share their Hangul and Latin outlines).
+Noto Sans CJK design; and, once ``krocr fonts install`` has put them in place, the pinned npm
+packages of :mod:`krocr.synth.font_packages`, named ``npm:PACKAGE``).
+Font files come from /usr/share/fonts, that pip package and the npm fonts directory; each face
+of a ``.ttc`` is its own :class:`FontFace` (only the Korean faces of Noto CJK collections: the
+JP/SC/TC/HK faces share their Hangul and Latin outlines). An npm font file is used only if its
+sha256 is the manifest's. :func:`scan_fonts` also returns the files it skipped and why
+(unreadable, truncated, a sha256 mismatch, a reserved family); the library prints nothing.
 
 Held-out designs (:data:`HELDOUT_DESIGNS`) are never used for training, so a model can be
 evaluated on lettering it has not seen; see docs/synth.md for why these.
@@ -32,6 +35,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import io
 import json
 import math
 import os
@@ -49,6 +53,8 @@ from fontTools.ttLib import TTCollection, TTFont
 from PIL import ImageFont, features
 
 from krocr.errors import ConfigError
+from krocr.synth import font_packages
+from krocr.synth.font_packages import ALLOWED_NPM_PACKAGES, RESERVED_FAMILIES, RESERVED_NPM_PACKAGES
 
 FONT_ROOTS: tuple[Path, ...] = (Path("/usr/share/fonts"),)
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc"})
@@ -73,6 +79,22 @@ ALLOWED_PACKAGES: frozenset[str] = frozenset(
         "fonts-comic-neue",
         "fonts-dancingscript",
     }
+    # Korean lettering from npm, opt-in with `krocr fonts install` (issue 27)
+    | {f"npm:{package}" for package in ALLOWED_NPM_PACKAGES}
+)
+# Reserved for evaluation (issue 27): never installed for training nor trained on. The Google copies
+# of fonts-woowa-bm (Jua, Do Hyeon, Yeon Sung, Kirang Haerang) are also refused by family name.
+RESERVED_PACKAGES: frozenset[str] = frozenset(
+    {
+        "fonts-woowa-bm",
+        "fonts-alee",
+        "fonts-unfonts-extra",
+        "fonts-lexi-gulim",
+        "fonts-lexi-saebom",
+        "fonts-nanum-eco",
+        "fonts-naver-d2coding",
+    }
+    | {f"npm:{package}" for package in RESERVED_NPM_PACKAGES}
 )
 # Used only where dpkg cannot be run (not a Debian system); see _package.
 PACKAGE_BY_DIRECTORY: dict[str, str] = {
@@ -100,14 +122,24 @@ NOTO_CJK_KOREAN_MARK = "CJK KR"
 # are NanumMyeongjo outlines), so that sampling weights and the held-out split treat a
 # design as one.
 DESIGN_SUFFIXES = (" YetHangul", " Eco")
+# Families that are sizes of one design: Galmuri's pixel grids (7, 9, 11, 14 px and a monospaced 11)
+DESIGN_FAMILIES: dict[str, str] = {
+    family: "Galmuri" for family in ("Galmuri7", "Galmuri9", "Galmuri11", "Galmuri14", "GalmuriMono11")
+}
 # Held out, never trained on: a serif (NanumMyeongjo), a rounded display face
 # (NanumSquareRound), a handwriting face (UnPilgi), a decorative display face (UnDinaru),
 # and for Latin a serif (Liberation Serif). Each has a relative in training (UnBatang and
 # Noto Serif; NanumSquare; NanumPen; UnGraphic; DejaVu Serif), so evaluation measures
-# generalization to unseen lettering, not to a missing category.
+# generalization to unseen lettering, not to a missing category. From npm (present once
+# `krocr fonts install` ran): a marker handwriting (Gamja Flower; training keeps Gaegu, Poor
+# Story, Hi Melody, Single Day, Cute Font) and a fat rounded display face (Bagel Fat One; training
+# keeps Black Han Sans, Gasoek One, Gugi): of their categories the two that draw the most of the
+# Korean charset (all 2,350 KS X 1001 syllables, the 87 Latin symbols and most sign punctuation).
 HELDOUT_DESIGNS: frozenset[str] = frozenset(
-    {"NanumMyeongjo", "NanumSquareRound", "UnPilgi", "UnDinaru", "Liberation Serif"}
+    {"NanumMyeongjo", "NanumSquareRound", "UnPilgi", "UnDinaru", "Liberation Serif", "Gamja Flower", "Bagel Fat One"}
 )
+# The held-out designs that come from npm, and so exist only where `krocr fonts install` ran
+NPM_HELDOUT_DESIGNS: frozenset[str] = frozenset({"Gamja Flower", "Bagel Fat One"})
 
 COVERAGE_SIZE = 32  # px; glyph bitmaps compared at this size
 COVERAGE_VERSION = 1  # bump when the drawable test changes, to invalidate caches
@@ -136,7 +168,7 @@ class FontFace:
     index: int  # face index inside a collection (.ttc), else 0
     family: str  # typographic family (name ID 16, else 1)
     style: str  # subfamily (name ID 17, else 2)
-    package: str  # Debian package, or "pip:NAME"
+    package: str  # Debian package, "pip:NAME" or "npm:PACKAGE"
 
     @property
     def name(self) -> str:
@@ -146,6 +178,8 @@ class FontFace:
 
     @property
     def design(self) -> str:
+        if self.family in DESIGN_FAMILIES:
+            return DESIGN_FAMILIES[self.family]
         for suffix in DESIGN_SUFFIXES:
             if self.family.endswith(suffix):
                 return self.family[: -len(suffix)]
@@ -153,7 +187,7 @@ class FontFace:
 
     @property
     def allowed(self) -> bool:
-        return self.package in ALLOWED_PACKAGES
+        return self.package in ALLOWED_PACKAGES and self.design not in RESERVED_FAMILIES
 
     def load(self, size: int) -> ImageFont.FreeTypeFont:
         return load_font(self.path, self.index, size)
@@ -162,8 +196,35 @@ class FontFace:
 @functools.lru_cache(maxsize=256)  # ~0.4 MB each: bounded for many workers
 def load_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
     """A Pillow font, cached: opening a CJK font costs milliseconds. BASIC layout: precomposed
-    Hangul needs no shaping, and it is several times faster than raqm."""
-    return ImageFont.truetype(path, size, index=index, layout_engine=ImageFont.Layout.BASIC)
+    Hangul needs no shaping, and it is several times faster than raqm. A WOFF file is opened
+    as its decoded copy (:func:`decoded_font`)."""
+    return ImageFont.truetype(decoded_font(path), size, index=index, layout_engine=ImageFont.Layout.BASIC)
+
+
+def decoded_font(path: str) -> str | io.BytesIO:
+    """What FreeType should open for ``path``: the file itself, or for a WOFF its tables decoded
+    into a plain font file, written once under ~/.cache/krocr/sfnt/ (``$XDG_CACHE_HOME``) and
+    named by the WOFF's sha256. FreeType inflates every table of a WOFF at each open (24 ms for
+    Hi Melody, 0.1 ms for its decoded copy), and the font cache opens a face again for each
+    size. Where that folder cannot be written, the decoded bytes in memory."""
+    if not path.lower().endswith(".woff"):
+        return path
+    target = default_cache_dir().parent / "sfnt" / f"{file_sha256(path)}.ttf"
+    if target.is_file():
+        return str(target)
+    font = TTFont(path, lazy=True)
+    font.flavor = None
+    data = io.BytesIO()
+    font.save(data, reorderTables=False)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")  # atomic: parallel workers may race
+        temporary.write_bytes(data.getvalue())
+        temporary.replace(target)
+    except OSError:
+        data.seek(0)
+        return data
+    return str(target)
 
 
 @dataclass(frozen=True)
@@ -240,28 +301,119 @@ def _faces_of(path: Path) -> list[TTFont]:
     return [TTFont(str(path), lazy=True)]
 
 
-def discover_fonts(roots: Iterable[Path] | None = None) -> list[FontFace]:
-    """Every usable face of the font files found under ``roots`` (default :data:`FONT_ROOTS`)
-    and in the pip font package, with family and package. Fonts fontTools cannot read are
-    skipped."""
-    files = font_files(roots)
+@dataclass(frozen=True)
+class SkippedFont:
+    """A font file discovery did not use, and why (for the commands to print)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FontScan:
+    faces: tuple[FontFace, ...]
+    skipped: tuple[SkippedFont, ...]
+
+
+def discover_fonts(roots: Iterable[Path] | None = None, packages_dir: Path | None = None) -> list[FontFace]:
+    """Every usable face of the font files found under ``roots`` (default :data:`FONT_ROOTS`),
+    in the pip font package and among the installed npm fonts (``packages_dir``, default
+    :func:`krocr.synth.font_packages.fonts_dir`), with family and package. Files that cannot be
+    used are left out; :func:`scan_fonts` says which and why."""
+    return list(scan_fonts(roots, packages_dir).faces)
+
+
+def scan_fonts(roots: Iterable[Path] | None = None, packages_dir: Path | None = None) -> FontScan:
+    """:func:`discover_fonts` with the files it skipped: unreadable or truncated files, npm files
+    whose sha256 is not the manifest's, faces of a reserved family."""
+    npm_files, skipped = package_font_files(packages_dir)
+    npm_paths = {path for path, _ in npm_files}
+    files = [path for path in font_files(roots) if path not in npm_paths]  # an npm folder set under a root
     owners = debian_packages([p for p in files if _package(p, None) != f"pip:{PIP_FONT_PACKAGE}"])
+    sources = [(path, _package(path, owners)) for path in files] + npm_files  # npm last: the order stays
     faces: list[FontFace] = []
-    seen: set[tuple[str, str]] = set()
-    for path in files:
+    seen: dict[tuple[str, str], int] = {}  # (family, style) -> index in faces
+    for path, package in sources:
         try:
             tt_faces = _faces_of(path)
-        except Exception:  # fontTools raises many types for broken files
+            names = [_names(tt) for tt in tt_faces]
+            problem = _truncation(path, tt_faces)
+        except Exception as exc:  # fontTools raises many types for broken files
+            skipped.append(SkippedFont(str(path), f"cannot be read ({type(exc).__name__}: {exc})"))
             continue
-        for index, tt in enumerate(tt_faces):
-            family, style = _names(tt)
+        if problem:
+            skipped.append(SkippedFont(str(path), problem))
+            continue
+        for index, (family, style) in enumerate(names):
             if family in EXCLUDED_FAMILIES or (path.suffix.lower() == ".ttc" and NOTO_CJK_KOREAN_MARK not in family):
                 continue
-            if (family, style) in seen:  # e.g. the pip copy of a Debian Noto face
+            if family in RESERVED_FAMILIES:
+                skipped.append(SkippedFont(str(path), f"{family} is reserved for evaluation, never trained on"))
                 continue
-            seen.add((family, style))
-            faces.append(FontFace(str(path), index, family, style, _package(path, owners)))
-    return faces
+            face = FontFace(str(path), index, family, style, package)
+            first = seen.get((family, style))
+            # e.g. the pip copy of a Debian Noto face; a copy from an allowed package replaces one from another
+            if first is not None and (faces[first].allowed or not face.allowed):
+                continue
+            try:  # what the renderer will open (a WOFF's decoded copy, written here once): FreeType must open it
+                ImageFont.truetype(
+                    decoded_font(str(path)), COVERAGE_SIZE, index=index, layout_engine=ImageFont.Layout.BASIC
+                )
+            except Exception as exc:  # FreeType's OSError, or fontTools failing to decode a WOFF
+                skipped.append(SkippedFont(str(path), f"face {index} cannot be opened by FreeType ({exc})"))
+                continue
+            if first is None:
+                seen[(family, style)] = len(faces)
+                faces.append(face)
+            else:
+                faces[first] = face
+    return FontScan(tuple(faces), tuple(skipped))
+
+
+def package_font_files(packages_dir: Path | None = None) -> tuple[list[tuple[Path, str]], list[SkippedFont]]:
+    """The installed npm font files whose sha256 is the manifest's, each with its package
+    (``npm:PACKAGE``), and those skipped for another sha256. Files not installed are left out
+    quietly: the npm fonts are optional (``krocr fonts install``)."""
+    root = font_packages.fonts_dir(packages_dir)
+    usable: list[tuple[Path, str]] = []
+    skipped: list[SkippedFont] = []
+    if not root.is_dir():
+        return usable, skipped
+    for package in font_packages.load_manifest():
+        for font in package.files:
+            path = package.path(root, font)
+            if not path.is_file():
+                continue
+            try:
+                digest = file_sha256(str(path))
+            except OSError as exc:
+                skipped.append(SkippedFont(str(path), f"cannot be read ({exc.strerror or exc})"))
+                continue
+            if digest != font.sha256:
+                skipped.append(
+                    SkippedFont(
+                        str(path),
+                        f"sha256 {digest[:16]}… is not the one {package.spec} pins ({font.sha256[:16]}…): "
+                        "not used; `krocr fonts install` replaces it",
+                    )
+                )
+                continue
+            usable.append((path, package.source))
+    return usable, skipped
+
+
+def _truncation(path: Path, tt_faces: Sequence[TTFont]) -> str | None:
+    """Why a font file is cut short (a table that ends past the end of the file), or None."""
+    size = path.stat().st_size
+    for tt in tt_faces:
+        reader = tt.reader
+        if reader is None or getattr(reader, "flavor", None) == "woff2":  # woff2 offsets are into the decoded data
+            continue
+        for tag, entry in reader.tables.items():
+            end = int(entry.offset) + int(entry.length)
+            if end > size:
+                return f"truncated: its '{tag}' table ends at byte {end:,} but the file has {size:,} bytes"
+    return None
 
 
 def _names(tt: TTFont) -> tuple[str, str]:
@@ -292,9 +444,12 @@ def missing_fonts_error(
     in_roots = _root_font_files(roots)
     pip_files = _pip_font_files()
     pip_state = f"{len(pip_files)} font files" if pip_files else "not installed"
+    npm_dir = font_packages.fonts_dir()
+    npm_found = len(package_font_files()[0])
+    npm_state = f"{npm_found} font files" if npm_found else "not installed"
     looked = (
         f"looked in {', '.join(map(str, roots))} ({len(in_roots)} font files) "
-        f"and the pip package {PIP_FONT_PACKAGE} ({pip_state})"
+        f"and the pip package {PIP_FONT_PACKAGE} ({pip_state}), and the npm fonts in {npm_dir} ({npm_state})"
     )
     if usable:
         what = f"the {len(usable)} {kind} faces found draw no Hangul"
@@ -304,10 +459,11 @@ def missing_fonts_error(
         what = "no font files"
     packages = " ".join(INSTALL_PACKAGES.get((lang, which), INSTALL_PACKAGES[("ko", "train")]))
     pip = f", or `pip install {PIP_FONT_PACKAGE}` (Noto Sans CJK KR)" if which == "train" else ""
+    npm = "; `krocr fonts install` adds Korean designs from npm" if lang == "ko" else ""
     return ConfigError(
         f"no {language}{kind} fonts found under the allowed font packages ({looked}: {what}); "
         f"install them with `apt-get install {packages}` (Debian, as root; `make setup` as root "
-        f"installs every font krocr uses){pip}"
+        f"installs every font krocr uses){pip}{npm}"
     )
 
 
@@ -408,7 +564,10 @@ def _check_glyphs(face: FontFace, chars: Iterable[str]) -> set[str]:
         if ch.isspace():
             drawable.add(ch)
             continue
-        bitmap = _bitmap(font, ch)
+        try:
+            bitmap = _bitmap(font, ch)
+        except OSError:  # a glyph FreeType cannot load (a damaged outline): not drawable
+            continue
         if bitmap[1].any() and not _same(bitmap, notdef):
             drawable.add(ch)
     return drawable
