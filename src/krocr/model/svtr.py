@@ -99,6 +99,9 @@ class SVTR(nn.Module):
         self.stage4 = _stage(c3, c4, b4, (2, 1))  # H/16: 2, 3 or 4 rows, averaged below
         self.neck = _Neck(c4, config)
         self.head = nn.Linear(config.dim, config.num_classes)
+        # channels-last (NHWC): oneDNN's depthwise and pointwise convolutions run ~15-20 % faster
+        # in training on a 2-core CPU (bf16 and fp32, 2026-12-04); forward brings inputs into it
+        self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """The backbone's output as a sequence (N, W/4, channels[3])."""
@@ -109,7 +112,7 @@ class SVTR(nn.Module):
         height = self.config.input_height
         if images.ndim != 4 or images.shape[1] != 1 or images.shape[2] != height:
             raise ValueError(f"SVTR expects images of shape (N, 1, {height}, W), got {tuple(images.shape)}")
-        return self.head(self.neck(self.features(images)))
+        return self.head(self.neck(self.features(images.contiguous(memory_format=torch.channels_last))))
 
     def named_layers(self) -> list[str]:
         """Top-level layer names usable in freeze lists."""
