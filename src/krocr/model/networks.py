@@ -3,8 +3,6 @@ model. Everything that builds a network from a config or a weights file goes thr
 
 from __future__ import annotations
 
-from torch import nn
-
 from krocr.model.config import CRNNConfig, ModelConfig, SVTRConfig
 from krocr.model.crnn import CRNN
 from krocr.model.svtr import SVTR
@@ -25,7 +23,3 @@ def build_network(config: ModelConfig) -> Network:
         return SVTR(config)
     assert isinstance(config, CRNNConfig)
     return CRNN(config)
-
-
-def is_network(module: nn.Module) -> bool:
-    return isinstance(module, (CRNN, SVTR))
