@@ -11,6 +11,7 @@ from pathlib import Path
 
 import lmdb
 import pytest
+from fixtures.progress import Recorder
 from PIL import Image
 from rich.console import Console
 from test_recognizer import make_weights, word_image
@@ -263,22 +264,12 @@ def test_command_with_the_onnx_engine(weights, dataset, tmp_path, capsys):
 
 def test_progress_moves_with_each_batch_not_each_thousand_crops(weights, tmp_path):
     # the bar once advanced per 1,024-crop chunk: a small evaluation showed 0 % until done
-    class Recorded:
-        def __init__(self):
-            self.total, self.steps = None, []
-
-        def start(self, description, total):
-            self.total = total
-
-        def advance(self, steps=1):
-            self.steps.append(steps)
-
     labels = ["가나", "다라", "마바사", "ab", "가", "나다", "라마", "바"]
     data = write_cache(tmp_path / "data" / "test.lmdb", labels).parent
-    progress = Recorded()
+    progress = Recorder()
     predict(Recognizer(weights, batch_size=3), open_eval_set(data), progress=progress)
-    assert progress.total == len(labels) and sum(progress.steps) == len(labels)
-    assert len([s for s in progress.steps if s]) >= 3  # at least one step per batch of 3
+    assert progress.tasks == [("evaluating", len(labels))] and progress.steps == len(labels)
+    assert len([s for s in progress.advances if s]) >= 3  # at least one step per batch of 3
 
 
 def real_set(root: Path) -> Path:

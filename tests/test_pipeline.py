@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fixtures.progress import Recorder
 from PIL import Image
 
 from krocr.charset import resolve_charset
@@ -160,20 +161,6 @@ def test_label_file_and_lmdb_sources_merge(built, tmp_path):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["sources"]["crops"]["rejections"] == {"missing_image": 1}
     assert set(CacheReader(out / "train.lmdb").sources()) == {"crops", "signs"}  # LMDB samples keep theirs
-
-
-class Recorder:
-    """A progress hook that remembers what it heard."""
-
-    def __init__(self) -> None:
-        self.tasks: list[tuple[str, int | None]] = []
-        self.steps = 0
-
-    def start(self, description: str, total: int | None) -> None:
-        self.tasks.append((description, total))
-
-    def advance(self, steps: int = 1) -> None:
-        self.steps += steps
 
 
 def test_build_is_quiet_reports_progress_and_returns_the_summary(built, data_fixture, tmp_path, capsys):

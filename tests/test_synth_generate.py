@@ -8,6 +8,7 @@ import json
 from collections import Counter
 
 import pytest
+from fixtures.progress import Recorder
 
 from krocr.charset import korean_charset, normalize_text
 from krocr.commands.synth import configure, run
@@ -98,20 +99,6 @@ def test_heldout_fonts_render_only_heldout_faces(tmp_path):
     assert summary["counts"] == {"test": 12} and set(summary["fonts"]["used"]) <= heldout
     heldout_designs = {f.design for f in split_fonts(discover_fonts()).heldout}
     assert CacheReader(tmp_path / "test.lmdb")[0][2].split("/") in [["synth-en-heldout", f] for f in heldout_designs]
-
-
-class Recorder:
-    """A progress hook that remembers what it heard."""
-
-    def __init__(self) -> None:
-        self.tasks: list[tuple[str, int | None]] = []
-        self.steps = 0
-
-    def start(self, description: str, total: int | None) -> None:
-        self.tasks.append((description, total))
-
-    def advance(self, steps: int = 1) -> None:
-        self.steps += steps
 
 
 @pytest.mark.parametrize("scenes", [False, True])
