@@ -1,8 +1,11 @@
-"""Text sources for synthetic crops: determinism, charset, shares, rare-syllable coverage."""
+"""Text sources for synthetic crops: determinism, charset, shares, rare-syllable coverage,
+and the menu, label and document kinds of text_forms."""
 
 from __future__ import annotations
 
+import datetime
 import math
+import re
 
 import numpy as np
 import pytest
@@ -15,7 +18,9 @@ from krocr.charset import (
     normalize_text,
 )
 from krocr.errors import ConfigError
+from krocr.synth import text_forms
 from krocr.synth.text import (
+    KOREAN_SHARES,
     SyllableCounter,
     TextConfig,
     TextSource,
@@ -56,6 +61,9 @@ def test_kind_shares_follow_the_config():
     assert abs(kinds.count("rare") / len(kinds) - 0.2) < 0.03
     assert abs(kinds.count("long") / len(kinds) - 0.1) < 0.03
     assert {"business", "phone", "floor", "hours", "price", "mixed", "symbol", "word"} <= set(kinds)
+    assert set(text_forms.FORM_MAKERS) <= set(kinds)
+    forms = sum(kind in text_forms.FORM_MAKERS for kind in kinds) / len(kinds)
+    assert abs(forms - 0.7 * 0.22) < 0.025  # 22 % of the everyday 70 %
     english = [kind for _, kind in stream("en", n=2000)]
     assert "rare" not in english  # rare syllables are a Korean source
 
@@ -117,3 +125,83 @@ def test_korean_needs_hangul_in_the_charset():
 def test_english_stream_uses_all_87_symbols():
     seen = set("".join(text for text, _ in stream("en", n=20000)))
     assert set(alphabet87().symbols) <= seen
+
+
+# ---- menus, labels and documents (text_forms) ----------------------------------------------
+FORM_KINDS = sorted(text_forms.FORM_MAKERS)
+
+
+def test_form_kinds_take_22_percent_of_the_everyday_share():
+    total = sum(KOREAN_SHARES.values())
+    assert set(text_forms.FORM_MAKERS) <= set(KOREAN_SHARES)
+    assert math.isclose(sum(KOREAN_SHARES[kind] for kind in text_forms.FORM_MAKERS) / total, 0.22)
+
+
+@pytest.mark.parametrize("kind", FORM_KINDS)
+def test_form_kind_lines_are_clean_in_charset_and_fit_over_many_seeds(kind):
+    """The makers' own output, before the stream's check: nothing needs a redraw."""
+    charset = korean_charset()
+    maker = text_forms.FORM_MAKERS[kind]
+    lengths = []
+    for seed in range(20):
+        source = TextSource(charset, TextConfig(), np.random.default_rng(seed))
+        for _ in range(150):
+            text = maker(source)
+            assert text == nfc(text) and text == text.strip() and "  " not in text, text
+            assert 1 <= len(text) <= 40, text
+            assert not charset.missing(text), (text, charset.missing(text))
+            lengths.append(len(text))
+    assert len(set(lengths)) >= 10  # lengths vary: short labels to full lines
+
+
+@pytest.mark.parametrize("kind", FORM_KINDS)
+def test_form_kinds_are_deterministic_for_a_seed(kind):
+    def lines(seed: int) -> list[str]:
+        source = TextSource(korean_charset(), TextConfig(), np.random.default_rng(seed))
+        return [text_forms.FORM_MAKERS[kind](source) for _ in range(200)]
+
+    assert lines(3) == lines(3)
+    assert lines(3) != lines(4)
+    assert len(set(lines(3))) > 50  # not a handful of fixed strings
+
+
+def test_menu_and_document_punctuation_is_frequent_in_the_default_korean_stream():
+    texts = [text for text, _ in stream("ko", seed=0, n=5000)]
+    share = {ch: sum(ch in text for text in texts) / len(texts) for ch in ":,()[]~/%₩.·"}
+    # measured on seeds 0–4: ₩ in 0.9–1.4 % of strings, / and · 1.7–2.3 %, the rest 2.3–10 %
+    # (before text_forms: ( 0.15 %, [ 0.3 %, ₩ 0.5 %, : 2.6 %, . 3.2 %)
+    assert share["₩"] >= 0.005, share
+    assert all(share[ch] >= 0.01 for ch in ":,()[]~/%.·"), share
+    assert share["("] >= 0.04 and share[":"] >= 0.05, share  # ingredient lists, labels and forms
+
+
+def test_written_dates_carry_their_real_weekday():
+    source = TextSource(korean_charset(), TextConfig(), np.random.default_rng(0))
+    for _ in range(500):
+        text = text_forms.written_date(source, text_forms.a_date(source), style=6)  # 2024년 3월 15일(금)
+        match = re.fullmatch(r"(\d{4})년 (\d+)월 (\d+)일\((.)\)", text)
+        assert match, text
+        y, m, d, weekday = match.groups()
+        assert "월화수목금토일"[datetime.date(int(y), int(m), int(d)).weekday()] == weekday
+
+
+def test_form_word_lists_are_inside_the_korean_charset():
+    """Every string of every module-level tuple (word lists, units, nutrient names, option marks)."""
+    charset = korean_charset()
+    lists = {
+        name: [
+            word for item in value for word in (item if isinstance(item, tuple) else (item,)) if isinstance(word, str)
+        ]
+        for name, value in vars(text_forms).items()
+        if isinstance(value, tuple)
+    }
+    lists = {name: words for name, words in lists.items() if words}  # not the tuples of numbers
+    assert {"INGREDIENTS", "NUTRIENTS", "NOTICES", "OPTION_MARKS", "COMPOUNDS"} <= set(lists) and len(lists) >= 40
+    for name, words in lists.items():
+        assert words and all(word == nfc(word) and not charset.missing(word) for word in words), name
+
+
+def test_fit_keeps_whole_parts_within_the_limit():
+    assert text_forms.fit(["밀가루", "설탕", "정제소금"], ", ", limit=10) == "밀가루, 설탕"
+    assert text_forms.fit(["밀가루", "설탕"], ", ", limit=20, head="원재료명: ") == "원재료명: 밀가루, 설탕"
+    assert text_forms.fit(["아주긴첫번째항목"], ", ", limit=3) == "아주긴첫번째항목"  # the first part always

@@ -11,11 +11,15 @@ the same strings in the same order. Each string has a *kind* (``word``, ``phone`
   floors and units, opening hours, prices, mixed Hangul/Latin brands, sign symbols,
   promotions, and general vocabulary from wordfreq's Korean list weighted by its real
   frequency (tempered, so the tail is not starved).
+* Korean menus, labels and documents (:mod:`krocr.synth.text_forms`): ingredient and
+  origin lists, nutrition facts, prices with units, dates and times, addresses and phone
+  numbers in document form, products with sizes, exam and form text, notice sentences and
+  receipt lines, dense in ``: , . · ( ) [ ] ~ - / % ₩``.
 * ``rare`` (Korean): pseudo-words of 2–6 syllables drawn from the currently least-seen
   target syllables, so every syllable of the charset (KS X 1001's 2,350 by default)
   appears early and keeps appearing; :class:`SyllableCounter` keeps the tally.
-* ``long`` lines of 20–40 characters (addresses, menu lines, phrases), as real signs and
-  menus carry them.
+* ``long`` lines of 20–40 characters (addresses, menu lines, phrases, ingredient lists,
+  notices), as real signs and menus carry them.
 
 Every string is NFC, single-spaced, stripped, at most ``max_length`` characters and
 inside the charset; a draw that is not (or that ``accept`` refuses, e.g. because no font
@@ -38,6 +42,7 @@ import wordfreq
 
 from krocr.charset import SIGN_SYMBOLS, Charset, is_hangul_syllable, nfc
 from krocr.errors import ConfigError
+from krocr.synth import text_forms
 
 Language = Literal["en", "ko"]
 Generator = np.random.Generator
@@ -63,17 +68,27 @@ ENGLISH_SHARES: dict[str, float] = {
     "web": 0.03,
 }
 KOREAN_SHARES: dict[str, float] = {
-    "word": 0.24,
-    "business": 0.22,
-    "phone": 0.07,
-    "floor": 0.05,
-    "hours": 0.05,
-    "price": 0.07,
-    "mixed": 0.08,
+    "word": 0.16,
+    "business": 0.15,
+    "phone": 0.06,
+    "floor": 0.04,
+    "hours": 0.04,
+    "price": 0.06,
+    "mixed": 0.07,
     "symbol": 0.06,
-    "promo": 0.07,
+    "promo": 0.06,
     "english": 0.05,
-    "number": 0.04,
+    "number": 0.03,
+    # menus, labels and documents (text_forms.py): 0.22 of the everyday share together
+    "ingredients": 0.03,
+    "nutrition": 0.02,
+    "unit_price": 0.03,
+    "date": 0.03,
+    "contact": 0.02,
+    "product": 0.03,
+    "form": 0.02,
+    "notice": 0.02,
+    "receipt": 0.02,
 }
 
 # ---- Korean signboard vocabulary ------------------------------------------------------------
@@ -743,8 +758,9 @@ _KOREAN_MAKERS: dict[str, Callable[[TextSource], str]] = {
     "promo": _ko_promo,
     "english": _ko_latin,
     "number": _ko_number,
+    **text_forms.FORM_MAKERS,
 }
 _LONG_MAKERS: dict[str, tuple[Callable[[TextSource], str], ...]] = {
     "en": (_en_long,),
-    "ko": (_ko_address, _ko_menu_line, _ko_sentence, _ko_long_business),
+    "ko": (_ko_address, _ko_menu_line, _ko_sentence, _ko_long_business, text_forms.ingredients, text_forms.notice),
 }
