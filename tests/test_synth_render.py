@@ -1,4 +1,5 @@
-"""The crop renderer: determinism, exact ink inside the crop, vertical presentation."""
+"""The crop renderer: determinism, exact ink inside the crop, vertical presentation, and the
+looks (krocr.synth.looks): each forced on changes the crop, keeps its type and its text."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from krocr.synth import looks as looks_module
 from krocr.synth.fonts import FontFace
+from krocr.synth.looks import (
+    LOOK_DRAWS,
+    cut_edge,
+    photo_panel,
+    sample_looks,
+)
 from krocr.synth.render import (
+    LOOKS,
     RenderConfig,
+    _with_neighbour,
+    luminance,
+    preview_sheet,
     render,
     render_word,
     sample_style,
@@ -37,7 +49,10 @@ def test_same_generator_state_gives_the_same_crop(gothic):
 
 def test_ink_never_touches_the_crop_border(gothic):
     # every effect on, to stress rotation, perspective, curvature, outline and shadow
-    config = RenderConfig(rotate=1.0, perspective=1.0, curve=1.0, outline=0.5, shadow=0.5, tracking=0.5)
+    # (the looks that cut a glyph's edge on purpose are off)
+    config = RenderConfig(
+        rotate=1.0, perspective=1.0, curve=1.0, outline=0.5, shadow=0.5, tracking=0.5, edge_cut=0.0, strong_curve=0.3
+    )
     for seed in range(60):
         text = TEXTS[seed % len(TEXTS)]
         result = render(text, gothic, np.random.default_rng(seed), config)
@@ -94,3 +109,149 @@ def test_the_clean_twin_is_the_degraded_crop_before_its_degradation(gothic, monk
         monkeypatch.setattr(render_module, "degrade", original)
         twin = render(text, gothic, np.random.default_rng(seed), full.without_degradation())
         assert twin.box == degraded.box and np.array_equal(twin.image, before[-1])
+
+
+# ---- looks -----------------------------------------------------------------------------------------
+def _names(look: str) -> set[str]:
+    """What Rendered.looks holds when ``look`` was drawn."""
+    return {
+        "relief": {"relief_emboss", "relief_engrave"},
+        "photo": {"photo", "photo_missing"},
+    }.get(look, {look})
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_each_look_forced_on_changes_the_crop_keeps_its_type_and_repeats(gothic, look):
+    on, off = RenderConfig().only_look(look), RenderConfig().only_look(None)
+    for seed, text in enumerate(TEXTS):
+        a = render(text, gothic, np.random.default_rng([3, seed]), on)
+        plain = render(text, gothic, np.random.default_rng([3, seed]), off)
+        assert a.image.dtype == np.uint8 and a.image.ndim == 3 and a.image.shape[2] == 3
+        assert min(a.image.shape[:2]) >= 4
+        assert not plain.looks
+        if look == "edge_cut" and not a.looks:
+            continue  # nothing could be cut without removing half a stroke: left whole
+        assert _names(look) & set(a.looks), (text, a.looks)
+        assert a.image.shape != plain.image.shape or not np.array_equal(a.image, plain.image), (look, text)
+        again = render(text, gothic, np.random.default_rng([3, seed]), on)
+        assert again.looks == a.looks and np.array_equal(again.image, a.image)  # same seed, same bytes
+
+
+@pytest.mark.parametrize("look", [look for look in LOOKS if look != "edge_cut"])
+def test_looks_keep_every_glyph_inside_the_crop(gothic, look):
+    # the label stays exact: the text's ink box lies inside the crop with room to spare (the
+    # neighbouring line lies outside that box; only edge_cut cuts into it, tested below)
+    config = RenderConfig().only_look(look)
+    for seed in range(21):
+        text = TEXTS[seed % len(TEXTS)]
+        result = render(text, gothic, np.random.default_rng([4, seed]), config)
+        height, width = result.image.shape[:2]
+        x0, y0, x1, y1 = result.box
+        assert 1 <= x0 < x1 <= width - 1 and 1 <= y0 < y1 <= height - 1, (look, text, seed, result.box)
+
+
+def test_edge_cut_touches_one_side_only(gothic):
+    config = RenderConfig().only_look("edge_cut")
+    cut = 0
+    for seed in range(21):
+        text = TEXTS[seed % len(TEXTS)]
+        result = render(text, gothic, np.random.default_rng([5, seed]), config)
+        height, width = result.image.shape[:2]
+        x0, y0, x1, y1 = result.box
+        touching = [x0 == 0, y0 == 0, x1 == width, y1 == height]
+        assert sum(touching) == ("edge_cut" in result.looks), (text, seed, result.box, (width, height))
+        cut += "edge_cut" in result.looks
+    assert cut >= 18
+
+
+def test_edge_cut_trims_a_stroke_but_never_removes_it():
+    fill = np.zeros((60, 80), np.uint8)
+    fill[20:50, 10:70] = 255  # a glyph body
+    fill[14:18, 30:34] = 255  # a 4-px tick standing above it, like the one of ㅎ
+    fill[30:34, 4:7] = 255  # a 3-px dot left of it
+    assert cut_edge(fill, "top", want=5) == 14 + 2  # half the tick, not the 5 px asked
+    assert cut_edge(fill, "left", want=5) == 4 + 1  # 3 // 2
+    assert cut_edge(fill, "bottom", want=2) == 50 - 2  # the body is thick: the 2 px asked
+    assert cut_edge(fill, "right", want=0.6) is None  # less than a pixel: no cut
+    thin = np.zeros((20, 20), np.uint8)
+    thin[5, 2:18] = 255  # a 1-px bar at the top: cannot lose half a pixel
+    thin[6:15, 8:12] = 0
+    assert cut_edge(thin, "top", want=3) is None
+
+
+def test_the_neighbouring_line_is_apart_from_the_text(gothic):
+    config = RenderConfig().only_look("neighbour_line")
+    for seed in range(12):
+        text = TEXTS[seed % len(TEXTS)]
+        rng = np.random.default_rng([6, seed])
+        style = sample_style(text, rng, config, sample_looks(rng, config))
+        font = gothic.load(style.size)
+        layers, margins = _with_neighbour(text_layers(text, font, style), text, font, style)
+        strip = layers.masks[..., 3]
+        _, y0, _, y1 = layers.box
+        rows = np.flatnonzero(strip.max(axis=1) > 12)
+        assert len(rows) and layers.masks[..., :3][rows].max() <= 12  # no row holds both lines
+        if style.looks.neighbour == "top":
+            assert rows[-1] < y0 - 1 and y0 - margins[1] > rows[0]  # the crop edge cuts the strip
+        else:
+            assert rows[0] > y1 and y1 + margins[3] < rows[-1]
+
+
+def test_the_photo_panel_keeps_the_text_contrast():
+    fill_colors = [np.array(c, np.float32) for c in ((20, 20, 20), (250, 240, 120), (128, 128, 128), (230, 30, 35))]
+    for seed, fill in enumerate(fill_colors):
+        for background in (np.zeros(3, np.float32), np.full(3, 255, np.float32)):
+            panel = photo_panel(40, 160, fill, background, 70.0, seed)
+            if panel is None:
+                pytest.skip("no background photo installed (krocr.synth.backgrounds)")
+            assert panel.shape == (40, 160, 3) and panel.dtype == np.float32
+            assert np.abs(luminance(panel) - luminance(fill)).min() >= 70.0 - 1e-3
+
+
+def test_a_missing_photo_falls_back_to_a_texture_and_says_so(gothic, monkeypatch):
+    monkeypatch.setattr(looks_module, "random_background", lambda rng, height, width: None)
+    result = render("행복치킨", gothic, np.random.default_rng(0), RenderConfig().only_look("photo"))
+    assert "photo_missing" in result.looks and "photo" not in result.looks
+    assert result.image.dtype == np.uint8 and result.image.shape[2] == 3
+
+
+def test_the_looks_take_a_fixed_number_of_draws():
+    # switching a look on or off leaves every later draw of the crop as it was
+    all_on = RenderConfig(document=1, small_text=1, extrude=1, relief=1, neighbour_line=1, strong_curve=1, edge_cut=1)
+    after = []
+    for config in (all_on, RenderConfig().only_look(None)):
+        rng = np.random.default_rng(9)
+        sample_looks(rng, config)
+        after.append(rng.random())
+    reference = np.random.default_rng(9)
+    reference.random(LOOK_DRAWS)
+    reference.integers(2**31)
+    assert after[0] == after[1] == reference.random()
+
+
+def test_relief_changes_the_letters_only(gothic):
+    # relief keeps the crop's layout (a paired crop): same size, same panel away from the text
+    # (relief letters have no outline or shadow: leave those out of both)
+    base = RenderConfig(shading=0.0, outline=0.0, shadow=0.0).without_degradation()
+    on, off = base.only_look("relief"), base.only_look(None)
+    a = render("행복치킨", gothic, np.random.default_rng(1), on)
+    b = render("행복치킨", gothic, np.random.default_rng(1), off)
+    assert a.image.shape == b.image.shape and a.box == b.box and a.looks != b.looks
+    changed = np.abs(a.image.astype(int) - b.image.astype(int)).max(axis=2) > 0
+    ys, xs = np.nonzero(changed)
+    x0, y0, x1, y1 = a.box
+    reach = 10  # the shading's tail: ~4 sigma of its 0.035 em blur at 64 px
+    assert len(xs) and xs.min() >= x0 - reach and xs.max() < x1 + reach
+    assert ys.min() >= y0 - reach and ys.max() < y1 + reach
+
+
+def test_scene_styles_have_no_looks():
+    style = sample_style("행복치킨", np.random.default_rng(0), RenderConfig(document=1.0, relief=1.0))
+    assert style.looks.names() == [] and style.panel != "paper"
+
+
+def test_preview_sheet(gothic):
+    sheet = preview_sheet("document", [(t, gothic) for t in TEXTS[:4]], seed=0, cell=(120, 30), columns=2)
+    assert sheet.dtype == np.uint8 and sheet.shape == (2 * 36 + 6, 2 * 126 + 6, 3)
+    with pytest.raises(ValueError, match="unknown look"):
+        RenderConfig().only_look("sparkles")

@@ -18,6 +18,14 @@ crop):
    neighbouring glyph) drawn only in the margins, thin cables across the text.
 7. **Degradation**: uneven lighting, blur or motion blur, low resolution, noise, JPEG.
 
+**Looks** (:mod:`krocr.synth.looks`, drawn first, each with its probability in
+``RenderConfig``) join these steps: a printed document (dark ink on paper, skew, then toner
+speckle and binarisation after step 6), small text (steps 1-6 at a font size of 12-28 px, then
+scaled up before 7), extruded letters (a layer in 2) and embossed or engraved relief (in 5), a
+photographic panel (5), a strip of the neighbouring line (a fourth mask in 2, kept out of the
+ink box), a strong arc instead of the mild curve (3) and a crop edge that trims the glyphs (4).
+``Rendered.looks`` names the looks a crop got.
+
 Vertical text (a stacked Korean column) is turned 90° counter-clockwise by default, as
 ``krocr.data.crops`` presents a vertical box to the recognizer (first character on the left);
 ``vertical_output="upright"`` keeps the column standing.
@@ -29,8 +37,8 @@ stroker.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -38,10 +46,23 @@ from PIL import Image, ImageDraw, ImageFont
 
 from krocr.charset import is_hangul_syllable
 from krocr.synth.fonts import FontFace
+from krocr.synth.looks import (
+    STREAM_NEIGHBOUR,
+    Looks,
+    arc_warp,
+    cut_edge,
+    extrusion,
+    neighbour_line,
+    photo_panel,
+    place_neighbour,
+    relief,
+    sample_looks,
+    scan,
+)
 
 Generator = np.random.Generator
 Color = np.ndarray  # float32 RGB, 0..255
-PanelKind = Literal["solid", "gradient", "texture", "lightbox", "neon"]
+PanelKind = Literal["solid", "gradient", "texture", "lightbox", "neon", "photo", "paper"]
 
 # Sign colours (RGB): whites, creams, primaries and the dark tones sign makers use.
 SIGN_COLORS = np.array(
@@ -73,6 +94,7 @@ SIGN_COLORS = np.array(
     ],
     dtype=np.float32,
 )
+INK_RIM = 2  # px around a Layers box where masks may still hold antialiasing below its threshold
 # Font sizes are multiples of this, so loaded fonts are reused (each costs ~0.4 MB and ~0.1 ms
 # to open); the final crop is resized anyway.
 SIZE_STEP = 4
@@ -95,12 +117,15 @@ class RenderConfig:
     outline_em: tuple[float, float] = (0.04, 0.12)
     shadow: float = 0.2
     text_gradient: float = 0.1
+    # "photo": a crop of a real text-free photo (krocr.synth.backgrounds), "texture" where none
+    # is installed; "paper" is the documents' panel and is not drawn from this list
     panels: tuple[tuple[PanelKind, float], ...] = (
-        ("solid", 0.3),
-        ("gradient", 0.22),
-        ("texture", 0.28),
-        ("lightbox", 0.12),
-        ("neon", 0.08),
+        ("solid", 0.27),
+        ("gradient", 0.2),
+        ("texture", 0.25),
+        ("lightbox", 0.11),
+        ("neon", 0.07),
+        ("photo", 0.1),
     )
     rotate: float = 0.4
     rotate_degrees: float = 4.0
@@ -118,12 +143,45 @@ class RenderConfig:
     noise: float = 0.4
     jpeg: float = 0.4
     jpeg_quality: tuple[int, int] = (20, 85)
+    # looks (krocr.synth.looks; docs/synth.md, "Looks"): each a probability per crop
+    document: float = 0.08  # P(printed document: dark ink on paper, slight skew; not for vertical text)
+    document_font_size: tuple[int, int] = (24, 48)  # Hangul ~0.85 em: text 20-40 px high
+    document_skew_degrees: float = 2.0
+    binarize: float = 0.5  # P(the document's scan is binarised | document)
+    speckle: float = 0.5  # P(toner speckle | document)
+    small_text: float = 0.12  # P(drawn with an x-height of small_x_height px, then scaled up)
+    small_x_height: tuple[int, int] = (6, 14)  # px; the font size is twice this
+    extrude: float = 0.04  # P(3-D letters: stacked copies in a darker shade behind the fill)
+    extrude_em: tuple[float, float] = (0.05, 0.14)  # depth of the stack
+    relief: float = 0.04  # P(embossed or engraved panel: letters as a lit relief, faintly coloured)
+    neighbour_line: float = 0.08  # P(a strip of the line above or below, cut by the crop edge)
+    neighbour_visible: tuple[float, float] = (0.15, 0.4)  # of that line's ink height
+    strong_curve: float = 0.05  # P(baseline on a circular arc, instead of the mild curve)
+    strong_curve_em: tuple[float, float] = (0.3, 1.0)  # arc height
+    edge_cut: float = 0.08  # P(the crop cuts a glyph edge: 2-6 % of the text height, or 0.03-0.1 em at an end)
 
     def without_degradation(self) -> RenderConfig:
         """No blur, motion blur, low resolution, noise or JPEG (uneven light stays). Degradation
         is the last step of a render, so with the same per-crop generator this draws the same
         text layout, font, panel and geometry as the degraded crop: a paired, clean twin."""
         return replace(self, blur=0.0, motion_blur=0.0, low_res=0.0, noise=0.0, jpeg=0.0)
+
+    def only_look(self, look: str | None) -> RenderConfig:
+        """Every look of :data:`LOOKS` off but ``look`` (a name of LOOKS), which is always on;
+        ``"photo"`` means photographic panels only, and the other looks draw no photo panel.
+        None: all looks off (the signs as before the looks)."""
+        off: dict[str, Any] = {name: 0.0 for name in LOOKS if name != "photo"}
+        if look is None:
+            return replace(self, **off, panels=tuple(p for p in self.panels if p[0] != "photo"))
+        if look not in LOOKS:
+            raise ValueError(f"unknown look {look!r}; one of {', '.join(LOOKS)}")
+        if look == "photo":
+            return replace(self, **off, panels=(("photo", 1.0),))
+        return replace(self, **(off | {look: 1.0}), panels=tuple(p for p in self.panels if p[0] != "photo"))
+
+
+# the looks of RenderConfig that RenderConfig.only_look switches, and the preview sheets show
+LOOKS = ("document", "small_text", "extrude", "relief", "photo", "neighbour_line", "strong_curve", "edge_cut")
 
 
 @dataclass
@@ -147,6 +205,7 @@ class Style:
     perspective: np.ndarray | None  # (4, 2) corner offsets, px
     curve: float  # px, signed
     margins: tuple[int, int, int, int]  # left, top, right, bottom, px
+    looks: Looks = field(default_factory=Looks)  # documents, small text, relief... (krocr.synth.looks)
 
 
 @dataclass
@@ -159,18 +218,25 @@ class Layers:
 
     @classmethod
     def of(cls, masks: np.ndarray) -> Layers:
-        return cls(masks, ink_box(masks))
+        return cls(masks, ink_box(masks[..., :3] if masks.shape[2] > 3 else masks))
 
     def alphas(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fill, outline and shadow as float32 in [0, 1]."""
         alpha = self.masks.astype(np.float32) * (1 / 255)
         return alpha[..., 0], alpha[..., 1], alpha[..., 2]
 
+    def neighbour(self) -> np.ndarray | None:
+        """The strip of a neighbouring line (a fourth mask, outside the box), as float32."""
+        return self.masks[..., 3].astype(np.float32) * (1 / 255) if self.masks.shape[2] > 3 else None
+
 
 @dataclass
 class Rendered:
     image: np.ndarray  # RGB uint8
-    box: tuple[int, int, int, int]  # ink box inside the crop: x0, y0, x1, y1 (exclusive)
+    box: tuple[int, int, int, int]  # ink box inside the crop: x0, y0, x1, y1 (exclusive), clipped to it
+    # the looks this crop got (Looks.names(), "photo"), and "photo_missing" when a photo panel
+    # was drawn but no photo is installed (a texture panel then stands in)
+    looks: tuple[str, ...] = ()
 
 
 # ---- public entry points --------------------------------------------------------------------
@@ -181,30 +247,60 @@ def render_word(text: str, face: FontFace, rng: Generator, config: RenderConfig 
 
 def render(text: str, face: FontFace, rng: Generator, config: RenderConfig = RenderConfig()) -> Rendered:
     """Like :func:`render_word`, also returning where the ink lies in the crop."""
-    style = sample_style(text, rng, config)
+    style = sample_style(text, rng, config, sample_looks(rng, config))
+    looks = style.looks
+    names = looks.names()
+    upscale = 1.0
+    if looks.small_size:  # drawn small, scaled up after painting
+        upscale = max(style.size / looks.small_size, 1.25)
+        style = _shrunk(style, looks.small_size)
     font = face.load(style.size)
     layers = text_layers(text, font, style)
+    margins = style.margins
+    if looks.neighbour:
+        layers, margins = _with_neighbour(layers, text, font, style)
     layers = warp_layers(layers, style)
-    layers = crop_layers(layers, style.margins)
+    if looks.cut:
+        margins, cut = _cut_margins(layers, style, margins)
+        if not cut:
+            names.remove("edge_cut")
+    layers = crop_layers(layers, margins)
     if style.vertical and config.vertical_output == "rotated":
         layers = Layers.of(np.ascontiguousarray(np.rot90(layers.masks)))  # CCW: first character on the left
     height, width = layers.masks.shape[:2]
-    image = paint_panel(height, width, style, rng)
+    if style.panel == "photo":
+        names.append("photo")
+    image = paint_panel(height, width, style, rng, config.min_contrast)
+    if names and names[-1] == "photo" and style.panel != "photo":
+        names[-1] = "photo_missing"  # paint_panel fell back to a texture
     paint_text(image, layers, style)
     if rng.random() < config.distractor:
         add_distractors(image, layers.box, style, font, text, rng)
     if rng.random() < config.occlusion:
         add_cable(image, style, rng)
-    image = degrade(image, style.size / 32, rng, config)
-    return Rendered(image, layers.box)
+    if looks.document and looks.ink is not None and looks.paper is not None:
+        scan(image, looks.ink, looks.paper, looks, style.size)
+    box = layers.box
+    if upscale > 1:
+        size = (max(1, round(width * upscale)), max(1, round(height * upscale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC if looks.cubic else cv2.INTER_LINEAR)
+        sx, sy = size[0] / width, size[1] / height
+        box = (math.floor(box[0] * sx), math.floor(box[1] * sy), math.ceil(box[2] * sx), math.ceil(box[3] * sy))
+    image = degrade(image, style.size * upscale / 32, rng, config)
+    return Rendered(image, box, tuple(names))
 
 
 # ---- style -------------------------------------------------------------------------------------
-def sample_style(text: str, rng: Generator, config: RenderConfig) -> Style:
+def sample_style(text: str, rng: Generator, config: RenderConfig, looks: Looks | None = None) -> Style:
+    """The look of one crop; ``looks`` (:func:`krocr.synth.looks.sample_looks`, drawn by
+    :func:`render` before the style) adds documents, relief, arcs... as far as the text allows.
+    Without it (scenes) the style has no look."""
     low, high = config.font_size
     size = int(rng.integers(low // SIZE_STEP, high // SIZE_STEP + 1)) * SIZE_STEP
     vertical = _can_stack(text) and rng.random() < config.vertical
     panel = _pick_panel(rng, config)
+    looks = Looks() if looks is None else looks.fitting(bool(vertical), panel == "neon")
+    size = looks.document_size or size
     background, fill, outline_color = _pick_colors(panel, rng, config.min_contrast)
     outline = _em(rng, config.outline_em, size) if rng.random() < config.outline else 0
     has_shadow = rng.random() < config.shadow
@@ -215,7 +311,7 @@ def sample_style(text: str, rng: Generator, config: RenderConfig) -> Style:
     fill_bottom = None
     if rng.random() < config.text_gradient:
         fill_bottom = _contrasting(rng, [background], config.min_contrast, near=fill)
-    return Style(
+    style = Style(
         size=size,
         tracking=size * rng.uniform(*config.tracking_em) if rng.random() < config.tracking else 0.0,
         vertical=bool(vertical),
@@ -235,6 +331,60 @@ def sample_style(text: str, rng: Generator, config: RenderConfig) -> Style:
         ),
         curve=rng.uniform(-1, 1) * config.curve_em * size if rng.random() < config.curve and not vertical else 0.0,
         margins=_margins(rng, config.margin_em, size),
+        looks=looks,
+    )
+    return _with_looks(style) if looks.names() else style
+
+
+def _with_looks(style: Style) -> Style:
+    """The style's fields the looks replace (all draws are made before: see sample_looks)."""
+    looks = style.looks
+    if looks.document and looks.paper is not None and looks.ink is not None:
+        style = replace(
+            style,
+            panel="paper",
+            background=looks.paper,
+            fill=looks.ink,
+            outline=0,
+            shadow=None,
+            fill_bottom=None,
+            glow=False,
+            rotation=looks.skew,
+            perspective=None,
+            curve=0.0,
+        )
+    if looks.arc:
+        style.curve = looks.arc * style.size
+    if looks.extrude:
+        style.shadow = None  # the stacked copies take the shadow's layer
+    if looks.relief:
+        style.outline, style.shadow, style.fill_bottom = 0, None, None
+    return style
+
+
+def _shrunk(style: Style, size: int) -> Style:
+    """``style`` for font size ``size``: every length in pixels scaled alike (at least 1 px
+    where it was not 0)."""
+    factor = size / style.size
+
+    def px(value: int) -> int:
+        return max(1, round(value * factor)) if value else 0
+
+    shadow = (
+        None
+        if style.shadow is None
+        else (int(np.sign(style.shadow[0])) * px(abs(style.shadow[0])), px(style.shadow[1]))
+    )
+    return replace(
+        style,
+        size=size,
+        tracking=style.tracking * factor,
+        bold=round(style.bold * factor),  # 1 px at 12 px would be twice the boldest fake bold
+        outline=px(style.outline),
+        shadow=shadow,
+        perspective=None if style.perspective is None else style.perspective * factor,
+        curve=style.curve * factor,
+        margins=(px(style.margins[0]), px(style.margins[1]), px(style.margins[2]), px(style.margins[3])),
     )
 
 
@@ -311,6 +461,9 @@ def text_layers(text: str, font: ImageFont.FreeTypeFont, style: Style) -> Layers
     pad = math.ceil(style.size * 0.5 + abs(style.curve)) + style.outline + style.bold + 2
     if style.shadow:
         pad += max(map(abs, style.shadow))
+    extrude = style.looks.extrude_px(style.size)
+    if extrude:
+        pad += max(map(abs, extrude))
     fill = _stacked_mask(text, font, style, pad) if style.vertical else _line_mask(text, font, style, pad)
     if style.bold:
         fill = _dilate(fill, style.bold)
@@ -320,7 +473,31 @@ def text_layers(text: str, font: ImageFont.FreeTypeFont, style: Style) -> Layers
         dx, dy = style.shadow
         source = np.maximum(fill, outline)
         shadow = np.roll(source, (dy, dx), axis=(0, 1))  # the pad keeps rolled ink away from the far side
+    elif extrude:
+        shadow = extrusion(np.maximum(fill, outline), extrude)
     return Layers.of(np.stack([fill, outline, shadow], axis=-1))
+
+
+def _with_neighbour(
+    layers: Layers, text: str, font: ImageFont.FreeTypeFont, style: Style
+) -> tuple[Layers, tuple[int, int, int, int]]:
+    """``layers`` with a fourth mask: another line of the same font above or below the ink,
+    and the margins that let the crop edge cut it with ``neighbour_visible`` of it inside."""
+    looks = style.looks
+    assert looks.neighbour is not None
+    rng = np.random.default_rng([looks.seed, STREAM_NEIGHBOUR])
+    x0, _, x1, _ = layers.box
+    strip = neighbour_line(text, font, (x1 - x0) * rng.uniform(0.6, 1.6), rng)
+    if not strip.size:
+        return layers, style.margins
+    if style.bold:
+        strip = _dilate(np.pad(strip, style.bold), style.bold)
+    gap = round(looks.neighbour_gap * style.size) + style.outline + 1  # its outline stays off this ink
+    x = x0 + round(looks.neighbour_shift * style.size)
+    masks, box = place_neighbour(layers.masks, layers.box, strip, looks.neighbour, gap, x)
+    margins = list(style.margins)
+    margins[1 if looks.neighbour == "top" else 3] = gap + max(1, round(looks.neighbour_visible * strip.shape[0]))
+    return Layers(masks, box), (margins[0], margins[1], margins[2], margins[3])
 
 
 def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> np.ndarray:
@@ -376,7 +553,9 @@ def ink_box(masks: np.ndarray, threshold: int = 12) -> tuple[int, int, int, int]
 def warp_layers(layers: Layers, style: Style) -> Layers:
     """Curvature, then rotation and perspective; the canvas grows to keep every pixel."""
     masks = layers.masks
-    if style.curve:
+    if style.curve and style.looks.arc:
+        masks = arc_warp(masks, style.curve, layers.box)
+    elif style.curve:
         masks = _curve(masks, style.curve, layers.box)
     if style.rotation or style.perspective is not None:
         masks = _homography(masks, style)
@@ -414,18 +593,58 @@ def _homography(masks: np.ndarray, style: Style) -> np.ndarray:
 
 
 def crop_layers(layers: Layers, margins: tuple[int, int, int, int]) -> Layers:
-    """The ink box grown by ``margins`` (left, top, right, bottom), clipped to the canvas."""
+    """The ink box grown by ``margins`` (left, top, right, bottom), clipped to the canvas; a
+    negative margin cuts into the ink (the box is clipped to the crop)."""
     x0, y0, x1, y1 = layers.box
     left, top, right, bottom = margins
     height, width = layers.masks.shape[:2]
     cx0, cy0 = max(0, x0 - left), max(0, y0 - top)
     cx1, cy1 = min(width, x1 + right), min(height, y1 + bottom)
-    return Layers(layers.masks[cy0:cy1, cx0:cx1], (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0))
+    box = (max(x0, cx0) - cx0, max(y0, cy0) - cy0, min(x1, cx1) - cx0, min(y1, cy1) - cy0)
+    return Layers(layers.masks[cy0:cy1, cx0:cx1], box)
+
+
+def _cut_margins(
+    layers: Layers, style: Style, margins: tuple[int, int, int, int]
+) -> tuple[tuple[int, int, int, int], bool]:
+    """``margins`` with the cut side's margin negative, so the crop edge cuts the glyphs'
+    edge (:func:`krocr.synth.looks.cut_edge`); unchanged (and False) when nothing can be cut."""
+    looks = style.looks
+    fill = layers.masks[..., 0]
+    if looks.cut in ("top", "bottom"):
+        rows = np.flatnonzero(fill.max(axis=1) > 127)
+        want = looks.cut_amount * (rows[-1] - rows[0] + 1 if len(rows) else 0)
+    else:
+        want = looks.cut_amount * style.size
+    want = max(want, 1.0)  # small text: at least a pixel, if half a stroke allows it
+    edge = cut_edge(fill, looks.cut or "top", want)
+    if edge is None:
+        return margins, False
+    x0, y0, x1, y1 = layers.box
+    left, top, right, bottom = margins
+    if looks.cut == "left":
+        left = x0 - edge
+    elif looks.cut == "top":
+        top = y0 - edge
+    elif looks.cut == "right":
+        right = edge - x1
+    else:
+        bottom = edge - y1
+    return (left, top, right, bottom), True
 
 
 # ---- painting ----------------------------------------------------------------------------------
-def paint_panel(height: int, width: int, style: Style, rng: Generator) -> np.ndarray:
-    """The sign's surface behind the text: float32 RGB (H, W, 3), 0..255."""
+def paint_panel(
+    height: int, width: int, style: Style, rng: Generator, min_contrast: float = RenderConfig.min_contrast
+) -> np.ndarray:
+    """The sign's surface behind the text: float32 RGB (H, W, 3), 0..255. A ``"photo"`` panel
+    keeps ``min_contrast`` gray levels from the fill; where no photo is installed it is a
+    ``"texture"`` panel, and ``style.panel`` says so afterwards."""
+    if style.panel == "photo":
+        photo = photo_panel(height, width, style.fill, style.background, min_contrast, style.looks.seed)
+        if photo is not None:
+            return photo
+        style.panel = "texture"
     image = np.empty((height, width, 3), np.float32)
     image[:] = style.background
     if style.panel == "gradient":
@@ -436,14 +655,17 @@ def paint_panel(height: int, width: int, style: Style, rng: Generator) -> np.nda
         image *= 1.0 + 0.18 * _spot(height, width, rng)[..., None]
     elif style.panel == "neon":
         image += _texture(height, width, rng) * 0.4
+    elif style.panel == "paper":  # faint fibres and grain
+        image += _texture(height, width, rng) * 0.12
     return np.clip(image, 0, 255, out=image)
 
 
 def _ramp(height: int, width: int, rng: Generator) -> np.ndarray:
     """A linear ramp from -0.5 to 0.5 in a random direction."""
     angle = rng.uniform(0, 2 * math.pi)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    ramp = xs * math.cos(angle) / max(width, 1) + ys * math.sin(angle) / max(height, 1)
+    xs = np.arange(width, dtype=np.float32)[None, :] * math.cos(angle) / max(width, 1)
+    ys = np.arange(height, dtype=np.float32)[:, None] * math.sin(angle) / max(height, 1)
+    ramp = xs + ys  # the same values as on a full grid, computed once per row and column
     return ramp - ramp.mean()
 
 
@@ -463,34 +685,63 @@ def _texture(height: int, width: int, rng: Generator) -> np.ndarray:
     texture = np.repeat(blotch * rng.uniform(5, 18), 3, axis=2)
     if rng.random() < 0.4:  # brushed metal, siding: streaks along one axis
         shape = (height, 1, 1) if rng.random() < 0.5 else (1, width, 1)
-        texture += rng.normal(0, rng.uniform(3, 10), shape).astype(np.float32)
-    texture += rng.normal(0, rng.uniform(1, 5), (height, width, 1)).astype(np.float32)
+        texture += rng.standard_normal(shape, dtype=np.float32) * np.float32(rng.uniform(3, 10))
+    texture += rng.standard_normal((height, width, 1), dtype=np.float32) * np.float32(rng.uniform(1, 5))
     return texture
 
 
 def paint_text(image: np.ndarray, layers: Layers, style: Style) -> None:
-    """Shadow, outline, fill and glow onto ``image`` (float32 RGB, same size as the layers)."""
-    fill, outline, shadow = layers.alphas()
+    """Shadow, outline, fill and glow onto ``image`` (float32 RGB, same size as the layers).
+    The layers are blended over their ink box only, grown by ``INK_RIM`` px: outside it the
+    masks are zero (what lies below the box's threshold is an antialiased rim of a pixel)."""
+    looks = style.looks
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = layers.box
+    x0, y0, x1, y1 = max(0, x0 - INK_RIM), max(0, y0 - INK_RIM), min(width, x1 + INK_RIM), min(height, y1 + INK_RIM)
+    region = image[y0:y1, x0:x1]
+    alpha = layers.masks[y0:y1, x0:x1, :3].astype(np.float32) * np.float32(1 / 255)
+    fill, outline, shadow = alpha[..., 0], alpha[..., 1], alpha[..., 2]
     if style.shadow:
-        _blend(image, shadow * 0.7, style.shadow_color)
+        _blend(region, shadow * 0.7, style.shadow_color)
+    elif looks.extrude:
+        _blend(region, shadow, _extrusion_color(style))
+    neighbour = layers.neighbour()  # outside the box
+    if neighbour is not None:
+        if style.outline:
+            _blend(image, _dilate(neighbour, style.outline), style.outline_color)
+        _blend(image, neighbour, style.fill)
     if style.outline:
-        _blend(image, outline, style.outline_color)
+        _blend(region, outline, style.outline_color)
     fill_color: np.ndarray = style.fill
     if style.fill_bottom is not None:
-        t = np.linspace(0, 1, image.shape[0], dtype=np.float32)[:, None, None]
+        t = np.linspace(0, 1, height, dtype=np.float32)[y0:y1, None, None]
         fill_color = style.fill * (1 - t) + style.fill_bottom * t
-    _blend(image, fill, fill_color)
-    if style.glow:
-        source = np.maximum(fill, outline)
-        halo = cv2.GaussianBlur(source, (0, 0), max(1.0, style.size * 0.12))
-        image += halo[..., None] * style.fill * 0.8
+    _blend(region, fill * looks.fill_opacity if looks.fill_opacity < 1 else fill, fill_color)
+    if looks.relief or style.glow:  # these reach beyond the ink: over the whole crop
+        whole = layers.alphas()
+        if looks.relief:
+            shading = relief(whole[0], style.size, looks.light, looks.relief_strength, looks.relief == "engrave")
+            image += shading[..., None]
+        if style.glow:
+            halo = cv2.GaussianBlur(np.maximum(whole[0], whole[1]), (0, 0), max(1.0, style.size * 0.12))
+            image += halo[..., None] * style.fill * 0.8
         np.clip(image, 0, 255, out=image)
 
 
+def _extrusion_color(style: Style) -> Color:
+    """The stacked copies' colour: the fill darkened; for a fill too dark to darken visibly,
+    a tone towards the panel instead."""
+    darker = style.fill * style.looks.extrude_shade
+    if float(luminance(style.fill) - luminance(darker)) >= 35:
+        return darker.astype(np.float32)
+    return (style.fill + (style.background - style.fill) * 0.45).astype(np.float32)
+
+
 def _blend(image: np.ndarray, alpha: np.ndarray, color: np.ndarray) -> None:
-    a = alpha[..., None]
-    image *= 1 - a
-    image += a * color
+    """``image`` += alpha * (color - image), in place."""
+    step = color - image
+    step *= alpha[..., None]
+    image += step
 
 
 # ---- borders and occlusion -----------------------------------------------------------------------
@@ -578,7 +829,8 @@ def degrade(image: np.ndarray, scale: float, rng: Generator, config: RenderConfi
         )
         image = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     if rng.random() < config.noise:
-        image += rng.normal(0, rng.uniform(2, 10), image.shape).astype(np.float32)
+        sigma = np.float32(rng.uniform(2, 10))
+        image += rng.standard_normal(image.shape, dtype=np.float32) * sigma
     out = np.clip(image, 0, 255).astype(np.uint8)
     if rng.random() < config.jpeg:
         quality = int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1))
@@ -594,3 +846,31 @@ def _motion_blur(image: np.ndarray, length: int, rng: Generator) -> np.ndarray:
     rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), rng.uniform(-30, 30), 1.0)
     turned = cv2.warpAffine(kernel, rotation, (length, length))
     return cv2.filter2D(image, -1, turned / max(turned.sum(), 1e-6))
+
+
+# ---- preview sheets -----------------------------------------------------------------------------------------
+def preview_sheet(
+    look: str | None,
+    samples: list[tuple[str, FontFace]],
+    seed: int = 0,
+    cell: tuple[int, int] = (360, 56),
+    columns: int = 3,
+) -> np.ndarray:
+    """RGB uint8 contact sheet of ``samples`` ((text, FontFace) pairs) rendered with only
+    ``look`` on (:meth:`RenderConfig.only_look`; None: no look), sample ``i`` with
+    ``default_rng([seed, i])``: each crop scaled to fit a ``cell`` (width, height)."""
+    config = RenderConfig().only_look(look)
+    cell_w, cell_h = cell
+    rows = math.ceil(len(samples) / columns)
+    sheet = np.full((rows * (cell_h + 6) + 6, columns * (cell_w + 6) + 6, 3), 255, np.uint8)
+    for i, (text, face) in enumerate(samples):
+        crop = render(text, face, np.random.default_rng([seed, i]), config).image
+        height, width = crop.shape[:2]
+        scale = min(cell_h / height, cell_w / width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        row, column = divmod(i, columns)
+        y = 6 + row * (cell_h + 6) + (cell_h - size[1]) // 2
+        x = 6 + column * (cell_w + 6)
+        sheet[y : y + size[1], x : x + size[0]] = crop
+    return sheet
