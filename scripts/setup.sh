@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set-up on a fresh Debian machine, one printed step at a time:
 #
-#   scripts/setup.sh          fonts for the renderer, then .venv with the CPU build of torch and
-#                             krocr (what `make quickstart` needs)
+#   scripts/setup.sh          fonts and background photos for the renderer, then .venv with the
+#                             CPU build of torch and krocr (what `make quickstart` needs)
 #   scripts/setup.sh test     + chromium: the test suite opens `krocr report`'s page in a headless
 #                             browser (what `make test` needs)
 #   scripts/setup.sh bench    + Tesseract 5 with Korean: the benchmarks read the same crops with it
@@ -20,10 +20,13 @@ FONTS=(
   fonts-dejavu-core fonts-liberation2
   fonts-urw-base35 fonts-open-sans fonts-roboto-unhinted fonts-comic-neue fonts-dancingscript
 )
+# photos without text and paper textures behind synthetic scenes (krocr.synth.backgrounds
+# names the files used; ~160 MB); without them scenes fall back to drawn backgrounds
+BACKGROUNDS=(mate-backgrounds lomiri-wallpapers-16.04 plasma-workspace-wallpapers mypaint-data-extras)
 TEST_TOOLS=(chromium)
 BENCH_TOOLS=(tesseract-ocr tesseract-ocr-kor)
 
-wanted=("${FONTS[@]}")
+wanted=("${FONTS[@]}" "${BACKGROUNDS[@]}")
 for group in "$@"; do
   case $group in
     test) wanted+=("${TEST_TOOLS[@]}") ;;

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from krocr.commands.bars import ProgressBar
 from krocr.errors import ConfigError
+from krocr.synth.backgrounds import photo_packages
 from krocr.synth.generate import SynthOptions, generate
 from krocr.synth.render import RenderConfig
+from krocr.synth.scenes import DEFAULT_KIND_SHARES, SCENE_KINDS, SceneConfig
 from krocr.synth.text import TextConfig
 
 
@@ -22,7 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "  krocr synth --lang en --count 200000 --seed 0 --out data/synth-en --val-fraction 0.02\n"
         "  krocr synth --lang ko --count 100000 --seed 1 --out data/synth-ko\n"
         "  krocr synth --lang ko --count 2000 --seed 2 --out data/synth-ko-heldout --fonts heldout --split test\n"
-        "  krocr synth --lang ko --count 100 --out data/scenes --scenes"
+        "  krocr synth --lang ko --count 100 --out data/scenes --scenes\n"
+        "  krocr synth --lang ko --count 5000 --out data/det --scenes --scene-size 640x640 "
+        "--scene-kinds signs=2,document=1"
     )
     parser.add_argument("--lang", choices=("en", "ko"), default="ko", help="English pretraining or Korean signboards")
     parser.add_argument("--count", type=int, required=True, help="samples to render (scenes with --scenes)")
@@ -32,6 +36,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--scenes",
         action="store_true",
         help="whole scene images + ICDAR 2015 ground truth under DIR/scenes instead of crops",
+    )
+    parser.add_argument(
+        "--scene-kinds",
+        type=_scene_kinds,
+        default=None,
+        metavar="KIND=SHARE,...",
+        help=f"with --scenes: shares of the scene kinds ({', '.join(SCENE_KINDS)}); kinds left out get 0 "
+        f"(default {','.join(f'{k}={v:g}' for k, v in DEFAULT_KIND_SHARES)})",
+    )
+    parser.add_argument(
+        "--scene-size",
+        type=_scene_size,
+        default=SceneConfig.size,
+        metavar="WxH",
+        help="with --scenes: image width x height in pixels (default 640x480)",
     )
     parser.add_argument(
         "--fonts",
@@ -92,9 +111,37 @@ def _design_weight(text: str) -> tuple[str, float]:
     return design, value
 
 
+def _scene_kinds(text: str) -> tuple[tuple[str, float], ...]:
+    shares = []
+    for part in text.split(","):
+        kind, sep, share = part.strip().partition("=")
+        try:
+            value = float(share) if sep else 1.0
+        except ValueError:
+            value = math.nan
+        if kind not in SCENE_KINDS or not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(
+                f"expected KIND=SHARE,... with KIND in {', '.join(SCENE_KINDS)} and SHARE >= 0, got {part!r}"
+            )
+        shares.append((kind, value))
+    if len({k for k, _ in shares}) != len(shares) or not sum(v for _, v in shares) > 0:
+        raise argparse.ArgumentTypeError(f"each kind once and some share > 0, got {text!r}")
+    return tuple(shares)
+
+
+def _scene_size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()) or int(width) < 64 or int(height) < 64:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, each at least 64, e.g. 640x640, got {text!r}")
+    return int(width), int(height)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.no_degradation and args.scenes:
         raise ConfigError("--no-degradation applies to crops: scenes are always blurred a little and saved as JPEG")
+    if not args.scenes and (args.scene_kinds is not None or args.scene_size != SceneConfig.size):
+        raise ConfigError("--scene-kinds and --scene-size apply to --scenes")
+    scene = SceneConfig(size=args.scene_size, kinds=args.scene_kinds or DEFAULT_KIND_SHARES)
     options = SynthOptions(
         out=args.out,
         lang=args.lang,
@@ -110,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
         render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
         design_weights=tuple(args.design_weight),
+        scene=scene,
     )
     with ProgressBar(enabled=not args.quiet) as bar:
         summary = generate(options, progress=bar)
@@ -117,4 +165,23 @@ def run(args: argparse.Namespace) -> int:
     coverage = summary["syllables"]
     seen = f"; syllables seen {coverage['seen']}/{coverage['target']}" if coverage.get("target") else ""
     print(f"wrote {written} to {options.out} ({summary['per_second']}/s){seen}")
+    if options.scenes:
+        print(_scene_line(summary["scenes"]))
     return 0
+
+
+def _scene_line(stats: dict) -> str:
+    """Kinds and backgrounds of the scenes, with a warning when photos were wanted and missing."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in stats["kinds"].items())
+    backgrounds = stats["backgrounds"]
+    line = (
+        f"scenes: {kinds}; backgrounds: {backgrounds['photo']} photo, {backgrounds['procedural']} drawn; "
+        f"{stats['illegible_words']} words ### (illegible)"
+    )
+    if backgrounds["photo_fallback"]:
+        packages = " ".join(photo_packages())
+        line += (
+            f"\nwarning: {backgrounds['photo_fallback']} scenes wanted a photo background and got a drawn one: "
+            f"no photo installed (apt-get install {packages}, or make setup as root)"
+        )
+    return line

@@ -64,6 +64,7 @@ ALLOWED_PACKAGES: frozenset[str] = frozenset(
         "fonts-nanum",
         "fonts-nanum-extra",
         "fonts-noto-cjk",
+        "fonts-noto-cjk-extra",  # Thin … Black weights of the Noto CJK designs (issue 27)
         "fonts-unfonts-core",
         "fonts-baekmuk",
         "fonts-dejavu-core",

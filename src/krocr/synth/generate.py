@@ -37,9 +37,10 @@ from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.errors import ConfigError
 from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.progress import SILENT, ProgressHook
+from krocr.synth.backgrounds import background_photos
 from krocr.synth.fonts import FontPool, discover_fonts, draws_hangul, missing_fonts_error, split_fonts
-from krocr.synth.render import RenderConfig, render_word
-from krocr.synth.scenes import SceneConfig, plan_scene, render_scene, write_icdar2015
+from krocr.synth.render import RenderConfig, render
+from krocr.synth.scenes import ILLEGIBLE, SceneConfig, plan_scene, render_scene, write_icdar2015
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
 
 TEXT_STREAM = 0x7E47  # seeds the text stream apart from the per-sample generators
@@ -116,9 +117,11 @@ def _init_worker(state: _WorkerState) -> None:
     cv2.setNumThreads(1)  # one process per core already
 
 
-def _render_crops(job: tuple[int, list[tuple[str, str]]]) -> list[tuple[np.ndarray, str, str, str, str]]:
-    """(gray crop at the cache height, label, font name, font design, text kind) for each
-    (text, kind), indices from ``start``."""
+def _render_crops(
+    job: tuple[int, list[tuple[str, str]]],
+) -> list[tuple[np.ndarray, str, str, str, str, tuple[str, ...]]]:
+    """(gray crop at the cache height, label, font name, font design, text kind, looks drawn)
+    for each (text, kind), indices from ``start``."""
     start, texts = job
     state = _STATE
     assert state is not None, "worker not initialized"
@@ -127,29 +130,53 @@ def _render_crops(job: tuple[int, list[tuple[str, str]]]) -> list[tuple[np.ndarr
         rng = np.random.default_rng([state.seed, index])
         face = state.pool.choose(text, rng)
         assert face is not None, f"no font covers {text!r}"  # the text source accepts only covered texts
-        out.append(
-            (resize_crop(render_word(text, face, rng, state.render), state.resize), text, face.name, face.design, kind)
-        )
+        rendered = render(text, face, rng, state.render)
+        gray = resize_crop(rendered.image, state.resize)
+        out.append((gray, text, face.name, face.design, kind, tuple(rendered.looks)))
     return out
 
 
-def _render_scenes(job: tuple[int, list[Any]]) -> list[tuple[int, list[str]]]:
-    """Scene images and ground truth written by the worker; returns (words, fonts) per scene."""
+@dataclass(frozen=True)
+class _SceneDone:
+    """What a worker wrote for one scene, for the summary."""
+
+    words: int
+    illegible: int
+    generated: int  # words the scene made itself (menu prices)
+    fonts: list[str]
+    kind: str
+    background: str  # "photo" or "procedural"
+    fallback: bool  # a photo was wanted but none is installed
+
+
+def _render_scenes(job: tuple[int, list[Any]]) -> list[_SceneDone]:
+    """Scene images and ground truth written by the worker."""
     start, plans = job
     state = _STATE
     assert state is not None and state.scenes_dir is not None, "worker not initialized"
     out = []
     for index, (plan, texts) in enumerate(plans, start):
         rng = np.random.default_rng([state.seed, index])
-        image, words, fonts = render_scene(plan, texts, state.pool, rng, state.render, state.scene)
-        quality = int(rng.integers(*state.scene.jpeg_quality))
+        scene = render_scene(plan, texts, state.pool, rng, state.render, state.scene)
+        low, high = state.scene.jpeg_quality
+        quality = int(rng.integers(low, high + 1))
         cv2.imwrite(
             str(state.scenes_dir / "images" / f"img_{index}.jpg"),
-            cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+            cv2.cvtColor(scene.image, cv2.COLOR_RGB2BGR),
             [cv2.IMWRITE_JPEG_QUALITY, quality],
         )
-        write_icdar2015(state.scenes_dir / "gt" / f"gt_img_{index}.txt", words)
-        out.append((len(words), fonts))
+        write_icdar2015(state.scenes_dir / "gt" / f"gt_img_{index}.txt", scene.words)
+        out.append(
+            _SceneDone(
+                len(scene.words),
+                sum(w.text == ILLEGIBLE for w in scene.words),
+                sum(w.generated for w in scene.words),
+                scene.fonts,
+                scene.kind,
+                scene.background,
+                scene.fallback,
+            )
+        )
     return out
 
 
@@ -193,12 +220,18 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
         raise missing_fonts_error(options.lang, options.fonts, found, faces)
     source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)
+    scene_stats: dict[str, Any] = {}
+    looks: dict[str, int] = {}
     if options.scenes:
-        counts, fonts_used = _write_scenes(options, pool, source, progress)
+        counts, fonts_used, scene_stats = _write_scenes(options, pool, source, progress)
     else:
-        counts, fonts_used = _write_crops(options, pool, source, progress)
+        counts, fonts_used, looks = _write_crops(options, pool, source, progress)
     elapsed = time.perf_counter() - started
     summary = _summary(options, text_config, charset, pool, source, counts, fonts_used, elapsed)
+    if options.scenes:
+        summary["scenes"] = scene_stats
+    else:  # crops per look; "photo_missing": a photo panel drawn as texture, no photo installed
+        summary["looks"] = looks
     (options.out / "synth_summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
@@ -214,7 +247,7 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
 
 def _write_crops(
     options: SynthOptions, pool: FontPool, source: TextSource, progress: ProgressHook
-) -> tuple[dict[str, int], Counter]:
+) -> tuple[dict[str, int], Counter, dict[str, int]]:
     resize = PreprocessConfig(height=options.height, width_mode="natural", max_width=options.max_width)
     state = _WorkerState(options.seed, pool, options.render, options.scene, resize, None)
     meta = {
@@ -231,26 +264,30 @@ def _write_crops(
         )
 
     fonts_used: Counter = Counter()
+    looks: Counter = Counter()
     train = open_writer(f"{options.split}.lmdb")
     val = open_writer("val.lmdb") if options.val_fraction > 0 else None
     progress.start(f"synth {options.lang}", options.count)
     with train, val if val is not None else nullcontext():
         index = 0
         for results in _ordered(_chunks(source, options.count), _render_crops, state, options.workers):
-            for gray, label, font, design, kind in results:
+            for gray, label, font, design, kind, drawn in results:
                 index += 1
                 writer = val if val is not None and is_validation(index, options.val_fraction) else train
                 # design in the source and the text kind let `krocr eval` report accuracy by both
                 writer.add(gray, label, f"{options.source}/{design}", kind)
                 fonts_used[font] += 1
+                looks.update(drawn)
             progress.advance(len(results))
     counts = {options.split: len(train)} | ({"val": len(val)} if val is not None else {})
-    return counts, fonts_used
+    return counts, fonts_used, dict(sorted(looks.items()))
 
 
 def _write_scenes(
     options: SynthOptions, pool: FontPool, source: TextSource, progress: ProgressHook
-) -> tuple[dict[str, int], Counter]:
+) -> tuple[dict[str, int], Counter, dict[str, Any]]:
+    """Scenes and their ground truth; besides the counts, the scenes per kind and per
+    background (photo or drawn; ``photo_fallback``: drawn because no photo is installed)."""
     scenes_dir = options.out / "scenes"
     for sub in ("images", "gt"):
         (scenes_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -261,18 +298,32 @@ def _write_scenes(
             batch = []
             for index in range(start, min(start + CHUNK // 8, options.count + 1)):
                 plan = plan_scene(np.random.default_rng([options.seed, index, TEXT_STREAM]), options.scene)
-                batch.append((plan, [source()[0] for _ in range(plan.word_count)]))
+                batch.append((plan, [source()[0] for _ in range(plan.text_count)]))
             yield start, batch
 
-    words = 0
+    words = illegible = generated = 0
     fonts_used: Counter = Counter()
+    kinds: Counter = Counter()
+    backgrounds: Counter = Counter()
     progress.start(f"synth {options.lang} scenes", options.count)
     for results in _ordered(jobs(), _render_scenes, state, options.workers):
-        for placed, fonts in results:
-            words += placed
-            fonts_used.update(fonts)
+        for done in results:
+            words += done.words
+            illegible += done.illegible
+            generated += done.generated
+            fonts_used.update(done.fonts)
+            kinds[done.kind] += 1
+            backgrounds[done.background] += 1
+            backgrounds["photo_fallback"] += done.fallback
         progress.advance(len(results))
-    return {"scenes": options.count, "words": words}, fonts_used
+    stats = {
+        "kinds": dict(sorted(kinds.items())),
+        "backgrounds": {name: backgrounds[name] for name in ("photo", "procedural", "photo_fallback")},
+        "photos_installed": len(background_photos()),
+        "illegible_words": illegible,
+        "generated_words": generated,
+    }
+    return {"scenes": options.count, "words": words}, fonts_used, stats
 
 
 def _summary(

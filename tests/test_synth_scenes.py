@@ -1,0 +1,246 @@
+"""Detector scenes (krocr.synth.scenes) and their photo backgrounds (krocr.synth.backgrounds):
+every word box inside the image and one per word, curved and turned lines boxed around
+their ink, ### for tiny or hidden words, text-free scenes, the drawn fallback when no photo
+is installed, and identical bytes whatever the number of workers."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from krocr.charset import normalize_text
+from krocr.commands.synth import configure
+from krocr.data.importers import read_icdar2015
+from krocr.errors import ConfigError
+from krocr.synth import backgrounds
+from krocr.synth.fonts import FontFace, FontPool
+from krocr.synth.generate import SynthOptions, generate
+from krocr.synth.render import RenderConfig
+from krocr.synth.scenes import (
+    ILLEGIBLE,
+    SCENE_KINDS,
+    SceneConfig,
+    _hidden_share,
+    _plain_style,
+    _thickness,
+    arc_line,
+    plan_scene,
+    render_scene,
+    stacked_column,
+    straight_line,
+    turned_line,
+    write_icdar2015,
+)
+
+GOTHIC = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+TEXTS = [
+    "행복치킨",
+    "영업시간 10:00 - 22:00",
+    "02-123-4567",
+    "Cafe 온",
+    "1인 3개까지 구매 가능합니다.",
+    "돼지고기(국내산), 쌀(국내산)",
+    "SEOUL 77",
+    "신규 오픈",
+    "·",
+    "￦5,000",
+]
+SMALL = (192, 144)  # renders in tests stay tiny
+
+
+@pytest.fixture(scope="module")
+def pool() -> FontPool:
+    if not GOTHIC.is_file():
+        pytest.skip("NanumGothic (Debian fonts-nanum) is not installed")
+    face = FontFace(str(GOTHIC), 0, "NanumGothic", "Regular", "fonts-nanum")
+    chars = frozenset("".join(TEXTS) + " 0123456789,원$.")
+    return FontPool((face,), (chars,))
+
+
+def _texts(count: int, offset: int = 0) -> list[str]:
+    return [TEXTS[(offset + i) % len(TEXTS)] for i in range(count)]
+
+
+def _clockwise(points: np.ndarray) -> bool:
+    """Positive shoelace area with y pointing down: corners go clockwise on screen."""
+    x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) > 0
+
+
+@pytest.mark.parametrize("kind", SCENE_KINDS)
+def test_every_kind_boxes_every_word_inside_the_image(pool, kind):
+    config = SceneConfig(size=SMALL, kinds=((kind, 1.0),))
+    for seed in range(3):
+        plan = plan_scene(np.random.default_rng([seed, 1]), config)
+        assert plan.kind == kind
+        texts = _texts(plan.text_count, seed)
+        scene = render_scene(plan, texts, pool, np.random.default_rng([seed, 2]), RenderConfig(), config)
+        width, height = SMALL
+        assert scene.image.shape == (height, width, 3) and scene.image.dtype == np.uint8
+        assert scene.kind == kind
+        for word in scene.words:
+            assert word.points.shape == (4, 2)
+            assert (word.points >= 0).all() and (word.points[:, 0] <= width - 1).all()
+            assert (word.points[:, 1] <= height - 1).all()
+        # one box per word of the texts (split at spaces); menus add one price per row
+        tokens = [token for text in texts for token in text.split()]
+        drawn = [w for w in scene.words if not w.generated]
+        assert len(drawn) == len(tokens)
+        assert all(w.text in (ILLEGIBLE, normalize_text(token)) for w, token in zip(drawn, tokens))
+        rows = max(plan.text_count - 1, 0) if kind == "menu" else 0
+        assert sum(w.generated for w in scene.words) == rows
+        assert all(_clockwise(w.points) for w in scene.words if _thickness(w.points, w.text) > 1)
+
+
+def test_a_blank_scene_has_no_text_and_an_empty_ground_truth_that_imports(pool, tmp_path):
+    config = SceneConfig(size=SMALL, kinds=(("blank", 1.0),))
+    plan = plan_scene(np.random.default_rng(0), config)
+    assert plan.blocks == () and plan.text_count == 0
+    scene = render_scene(plan, [], pool, np.random.default_rng(1), RenderConfig(), config)
+    assert scene.words == []
+    cv2.imwrite(str(tmp_path / "img_1.jpg"), scene.image)
+    write_icdar2015(tmp_path / "gt_img_1.txt", scene.words)
+    records, log = read_icdar2015(tmp_path / "gt_img_1.txt", tmp_path)
+    assert len(records) == 1 and records[0].words == [] and len(log) == 0
+
+
+def test_plans_keep_blocks_inside_and_apart():
+    for kind in ("signs", "storefront", "label"):
+        config = SceneConfig(kinds=((kind, 1.0),))
+        for seed in range(20):
+            plan = plan_scene(np.random.default_rng(seed), config)
+            assert plan == plan_scene(np.random.default_rng(seed), config)  # deterministic
+            for a in plan.blocks:
+                assert a.x >= 0 and a.x + a.width <= 640 and a.y >= 0 and a.y + a.height <= 480
+                for b in plan.blocks:
+                    if a is not b:
+                        apart = a.x + a.width <= b.x or b.x + b.width <= a.x
+                        assert apart or a.y + a.height <= b.y or b.y + b.height <= a.y
+
+
+def _ink_outside(masks: np.ndarray, words) -> int:
+    """Ink pixels (any layer) that no word box covers."""
+    covered = np.zeros(masks.shape[:2], np.uint8)
+    for w in words:
+        cv2.fillPoly(covered, [np.round(w.points).astype(np.int32)], 1)
+    grown = cv2.dilate(covered, np.ones((3, 3), np.uint8))  # rounding to whole pixels
+    return int(((masks.max(axis=2) > 40) & (grown == 0)).sum())
+
+
+def test_straight_curved_turned_and_stacked_lines_box_all_their_ink(pool):
+    face = pool.faces[0]
+    font = face.load(28)
+    style = _plain_style(28, np.zeros(3), np.full(3, 255.0))
+    words = ["영업시간", "10:00", "-", "22:00"]
+    line = straight_line(words, font, style, 2)
+    assert [w.text for w in line.words] == words and _ink_outside(line.masks, line.words) == 0
+    # a lone dash gets a box as tall as the text around it, not a sliver
+    assert _thickness(line.words[2].points, "-") >= 0.6 * 28
+    for upward in (True, False):
+        arc = arc_line(words, font, style, 2, np.radians(70), upward)
+        assert [w.text for w in arc.words] == words and _ink_outside(arc.masks, arc.words) == 0
+        # the boxes follow the arc: the first and last words lean opposite ways
+        first, last = (np.subtract(*w.points[[1, 0]])[::-1] for w in (arc.words[0], arc.words[-1]))
+        assert np.sign(np.arctan2(*first)) == -np.sign(np.arctan2(*last))
+    turned = turned_line(line)
+    assert turned.masks.shape[:2] == line.masks.shape[1::-1]
+    assert _ink_outside(turned.masks, turned.words) == 0
+    top_left = turned.words[0].points[0]  # the text's top-left is the box's top-right on screen
+    assert top_left[0] > turned.words[0].points[3][0]
+    column = stacked_column("행복치킨", font, replace(style, vertical=True), 2)
+    assert column.masks.shape[0] > column.masks.shape[1] and _ink_outside(column.masks, column.words) == 0
+
+
+def test_text_height_decides_legibility():
+    wide = np.array([[0, 0], [40, 0], [40, 9], [0, 9]], np.float32)
+    assert _thickness(wide, "word") == 9
+    narrow = np.array([[0, 0], [5, 0], [5, 14], [0, 14]], np.float32)
+    assert _thickness(narrow, "1") == 14  # one narrow character keeps its height
+    assert _thickness(narrow, "행복") == 5  # a stacked column: its width
+
+
+def test_tiny_words_are_illegible(pool):
+    config = SceneConfig(size=SMALL, kinds=(("document", 1.0),), min_legible=1000.0)
+    plan = plan_scene(np.random.default_rng(3), config)
+    scene = render_scene(plan, _texts(plan.text_count), pool, np.random.default_rng(4), RenderConfig(), config)
+    assert scene.words and all(w.text == ILLEGIBLE for w in scene.words)
+
+
+def test_the_share_of_a_box_behind_a_pole():
+    hidden = np.zeros((50, 100), np.uint8)
+    hidden[:, 40:60] = 255
+    box = np.array([[20, 10], [80, 10], [80, 30], [20, 30]], np.float32)
+    assert _hidden_share(hidden, box) == pytest.approx(20 / 60, abs=0.05)
+    assert _hidden_share(hidden, box - [20, 0]) == pytest.approx(20 / 60, abs=0.05)
+    assert _hidden_share(hidden, box * [0.4, 1]) == 0.0  # x 8..32: clear of the pole
+
+
+def test_no_photo_installed_falls_back_to_a_drawn_background_and_says_so(pool, monkeypatch, tmp_path):
+    monkeypatch.setattr(backgrounds, "PHOTO_MANIFEST", {"not-a-package": (str(tmp_path / "none" / "*.jpg"),)})
+    assert backgrounds.background_photos() == []
+    assert backgrounds.random_background(np.random.default_rng(0), 32, 48) is None
+    config = SceneConfig(size=SMALL, kinds=(("signs", 1.0),))
+    plan = plan_scene(np.random.default_rng(0), config)
+    scene = render_scene(plan, _texts(plan.text_count), pool, np.random.default_rng(1), RenderConfig(), config)
+    assert scene.background == "procedural" and scene.fallback
+    summary = generate(SynthOptions(out=tmp_path / "out", lang="ko", count=2, scenes=True, scene=config))
+    assert summary["scenes"]["backgrounds"] == {"photo": 0, "procedural": 2, "photo_fallback": 2}
+    assert summary["scenes"]["photos_installed"] == 0
+
+
+def test_random_background_crops_installed_photos(tmp_path, monkeypatch):
+    photo = np.random.default_rng(0).integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / "a.png"), photo)
+    monkeypatch.setattr(backgrounds, "PHOTO_MANIFEST", {"test": (str(tmp_path / "*.png"),)})
+    monkeypatch.setattr(backgrounds, "PAPER_MANIFEST", {"test": (str(tmp_path / "*.png"),)})
+    assert backgrounds.background_photos() == [tmp_path / "a.png"]
+    for height, width in ((48, 160), (480, 640), (7, 3)):
+        crop = backgrounds.random_background(np.random.default_rng(5), height, width)
+        assert crop is not None and crop.shape == (height, width, 3) and crop.dtype == np.uint8
+        assert crop.flags.writeable
+        again = backgrounds.random_background(np.random.default_rng(5), height, width)
+        assert again is not None and np.array_equal(crop, again)
+        paper = backgrounds.random_paper(np.random.default_rng(5), height, width)
+        assert paper is not None and paper.shape == (height, width, 3)
+    with pytest.raises(ValueError):
+        backgrounds.random_background(np.random.default_rng(0), 0, 10)
+
+
+def test_the_photo_packages_are_what_setup_installs():
+    setup = (Path(__file__).resolve().parents[1] / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    listed = re.search(r"^BACKGROUNDS=\(([^)]*)\)", setup, re.M)
+    assert listed is not None and sorted(listed.group(1).split()) == backgrounds.photo_packages()
+
+
+def test_scenes_are_the_same_bytes_with_one_or_two_workers(tmp_path):
+    config = SceneConfig(size=(160, 120))
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        generate(SynthOptions(out=out, lang="ko", count=4, seed=7, scenes=True, workers=workers, scene=config))
+        outs.append(out / "scenes")
+    names = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert len(names) == 8
+    for name in names:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+def test_scene_options_on_the_command_line():
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    base = ["--count", "1", "--out", "x", "--scenes"]
+    args = parser.parse_args([*base, "--scene-kinds", "signs=2,document=1", "--scene-size", "640x640"])
+    assert args.scene_kinds == (("signs", 2.0), ("document", 1.0)) and args.scene_size == (640, 640)
+    for bad in (["--scene-kinds", "posters=1"], ["--scene-kinds", "signs=0"], ["--scene-size", "640"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args([*base, *bad])
+    with pytest.raises(ConfigError):
+        SceneConfig(kinds=(("signs", -1.0),))
+    with pytest.raises(ConfigError):
+        SceneConfig(size=(32, 32))
