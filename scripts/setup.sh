@@ -16,7 +16,7 @@ started=$SECONDS
 step() { printf 'setup [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 
 FONTS=(
-  fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-unfonts-core fonts-baekmuk
+  fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-noto-cjk-extra fonts-unfonts-core fonts-baekmuk
   fonts-dejavu-core fonts-liberation2
   fonts-urw-base35 fonts-open-sans fonts-roboto-unhinted fonts-comic-neue fonts-dancingscript
 )
