@@ -1,0 +1,80 @@
+"""Detector weights files: safetensors tensors + JSON metadata (arch, config, version, info),
+written and read like the recognizers' (:mod:`krocr.model.weights`): self-describing,
+never unpickled, written atomically. Shipped detectors are named in
+:mod:`krocr.detection.registry`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from krocr.detection.config import DetectorConfig
+from krocr.detection.metadata import metadata_strings, parse_detector_metadata, read_safetensors_metadata
+from krocr.detection.model import DBNet
+from krocr.detection.registry import resolve_detector
+from krocr.errors import CheckpointError
+from krocr.model.weights import load_state_checked
+
+
+@dataclass
+class DetectorBundle:
+    model: DBNet
+    config: DetectorConfig
+    info: dict = field(default_factory=dict)
+    version: str = ""
+
+
+def save_detector(path: str | Path, model: DBNet, info: dict | None = None) -> Path:
+    """Write ``model``'s tensors and config atomically (temp file + rename)."""
+    tensors = {name: t.detach().cpu().contiguous() for name, t in model.state_dict().items()}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata_strings(model.config, info))
+    os.replace(tmp, path)
+    return path
+
+
+def load_detector(spec: str | Path, device: str | torch.device = "cpu") -> DetectorBundle:
+    """Build the detector a weights file describes and load its tensors (as float32).
+
+    Args:
+        spec: a ``.safetensors`` file written by :func:`save_detector`, or a shipped detector's name.
+        device: where the model goes.
+
+    Returns:
+        The model in eval mode, its config, provenance info and the krocr version that wrote it.
+    """
+    path = resolve_detector(spec)
+    meta = parse_detector_metadata(read_safetensors_metadata(path), path)
+    _check_shapes(path, meta.config)
+    model = DBNet(meta.config)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    load_state_checked(model, state, str(path))
+    model.to(device).eval()
+    return DetectorBundle(model, meta.config, meta.info, meta.version)
+
+
+def _check_shapes(path: Path, config: DetectorConfig) -> None:
+    """The file's tensor shapes against the model its config describes (built on the meta
+    device: no memory), so a crafted config never allocates a huge model."""
+    with torch.device("meta"):
+        own = {k: tuple(t.shape) for k, t in DBNet(config).state_dict().items()}
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            found = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: not a safetensors weights file ({exc})") from None
+    missing, extra = sorted(set(own) - set(found)), sorted(set(found) - set(own))
+    misshaped = [f"{k}: file {found[k]} vs model {own[k]}" for k in own if k in found and own[k] != found[k]]
+    if missing or extra or misshaped:
+        parts = [f"missing {missing[:5]}"] if missing else []
+        parts += [f"unexpected {extra[:5]}"] if extra else []
+        parts += ["shape mismatch " + "; ".join(misshaped[:5])] if misshaped else []
+        raise CheckpointError(f"{path}: weights do not fit the detector its metadata describes: {'; '.join(parts)}")
