@@ -6,6 +6,7 @@ The public API, imported lazily so that ``import krocr`` stays fast and loads no
     Recognizer("ko").read("crop.png")          # Reading(text='우리치킨', confidence=0.97, raw=...)
 
 * :class:`Recognizer`, :class:`Reading` — read crops (``krocr.inference.recognizer``)
+* :class:`PhotoReader` — detect and read every text region of a photo (``krocr.inference.photo``)
 * :class:`Charset` — symbols and tokenizers (``krocr.charset``)
 * :func:`train` — a training run from a config (``krocr.training.run``)
 * :func:`evaluate` — metrics, predictions and galleries (``krocr.analysis.evaluation``)
@@ -25,6 +26,7 @@ from krocr.version import __version__
 if TYPE_CHECKING:
     from krocr.analysis.evaluation import evaluate
     from krocr.charset import Charset
+    from krocr.inference.photo import PhotoReader
     from krocr.inference.recognizer import Reading, Recognizer
     from krocr.model.registry import SHIPPED
     from krocr.model.weights import load_weights
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Recognizer": "krocr.inference.recognizer",
     "Reading": "krocr.inference.recognizer",
+    "PhotoReader": "krocr.inference.photo",
     "Charset": "krocr.charset",
     "train": "krocr.training.run",
     "evaluate": "krocr.analysis.evaluation",
@@ -44,6 +47,7 @@ __all__ = [
     "SHIPPED",
     "Charset",
     "KrocrError",
+    "PhotoReader",
     "Reading",
     "Recognizer",
     "__version__",

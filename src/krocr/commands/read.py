@@ -1,14 +1,24 @@
 """``krocr read``: print what the model reads in images, one tab-separated line each.
 
-    krocr read [--weights W] IMAGE_OR_DIR...                      # each image is one crop
+    krocr read [--weights W] IMAGE_OR_DIR...                      # crops as crops, photos detected
+    krocr read --mode photo --draw out.png PHOTO                  # detect, read, and draw what was read
     krocr read --boxes FILE --format icdar2015|via|aihub PHOTO... # every box of each photo
+
+``--mode auto`` (the default) reads an image whose shorter side is under 200 px as one word
+crop and a larger one as a photo: the detector finds its text regions, which are read in
+reading order (``krocr.inference.photo``). ``--mode crop`` or ``--mode photo`` decides for
+every input (a large crop of one word reads as a crop with ``--mode crop``).
 
 Output, in input order (directories expand to their image files, sorted by name)::
 
     path<TAB>text<TAB>confidence                     a crop
+    path<TAB>x1,y1,x2,y2,x3,y3,x4,y4<TAB>text<TAB>confidence
+                                                     a text region of a photo, in reading order
     path#region<TAB>text<TAB>confidence              a box of a photo (--boxes)
     path<TAB><TAB>0.000<TAB>error: reason            unreadable file, too small or too long, bad box,
                                                      broken link, a directory without images
+
+A photo without text prints no line (stderr says so) and is not an error.
 
 A backslash, tab or line break in a path is escaped (``\\``, ``\t``, ``\n``, ``\r``) so
 each input stays one line of three or four fields; ``--json`` prints one JSON object per
@@ -22,18 +32,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, DataError
+from krocr.inference.photo import PhotoReader, TextRegion, draw_reading
 from krocr.inference.reading import (
     BOX_READERS,
     Item,
     box_items,
     crop_items,
     expand_inputs,
+    input_mode,
     read_items,
 )
 from krocr.inference.recognizer import Reading, Recognizer
@@ -61,6 +74,14 @@ def format_json(name: str, reading: Reading | None, error: str = "") -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+def format_region(name: str, region: TextRegion, as_json: bool = False) -> str:
+    """One text region of a photo: a TSV line (polygon as integer x,y pairs) or a JSON object."""
+    if as_json:
+        return json.dumps({"path": name, **region.to_dict(), "error": None}, ensure_ascii=False)
+    polygon = ",".join(str(round(float(v))) for v in region.polygon.reshape(-1))
+    return f"{name.translate(_ESCAPES)}\t{polygon}\t{region.text}\t{region.confidence:.3f}"
+
+
 def print_readings(
     recognizer: Recognizer, items: Iterable[Item], out: TextIO, as_json: bool = False
 ) -> tuple[int, int]:
@@ -81,6 +102,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="IMAGE_OR_DIR",
         help="crop images, or photos with --boxes; directories expand to their image files",
     )
+    parser.add_argument(
+        "--mode",
+        choices=("auto", "crop", "photo"),
+        default="auto",
+        help="crop: each image is one word crop; photo: detect its text regions first; "
+        "auto: photo when the image's shorter side is 200 px or more (default: auto)",
+    )
+    parser.add_argument(
+        "--draw",
+        type=Path,
+        metavar="PATH",
+        help="write each photo with its regions and their text drawn: a .png/.jpg file for one photo, "
+        "else a directory (one PNG per photo, named after it)",
+    )
+    parser.add_argument("--detector", default=None, help="detector weights (default: the shipped detector)")
     parser.add_argument("--boxes", type=Path, help="box file (or directory of them) for the photos: read every box")
     parser.add_argument("--format", choices=sorted(BOX_READERS), help="format of --boxes")
     parser.add_argument(
@@ -94,8 +130,66 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--boxes and --format go together: give both or neither")
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
-    items = box_items(recognizer, paths, args.boxes, args.format) if args.boxes else crop_items(recognizer, paths)
-    lines, errors = print_readings(recognizer, items, sys.stdout, args.json)
+    if args.boxes:
+        lines, errors = print_readings(
+            recognizer, box_items(recognizer, paths, args.boxes, args.format), sys.stdout, args.json
+        )
+        return _status(lines, errors)
+    lines = errors = 0
+    photo_reader: PhotoReader | None = None
+    for mode, group in groupby(paths, key=lambda path: input_mode(path, args.mode)):
+        members = list(group)
+        if mode == "crop":
+            printed, failed = print_readings(recognizer, crop_items(recognizer, members), sys.stdout, args.json)
+        else:
+            photo_reader = photo_reader or _photo_reader(args, recognizer)
+            printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, _draw_target(args, paths))
+        lines, errors = lines + printed, errors + failed
+    return _status(lines, errors)
+
+
+def print_photos(
+    reader: PhotoReader, paths: Sequence[Path], out: TextIO, as_json: bool, draw: Path | None
+) -> tuple[int, int]:
+    """Detect and read each photo, printing its regions; returns (inputs read, inputs that are errors)."""
+    inputs = errors = 0
+    for path in paths:
+        inputs += 1
+        try:
+            reading = reader.read(path)
+        except DataError as exc:
+            errors += 1
+            formatter = format_json if as_json else format_line
+            print(formatter(str(path), None, str(exc).removeprefix(f"{path}: ")), file=out, flush=True)
+            continue
+        for region in reading.regions:
+            print(format_region(str(path), region, as_json), file=out, flush=True)
+        if not reading.regions:
+            print(f"krocr read: {path}: no text found", file=sys.stderr)
+        if reading.skipped:
+            print(f"krocr read: {path}: {len(reading.skipped)} detected regions not read (too small)", file=sys.stderr)
+        if draw is not None:
+            target = draw / f"{path.stem}.png" if draw.suffix.lower() not in (".png", ".jpg", ".jpeg") else draw
+            target.parent.mkdir(parents=True, exist_ok=True)
+            draw_reading(path, reading).save(target)
+    return inputs, errors
+
+
+def _photo_reader(args: argparse.Namespace, recognizer: Recognizer) -> PhotoReader:
+    from krocr.detection.detector import Detector
+
+    return PhotoReader(Detector(args.detector) if args.detector else Detector(), recognizer)
+
+
+def _draw_target(args: argparse.Namespace, paths: Sequence[Path]) -> Path | None:
+    """--draw as given; a file name only makes sense for one input, else it is a directory."""
+    draw: Path | None = args.draw
+    if draw is not None and draw.suffix.lower() in (".png", ".jpg", ".jpeg") and len(paths) > 1:
+        raise ConfigError(f"--draw {draw}: a file name, but {len(paths)} inputs; give a directory instead")
+    return draw
+
+
+def _status(lines: int, errors: int) -> int:
     if errors:
         print(f"krocr read: {errors} of {lines} inputs could not be read (see their error lines)", file=sys.stderr)
     return 1 if errors or not lines else 0

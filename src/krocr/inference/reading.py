@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -22,6 +23,12 @@ from krocr.inference.recognizer import Reading, Recognizer
 BoxReader = Callable[[Path, Path], tuple[list[ImageRecord], RejectionLog]]
 BOX_READERS: dict[str, BoxReader] = {"icdar2015": read_icdar2015, "via": read_via, "aihub": read_aihub}
 CHUNK_BATCHES = 8  # crops preprocessed per chunk, in batches: memory stays flat, output streams
+# In ``auto`` mode an image whose shorter side reaches this many pixels is read as a photo
+# (detect, then read each region); smaller ones are word crops. Word crops in the real
+# evaluation set are 9–190 px across the line; photos and scans are 300 px and more.
+PHOTO_MIN_SIDE = 200
+
+InputMode = Literal["auto", "crop", "photo"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,23 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
         )
         paths += images or [entry]
     return paths
+
+
+def input_mode(path: Path, mode: InputMode = "auto") -> Literal["crop", "photo"]:
+    """How ``krocr read`` reads an image: ``mode`` itself unless it is ``auto``, which reads
+    images whose shorter side is at least :data:`PHOTO_MIN_SIDE` px as photos. Only the
+    image header is read; a file that cannot be opened counts as a crop, whose reading
+    then reports why."""
+    if mode != "auto":
+        return mode
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError, ValueError):
+        return "crop"
+    return "photo" if min(width, height) >= PHOTO_MIN_SIDE else "crop"
 
 
 def crop_items(recognizer: Recognizer, paths: Iterable[Path]) -> Iterator[Item]:

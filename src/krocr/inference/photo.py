@@ -1,0 +1,231 @@
+"""Reading a whole photo: detect its text regions, put them in reading order, warp each one
+upright and read them in batches.
+
+    from krocr import PhotoReader
+    reader = PhotoReader()                     # the shipped detector and recognizer
+    for region in reader.read("street.jpg").regions:
+        print(region.polygon.tolist(), region.text, region.confidence)
+
+A region's polygon is four corners (x, y) in the pixels of the photo as given (after its
+EXIF rotation), clockwise from the top-left corner of the text as it is read; for a
+vertical column the first corner is the column's top-right, so the warp turns the column
+90° counter-clockwise and its first character ends up on the left (what the recognizer
+was trained on; see :mod:`krocr.data.crops`).
+
+Reading order: regions are grouped into lines by vertical overlap (two regions share a
+line when they overlap over at least half the lower one's height), lines go top to
+bottom, and regions left to right within a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import cv2
+import numpy as np
+
+from krocr.data.crops import validate_box, warp_crop
+from krocr.data.images import ImageInput, pil_to_rgb, read_image
+from krocr.errors import DataError
+from krocr.inference.recognizer import Recognizer
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+LINE_OVERLAP = 0.5  # share of the lower region's height two regions must overlap to share a line
+
+
+class DetectedPolygon(Protocol):
+    polygon: np.ndarray
+    score: float
+
+
+class TextDetector(Protocol):
+    def detect(self, image: np.ndarray) -> Sequence[DetectedPolygon]: ...
+
+
+@dataclass(frozen=True)
+class TextRegion:
+    """One text region of a photo and what it says."""
+
+    polygon: np.ndarray  # (4, 2) float32: tl, tr, br, bl of the text as it is read
+    text: str
+    confidence: float  # the recognizer's
+    detection_score: float  # the detector's: mean text probability inside the region
+
+    def to_dict(self) -> dict:
+        return {
+            "polygon": np.round(self.polygon, 1).tolist(),
+            "text": self.text,
+            "confidence": round(self.confidence, 4),
+            "detection_score": round(self.detection_score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class SkippedRegion:
+    """A detected region that could not be read (too thin to hold a glyph, an extreme aspect)."""
+
+    polygon: np.ndarray
+    reason: str
+
+
+@dataclass(frozen=True)
+class PhotoReading:
+    """What was read in one photo: regions in reading order, and detected regions not read."""
+
+    regions: list[TextRegion]
+    skipped: list[SkippedRegion] = field(default_factory=list)
+    size: tuple[int, int] = (0, 0)  # width, height of the photo read
+
+
+class PhotoReader:
+    """A text detector and a recognizer made ready to read whole photos.
+
+    Args:
+        detector: a :class:`krocr.detection.detector.Detector` (anything with
+            ``detect(rgb) -> regions with .polygon and .score``); None loads the shipped one.
+        recognizer: a :class:`Recognizer`; None loads the shipped default.
+
+    Example:
+        >>> reading = PhotoReader().read("sign.jpg")  # doctest: +SKIP
+        >>> [region.text for region in reading.regions]  # doctest: +SKIP
+        ['행복약국', '02-123-4567']
+    """
+
+    def __init__(self, detector: TextDetector | None = None, recognizer: Recognizer | None = None):
+        if detector is None:
+            from krocr.detection.detector import Detector
+
+            detector = Detector()
+        self.detector = detector
+        self.recognizer = recognizer if recognizer is not None else Recognizer()
+
+    def read(self, image: ImageInput) -> PhotoReading:
+        """Detect, order, warp and read every text region of one photo.
+
+        Args:
+            image: a path, a PIL image or an RGB uint8 array.
+
+        Returns:
+            A :class:`PhotoReading`; an image with no text gives no regions.
+        """
+        rgb = load_photo(image)
+        height, width = rgb.shape[:2]
+        padded, pad = pad_for_detection(rgb)
+        quads, scores, skipped = [], [], []
+        for region in self.detector.detect(padded):
+            polygon = np.asarray(region.polygon, dtype=np.float32) - pad
+            ordered, issue = validate_box(polygon, (width, height))
+            if issue is not None:
+                skipped.append(SkippedRegion(polygon, str(issue.reason)))
+                continue
+            assert ordered is not None  # validate_box returns corners exactly when it finds no issue
+            quads.append(ordered)
+            scores.append(float(region.score))
+        order = reading_order(quads)
+        crops, kept = [], []
+        for i in order:
+            try:
+                crops.append(self.recognizer.prepare(warp_crop(rgb, quads[i], self.recognizer.preprocess.height)))
+                kept.append(i)
+            except DataError as exc:  # too long for the recognizer: say so, keep the rest
+                skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
+        readings = self.recognizer.recognize(crops)
+        regions = [
+            TextRegion(quads[i], reading.text, reading.confidence, scores[i]) for i, reading in zip(kept, readings)
+        ]
+        return PhotoReading(regions, skipped, (width, height))
+
+
+def load_photo(image: ImageInput) -> np.ndarray:
+    """A path, PIL image or array as RGB uint8 (H, W, 3), EXIF rotation applied."""
+    from PIL import Image
+
+    if isinstance(image, np.ndarray):
+        if image.ndim == 2:
+            return np.repeat(image[:, :, None], 3, axis=2)
+        if image.ndim == 3 and image.shape[2] in (3, 4) and image.dtype == np.uint8:
+            return np.ascontiguousarray(image[:, :, :3])
+        raise DataError(f"array of shape {image.shape} and dtype {image.dtype}: expected uint8 gray, RGB or RGBA")
+    if isinstance(image, Image.Image):
+        return pil_to_rgb(image)
+    return read_image(image)
+
+
+def pad_for_detection(rgb: np.ndarray) -> tuple[np.ndarray, int]:
+    """The photo on a margin of its own border colour, and the margin's width in px.
+
+    A detector learns text with some background around it; a large crop handed over as a
+    photo has its letters touching the edge. The margin (4 % of the longer side, at least
+    16 px) gives them room; polygons are shifted back and clipped to the photo afterwards.
+    """
+    pad = max(16, round(0.04 * max(rgb.shape[:2])))
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    color = tuple(int(v) for v in np.median(border, axis=0))
+    return cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=color), pad
+
+
+def reading_order(quads: Sequence[np.ndarray]) -> list[int]:
+    """Indices of ``quads`` in reading order: lines top to bottom, left to right in a line.
+
+    Args:
+        quads: (4, 2) corner arrays in image pixels.
+
+    Returns:
+        A permutation of ``range(len(quads))``.
+    """
+    if not quads:
+        return []
+    tops = np.array([q[:, 1].min() for q in quads])
+    bottoms = np.array([q[:, 1].max() for q in quads])
+    lefts = np.array([q[:, 0].min() for q in quads])
+    lines: list[list[int]] = []
+    line_spans: list[tuple[float, float]] = []
+    for i in np.argsort((tops + bottoms) / 2, kind="stable"):
+        for line, (top, bottom) in zip(lines, line_spans):
+            overlap = min(bottom, bottoms[i]) - max(top, tops[i])
+            if overlap >= LINE_OVERLAP * min(bottom - top, bottoms[i] - tops[i]):
+                line.append(int(i))
+                break
+        else:
+            lines.append([int(i)])
+            line_spans.append((float(tops[i]), float(bottoms[i])))
+    lines.sort(key=lambda line: float(np.mean(tops[line])))
+    return [i for line in lines for i in sorted(line, key=lambda j: float(lefts[j]))]
+
+
+def draw_reading(image: ImageInput, reading: PhotoReading) -> Image.Image:
+    """The photo with each region's polygon and its text above it (in a Korean font), for a
+    person to check what was read.
+
+    Args:
+        image: the photo that was read.
+        reading: what :meth:`PhotoReader.read` returned for it.
+
+    Returns:
+        An RGB PIL image the size of the photo.
+    """
+    from PIL import Image, ImageDraw
+
+    from krocr.captions import korean_font
+
+    canvas = Image.fromarray(load_photo(image))
+    draw = ImageDraw.Draw(canvas)
+    line_width = max(2, round(max(canvas.size) / 500))
+    for skipped in reading.skipped:
+        draw.polygon([tuple(p) for p in skipped.polygon.tolist()], outline=(160, 160, 160), width=line_width)
+    for region in reading.regions:
+        corners = [tuple(p) for p in region.polygon.tolist()]
+        color = (0, 200, 0) if region.confidence >= 0.5 else (230, 120, 0)
+        draw.polygon(corners, outline=color, width=line_width)
+        text_height = float(np.ptp(region.polygon[:, 1]))
+        font = korean_font(int(np.clip(text_height * 0.6, 14, 48)))
+        x, y = float(region.polygon[:, 0].min()), float(region.polygon[:, 1].min())
+        label = f"{region.text} ({region.confidence:.2f})"
+        left, top, right, bottom = draw.textbbox((x, y), label, font=font, anchor="lb")
+        draw.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=(255, 255, 255))
+        draw.text((x, y), label, font=font, fill=color if color != (0, 200, 0) else (0, 110, 0), anchor="lb")
+    return canvas

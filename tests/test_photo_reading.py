@@ -1,0 +1,109 @@
+"""Reading whole photos (krocr.inference.photo): reading order, the detect → warp → read
+pipeline with a stand-in detector, and the drawing a person checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from krocr.data.importers import read_icdar2015
+from krocr.inference.photo import PhotoReader, draw_reading, load_photo, pad_for_detection, reading_order
+from krocr.inference.reading import box_items, read_items
+from krocr.inference.recognizer import Recognizer
+
+EXAMPLES = Path(__file__).parents[1] / "examples" / "photo"
+
+
+@dataclass(frozen=True)
+class Region:
+    polygon: np.ndarray
+    score: float = 0.9
+
+
+class BoxesAsDetector:
+    """Answers with fixed polygons given in the photo's pixels, shifted by the reader's margin."""
+
+    def __init__(self, polygons: list[np.ndarray], photo: np.ndarray | Path):
+        self.polygons = polygons
+        self.pad = pad_for_detection(load_photo(photo))[1]
+
+    def detect(self, image: np.ndarray) -> list[Region]:
+        return [Region(p + self.pad) for p in self.polygons]
+
+
+def quad(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def test_reading_order_goes_line_by_line_left_to_right() -> None:
+    # two lines of two words, the second line's words slightly higher on the right (a tilt)
+    quads = [quad(300, 105, 400, 135), quad(10, 10, 100, 40), quad(10, 100, 100, 130), quad(150, 12, 260, 44)]
+    assert reading_order(quads) == [1, 3, 2, 0]
+    assert reading_order([]) == []
+
+
+def test_reading_order_keeps_a_tall_region_apart_from_a_line_it_barely_touches() -> None:
+    # a line at y 0–30 and a word at y 25–55: 5 px of overlap is not half a line
+    assert reading_order([quad(200, 25, 300, 55), quad(0, 0, 100, 30)]) == [1, 0]
+
+
+def test_padding_is_border_coloured_and_reported() -> None:
+    image = np.full((100, 300, 3), 200, np.uint8)
+    padded, pad = pad_for_detection(image)
+    assert pad == 16
+    assert padded.shape == (132, 332, 3)
+    assert (padded[:pad] == 200).all()
+
+
+def test_photo_reading_reads_what_box_reading_reads_for_the_same_boxes() -> None:
+    """Detect → order → warp → read gives, box for box, the texts `krocr read --boxes` gives."""
+    photo = EXAMPLES / "signs.jpg"
+    records, _ = read_icdar2015(EXAMPLES / "gt_signs.txt", EXAMPLES)
+    words = [w for w in records[0].words if w.text != "###"]
+    recognizer = Recognizer("ko")
+    items = box_items(recognizer, [photo], EXAMPLES / "gt_signs.txt", "icdar2015")
+    expected = [
+        reading.text
+        for word, (_, reading) in zip(records[0].words, read_items(recognizer, items))
+        if reading is not None and word.text != "###"
+    ]
+    detector = BoxesAsDetector([np.asarray(w.points, np.float32) for w in words], photo)
+    reading = PhotoReader(detector, recognizer).read(photo)
+    assert sorted(r.text for r in reading.regions) == sorted(expected)
+    assert not reading.skipped
+    assert reading.size == (load_photo(photo).shape[1], load_photo(photo).shape[0])
+    # regions come in reading order: the first is the top-most line's left-most word
+    tops = [float(r.polygon[:, 1].min()) for r in reading.regions]
+    assert tops[0] == pytest.approx(min(tops), abs=15)
+
+
+def test_a_photo_without_text_gives_no_regions() -> None:
+    blank = np.full((300, 400, 3), 128, np.uint8)
+    reading = PhotoReader(BoxesAsDetector([], blank), Recognizer("ko")).read(blank)
+    assert reading.regions == [] and reading.skipped == []
+
+
+def test_a_region_too_thin_to_read_is_reported_not_dropped() -> None:
+    blank = np.full((300, 400, 3), 128, np.uint8)
+    reading = PhotoReader(BoxesAsDetector([quad(10, 10, 200, 12)], blank), Recognizer("ko")).read(blank)
+    assert reading.regions == []
+    assert [s.reason for s in reading.skipped] == ["too_small"]
+
+
+def test_a_vertical_region_is_turned_so_its_first_character_is_read_first() -> None:
+    white = np.full((300, 400, 3), 255, np.uint8)
+    reading = PhotoReader(BoxesAsDetector([quad(100, 20, 140, 220)], white), Recognizer("ko")).read(white)
+    first = reading.regions[0].polygon
+    assert first[0].tolist() == [140.0, 20.0]  # the column's top-right corner leads
+
+
+def test_drawing_keeps_the_photo_size(tmp_path: Path) -> None:
+    photo = EXAMPLES / "signs.jpg"
+    detector = BoxesAsDetector([quad(111, 39, 172, 67)], photo)
+    reading = PhotoReader(detector, Recognizer("ko")).read(photo)
+    drawn = draw_reading(photo, reading)
+    assert drawn.size == reading.size
+    assert np.asarray(drawn).tolist() != load_photo(photo).tolist()  # something was drawn
