@@ -1,8 +1,13 @@
-"""``krocr eval``: evaluate weights on a dataset: metrics.json, predictions.csv, galleries."""
+"""``krocr eval``: evaluate weights on a dataset: metrics.json, predictions.csv, galleries.
+
+With ``--photos`` it reads the whole photos of an annotated set (``annotations.jsonl``, as
+``shared/data/real-dev``) with the detector and the recognizer, and reports how many of the
+labelled words were found and read (``krocr.analysis.photos``)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -34,7 +39,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="training character counts for the rare/frequent breakdown: a char,count CSV, "
         "a {char: count} JSON, or the training LMDB (default: frequencies of the evaluated set)",
     )
-    parser.add_argument("--limit", type=int, help="evaluate only the first N samples")
+    parser.add_argument("--limit", type=int, help="evaluate only the first N samples (photos with --photos)")
+    parser.add_argument(
+        "--photos",
+        action="store_true",
+        help="read the set's whole photos (annotations.jsonl) with the detector: words found and read",
+    )
+    parser.add_argument("--detector", help="detector weights for --photos (default: the shipped detector)")
     parser.add_argument("--gallery", type=int, default=24, help="crops per gallery sheet; 0 for none (default: 24)")
     add_recognizer_arguments(parser)
 
@@ -42,6 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     recognizer = recognizer_from_args(args)
     out = args.out or default_out(recognizer)
+    if args.photos:
+        return run_photos(args, recognizer, out)
     with ProgressBar(transient=True) as bar:
         metrics = evaluate(recognizer, args.data, out, args.split, args.train_stats, args.limit, args.gallery, bar)
     console = Console(markup=False, emoji=False)
@@ -51,6 +64,33 @@ def run(args: argparse.Namespace) -> int:
             console.print(group_table(metrics[key], title))
     print(f"wrote {out}/metrics.json, predictions.csv" + (" and the gallery" if args.gallery > 0 else ""))
     return 0
+
+
+def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> int:
+    from krocr.analysis.photos import evaluate_photos
+    from krocr.detection.detector import Detector
+    from krocr.inference.photo import PhotoReader
+
+    reader = PhotoReader(Detector(args.detector) if args.detector else Detector(), recognizer)
+    with ProgressBar(transient=True) as bar:
+        metrics = evaluate_photos(reader, args.data, out, args.limit, bar)
+    console = Console(markup=False, emoji=False)
+    console.print(recall_table({"all": metrics, **metrics["by_kind"]}, f"{args.data}: {metrics['photos']} photos"))
+    console.print(recall_table(metrics["by_tag"], "by tag"))
+    print(f"{metrics['seconds_per_photo']:.2f} s per photo ({metrics['seconds_per_megapixel']:.2f} s per megapixel)")
+    print(f"wrote {out}/photo_metrics.json, photo_words.csv and photos/ (missed words in red)")
+    for failure in metrics["unreadable"]:
+        print(f"krocr eval: {failure['error']}", file=sys.stderr)
+    return 1 if metrics["unreadable"] else 0
+
+
+def recall_table(groups: dict[str, dict], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("group", "words", "found", "read"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for name, figures in groups.items():
+        table.add_row(name, str(figures["words"]), f"{figures['found_rate']:.1%}", f"{figures['read_rate']:.1%}")
+    return table
 
 
 def default_out(recognizer: Recognizer) -> Path:

@@ -9,6 +9,7 @@ holding ``labels.tsv`` or ``crops/labels.tsv`` (that set's root) is read as its 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,3 +152,65 @@ def _label_file_set(path: Path) -> EvalSet:
         return image
 
     return EvalSet(str(path), samples, load, lost)
+
+
+PHOTO_ANNOTATIONS = "annotations.jsonl"
+
+
+@dataclass(frozen=True)
+class PhotoWord:
+    """A labelled word of a photo: its 4 corners in the photo's pixels, its text, its tags."""
+
+    points: tuple[tuple[float, float], ...]
+    text: str  # NFC; "###" for a region nobody could read (not scored)
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnotatedPhoto:
+    path: Path
+    kind: str
+    words: tuple[PhotoWord, ...]
+
+
+def read_photo_set(root: str | Path) -> list[AnnotatedPhoto]:
+    """The whole photos of an evaluation set laid out as ``shared/data/real-dev``:
+    ``annotations.jsonl`` with one JSON object per image (``image`` relative to the root,
+    ``kind``, ``words``: ``points``, ``text``, ``tags``).
+
+    Args:
+        root: the set's folder, or its ``annotations.jsonl``.
+
+    Returns:
+        The photos in file order. A malformed line raises DataError naming the file and line.
+    """
+    path = Path(root)
+    path = path / PHOTO_ANNOTATIONS if path.is_dir() else path
+    photos = []
+    for lineno, line in enumerate(read_input_text(path, "photo annotations file", DataError).splitlines(), 1):
+        if line.strip():
+            photos.append(_annotated_photo(line, path, lineno))
+    return photos
+
+
+def _annotated_photo(line: str, path: Path, lineno: int) -> AnnotatedPhoto:
+    where = f"{path}:{lineno}"
+    try:
+        entry = json.loads(line)
+        words = tuple(
+            PhotoWord(
+                tuple((float(x), float(y)) for x, y in word["points"]),
+                normalize_text(str(word["text"])).strip(),
+                tuple(str(t) for t in word.get("tags", ())),
+            )
+            for word in entry["words"]
+        )
+        image = path.parent / str(entry["image"])
+        kind = str(entry.get("kind", ""))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{where}: not JSON ({exc.msg})") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{where}: expected image, kind and words with points [[x, y]×4] and text ({exc!r})") from None
+    if any(len(word.points) < 4 for word in words):
+        raise DataError(f"{where}: a word with fewer than 4 points")
+    return AnnotatedPhoto(image, kind, words)

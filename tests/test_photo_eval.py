@@ -1,0 +1,83 @@
+"""Whole-photo recall (krocr.analysis.photos) on known layouts, and the annotation reader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from krocr.analysis.photos import compact, recall_summary, score_photo
+from krocr.data.eval_sets import AnnotatedPhoto, PhotoWord, read_photo_set
+from krocr.errors import DataError
+
+
+def box(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def word(text: str, x0: float, y0: float, x1: float, y1: float, tags: tuple[str, ...] = ()) -> PhotoWord:
+    return PhotoWord(tuple(map(tuple, box(x0, y0, x1, y1).tolist())), text, tags)
+
+
+PHOTO = AnnotatedPhoto(
+    Path("street.jpg"),
+    "sign-photo",
+    (
+        word("행복약국", 10, 10, 110, 40),
+        word("02-123-4567", 10, 60, 150, 80, ("lowres",)),
+        word("###", 200, 10, 250, 30),
+        word("빵집", 200, 100, 260, 130),
+    ),
+)
+
+
+def test_found_needs_half_the_area_and_read_needs_the_text_inside_an_overlapping_region() -> None:
+    regions = [
+        (box(5, 5, 115, 45), "행복 약국"),  # whitespace does not matter
+        (box(10, 60, 70, 80), "02-123"),  # covers 60 of 140 px: not found
+        (box(200, 100, 260, 130), "빵짐"),  # found, misread
+    ]
+    outcomes = score_photo(PHOTO, regions, (300, 200))
+    assert [(o.truth, o.found, o.read) for o in outcomes] == [
+        ("행복약국", True, True),
+        ("02-123-4567", False, False),
+        ("빵집", True, False),
+    ]
+    assert outcomes[1].coverage == pytest.approx(61 / 141, abs=0.01)
+    assert outcomes[2].region_text == "빵짐"
+
+
+def test_a_region_holding_a_whole_line_reads_each_of_its_words() -> None:
+    regions = [(box(0, 0, 300, 140), "행복약국 02-123-4567 빵집")]
+    outcomes = score_photo(PHOTO, regions, (300, 200))
+    assert all(o.found and o.read for o in outcomes)
+
+
+def test_summary_counts_by_kind_and_tag() -> None:
+    outcomes = score_photo(PHOTO, [(box(5, 5, 115, 45), "행복약국")], (300, 200))
+    summary = recall_summary(outcomes)
+    assert (summary["words"], summary["found"], summary["read"]) == (3, 1, 1)
+    assert summary["by_tag"]["lowres"]["words"] == 1 and summary["by_tag"]["untagged"]["read"] == 1
+    assert summary["by_kind"]["sign-photo"]["read_rate"] == pytest.approx(1 / 3)
+
+
+def test_no_regions_find_nothing() -> None:
+    assert not any(o.found for o in score_photo(PHOTO, [], (300, 200)))
+
+
+def test_compact_is_nfc_without_spaces() -> None:
+    decomposed = "\u1100\u1161 \u1102\u1161"  # 가 나 as conjoining jamo
+    assert compact(decomposed) == "가나"
+
+
+def test_photo_annotations_are_read_and_bad_lines_named(tmp_path: Path) -> None:
+    entry = {"image": "images/a.jpg", "kind": "screen", "words": [{"points": box(1, 2, 3, 4).tolist(), "text": "가"}]}
+    path = tmp_path / "annotations.jsonl"
+    path.write_text(json.dumps(entry) + "\n\n" + json.dumps({"image": "b.jpg"}) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"annotations.jsonl:3: expected image"):
+        read_photo_set(tmp_path)
+    path.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    [photo] = read_photo_set(tmp_path)
+    assert photo.path == tmp_path / "images" / "a.jpg" and photo.words[0].points[2] == (3.0, 4.0)
