@@ -1,8 +1,10 @@
 """``krocr eval``: evaluate weights on a dataset: metrics.json, predictions.csv, galleries.
 
-With ``--photos`` it reads the whole photos of an annotated set (``annotations.jsonl``, as
-``shared/data/real-dev``) with the detector and the recognizer, and reports how many of the
-labelled words were found and read (``krocr.analysis.photos``)."""
+With ``--photos`` it reads whole photos with the detector and the recognizer
+(``krocr.analysis.photos``): of an annotated set (``annotations.jsonl``, as
+``shared/data/real-dev``), how many labelled words were found and read; of an ICDAR 2015
+folder (``krocr synth --scenes`` output), detection precision / recall / h-mean and
+end-to-end word accuracy."""
 
 from __future__ import annotations
 
@@ -67,11 +69,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> int:
-    from krocr.analysis.photos import evaluate_photos
+    from krocr.analysis.photos import evaluate_photos, evaluate_scenes
+    from krocr.data.eval_sets import PHOTO_ANNOTATIONS
     from krocr.detection.detector import Detector
     from krocr.inference.photo import PhotoReader
 
     reader = PhotoReader(Detector(args.detector) if args.detector else Detector(), recognizer)
+    if not (args.data / PHOTO_ANNOTATIONS).is_file():
+        with ProgressBar(transient=True) as bar:
+            scores = evaluate_scenes(reader, args.data, out, args.limit, bar)
+        print(
+            f"{args.data}: {scores['photos']} photos, {scores['ground_truth']} words: precision "
+            f"{scores['precision']:.3f}, recall {scores['recall']:.3f}, h-mean {scores['hmean']:.3f}, "
+            f"end-to-end word accuracy {scores['end_to_end_word_accuracy']:.1%}; wrote {out}/scene_metrics.json"
+        )
+        return 0
     with ProgressBar(transient=True) as bar:
         metrics = evaluate_photos(reader, args.data, out, args.limit, bar)
     console = Console(markup=False, emoji=False)

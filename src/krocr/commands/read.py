@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
             recognizer, box_items(recognizer, paths, args.boxes, args.format), sys.stdout, args.json
         )
         return _status(lines, errors)
+    draw = _draw_target(args, paths)
     lines = errors = 0
     photo_reader: PhotoReader | None = None
     for mode, group in groupby(paths, key=lambda path: input_mode(path, args.mode)):
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             printed, failed = print_readings(recognizer, crop_items(recognizer, members), sys.stdout, args.json)
         else:
             photo_reader = photo_reader or _photo_reader(args, recognizer)
-            printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, _draw_target(args, paths))
+            printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, draw)
         lines, errors = lines + printed, errors + failed
     return _status(lines, errors)
 

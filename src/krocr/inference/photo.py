@@ -38,8 +38,11 @@ LINE_OVERLAP = 0.5  # share of the lower region's height two regions must overla
 
 
 class DetectedPolygon(Protocol):
-    polygon: np.ndarray
-    score: float
+    @property
+    def polygon(self) -> np.ndarray: ...
+
+    @property
+    def score(self) -> float: ...
 
 
 class TextDetector(Protocol):
@@ -97,10 +100,10 @@ class PhotoReader:
 
     def __init__(self, detector: TextDetector | None = None, recognizer: Recognizer | None = None):
         if detector is None:
-            from krocr.detection.detector import Detector
+            from krocr.detection.detector import Detector  # torch-free, but loads the weights
 
             detector = Detector()
-        self.detector = detector
+        self.detector: TextDetector = detector
         self.recognizer = recognizer if recognizer is not None else Recognizer()
 
     def read(self, image: ImageInput) -> PhotoReading:

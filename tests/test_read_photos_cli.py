@@ -1,0 +1,101 @@
+"""`krocr read` on whole photos: crops and photos in one call, photos without text, corrupt
+files, --mode, --draw and --json. The detector is a stand-in that answers fixed boxes, so
+these tests check the command, not a trained detector."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from krocr.cli import main
+from krocr.commands import read as read_command
+from krocr.detection.detector import DetectedRegion
+from krocr.inference.photo import PhotoReader, load_photo, pad_for_detection
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+WORD_BOX = np.array([[111, 39], [170, 39], [170, 67], [111, 67]], dtype=np.float32)  # 지하3층 in signs.jpg
+
+
+class OneBoxDetector:
+    """Finds WORD_BOX (in signs.jpg's pixels, shifted by the margin the reader adds to it) in
+    every photo that is not plain gray."""
+
+    def __init__(self) -> None:
+        self.pad = pad_for_detection(load_photo(EXAMPLES / "photo" / "signs.jpg"))[1]
+
+    def detect(self, image: np.ndarray) -> list[DetectedRegion]:
+        return [] if image.std() < 1 else [DetectedRegion(WORD_BOX + self.pad, 0.9)]
+
+
+@pytest.fixture
+def stand_in_detector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        read_command, "_photo_reader", lambda args, recognizer: PhotoReader(OneBoxDetector(), recognizer)
+    )
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
+    code = main(["read", *args])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def test_crops_and_photos_in_one_call_and_a_corrupt_file_does_not_stop_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    corrupt = tmp_path / "broken.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff not really a jpeg")
+    photo = EXAMPLES / "photo" / "signs.jpg"
+    code, lines, err = run([str(EXAMPLES / "crops" / "crop_01.png"), str(photo), str(corrupt)], capsys)
+    assert code == 1 and "1 of 3 inputs could not be read" in err
+    crop_line, region_line, error_line = lines
+    assert len(crop_line.split("\t")) == 3
+    path, polygon, text, confidence = region_line.split("\t")
+    assert path == str(photo) and [int(v) for v in polygon.split(",")] == [111, 39, 170, 39, 170, 67, 111, 67]
+    assert text and 0 <= float(confidence) <= 1
+    assert error_line.startswith(f"{corrupt}\t\t0.000\terror: ")
+
+
+def test_a_photo_without_text_prints_nothing_and_succeeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    blank = tmp_path / "wall.png"
+    Image.new("RGB", (400, 300), (128, 128, 128)).save(blank)
+    code, lines, err = run([str(blank)], capsys)
+    assert (code, lines) == (0, [])
+    assert "no text found" in err
+
+
+def test_mode_crop_reads_a_large_image_as_one_crop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    big_crop = tmp_path / "big.png"
+    Image.open(EXAMPLES / "crops" / "crop_01.png").resize((846, 288)).save(big_crop)
+    _, [auto_line], _ = run([str(big_crop)], capsys)
+    _, [crop_line], _ = run(["--mode", "crop", str(big_crop)], capsys)
+    assert len(auto_line.split("\t")) == 4  # read as a photo: it has a polygon
+    assert len(crop_line.split("\t")) == 3
+
+
+def test_json_and_draw(tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None) -> None:
+    photo = EXAMPLES / "photo" / "signs.jpg"
+    drawn = tmp_path / "drawn.png"
+    code, [line], _ = run(["--json", "--draw", str(drawn), str(photo)], capsys)
+    record = json.loads(line)
+    assert code == 0
+    assert set(record) == {"path", "polygon", "text", "confidence", "detection_score", "error"}
+    assert record["polygon"][0] == [111.0, 39.0] and record["error"] is None
+    assert Image.open(drawn).size == Image.open(photo).size
+
+
+def test_draw_to_one_file_with_several_photos_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    photo = str(EXAMPLES / "photo" / "signs.jpg")
+    code, lines, err = run(["--draw", str(tmp_path / "out.png"), photo, photo], capsys)
+    assert code == 1 and lines == []
+    assert "a file name, but 2 inputs; give a directory instead" in err
