@@ -39,6 +39,12 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--beam", action="store_true", help="CTC prefix beam search instead of greedy decoding")
     group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
+    group.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.0,
+        help="readings below this confidence come back with empty text (photo regions: not listed) (default: 0)",
+    )
 
 
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
@@ -49,6 +55,7 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
         width_mode=args.width_mode,
         decoder="beam" if args.beam else "greedy",
         precision=args.precision,
+        min_confidence=args.min_confidence,
         beam_width=args.beam_width,
         engine=args.engine,
     )

@@ -136,10 +136,12 @@ class PhotoReader:
                 kept.append(i)
             except DataError as exc:  # too long for the recognizer: say so, keep the rest
                 skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
-        readings = self.recognizer.recognize(crops)
-        regions = [
-            TextRegion(quads[i], reading.text, reading.confidence, scores[i]) for i, reading in zip(kept, readings)
-        ]
+        regions = []
+        for i, reading in zip(kept, self.recognizer.recognize(crops)):
+            if reading.text:
+                regions.append(TextRegion(quads[i], reading.text, reading.confidence, scores[i]))
+            else:  # below the recognizer's min_confidence, or it saw no character
+                skipped.append(SkippedRegion(quads[i], f"nothing read (confidence {reading.confidence:.2f})"))
         return PhotoReading(regions, skipped, (width, height))
 
 

@@ -91,6 +91,11 @@ class Recognizer:
         precision: ``fp32``, or ``bf16`` autocast (torch engine; fast on CPUs with AVX-512 BF16 / AMX).
         beam_width: beams kept by the beam decoder.
         engine: ``auto``, ``onnx`` or ``torch`` (see the module docstring).
+        min_confidence: a reading whose confidence is below it comes back with empty text
+            (its confidence and raw frames kept): "not read" instead of a likely wrong text.
+
+    Confidences use the weights file's calibration temperature when it has one
+    (``krocr calibrate``; :mod:`krocr.model.calibration`), else 1.
 
     Example:
         >>> reader = Recognizer("ko")  # doctest: +SKIP
@@ -115,6 +120,7 @@ class Recognizer:
         precision: Precision = "fp32",
         beam_width: int = 10,
         engine: Engine = "auto",
+        min_confidence: float = 0.0,
     ):
         if batch_size < 1:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
@@ -124,6 +130,8 @@ class Recognizer:
             raise KrocrError(f"unknown precision {precision!r}; use 'fp32' or 'bf16'")
         if engine not in ("auto", "torch", "onnx"):
             raise KrocrError(f"unknown engine {engine!r}; use 'auto', 'torch' or 'onnx'")
+        if not 0.0 <= min_confidence <= 1.0:
+            raise KrocrError(f"min_confidence must lie in [0, 1], got {min_confidence}")
         self.shipped: ShippedModel | None = shipped_model(DEFAULT_MODEL if weights is None else weights)
         self.engine = _choose_engine(engine, self.shipped, weights, device, precision)
         if self.engine == "onnx" and precision != "fp32":
@@ -153,6 +161,8 @@ class Recognizer:
 
             warn_if_bf16_is_emulated(self.device, f"reading with {self.weights.name}")
         self.beam_width = beam_width
+        self.min_confidence = min_confidence
+        self.temperature = calibration_temperature(self.info, self.weights)
 
     def _open_onnx(self) -> None:
         if self.weights.suffix.lower() == ".safetensors":
@@ -216,17 +226,25 @@ class Recognizer:
             return self.model(images).float().cpu().numpy()
 
     def decode(self, logits: np.ndarray) -> list[Reading]:
-        """Logits → one Reading per crop, with the decoder chosen at construction."""
+        """Logits → one Reading per crop, with the decoder chosen at construction, the
+        weights' calibration temperature, and empty text below ``min_confidence``."""
         if self.decoder == "beam":
-            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width)
+            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width, temperature=self.temperature)
         else:
-            decoded = greedy_decode(logits, self.charset)
+            decoded = greedy_decode(logits, self.charset, self.temperature)
         raws = raw_frames(logits, self.charset)
-        return [Reading(d.text, d.confidence, raw) for d, raw in zip(decoded, raws)]
+        return [
+            Reading(d.text if d.confidence >= self.min_confidence else "", d.confidence, raw)
+            for d, raw in zip(decoded, raws)
+        ]
 
     # ---- batches ----------------------------------------------------------------------------
     def recognize(self, prepared: Sequence[np.ndarray]) -> list[Reading]:
-        """Read arrays from :meth:`prepare`, returned in input order.
+        """Read arrays from :meth:`prepare`, returned in input order (see :meth:`crop_logits`)."""
+        return [self.decode(row[None])[0] for row in self.crop_logits(prepared)]
+
+    def crop_logits(self, prepared: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Each crop's (frames, classes) logits, in input order.
 
         Crops are batched with others of the same width bucket (:data:`WIDTH_BUCKET`) and
         padded to that bucket, never to a wider companion: the bidirectional LSTM reads
@@ -236,15 +254,15 @@ class Recognizer:
         buckets: dict[int, list[int]] = defaultdict(list)
         for i, crop in enumerate(prepared):
             buckets[-(-crop.shape[-1] // WIDTH_BUCKET)].append(i)
-        readings: list[Reading | None] = [None] * len(prepared)
+        rows: list[np.ndarray | None] = [None] * len(prepared)
         for bucket in sorted(buckets):
             members = buckets[bucket]
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start : start + self.batch_size]
                 batch = collate_widths([prepared[i] for i in chunk], multiple=WIDTH_BUCKET)
-                for i, reading in zip(chunk, self.decode(self.logits(batch))):
-                    readings[i] = reading
-        return readings  # type: ignore[return-value]  # every slot is filled above
+                for i, row in zip(chunk, self.logits(batch)):
+                    rows[i] = row
+        return rows  # type: ignore[return-value]  # every slot is filled above
 
     @overload
     def read(self, inputs: ImageInput) -> Reading: ...
@@ -280,6 +298,15 @@ def _describe(image: object) -> str:
     if isinstance(image, Image.Image):
         return f"PIL image {image.mode} {image.width}×{image.height}"
     return type(image).__name__
+
+
+def calibration_temperature(info: dict, weights: Path) -> float:
+    """The calibration temperature a weights file carries (``info.calibration.temperature``), else 1."""
+    calibration = info.get("calibration") or {}
+    temperature = calibration.get("temperature", 1.0) if isinstance(calibration, dict) else None
+    if not isinstance(temperature, (int, float)) or not 0 < temperature < 100:
+        raise CheckpointError(f"{weights}: calibration temperature {temperature!r} is not a positive number")
+    return float(temperature)
 
 
 def _choose_engine(

@@ -52,16 +52,18 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def greedy_decode(logits: Any, charset: Charset) -> list[Decoded]:
-    """Best-path decoding of (N, T, C) logits (numpy array or torch tensor)."""
-    return [_greedy_one(row, charset) for row in as_array(logits)]
+def greedy_decode(logits: Any, charset: Charset, temperature: float = 1.0) -> list[Decoded]:
+    """Best-path decoding of (N, T, C) logits (numpy array or torch tensor). ``temperature``
+    divides the logits first (a calibrated model's, see :mod:`krocr.model.calibration`): it
+    changes the confidence, never the text."""
+    return [_greedy_one(row, charset, temperature) for row in as_array(logits)]
 
 
-def _greedy_one(logits: np.ndarray, charset: Charset) -> Decoded:
+def _greedy_one(logits: np.ndarray, charset: Charset, temperature: float = 1.0) -> Decoded:
     # A crop's confidence must not depend on the other crops of its batch, but numpy's SIMD
     # exp rounds float32 differently with the buffer's alignment: compute in float64 and
     # round the result to float32, which hides those last-bit differences.
-    log_probs = log_softmax(logits.astype(np.float64))
+    log_probs = log_softmax(logits.astype(np.float64) / temperature)
     path = log_probs.argmax(axis=-1)
     confidence = float(np.float32(np.exp(log_probs[np.arange(len(path)), path].min())))
     return Decoded(charset.decode(collapse_path(path.tolist())), confidence)
@@ -101,15 +103,20 @@ def beam_decode(
     beam_width: int = 10,
     lexicon: Iterable[str] | None = None,
     prune_below: float = 1e-3,
+    temperature: float = 1.0,
 ) -> list[Decoded]:
     """CTC prefix beam search over (N, T, C) logits.
 
     Per frame only tokens with probability ≥ ``prune_below`` (and the best one) extend the
     beams. With a ``lexicon`` only prefixes of its words survive and the result is the best
-    complete word (empty text with confidence 0 when no word fits).
+    complete word (empty text with confidence 0 when no word fits). ``temperature`` divides
+    the logits first, as in :func:`greedy_decode`.
     """
     trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
-    return [_beam_one(log_softmax(row), charset, beam_width, trie, math.log(prune_below)) for row in as_array(logits)]
+    return [
+        _beam_one(log_softmax(row / temperature), charset, beam_width, trie, math.log(prune_below))
+        for row in as_array(logits)
+    ]
 
 
 def _add_path(

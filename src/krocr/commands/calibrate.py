@@ -1,0 +1,101 @@
+"""``krocr calibrate``: fit a recognizer's confidence temperature on a held-out split and
+write a weights file that carries it; report ECE and a reliability diagram.
+
+    krocr calibrate WEIGHTS --data DIR [--split val] --out CALIBRATED.safetensors [--check SET...]
+
+``--check`` sets are only measured at the fitted temperature (never fitted on), e.g. the
+held-out fonts or the real evaluation set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from krocr.analysis.calibration import (
+    CHECK_THRESHOLD,
+    Calibration,
+    calibrate,
+    measure,
+    plot_reliability,
+    score_logits,
+)
+from krocr.commands.bars import ProgressBar
+from krocr.data.eval_sets import open_eval_set
+from krocr.errors import ConfigError
+from krocr.inference.recognizer import Recognizer
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("weights", help="a .safetensors weights file or a shipped model's name")
+    parser.add_argument("--data", type=Path, required=True, help="held-out crops to fit on (what `krocr eval` takes)")
+    parser.add_argument("--split", choices=("test", "val", "train"), help="split of --data (default: test, else val)")
+    parser.add_argument("--limit", type=int, help="fit on the first N crops only")
+    parser.add_argument("--out", type=Path, required=True, help="calibrated weights file to write (.safetensors)")
+    parser.add_argument("--check", type=Path, nargs="*", default=[], help="sets to measure (not fit) calibration on")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.out.suffix != ".safetensors":
+        raise ConfigError(f"--out {args.out}: a calibrated weights file is written as .safetensors")
+    recognizer = Recognizer(args.weights, engine="torch")
+    with ProgressBar(transient=True) as bar:
+        before, after = calibrate(recognizer, args.data, args.split, args.limit, bar)
+        checks = {
+            str(path): measure(score_logits(recognizer, open_eval_set(path), None, bar), after.temperature, str(path))
+            for path in args.check
+        }
+    write_calibrated(recognizer, after, before, args.out)
+    figure = plot_reliability(
+        {"fit set, T = 1": before, "fit set, calibrated": after} | {f"{k}, calibrated": v for k, v in checks.items()},
+        args.out.with_name(f"{args.out.stem}_reliability.png"),
+    )
+    report = {"fit_before": before.to_dict(), "fit_after": after.to_dict()} | {
+        k: v.to_dict() for k, v in checks.items()
+    }
+    args.out.with_name(f"{args.out.stem}_calibration.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    Console(markup=False, emoji=False).print(calibration_table({"fit, T = 1": before, "fit": after, **checks}))
+    print(f"temperature {after.temperature:.3f}; wrote {args.out}, {figure}")
+    return 0
+
+
+def write_calibrated(recognizer: Recognizer, after: Calibration, before: Calibration, out: Path) -> None:
+    """The recognizer's weights again, stored as they were (fp16 or fp32), with the calibration in their info."""
+    from safetensors import safe_open
+
+    from krocr.model.weights import save_weights
+
+    assert recognizer.model is not None  # the torch engine
+    with safe_open(str(recognizer.weights), "pt") as handle:
+        half = handle.get_slice(next(iter(handle.keys()))).get_dtype() == "F16"
+    calibration = {
+        "temperature": after.temperature,
+        "fitted_on": after.data,
+        "crops": after.crops,
+        "ece_before": round(before.ece, 4),
+        "ece_after": round(after.ece, 4),
+    }
+    info = {**recognizer.info, "calibration": calibration}
+    save_weights(out, recognizer.model, recognizer.charset, recognizer.preprocess, info, half=half)  # type: ignore[arg-type]
+
+
+def calibration_table(calibrations: dict[str, Calibration]) -> Table:
+    table = Table(title="confidence calibration")
+    columns = ("set", "crops", "T", "accuracy", "ECE", f"conf ≥ {CHECK_THRESHOLD}", "right there")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "set" else "right")
+    for name, c in calibrations.items():
+        table.add_row(
+            name,
+            str(c.crops),
+            f"{c.temperature:.2f}",
+            f"{c.accuracy:.1%}",
+            f"{c.ece:.3f}",
+            str(c.at_threshold[0]),
+            f"{c.at_threshold[1]:.1%}",
+        )
+    return table
