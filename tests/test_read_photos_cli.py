@@ -70,9 +70,21 @@ def test_a_photo_without_text_prints_nothing_and_succeeds(
     assert "no text found" in err
 
 
+class WholeImageDetector:
+    """Finds one region: the whole image (clipped back to the photo by the reader)."""
+
+    def detect(self, image: np.ndarray) -> list[DetectedRegion]:
+        height, width = image.shape[:2]
+        return [DetectedRegion(np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32), 0.9)]
+
+
 def test_mode_crop_reads_a_large_image_as_one_crop(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def photo_reader(args: object, recognizer: Recognizer) -> PhotoReader:
+        return PhotoReader(WholeImageDetector(), recognizer)
+
+    monkeypatch.setattr(read_command, "_photo_reader", photo_reader)
     big_crop = tmp_path / "big.png"
     Image.open(EXAMPLES / "crops" / "crop_01.png").resize((846, 288)).save(big_crop)
     _, [auto_line], _ = run([str(big_crop)], capsys)
