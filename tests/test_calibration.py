@@ -84,3 +84,12 @@ def test_a_bad_calibration_temperature_is_refused() -> None:
     with pytest.raises(CheckpointError, match="calibration temperature -1"):
         calibration_temperature({"calibration": {"temperature": -1}}, Path("w.safetensors"))
     assert calibration_temperature({}, Path("w.safetensors")) == 1.0
+
+
+def test_calibrate_refuses_to_fit_on_an_evaluation_only_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "EVALUATION_ONLY").write_text("")
+    (tmp_path / "labels.tsv").write_text("a.png\t가\n", encoding="utf-8")
+    assert (
+        main(["calibrate", "ko", "--data", str(tmp_path / "labels.tsv"), "--out", str(tmp_path / "w.safetensors")]) == 1
+    )
+    assert "evaluation-only set" in capsys.readouterr().err

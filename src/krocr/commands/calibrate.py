@@ -25,7 +25,7 @@ from krocr.analysis.calibration import (
     score_logits,
 )
 from krocr.commands.bars import ProgressBar
-from krocr.data.eval_sets import open_eval_set
+from krocr.data.eval_sets import evaluation_only_root, open_eval_set
 from krocr.errors import ConfigError
 from krocr.inference.recognizer import Recognizer
 
@@ -42,6 +42,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.out.suffix != ".safetensors":
         raise ConfigError(f"--out {args.out}: a calibrated weights file is written as .safetensors")
+    held_out = evaluation_only_root(args.data)
+    if held_out is not None:
+        raise ConfigError(
+            f"--data {args.data} is inside {held_out}, an evaluation-only set: fit on a held-out synthetic "
+            "split and measure this set with --check"
+        )
     recognizer = Recognizer(args.weights, engine="torch")
     with ProgressBar(transient=True) as bar:
         before, after = calibrate(recognizer, args.data, args.split, args.limit, bar)

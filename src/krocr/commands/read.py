@@ -168,7 +168,10 @@ def print_photos(
         if not reading.regions:
             print(f"krocr read: {path}: no text found", file=sys.stderr)
         if reading.skipped:
-            print(f"krocr read: {path}: {len(reading.skipped)} detected regions not read (too small)", file=sys.stderr)
+            reasons = ", ".join(sorted({skipped.reason.split(" (")[0] for skipped in reading.skipped}))
+            print(
+                f"krocr read: {path}: {len(reading.skipped)} detected regions not listed ({reasons})", file=sys.stderr
+            )
         if draw is not None:
             target = draw / f"{path.stem}.png" if draw.suffix.lower() not in (".png", ".jpg", ".jpeg") else draw
             target.parent.mkdir(parents=True, exist_ok=True)

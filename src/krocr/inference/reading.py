@@ -24,8 +24,9 @@ BoxReader = Callable[[Path, Path], tuple[list[ImageRecord], RejectionLog]]
 BOX_READERS: dict[str, BoxReader] = {"icdar2015": read_icdar2015, "via": read_via, "aihub": read_aihub}
 CHUNK_BATCHES = 8  # crops preprocessed per chunk, in batches: memory stays flat, output streams
 # In ``auto`` mode an image whose shorter side reaches this many pixels is read as a photo
-# (detect, then read each region); smaller ones are word crops. Word crops in the real
-# evaluation set are 9–190 px across the line; photos and scans are 300 px and more.
+# (detect, then read each region); smaller ones are word crops. No size separates the two
+# (the real evaluation set's crops reach 388 px across, its photos start at 139 px): 200
+# keeps 94 % of its crops crops and 98 % of its photos photos; --mode decides the rest.
 PHOTO_MIN_SIDE = 200
 
 InputMode = Literal["auto", "crop", "photo"]
