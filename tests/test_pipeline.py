@@ -262,3 +262,15 @@ def test_cli_entry_point(data_fixture, tmp_path, capsys):
     other = str(tmp_path / "other")  # tmp_path now holds a dataset: that would be refused first
     assert main(["data", "--format", "via", "--annotations", str(tmp_path / "none.json"), "--out", other]) == 1
     assert "none.json: annotation file not found" in capsys.readouterr().err
+
+
+def test_an_evaluation_only_set_never_becomes_training_data(tmp_path: Path) -> None:
+    real = tmp_path / "real-dev"
+    (real / "crops").mkdir(parents=True)
+    (real / "EVALUATION_ONLY").write_text("")
+    Image.new("L", (60, 20), 255).save(real / "crops" / "a.png")
+    (real / "crops" / "labels.tsv").write_text("a.png\t가\n", encoding="utf-8")
+    spec = SourceSpec("labels", real / "crops" / "labels.tsv", real / "crops")
+    with pytest.raises(DataError, match=r"real-dev, an evaluation-only set"):
+        build([spec], tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -186,3 +186,24 @@ def test_contradicting_options_are_refused_before_rendering(tmp_path, options, m
     with pytest.raises(ConfigError, match=message):
         run(parser.parse_args(["--count", "1", "--out", str(tmp_path / "out"), *options]))
     assert not (tmp_path / "out").exists()
+
+
+def test_fonts_found_but_not_used_are_listed_in_the_summary_and_printed(tmp_path, capsys, monkeypatch):
+    from krocr.synth import fonts as fonts_module
+    from krocr.synth import generate as generate_module
+
+    real_scan = fonts_module.scan_fonts
+
+    def scan_with_a_skipped_file(*args, **kwargs):
+        scan = real_scan(*args, **kwargs)
+        skipped = (*scan.skipped, fonts_module.SkippedFont("/fonts/Jua.ttf", "Jua is reserved for evaluation"))
+        return fonts_module.FontScan(scan.faces, skipped)
+
+    monkeypatch.setattr(generate_module, "scan_fonts", scan_with_a_skipped_file)
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    args = parser.parse_args(["--lang", "ko", "--count", "4", "--out", str(tmp_path), "--workers", "1", "--quiet"])
+    assert run(args) == 0
+    summary = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
+    assert {"path": "/fonts/Jua.ttf", "reason": "Jua is reserved for evaluation"} in summary["fonts"]["skipped"]
+    assert "font not used: /fonts/Jua.ttf: Jua is reserved for evaluation" in capsys.readouterr().out

@@ -167,6 +167,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {written} to {options.out} ({summary['per_second']}/s){seen}")
     if options.scenes:
         print(_scene_line(summary["scenes"]))
+    for skipped in summary["fonts"]["skipped"]:
+        print(f"font not used: {skipped['path']}: {skipped['reason']}")
+    missing_photos = summary.get("looks", {}).get("photo_missing", 0)
+    if missing_photos:
+        print(f"warning: {missing_photos} crops wanted a photo panel and got a texture: no background photos installed")
     return 0
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from krocr.charset import OOVReport
 from krocr.data.crops import CropConfig, validate_box, warp_crop
+from krocr.data.eval_sets import evaluation_only_root
 from krocr.data.images import read_image, read_image_bytes
 from krocr.data.importers import (
     drop_repeats,
@@ -211,6 +212,7 @@ def build(
     still written, unless ``out`` holds a dataset (that one is kept, and the message says so).
     """
     out = Path(out)
+    _refuse_evaluation_only(sources)
     replacing = _check_output(out, options.overwrite)
     imported, logs, inputs, words = _import_sources(sources)
     created = _make_directory(out)
@@ -233,6 +235,19 @@ def build(
         where = f"{out} is unchanged (its dataset was not replaced)" if replacing else f"see {out / 'rejections.csv'}"
         raise DataError(f"no usable samples from {len(sources)} source(s); {where}\n" + everything.render_text())
     return BuildResult(summary, everything)
+
+
+def _refuse_evaluation_only(sources: Sequence[SourceSpec]) -> None:
+    """Training data never comes from an evaluation-only set (the real evaluation set, or a
+    folder with an EVALUATION_ONLY marker): raise DataError naming the source and the set."""
+    for spec in sources:
+        for path in (spec.annotations, spec.images):
+            held_out = evaluation_only_root(path) if path is not None else None
+            if held_out is not None:
+                raise DataError(
+                    f"{path} is inside {held_out}, an evaluation-only set: it measures models and never "
+                    "becomes training data (read it with `krocr eval` instead)"
+                )
 
 
 def _import_sources(

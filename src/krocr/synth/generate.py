@@ -22,7 +22,7 @@ import json
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -38,7 +38,7 @@ from krocr.errors import ConfigError
 from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.progress import SILENT, ProgressHook
 from krocr.synth.backgrounds import background_photos
-from krocr.synth.fonts import FontPool, discover_fonts, draws_hangul, missing_fonts_error, split_fonts
+from krocr.synth.fonts import FontPool, SkippedFont, draws_hangul, missing_fonts_error, scan_fonts, split_fonts
 from krocr.synth.render import RenderConfig, render
 from krocr.synth.scenes import ILLEGIBLE, SceneConfig, plan_scene, render_scene, write_icdar2015
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
@@ -210,7 +210,8 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
     started = time.perf_counter()
     charset = resolve_charset(options.charset_name)
     text_config = TextConfig(**{**asdict(options.text), "lang": options.lang})
-    found = discover_fonts()
+    scan = scan_fonts()
+    found = list(scan.faces)
     faces = split_fonts(found).select(options.fonts)
     if not faces:
         raise missing_fonts_error(options.lang, options.fonts, found)
@@ -227,7 +228,7 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
     else:
         counts, fonts_used, looks = _write_crops(options, pool, source, progress)
     elapsed = time.perf_counter() - started
-    summary = _summary(options, text_config, charset, pool, source, counts, fonts_used, elapsed)
+    summary = _summary(options, text_config, charset, pool, source, counts, fonts_used, elapsed, scan.skipped)
     if options.scenes:
         summary["scenes"] = scene_stats
     else:  # crops per look; "photo_missing": a photo panel drawn as texture, no photo installed
@@ -335,6 +336,7 @@ def _summary(
     counts: dict[str, int],
     fonts_used: Counter,
     elapsed: float,
+    skipped: Sequence[SkippedFont] = (),
 ) -> dict:
     chars = "".join(charset.symbols)
     config = {
@@ -366,6 +368,8 @@ def _summary(
             "used": dict(sorted(fonts_used.items())),
             "unused": sorted(f.name for f in pool.faces if f.name not in fonts_used),
             "missing_glyphs": pool.missing_report(chars),
+            # files found but not used: unreadable, another sha256 than the manifest's, reserved designs
+            "skipped": [{"path": f.path, "reason": f.reason} for f in skipped],
         },
         "syllables": source.counter.summary(),
         "workers": options.workers,
