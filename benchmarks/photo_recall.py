@@ -35,7 +35,6 @@ from krocr.analysis.photos import WordOutcome, evaluate_photos, recall_summary, 
 from krocr.charset import normalize_text
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
 from krocr.data.eval_sets import AnnotatedPhoto, read_photo_set
-from krocr.data.images import read_image
 from krocr.detection.detector import Detector
 from krocr.inference.photo import PhotoReader
 
@@ -77,8 +76,7 @@ def run_tesseract(photos: list[AnnotatedPhoto], psm: str) -> tuple[list[WordOutc
     outcomes: list[WordOutcome] = []
     start = time.perf_counter()
     for photo in photos:
-        height, width = read_image(photo.path).shape[:2]
-        outcomes += score_photo(photo, tesseract_lines(photo.path, psm), (width, height))
+        outcomes += score_photo(photo, tesseract_lines(photo.path, psm))
     return outcomes, time.perf_counter() - start
 
 

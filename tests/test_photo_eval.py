@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from krocr.analysis.photos import compact, recall_summary, score_photo
+from krocr.analysis.metrics import compact
+from krocr.analysis.photos import recall_summary, score_photo
 from krocr.data.eval_sets import AnnotatedPhoto, PhotoWord, read_photo_set
 from krocr.errors import DataError
 
@@ -39,32 +40,37 @@ def test_found_needs_half_the_area_and_read_needs_the_text_inside_an_overlapping
         (box(10, 60, 70, 80), "02-123"),  # covers 60 of 140 px: not found
         (box(200, 100, 260, 130), "빵짐"),  # found, misread
     ]
-    outcomes = score_photo(PHOTO, regions, (300, 200))
+    outcomes = score_photo(PHOTO, regions)
     assert [(o.truth, o.found, o.read) for o in outcomes] == [
         ("행복약국", True, True),
         ("02-123-4567", False, False),
         ("빵집", True, False),
     ]
-    assert outcomes[1].coverage == pytest.approx(61 / 141, abs=0.01)
+    assert outcomes[1].coverage == pytest.approx(60 / 140, abs=1e-4)  # rounded to 4 places
     assert outcomes[2].region_text == "빵짐"
 
 
 def test_a_region_holding_a_whole_line_reads_each_of_its_words() -> None:
     regions = [(box(0, 0, 300, 140), "행복약국 02-123-4567 빵집")]
-    outcomes = score_photo(PHOTO, regions, (300, 200))
+    outcomes = score_photo(PHOTO, regions)
     assert all(o.found and o.read for o in outcomes)
 
 
 def test_summary_counts_by_kind_and_tag() -> None:
-    outcomes = score_photo(PHOTO, [(box(5, 5, 115, 45), "행복약국")], (300, 200))
+    outcomes = score_photo(PHOTO, [(box(5, 5, 115, 45), "행복약국")])
     summary = recall_summary(outcomes)
     assert (summary["words"], summary["found"], summary["read"]) == (3, 1, 1)
     assert summary["by_tag"]["lowres"]["words"] == 1 and summary["by_tag"]["untagged"]["read"] == 1
     assert summary["by_kind"]["sign-photo"]["read_rate"] == pytest.approx(1 / 3)
 
 
+def test_a_region_not_read_still_finds_its_word_but_does_not_read_it() -> None:
+    [first, *_] = score_photo(PHOTO, [(box(5, 5, 115, 45), "")])
+    assert (first.found, first.read) == (True, False)
+
+
 def test_no_regions_find_nothing() -> None:
-    assert not any(o.found for o in score_photo(PHOTO, [], (300, 200)))
+    assert not any(o.found for o in score_photo(PHOTO, []))
 
 
 def test_compact_is_nfc_without_spaces() -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from krocr.data.importers import read_icdar2015
+from krocr.errors import DataError
 from krocr.inference.photo import PhotoReader, draw_reading, load_photo, pad_for_detection, reading_order
 from krocr.inference.reading import box_items, read_items
 from krocr.inference.recognizer import Recognizer
@@ -108,3 +109,10 @@ def test_drawing_keeps_the_photo_size(tmp_path: Path) -> None:
     drawn = draw_reading(photo, reading)
     assert drawn.size == reading.size
     assert np.asarray(drawn).tolist() != load_photo(photo).tolist()  # something was drawn
+
+
+def test_an_rgba_array_is_read_as_its_file_would_be(tmp_path: Path) -> None:
+    rgba = np.zeros((40, 60, 4), np.uint8)  # fully transparent black: white once composited
+    assert (load_photo(rgba) == 255).all()
+    with pytest.raises(DataError, match="expected uint8 gray, RGB or RGBA"):
+        load_photo(np.zeros((40, 60), np.float32))

@@ -15,6 +15,7 @@ from krocr.cli import main
 from krocr.commands import read as read_command
 from krocr.detection.detector import DetectedRegion
 from krocr.inference.photo import PhotoReader, load_photo, pad_for_detection
+from krocr.inference.recognizer import Recognizer
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 WORD_BOX = np.array([[111, 39], [170, 39], [170, 67], [111, 67]], dtype=np.float32)  # 지하3층 in signs.jpg
@@ -111,3 +112,21 @@ def test_draw_to_one_file_with_several_photos_is_refused(
     code, lines, err = run(["--draw", str(tmp_path / "out.png"), photo, photo], capsys)
     assert code == 1 and lines == []
     assert "a file name, but 2 inputs; give a directory instead" in err
+
+
+def test_two_photos_with_one_name_cannot_be_drawn_into_one_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        Image.new("RGB", (300, 300)).save(tmp_path / folder / "sign.png")
+    code, lines, err = run(["--draw", str(tmp_path / "drawn"), str(tmp_path / "a"), str(tmp_path / "b")], capsys)
+    assert code == 1 and lines == [] and "would both be drawn as sign.png" in err
+
+
+def test_detection_options_with_boxes_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    photo = str(EXAMPLES / "photo" / "signs.jpg")
+    boxes = ["--boxes", str(EXAMPLES / "photo" / "gt_signs.txt"), "--format", "icdar2015"]
+    code, lines, err = run([*boxes, "--mode", "photo", photo], capsys)
+    assert lines == []
+    assert code == 1 and "--mode, --draw and --detector are for detection" in err

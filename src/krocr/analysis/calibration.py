@@ -4,6 +4,7 @@ any evaluation set: temperature, ECE, reliability bins and a reliability diagram
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class Calibration:
     ece: float
     bins: list[ReliabilityBin] = field(default_factory=list)
     at_threshold: tuple[int, float] = (0, 0.0)  # crops with confidence ≥ CHECK_THRESHOLD, share right
+    left_out: dict[str, int] = field(default_factory=dict)  # crops not scored, by reason
 
     def to_dict(self) -> dict:
         return {
@@ -47,6 +49,7 @@ class Calibration:
             "ece": self.ece,
             f"confidence_at_least_{CHECK_THRESHOLD}": {"crops": self.at_threshold[0], "right": self.at_threshold[1]},
             "bins": [b.to_dict() for b in self.bins],
+            "left_out": self.left_out,
         }
 
 
@@ -54,16 +57,18 @@ class Calibration:
 class ScoredLogits:
     logits: list[np.ndarray]
     correct: np.ndarray
+    unreadable: dict[str, int] = field(default_factory=dict)  # crops left out, by reason
 
 
 def score_logits(
     recognizer: Recognizer, eval_set: EvalSet, limit: int | None = None, progress: ProgressHook = SILENT
 ) -> ScoredLogits:
-    """Each crop's logits and whether its greedy reading equals the truth (crops that cannot
-    be prepared, too small or too long, are left out)."""
+    """Each crop's logits and whether its greedy reading equals the truth; crops that cannot
+    be prepared (too small, too long, unreadable) are left out and counted by reason."""
     samples = eval_set.samples[:limit]
     logits: list[np.ndarray] = []
     correct: list[bool] = []
+    unreadable: Counter = Counter(u.error.split(":")[0] for u in eval_set.unreadable)  # lost before reading
     progress.start("logits", len(samples))
     batch = recognizer.batch_size * 8
     for start in range(0, len(samples), batch):
@@ -72,13 +77,22 @@ def score_logits(
             try:
                 prepared.append(recognizer.prepare(eval_set.load(i)))
                 truths.append(samples[i].truth)
-            except DataError:
-                continue
+            except DataError as exc:
+                unreadable[_reason(str(exc))] += 1
         rows = recognizer.crop_logits(prepared)
         logits += rows
         correct += [greedy_decode(row[None], recognizer.charset)[0].text == truth for row, truth in zip(rows, truths)]
         progress.advance(min(batch, len(samples) - start))
-    return ScoredLogits(logits, np.array(correct, bool))
+    return ScoredLogits(logits, np.array(correct, bool), dict(unreadable))
+
+
+def _reason(message: str) -> str:
+    """What Recognizer.prepare refused a crop for, as a count key."""
+    if "reads at most" in message:
+        return "too long for the model"
+    if "a crop needs at least" in message:
+        return "too small"
+    return "unreadable image"
 
 
 def measure(scored: ScoredLogits, temperature: float, data: str) -> Calibration:
@@ -92,6 +106,7 @@ def measure(scored: ScoredLogits, temperature: float, data: str) -> Calibration:
         expected_calibration_error(confidences, scored.correct),
         reliability_bins(confidences, scored.correct),
         precision_at(confidences, scored.correct, CHECK_THRESHOLD),
+        scored.unreadable,
     )
 
 

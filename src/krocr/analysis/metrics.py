@@ -37,7 +37,8 @@ def icdar_ned(truth: str, prediction: str) -> float:
     return Levenshtein.normalized_distance(normalize_text(truth), normalize_text(prediction))
 
 
-def _strip_space(text: str) -> str:
+def compact(text: str) -> str:
+    """NFC with all whitespace removed: texts compared ignoring spaces."""
     return "".join(normalize_text(text).split())
 
 
@@ -66,7 +67,7 @@ def compute_metrics(truths: Sequence[str], predictions: Sequence[str]) -> Recogn
     return RecognitionMetrics(
         samples=n,
         word_accuracy=sum(normalize_text(t) == normalize_text(p) for t, p in zip(truths, predictions)) / n,
-        word_accuracy_ignore_space=sum(_strip_space(t) == _strip_space(p) for t, p in zip(truths, predictions)) / n,
+        word_accuracy_ignore_space=sum(compact(t) == compact(p) for t, p in zip(truths, predictions)) / n,
         cer=sum(distances) / max(total_chars, 1),
         mean_edit_distance=sum(distances) / n,
         mean_normalized_edit_distance=sum(normalized_edit_distance(t, p) for t, p in zip(truths, predictions)) / n,

@@ -25,13 +25,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
+from shapely import make_valid, unary_union
+from shapely.geometry import Polygon
 
-from krocr.charset import normalize_text
+from krocr.analysis.metrics import compact
 from krocr.data.eval_sets import AnnotatedPhoto, read_photo_set
 from krocr.data.importers import read_icdar2015
-from krocr.detection.dataset import scene_folders
+from krocr.detection.folders import scene_folders
 from krocr.detection.metrics import DetectionCounts, match_image
 from krocr.errors import DataError
 from krocr.inference.photo import PhotoReader, PhotoReading, draw_reading
@@ -55,49 +56,41 @@ class WordOutcome:
     region_text: str  # the text of the region that overlaps the word most ("" if none)
 
 
-def compact(text: str) -> str:
-    """NFC with all whitespace removed: how a word is looked up inside a region's text."""
-    return "".join(normalize_text(text).split())
-
-
-def score_photo(
-    photo: AnnotatedPhoto, regions: Sequence[tuple[np.ndarray, str]], size: tuple[int, int]
-) -> list[WordOutcome]:
+def score_photo(photo: AnnotatedPhoto, regions: Sequence[tuple[np.ndarray, str]]) -> list[WordOutcome]:
     """Found / read for each labelled word of one photo.
 
     Args:
         photo: the photo's labelled words.
-        regions: (polygon (N, 2) in the photo's pixels, text) of every detected region.
-        size: the photo's (width, height).
+        regions: (polygon (N, 2) in the photo's pixels, text) of every detected region; a
+            region the recognizer did not read has text "" (it still finds words).
 
     Returns:
         One outcome per word whose text is not ``###``, in the annotation's order.
     """
-    width, height = size
-    masks = [_mask(polygon, width, height) for polygon, _ in regions]
-    covered = np.logical_or.reduce(masks) if masks else np.zeros((height, width), bool)
+    shapes = [(_shape(polygon), text) for polygon, text in regions]
+    covered = unary_union([shape for shape, _ in shapes]) if shapes else Polygon()
     outcomes = []
     for word in photo.words:
         if word.text == ILLEGIBLE:
             continue
-        word_mask = _mask(np.array(word.points), width, height)
-        area = max(int(word_mask.sum()), 1)
-        overlaps = [int((mask & word_mask).sum()) for mask in masks]
-        coverage = int((covered & word_mask).sum()) / area
+        word_shape = _shape(np.array(word.points))
+        area = max(word_shape.area, 1e-9)
+        overlaps = [word_shape.intersection(shape).area for shape, _ in shapes]
+        coverage = word_shape.intersection(covered).area / area
         found = coverage >= FOUND_COVERAGE
-        texts = [text for (_, text), overlap in zip(regions, overlaps) if overlap > 0]
-        read = found and any(compact(word.text) in compact(text) for text in texts)
-        best = regions[int(np.argmax(overlaps))][1] if overlaps and max(overlaps) > 0 else ""
+        texts = [text for (_, text), overlap in zip(shapes, overlaps) if overlap > 0]
+        read = found and any(compact(word.text) in compact(text) for text in texts if text)
+        best = shapes[int(np.argmax(overlaps))][1] if overlaps and max(overlaps) > 0 else ""
         outcomes.append(
             WordOutcome(photo.path.name, photo.kind, word.tags, word.text, round(coverage, 4), found, read, best)
         )
     return outcomes
 
 
-def _mask(polygon: np.ndarray, width: int, height: int) -> np.ndarray:
-    mask = np.zeros((height, width), np.uint8)
-    cv2.fillPoly(mask, [np.round(np.asarray(polygon, np.float64)).astype(np.int32).reshape(-1, 1, 2)], 1)
-    return mask.astype(bool)
+def _shape(points: np.ndarray) -> Polygon:
+    """A polygon as shapely sees it; a self-crossing one is repaired (its area kept)."""
+    shape = Polygon(np.asarray(points, np.float64).reshape(-1, 2))
+    return shape if shape.is_valid else make_valid(shape)
 
 
 def recall_summary(outcomes: Sequence[WordOutcome]) -> dict:
@@ -127,6 +120,11 @@ def _rates(outcomes: Sequence[WordOutcome]) -> dict:
         "found_rate": found / words if words else 0.0,
         "read_rate": read / words if words else 0.0,
     }
+
+
+def detected_regions(reading: PhotoReading) -> list[tuple[np.ndarray, str]]:
+    """Every region the detector gave, with its text; regions not read (skipped) with "" ."""
+    return [(r.polygon, r.text) for r in reading.regions] + [(s.polygon, "") for s in reading.skipped]
 
 
 def evaluate_photos(
@@ -160,13 +158,14 @@ def evaluate_photos(
         start = time.perf_counter()
         try:
             reading = reader.read(photo.path)
-        except DataError as exc:
+        except DataError as exc:  # its words count as missed: an unreadable photo finds nothing
             unreadable.append({"photo": str(photo.path), "error": str(exc)})
+            outcomes += score_photo(photo, [])
             progress.advance(1)
             continue
         seconds += time.perf_counter() - start
         megapixels += reading.size[0] * reading.size[1] / 1e6
-        scored = score_photo(photo, [(r.polygon, r.text) for r in reading.regions], reading.size)
+        scored = score_photo(photo, detected_regions(reading))
         outcomes += scored
         _draw(photo, reading, scored, out / "photos" / f"{photo.path.stem}.jpg")
         progress.advance(1)
@@ -216,13 +215,14 @@ def evaluate_scenes(
     for record in records:
         reading = reader.read(record.path)
         truths = [word.text for word in record.words]
+        detected = detected_regions(reading)
         match = match_image(
             [np.asarray(word.points, np.float32) for word in record.words],
             [text == ILLEGIBLE for text in truths],
-            [region.polygon for region in reading.regions],
+            [polygon for polygon, _ in detected],
         )
         counts = counts + match.counts
-        read_right += sum(compact(reading.regions[d].text) == compact(truths[g]) for g, d in match.pairs)
+        read_right += sum(compact(detected[d][1]) == compact(truths[g]) for g, d in match.pairs)
         progress.advance(1)
     metrics = {
         "data": str(folder),

@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     }
     args.out.with_name(f"{args.out.stem}_calibration.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     Console(markup=False, emoji=False).print(calibration_table({"fit, T = 1": before, "fit": after, **checks}))
+    for name, calibration in {"fit": after, **checks}.items():
+        if calibration.left_out:
+            left = ", ".join(f"{n} {reason}" for reason, n in calibration.left_out.items())
+            print(f"{name}: crops left out: {left}")
     print(f"temperature {after.temperature:.3f}; wrote {args.out}, {figure}")
     return 0
 
@@ -77,7 +81,7 @@ def write_calibrated(recognizer: Recognizer, after: Calibration, before: Calibra
 
     assert recognizer.model is not None  # the torch engine
     with safe_open(str(recognizer.weights), "pt") as handle:
-        half = handle.get_slice(next(iter(handle.keys()))).get_dtype() == "F16"
+        half = any(handle.get_slice(key).get_dtype() == "F16" for key in handle.keys())  # noqa: SIM118 - not iterable
     calibration = {
         "temperature": after.temperature,
         "fitted_on": after.data,

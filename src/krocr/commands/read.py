@@ -128,6 +128,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if bool(args.boxes) != bool(args.format):
         raise ConfigError("--boxes and --format go together: give both or neither")
+    if args.boxes and (args.mode != "auto" or args.draw or args.detector):
+        raise ConfigError("--boxes reads the given boxes: --mode, --draw and --detector are for detection")
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
     if args.boxes:
@@ -186,10 +188,23 @@ def _photo_reader(args: argparse.Namespace, recognizer: Recognizer) -> PhotoRead
 
 
 def _draw_target(args: argparse.Namespace, paths: Sequence[Path]) -> Path | None:
-    """--draw as given; a file name only makes sense for one input, else it is a directory."""
+    """--draw as given; a file name only makes sense for one input, else it is a directory
+    holding one ``STEM.png`` per photo, so two photos with one stem would overwrite each other."""
     draw: Path | None = args.draw
-    if draw is not None and draw.suffix.lower() in (".png", ".jpg", ".jpeg") and len(paths) > 1:
-        raise ConfigError(f"--draw {draw}: a file name, but {len(paths)} inputs; give a directory instead")
+    if draw is None:
+        return None
+    if draw.suffix.lower() in (".png", ".jpg", ".jpeg"):
+        if len(paths) > 1:
+            raise ConfigError(f"--draw {draw}: a file name, but {len(paths)} inputs; give a directory instead")
+        return draw
+    stems: dict[str, Path] = {}
+    for path in paths:
+        if path.stem in stems and stems[path.stem] != path:
+            raise ConfigError(
+                f"--draw {draw}: {stems[path.stem]} and {path} would both be drawn as {path.stem}.png; "
+                "read them in separate calls"
+            )
+        stems[path.stem] = path
     return draw
 
 

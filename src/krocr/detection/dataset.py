@@ -47,6 +47,7 @@ from krocr.data.importers import read_icdar2015
 from krocr.data.rejections import Reason, RejectionLog
 from krocr.detection.config import DetectorConfig
 from krocr.detection.detector import DEFAULT_MAX_SIDE, detection_size, prepare_image
+from krocr.detection.folders import scene_folders
 from krocr.detection.targets import MIN_TEXT_SIZE, make_targets
 from krocr.errors import DataError, InvalidOption
 
@@ -83,23 +84,6 @@ class SceneImage:
     polygons: list[np.ndarray]  # (N, 2) float32 each, in the photo's pixels
     ignore: list[bool]  # per polygon: ### (illegible) or unusable geometry
     size: tuple[int, int]  # (width, height) from the file's header
-
-
-def scene_folders(folder: str | Path) -> tuple[Path, Path]:
-    """(ground-truth folder, image folder) of one ICDAR 2015 folder (module docstring)."""
-    folder = Path(folder)
-    for gt, images in (
-        (folder / "scenes" / "gt", folder / "scenes" / "images"),
-        (folder / "gt", folder / "images"),
-    ):
-        if gt.is_dir() and images.is_dir():
-            return gt, images
-    if folder.is_dir() and any(p.suffix.lower() == ".txt" for p in folder.iterdir()):
-        return folder, folder
-    raise DataError(
-        f"{folder}: not an ICDAR 2015 folder (expected scenes/gt + scenes/images as `krocr synth --scenes` "
-        "writes, gt/ + images/, or images beside gt_img_N.txt files)"
-    )
 
 
 def read_scenes(folders: Sequence[str | Path]) -> tuple[list[SceneImage], RejectionLog]:

@@ -51,8 +51,9 @@ class DetectedRegion:
 
 
 def detection_size(width: int, height: int, max_side: int = DEFAULT_MAX_SIDE) -> tuple[int, int]:
-    """The (width, height) a photo is detected at: scaled down so the longer side is at most
-    ``max_side`` (never up), each side rounded to a multiple of 32 (at least 32)."""
+    """The (width, height) a photo is detected at: scaled down so the longer side is
+    ``max_side`` (never up), then each side rounded to the nearest multiple of 32 (at least
+    32), which may overshoot ``max_side`` by up to 16 px."""
     scale = min(1.0, max_side / max(width, height))
     return (
         max(STRIDE, round(width * scale / STRIDE) * STRIDE),

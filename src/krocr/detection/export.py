@@ -14,6 +14,7 @@ import onnx
 import torch
 
 from krocr.detection.metadata import read_safetensors_metadata
+from krocr.detection.registry import resolve_detector
 from krocr.detection.weights import load_detector
 
 OPSET = 17
@@ -24,12 +25,14 @@ def export_detector_onnx(weights: str | Path, out: str | Path) -> Path:
     """Export a detector ``.safetensors`` file to ONNX.
 
     Args:
-        weights: a file written by :func:`~krocr.detection.weights.save_detector`.
+        weights: a file written by :func:`~krocr.detection.weights.save_detector`, or a
+            shipped detector's name.
         out: the ``.onnx`` file to write.
 
     Returns:
         ``out``.
     """
+    weights = resolve_detector(weights)
     bundle = load_detector(weights)
     model = bundle.model.float().eval()
     out = Path(out)

@@ -13,7 +13,7 @@ vertical column the first corner is the column's top-right, so the warp turns th
 was trained on; see :mod:`krocr.data.crops`).
 
 Reading order: regions are grouped into lines by vertical overlap (two regions share a
-line when they overlap over at least half the lower one's height), lines go top to
+line when they overlap over at least half the shorter one's height), lines go top to
 bottom, and regions left to right within a line.
 """
 
@@ -34,7 +34,7 @@ from krocr.inference.recognizer import Recognizer
 if TYPE_CHECKING:
     from PIL import Image
 
-LINE_OVERLAP = 0.5  # share of the lower region's height two regions must overlap to share a line
+LINE_OVERLAP = 0.5  # share of the shorter region's height two regions must overlap to share a line
 
 
 class DetectedPolygon(Protocol):
@@ -149,12 +149,10 @@ def load_photo(image: ImageInput) -> np.ndarray:
     """A path, PIL image or array as RGB uint8 (H, W, 3), EXIF rotation applied."""
     from PIL import Image
 
-    if isinstance(image, np.ndarray):
-        if image.ndim == 2:
-            return np.repeat(image[:, :, None], 3, axis=2)
-        if image.ndim == 3 and image.shape[2] in (3, 4) and image.dtype == np.uint8:
-            return np.ascontiguousarray(image[:, :, :3])
-        raise DataError(f"array of shape {image.shape} and dtype {image.dtype}: expected uint8 gray, RGB or RGBA")
+    if isinstance(image, np.ndarray):  # as a file would be read: RGBA composited on white
+        if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (3, 4))):
+            raise DataError(f"array of shape {image.shape} and dtype {image.dtype}: expected uint8 gray, RGB or RGBA")
+        return pil_to_rgb(Image.fromarray(image), f"array of shape {image.shape}")
     if isinstance(image, Image.Image):
         return pil_to_rgb(image)
     return read_image(image)

@@ -94,8 +94,9 @@ class Recognizer:
         min_confidence: a reading whose confidence is below it comes back with empty text
             (its confidence and raw frames kept): "not read" instead of a likely wrong text.
 
-    Confidences use the weights file's calibration temperature when it has one
-    (``krocr calibrate``; :mod:`krocr.model.calibration`), else 1.
+    Greedy confidences use the weights file's calibration temperature when it has one
+    (``krocr calibrate``; :mod:`krocr.model.calibration`), else 1; beam confidences are not
+    calibrated.
 
     Example:
         >>> reader = Recognizer("ko")  # doctest: +SKIP
@@ -229,7 +230,8 @@ class Recognizer:
         """Logits → one Reading per crop, with the decoder chosen at construction, the
         weights' calibration temperature, and empty text below ``min_confidence``."""
         if self.decoder == "beam":
-            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width, temperature=self.temperature)
+            # the temperature is fitted to greedy confidences (the weakest frame), not to beam probabilities
+            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width)
         else:
             decoded = greedy_decode(logits, self.charset, self.temperature)
         raws = raw_frames(logits, self.charset)

@@ -103,20 +103,15 @@ def beam_decode(
     beam_width: int = 10,
     lexicon: Iterable[str] | None = None,
     prune_below: float = 1e-3,
-    temperature: float = 1.0,
 ) -> list[Decoded]:
     """CTC prefix beam search over (N, T, C) logits.
 
     Per frame only tokens with probability ≥ ``prune_below`` (and the best one) extend the
     beams. With a ``lexicon`` only prefixes of its words survive and the result is the best
-    complete word (empty text with confidence 0 when no word fits). ``temperature`` divides
-    the logits first, as in :func:`greedy_decode`.
+    complete word (empty text with confidence 0 when no word fits).
     """
     trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
-    return [
-        _beam_one(log_softmax(row / temperature), charset, beam_width, trie, math.log(prune_below))
-        for row in as_array(logits)
-    ]
+    return [_beam_one(log_softmax(row), charset, beam_width, trie, math.log(prune_below)) for row in as_array(logits)]
 
 
 def _add_path(
