@@ -1,7 +1,8 @@
 """Detector scenes (krocr.synth.scenes) and their photo backgrounds (krocr.synth.backgrounds):
-every word box inside the image and one per word, curved and turned lines boxed around
-their ink, ### for tiny or hidden words, text-free scenes, the drawn fallback when no photo
-is installed, and identical bytes whatever the number of workers."""
+one box per word, every labelled box whole inside the image and over its ink (and all ink
+inside some box), curved and turned lines boxed around their ink, ### for tiny, hidden or
+edge-cut words, text-free scenes, every fallback counted (no photo, no paper texture, photo
+sign panels, unreadable files named), and identical bytes whatever the number of workers."""
 
 from __future__ import annotations
 
@@ -15,17 +16,20 @@ import numpy as np
 import pytest
 
 from krocr.charset import normalize_text
-from krocr.commands.synth import configure
+from krocr.commands.synth import _scene_line, configure
 from krocr.data.importers import read_icdar2015
 from krocr.errors import ConfigError
-from krocr.synth import backgrounds
+from krocr.synth import backgrounds, scenes
 from krocr.synth.fonts import FontFace, FontPool
 from krocr.synth.generate import SynthOptions, generate
-from krocr.synth.render import RenderConfig
+from krocr.synth.render import Layers, RenderConfig
 from krocr.synth.scenes import (
+    CLIP_TOLERANCE,
     ILLEGIBLE,
     SCENE_KINDS,
+    Block,
     SceneConfig,
+    ScenePlan,
     _hidden_share,
     _plain_style,
     _thickness,
@@ -73,21 +77,63 @@ def _clockwise(points: np.ndarray) -> bool:
     return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) > 0
 
 
+def _area(points: np.ndarray) -> float:
+    x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    return abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))) / 2
+
+
+def _without_ink(monkeypatch, render):
+    """``render()`` again with every glyph mask empty: the same layout and draws, no ink."""
+    real = scenes.text_layers
+
+    def blank(*args, **kwargs) -> Layers:
+        layers = real(*args, **kwargs)
+        return Layers(np.zeros_like(layers.masks), layers.box)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(scenes, "text_layers", blank)
+        return render()
+
+
 @pytest.mark.parametrize("kind", SCENE_KINDS)
-def test_every_kind_boxes_every_word_inside_the_image(pool, kind):
+def test_every_kind_labels_only_whole_words_over_their_ink(pool, kind, monkeypatch):
+    """Many scenes per kind (all effects on): one box per word; each labelled box whole inside
+    the image (no edge cut it), of positive area and over ink (the scene minus its twin drawn
+    without ink); and every ink pixel inside some box."""
     config = SceneConfig(size=SMALL, kinds=((kind, 1.0),))
-    for seed in range(3):
+    width, height = SMALL
+    for seed in range(20):
         plan = plan_scene(np.random.default_rng([seed, 1]), config)
         assert plan.kind == kind
         texts = _texts(plan.text_count, seed)
-        scene = render_scene(plan, texts, pool, np.random.default_rng([seed, 2]), RenderConfig(), config)
-        width, height = SMALL
+
+        def draw(plan=plan, texts=texts, seed=seed):
+            return render_scene(plan, texts, pool, np.random.default_rng([seed, 2]), RenderConfig(), config)
+
+        scene = draw()
+        twin = _without_ink(monkeypatch, draw)
+        assert [w.points.tolist() for w in twin.words] == [w.points.tolist() for w in scene.words]
+        ink = np.abs(scene.image.astype(np.int16) - twin.image).max(axis=2)
         assert scene.image.shape == (height, width, 3) and scene.image.dtype == np.uint8
         assert scene.kind == kind
+        assert scene.clipped_words == 0  # surfaces hold their widest lines: no edge cuts a word
+        covered = np.zeros((height, width), np.uint8)
         for word in scene.words:
-            assert word.points.shape == (4, 2)
-            assert (word.points >= 0).all() and (word.points[:, 0] <= width - 1).all()
-            assert (word.points[:, 1] <= height - 1).all()
+            assert word.points.shape == (4, 2) and word.unclipped is not None
+            inside = np.zeros((height, width), np.uint8)
+            cv2.fillPoly(inside, [np.round(word.points).astype(np.int32)], 1)
+            covered |= inside
+            if word.text == ILLEGIBLE:
+                continue
+            whole = word.unclipped  # the box before any edge cut it: all of it in the image
+            assert (whole >= -CLIP_TOLERANCE).all(), (seed, word.text, whole)
+            assert (whole[:, 0] <= width - 1 + CLIP_TOLERANCE).all(), (seed, word.text, whole)
+            assert (whole[:, 1] <= height - 1 + CLIP_TOLERANCE).all(), (seed, word.text, whole)
+            assert np.linalg.norm(word.points - whole, axis=1).max() <= CLIP_TOLERANCE
+            assert _area(word.points) > 4, (seed, word.text)
+            assert ink[inside > 0].mean() > 3, (seed, word.text)  # gray levels the word's ink adds
+        near = cv2.dilate(covered, np.ones((5, 5), np.uint8))  # blur spreads ink ~2 px
+        assert int(((ink > 40) & (near == 0)).sum()) == 0, seed
         # one box per word of the texts (split at spaces); menus add one price per row
         tokens = [token for text in texts for token in text.split()]
         drawn = [w for w in scene.words if not w.generated]
@@ -189,9 +235,99 @@ def test_no_photo_installed_falls_back_to_a_drawn_background_and_says_so(pool, m
     plan = plan_scene(np.random.default_rng(0), config)
     scene = render_scene(plan, _texts(plan.text_count), pool, np.random.default_rng(1), RenderConfig(), config)
     assert scene.background == "procedural" and scene.fallback
+    assert scene.fallbacks.get("photo_fallback") == 1 and scene.unreadable == ()
     summary = generate(SynthOptions(out=tmp_path / "out", lang="ko", count=2, scenes=True, scene=config))
-    assert summary["scenes"]["backgrounds"] == {"photo": 0, "procedural": 2, "photo_fallback": 2}
-    assert summary["scenes"]["photos_installed"] == 0
+    stats = summary["scenes"]
+    assert stats["backgrounds"] == {"photo": 0, "procedural": 2, "photo_fallback": 2, "photo_unreadable": 0}
+    assert stats["photos_installed"] == 0 and stats["unreadable_files"] == {}
+    assert "2 scenes wanted a photo background and got a drawn one: no photo installed" in _scene_line(stats)
+
+
+def test_a_page_without_paper_texture_is_plain_and_counted(pool, monkeypatch, tmp_path):
+    monkeypatch.setattr(backgrounds, "PAPER_MANIFEST", {"not-a-package": (str(tmp_path / "none" / "*.png"),)})
+    assert backgrounds.paper_textures() == []
+    config = SceneConfig(size=SMALL, kinds=(("document", 1.0),))
+    for seed in range(2):
+        plan = plan_scene(np.random.default_rng(seed), config)
+        scene = render_scene(plan, _texts(plan.text_count), pool, np.random.default_rng(seed), RenderConfig(), config)
+        assert scene.paper_fallback and scene.fallbacks.get("paper_fallback") == 1
+        assert "paper_unreadable" not in scene.fallbacks
+    summary = generate(SynthOptions(out=tmp_path / "out", lang="ko", count=3, scenes=True, scene=config))
+    stats = summary["scenes"]
+    assert stats["fallbacks"]["paper_fallback"] == 3 and stats["fallbacks"]["paper_unreadable"] == 0
+    assert stats["papers_installed"] == 0
+    assert "3 document pages were drawn on plain paper: no paper texture installed" in _scene_line(stats)
+
+
+def test_an_installed_file_that_cannot_be_read_is_counted_apart_and_named_once(monkeypatch, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not a JPEG after all")
+    manifest = {"test": (str(tmp_path / "*.jpg"),)}
+    monkeypatch.setattr(backgrounds, "PHOTO_MANIFEST", manifest)
+    monkeypatch.setattr(backgrounds, "PAPER_MANIFEST", manifest)
+    assert backgrounds.background_photos() == [broken] and backgrounds.paper_textures() == [broken]
+    with backgrounds.unreadable_files() as outer, backgrounds.unreadable_files() as inner:
+        assert backgrounds.random_background(np.random.default_rng(0), 32, 48) is None
+        assert backgrounds.random_paper(np.random.default_rng(0), 32, 48) is None
+    assert outer == inner == [broken, broken]
+    config = SceneConfig(size=SMALL, kinds=(("signs", 1.0), ("document", 1.0)))
+    summary = generate(SynthOptions(out=tmp_path / "out", lang="ko", count=6, scenes=True, scene=config))
+    stats = summary["scenes"]
+    backdrops, fallbacks = stats["backgrounds"], stats["fallbacks"]
+    assert backdrops["photo"] == 0 and backdrops["photo_fallback"] == 0  # installed: not "none installed"
+    assert backdrops["photo_unreadable"] > 0 and fallbacks["paper_unreadable"] == stats["kinds"].get("document", 0)
+    assert fallbacks["paper_fallback"] == fallbacks["panel_fallback"] == 0
+    caused = backdrops["photo_unreadable"] + fallbacks["paper_unreadable"] + fallbacks["panel_unreadable"]
+    assert stats["unreadable_files"] == {str(broken): caused}
+    line = _scene_line(stats)
+    assert line.count(str(broken)) == 1 and f"cannot read {broken}" in line
+    assert "no photo installed" not in line and "no paper texture installed" not in line
+
+
+@pytest.mark.parametrize("installed", ["none", "unreadable"])
+def test_photo_sign_panels_that_fall_back_are_counted(pool, monkeypatch, tmp_path, installed):
+    if installed == "unreadable":
+        (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    monkeypatch.setattr(backgrounds, "PHOTO_MANIFEST", {"test": (str(tmp_path / "*.jpg"),)})
+    config = SceneConfig(size=SMALL, kinds=(("storefront", 1.0),))
+    photo_panels = RenderConfig().only_look("photo")  # every sign panel wants a photo
+    plan = plan_scene(np.random.default_rng(2), config)
+    scene = render_scene(plan, _texts(plan.text_count), pool, np.random.default_rng(3), photo_panels, config)
+    panels = len(plan.blocks)  # a storefront is sign panels (and maybe a column) on a drawn facade
+    assert panels > 0
+    if installed == "none":
+        assert scene.fallbacks == {"panel_fallback": panels} and scene.unreadable == ()
+    else:
+        assert scene.fallbacks == {"panel_unreadable": panels}
+        assert scene.unreadable == (str(tmp_path / "broken.jpg"),) * panels
+
+
+def test_a_word_an_edge_cuts_is_illegible_and_counted(pool, monkeypatch):
+    """The safety net: a word whose box the surface's or the image's edge cuts by more than
+    CLIP_TOLERANCE px is ### and counted, whatever the layout did."""
+    config = SceneConfig(size=SMALL, kinds=(("label", 1.0),), tilt=0.0, occluders=0.0)
+    texts = ["행복치킨", "돼지고기(국내산), 쌀(국내산)", "1인 3개까지 구매 가능합니다."]
+    # the image's edge: a label block hanging 60 px over the left border
+    plan = ScenePlan("label", (Block("label", -60, 10, 150, 120, len(texts)),))
+    scene = render_scene(plan, texts, pool, np.random.default_rng(0), RenderConfig(), config)
+    # the surface's edge: the first line of a page laid out from 20 px left of the page
+    real = scenes._paint_lines
+
+    def shifted(surface, puts, generated=lambda _: False):
+        puts = list(puts)
+        puts[0] = replace(puts[0], x=-20)
+        real(surface, puts, generated)
+
+    monkeypatch.setattr(scenes, "_paint_lines", shifted)
+    doc = SceneConfig(size=SMALL, kinds=(("document", 1.0),))
+    page = plan_scene(np.random.default_rng(1), doc)
+    cut_page = render_scene(page, _texts(page.text_count), pool, np.random.default_rng(1), RenderConfig(), doc)
+    for one in (scene, cut_page):
+        cuts = [float(np.linalg.norm(w.points - w.unclipped, axis=1).max()) for w in one.words]
+        assert one.clipped_words == sum(cut > CLIP_TOLERANCE for cut in cuts) > 0
+        assert all(w.text == ILLEGIBLE for w, cut in zip(one.words, cuts) if cut > CLIP_TOLERANCE)
+        assert all((w.points >= 0).all() for w in one.words)
+    assert cut_page.words[0].text == ILLEGIBLE
 
 
 def test_random_background_crops_installed_photos(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from krocr.commands.bars import ProgressBar
 from krocr.errors import ConfigError
-from krocr.synth.backgrounds import photo_packages
+from krocr.synth.backgrounds import PAPER_MANIFEST, PHOTO_MANIFEST
 from krocr.synth.generate import SynthOptions, generate
 from krocr.synth.render import RenderConfig
 from krocr.synth.scenes import DEFAULT_KIND_SHARES, SCENE_KINDS, SceneConfig
@@ -176,17 +176,33 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _scene_line(stats: dict) -> str:
-    """Kinds and backgrounds of the scenes, with a warning when photos were wanted and missing."""
+    """Kinds and backgrounds of the scenes, with a warning for every fallback: photos or
+    paper textures wanted and not installed, and each installed file that could not be read
+    (named once)."""
     kinds = ", ".join(f"{n} {kind}" for kind, n in stats["kinds"].items())
-    backgrounds = stats["backgrounds"]
+    backgrounds, fallbacks = stats["backgrounds"], stats["fallbacks"]
     line = (
         f"scenes: {kinds}; backgrounds: {backgrounds['photo']} photo, {backgrounds['procedural']} drawn; "
         f"{stats['illegible_words']} words ### (illegible)"
     )
+    if stats["clipped_words"]:
+        line += f", {stats['clipped_words']} of them cut by an edge"
+    photos = " ".join(sorted(PHOTO_MANIFEST))
     if backgrounds["photo_fallback"]:
-        packages = " ".join(photo_packages())
         line += (
             f"\nwarning: {backgrounds['photo_fallback']} scenes wanted a photo background and got a drawn one: "
-            f"no photo installed (apt-get install {packages}, or make setup as root)"
+            f"no photo installed (apt-get install {photos}, or make setup as root)"
         )
+    if fallbacks["panel_fallback"]:
+        line += (
+            f"\nwarning: {fallbacks['panel_fallback']} photo sign panels were drawn as texture: "
+            f"no photo installed (apt-get install {photos}, or make setup as root)"
+        )
+    if fallbacks["paper_fallback"]:
+        line += (
+            f"\nwarning: {fallbacks['paper_fallback']} document pages were drawn on plain paper: no paper texture "
+            f"installed (apt-get install {' '.join(sorted(PAPER_MANIFEST))}, or make setup as root)"
+        )
+    for path, count in stats["unreadable_files"].items():
+        line += f"\nwarning: cannot read {path} (installed, in the manifest): {count} fallbacks drawn instead"
     return line

@@ -10,8 +10,12 @@ and horizontal flip) to the size asked, as uint8 RGB. :data:`PAPER_MANIFEST` and
 :func:`random_paper` do the same for scanned paper textures (document pages).
 
 When nothing is installed (not root at set-up, or a machine without the packages) both
-return ``None`` and callers draw their procedural backgrounds instead; ``krocr synth
---scenes`` counts both in its summary, so this is never silent.
+return ``None`` and callers draw their procedural backgrounds instead; so they do when the
+file drawn is installed but cannot be read (a truncated or corrupt image): then its path is
+told to every :func:`unreadable_files` block that is open. ``krocr synth --scenes`` counts
+every fallback in its summary (backdrops, document pages, photo sign panels; a missing
+package and an unreadable file each under their own key, the unreadable files by path),
+so none is silent.
 
 Images are decoded once per process, shrunk so the longer side is at most
 :data:`MAX_SIDE` pixels (~3 MB each, ~100 MB for all 33 photos), and kept: a crop then
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 import glob
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,6 +105,29 @@ MIN_ZOOM_OUT = 0.5  # a crop is never upsampled more than 2x
 MIN_REGION = 0.06  # the smallest crop, as a fraction of the photo's largest one
 
 
+# the lists of the open unreadable_files() blocks, innermost last
+_COLLECTORS: list[list[Path]] = []
+
+
+@contextmanager
+def unreadable_files() -> Iterator[list[Path]]:
+    """While the block runs, the list gets the path of every installed manifest file that a
+    crop (:func:`random_background`, :func:`random_paper`, so photo panels too) drew and could
+    not read: once per crop that fell back, repeats included. Blocks nest; each hears all."""
+    found: list[Path] = []
+    _COLLECTORS.append(found)
+    try:
+        yield found
+    finally:
+        popped = _COLLECTORS.pop()
+        assert popped is found, "unreadable_files() blocks must nest"
+
+
+def _unreadable(path: Path) -> None:
+    for found in _COLLECTORS:
+        found.append(path)
+
+
 def photo_packages() -> list[str]:
     """The Debian packages that provide the photos and paper textures (what set-up installs)."""
     return sorted({*PHOTO_MANIFEST, *PAPER_MANIFEST})
@@ -149,14 +178,17 @@ def random_background(rng: np.random.Generator, height: int, width: int) -> np.n
     """A random crop of an installed photo, resized to ``height`` x ``width``: uint8 RGB
     (a new, writable array). The photo, the zoom (log-uniform, from the largest region of
     the target's aspect down to 6 % of it, never upsampled more than 2x), the position and a
-    horizontal flip are drawn from ``rng``. None when no photo of the manifest is installed
-    (or readable): callers then draw a procedural background."""
+    horizontal flip are drawn from ``rng``. None when no photo of the manifest is installed,
+    or the one drawn cannot be read (its path goes to the open :func:`unreadable_files`
+    blocks): callers then draw a procedural background."""
     _check_size(height, width)
     photos = background_photos()
     if not photos:
         return None
-    photo = _load(photos[int(rng.integers(len(photos)))])
+    path = photos[int(rng.integers(len(photos)))]
+    photo = _load(path)
     if photo is None:
+        _unreadable(path)
         return None
     photo_h, photo_w = photo.shape[:2]
     aspect = width / height
@@ -172,13 +204,16 @@ def random_background(rng: np.random.Generator, height: int, width: int) -> np.n
 
 def random_paper(rng: np.random.Generator, height: int, width: int) -> np.ndarray | None:
     """A paper texture tiled (mirrored at its edges) at its own scale over ``height`` x
-    ``width``, from a random offset: uint8 RGB, or None when none is installed."""
+    ``width``, from a random offset: uint8 RGB, or None when none is installed or the one
+    drawn cannot be read (as for :func:`random_background`)."""
     _check_size(height, width)
     papers = paper_textures()
     if not papers:
         return None
-    paper = _load(papers[int(rng.integers(len(papers)))])
+    path = papers[int(rng.integers(len(papers)))]
+    paper = _load(path)
     if paper is None:
+        _unreadable(path)
         return None
     paper_h, paper_w = paper.shape[:2]
     x0, y0 = int(rng.integers(paper_w)), int(rng.integers(paper_h))

@@ -37,10 +37,10 @@ from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
 from krocr.errors import ConfigError
 from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.progress import SILENT, ProgressHook
-from krocr.synth.backgrounds import background_photos
+from krocr.synth.backgrounds import background_photos, paper_textures
 from krocr.synth.fonts import FontPool, SkippedFont, draws_hangul, missing_fonts_error, scan_fonts, split_fonts
 from krocr.synth.render import RenderConfig, render
-from krocr.synth.scenes import ILLEGIBLE, SceneConfig, plan_scene, render_scene, write_icdar2015
+from krocr.synth.scenes import FALLBACKS, ILLEGIBLE, SceneConfig, plan_scene, render_scene, write_icdar2015
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
 
 TEXT_STREAM = 0x7E47  # seeds the text stream apart from the per-sample generators
@@ -146,7 +146,9 @@ class _SceneDone:
     fonts: list[str]
     kind: str
     background: str  # "photo" or "procedural"
-    fallback: bool  # a photo was wanted but none is installed
+    fallbacks: dict[str, int]  # what it drew instead of what it wanted (scenes.FALLBACKS)
+    unreadable: tuple[str, ...]  # installed files it could not read, one per fallback
+    clipped: int  # words made ### because an edge cut their box
 
 
 def _render_scenes(job: tuple[int, list[Any]]) -> list[_SceneDone]:
@@ -174,7 +176,9 @@ def _render_scenes(job: tuple[int, list[Any]]) -> list[_SceneDone]:
                 scene.fonts,
                 scene.kind,
                 scene.background,
-                scene.fallback,
+                scene.fallbacks,
+                scene.unreadable,
+                scene.clipped_words,
             )
         )
     return out
@@ -288,7 +292,10 @@ def _write_scenes(
     options: SynthOptions, pool: FontPool, source: TextSource, progress: ProgressHook
 ) -> tuple[dict[str, int], Counter, dict[str, Any]]:
     """Scenes and their ground truth; besides the counts, the scenes per kind and per
-    background (photo or drawn; ``photo_fallback``: drawn because no photo is installed)."""
+    background (photo or drawn; ``photo_fallback``: drawn because no photo is installed,
+    ``photo_unreadable``: because the photo drawn could not be read), the other fallbacks
+    (document pages on plain paper, photo sign panels drawn as texture; the same two
+    reasons), the unreadable files by path, and the words an edge cut (``clipped_words``)."""
     scenes_dir = options.out / "scenes"
     for sub in ("images", "gt"):
         (scenes_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -302,10 +309,12 @@ def _write_scenes(
                 batch.append((plan, [source()[0] for _ in range(plan.text_count)]))
             yield start, batch
 
-    words = illegible = generated = 0
+    words = illegible = generated = clipped = 0
     fonts_used: Counter = Counter()
     kinds: Counter = Counter()
     backgrounds: Counter = Counter()
+    fallbacks: Counter = Counter()
+    unreadable: Counter = Counter()
     progress.start(f"synth {options.lang} scenes", options.count)
     for results in _ordered(jobs(), _render_scenes, state, options.workers):
         for done in results:
@@ -315,13 +324,23 @@ def _write_scenes(
             fonts_used.update(done.fonts)
             kinds[done.kind] += 1
             backgrounds[done.background] += 1
-            backgrounds["photo_fallback"] += done.fallback
+            fallbacks.update(done.fallbacks)
+            unreadable.update(done.unreadable)
+            clipped += done.clipped
         progress.advance(len(results))
+    backdrop = ("photo_fallback", "photo_unreadable")
     stats = {
         "kinds": dict(sorted(kinds.items())),
-        "backgrounds": {name: backgrounds[name] for name in ("photo", "procedural", "photo_fallback")},
+        "backgrounds": {name: backgrounds[name] for name in ("photo", "procedural")}
+        | {name: fallbacks[name] for name in backdrop},
+        # document pages on plain paper, photo sign panels drawn as texture
+        "fallbacks": {name: fallbacks[name] for name in FALLBACKS if name not in backdrop},
+        # installed files that could not be read: path -> fallbacks they caused
+        "unreadable_files": dict(sorted(unreadable.items())),
         "photos_installed": len(background_photos()),
+        "papers_installed": len(paper_textures()),
         "illegible_words": illegible,
+        "clipped_words": clipped,  # of the ###: cut by an edge of their surface or of the image
         "generated_words": generated,
     }
     return {"scenes": options.count, "words": words}, fonts_used, stats

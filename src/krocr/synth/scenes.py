@@ -30,7 +30,15 @@ all its glyphs (4 points: the writer and the importer carry quads). A stacked ve
 gets a tall box starting at the column's top-left; a line turned 90° (text that cannot stack)
 starts at its first letter's top-left, i.e. the box's top-right on screen. Words thinner than
 ``min_legible`` px, or hidden past ``occluded`` by a pole, are written as ``###`` (ICDAR's
-"don't care"). Every box lies inside the image.
+"don't care"). Every box lies inside the image, and no label claims ink the image lacks:
+surfaces are sized to their widest line (a document title to its widest word), and a word
+whose box the edge of its surface or of the image still cuts by more than
+:data:`CLIP_TOLERANCE` px is written as ``###`` and counted (``Scene.clipped_words``).
+
+Fallbacks are counted per scene (``Scene.fallbacks``, keys :data:`FALLBACKS`): a photo
+backdrop, a document page's paper texture or a photo sign panel that was wanted but is not
+installed (``*_fallback``) or whose file could not be read (``*_unreadable``, the paths in
+``Scene.unreadable``).
 
 :func:`plan_scene` fixes the kind, the blocks and how many texts each takes (cheap, in the
 main process, so the text stream hands each scene its texts in order);
@@ -40,6 +48,7 @@ main process, so the text stream hands each scene its texts in order);
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -52,7 +61,7 @@ from PIL import ImageFont
 
 from krocr.charset import is_hangul_syllable, normalize_text
 from krocr.errors import ConfigError
-from krocr.synth.backgrounds import random_background, random_paper
+from krocr.synth.backgrounds import random_background, random_paper, unreadable_files
 from krocr.synth.fonts import FontFace, FontPool
 from krocr.synth.render import (
     SIGN_COLORS,
@@ -82,6 +91,17 @@ DEFAULT_KIND_SHARES: tuple[tuple[str, float], ...] = (
 )
 BlockKind = Literal["panel", "column", "bare", "menu", "label", "page", "scan"]
 Background = Literal["photo", "procedural"]
+CLIP_TOLERANCE = 2.0  # px: a word box an edge cuts by more (at any corner) is ###
+# what a scene drew instead of what it wanted: a photo backdrop, a page's paper texture, a
+# photo sign panel; "_fallback": none installed, "_unreadable": the file drawn could not be read
+FALLBACKS = (
+    "photo_fallback",
+    "photo_unreadable",
+    "paper_fallback",
+    "paper_unreadable",
+    "panel_fallback",
+    "panel_unreadable",
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +174,8 @@ class SceneWord:
     points: np.ndarray  # (4, 2) float: the word's top-left, top-right, bottom-right, bottom-left
     text: str
     generated: bool = False  # made by the scene (a menu price), not a word of the text stream
+    # the box before the edges of its surface and of the image cut it (None: never cut yet)
+    unclipped: np.ndarray | None = None
 
 
 @dataclass
@@ -163,7 +185,15 @@ class Scene:
     fonts: list[str]  # the face of each line drawn
     kind: SceneKind
     background: Background
-    fallback: bool  # a photo was wanted and none is installed: drawn instead
+    fallback: bool  # a photo backdrop was wanted and none is installed: drawn instead
+    fallbacks: dict[str, int] = field(default_factory=dict)  # FALLBACKS -> how many in this scene
+    unreadable: tuple[str, ...] = ()  # installed files drawn but unreadable, one per fallback they caused
+    clipped_words: int = 0  # words made ### because an edge cut their box
+
+    @property
+    def paper_fallback(self) -> bool:
+        """A document page drawn on plain paper: no paper texture installed."""
+        return self.fallbacks.get("paper_fallback", 0) > 0
 
 
 # ---- planning (main process) -------------------------------------------------------------------
@@ -309,6 +339,15 @@ def _size(value: float, low: int, high: int) -> int:
     size = float(np.clip(value, low, high))
     step = 2 if size < 24 else 4
     return int(max(low, min(high, round(size / step) * step)))
+
+
+def _size_at_most(value: float, low: int, high: int) -> int:
+    """:func:`_size`, but never above ``value`` (unless ``value`` is under ``low``): rounding
+    to a step must not make a title that was sized to fit too wide."""
+    size = _size(value, low, high)
+    while size > value and size > low:
+        size = _size(size - (2 if size <= 24 else 4), low, high)
+    return size
 
 
 def _margin(style: Style, config: SceneConfig) -> int:
@@ -488,6 +527,7 @@ class Surface:
     opaque: bool
     words: list[SceneWord] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)
+    fallbacks: Counter[str] = field(default_factory=Counter)  # what it drew instead (FALLBACKS)
 
     @classmethod
     def solid(cls, image: np.ndarray) -> Surface:
@@ -507,7 +547,8 @@ class _Put:
 
 
 def _paint_lines(surface: Surface, puts: Sequence[_Put], generated: Callable[[int], bool] = lambda _: False) -> None:
-    """Paint each line onto the surface (clipped at its border) and collect its word boxes."""
+    """Paint each line onto the surface (clipped at its border) and collect its word boxes,
+    clipped too (each keeps its whole box in ``unclipped``: render_scene judges the cut)."""
     height, width = surface.image.shape[:2]
     count = 0
     for put in puts:
@@ -522,10 +563,11 @@ def _paint_lines(surface: Surface, puts: Sequence[_Put], generated: Callable[[in
                 coverage = 1 - (1 - fill) * (1 - outline) * (1 - 0.7 * shadow)
                 np.maximum(surface.alpha[y0:y1, x0:x1], coverage, out=surface.alpha[y0:y1, x0:x1])
         for word in put.line.words:
-            points = word.points + np.array([put.x, put.y], np.float32)
+            whole = word.points + np.array([put.x, put.y], np.float32)
+            points = whole.copy()
             points[:, 0] = np.clip(points[:, 0], 0, width)
             points[:, 1] = np.clip(points[:, 1], 0, height)
-            surface.words.append(SceneWord(points, word.text, generated(count)))
+            surface.words.append(SceneWord(points, word.text, generated(count), whole))
             count += 1
 
 
@@ -661,7 +703,11 @@ def sign_panel(
     gap = round(style.size * rng.uniform(0.1, 0.4))
     panel_w = max(line.masks.shape[1] for line in lines) + 2 * pad
     panel_h = sum(line.masks.shape[0] for line in lines) + gap * (lines_n - 1) + 2 * pad
-    surface = Surface.solid(paint_panel(panel_h, panel_w, style, rng))
+    photo = style.panel == "photo"
+    with unreadable_files() as unreadable:
+        surface = Surface.solid(paint_panel(panel_h, panel_w, style, rng))
+    if photo and style.panel != "photo":  # paint_panel drew a texture instead
+        surface.fallbacks["panel_unreadable" if unreadable else "panel_fallback"] += 1
     _frame(surface.image, pad, rng)
     centered = rng.random() < 0.7
     puts, y = [], pad
@@ -818,17 +864,22 @@ def product_label(block: Block, texts: Sequence[str], pool: FontPool, rng: Gener
     body_style = _plain_style(body_size, ink, background)
     title_line = straight_line(_tokens(title), faces[0].load(title_size), title_style, _margin(title_style, config))
     width = max(width, title_line.masks.shape[1] + 2 * pad)
-    puts = [_Put(title_line, pad if rng.random() < 0.5 else (width - title_line.masks.shape[1]) // 2, pad, title_style)]
+    title_left = rng.random() < 0.5
+    body_puts = []
     y = pad + title_line.masks.shape[0] + round(body_size * 0.8)
     rules = [y - round(body_size * 0.4)]
     for text, face in zip(body, faces[1:]):
         font = face.load(body_size)
         for tokens in _wrap(_tokens(text), font, body_style, width - 2 * pad):
             line = straight_line(tokens, font, body_style, _margin(body_style, config))
-            puts.append(_Put(line, pad, round(y + body_size - line.baseline), body_style))
+            body_puts.append(_Put(line, pad, round(y + body_size - line.baseline), body_style))
             y += round(body_size * spacing)
         rules.append(y + round(body_size * 0.1))
         y += round(body_size * 0.4)
+    # a word wider than the label has a line of its own: the label grows to hold it
+    width = max([width] + [put.x + put.line.masks.shape[1] + pad for put in body_puts])
+    title_x = pad if title_left else (width - title_line.masks.shape[1]) // 2
+    puts = [_Put(title_line, title_x, pad, title_style), *body_puts]
     barcode = rng.random() < 0.3
     bar_h = round(body_size * 3)
     height = y + pad + (bar_h + pad if barcode else 0)  # the label fits its text; placing scales it
@@ -890,7 +941,8 @@ def document_page(block: Block, texts: Sequence[str], pool: FontPool, rng: Gener
     """Dark text on white paper: a title (80 %), then paragraphs of the remaining texts,
     wrapped to the page; the body size is chosen so the text fills 45–90 % of the page."""
     width, height = block.width, block.height
-    paper = random_paper(rng, height, width)
+    with unreadable_files() as unreadable:
+        paper = random_paper(rng, height, width)
     white = rng.uniform(228, 252)
     if paper is not None:
         sheet = paper.astype(np.float32)
@@ -902,6 +954,9 @@ def document_page(block: Block, texts: Sequence[str], pool: FontPool, rng: Gener
     ink = np.array([rng.uniform(0, 50)] * 3, np.float32)
     if rng.random() < 0.15:
         ink = np.array([20, 30, rng.uniform(90, 140)], np.float32)  # blue ink
+    fallbacks: Counter[str] = Counter()
+    if paper is None:
+        fallbacks["paper_unreadable" if unreadable else "paper_fallback"] += 1
     has_title = rng.random() < 0.8
     title, body = (texts[0], list(texts[1:])) if has_title else ("", list(texts))
     margin_x = round(width * rng.uniform(0.05, 0.12))
@@ -914,16 +969,20 @@ def document_page(block: Block, texts: Sequence[str], pool: FontPool, rng: Gener
     low = config.min_text + (1 if block.kind == "scan" else 3)
     body_size = _size(_fill_size(body, faces[-1], area * rng.uniform(0.3, 0.7), spacing), low, 28)
     body_style = _plain_style(body_size, ink, sheet.mean(axis=(0, 1)))
+    titles: list[tuple[_Put, bool]] = []  # each title line, and whether it is centred
     puts: list[_Put] = []
     y = margin_y
     if has_title:
-        title_size = _size(body_size * rng.uniform(1.3, 2.2), config.min_text, 64)
+        # as large as 1.3–2.2 body sizes, but its widest word (and box margins) fits the text width
+        widest = max(_em(faces[0], token) for token in _tokens(title)) + 2 * config.box_margin
+        wanted = min(body_size * rng.uniform(1.3, 2.2), text_w / max(widest, 1e-3))
+        title_size = _size_at_most(wanted, config.min_text, 64)
         title_style = _plain_style(title_size, ink, body_style.background, bold=max(0, round(title_size * 0.04)))
         font = faces[0].load(title_size)
         for tokens in _wrap(_tokens(title), font, title_style, text_w):
             line = straight_line(tokens, font, title_style, _margin(title_style, config))
-            x = margin_x if rng.random() < 0.5 else (width - line.masks.shape[1]) // 2
-            puts.append(_Put(line, x, round(y + title_size - line.baseline), title_style))
+            put = _Put(line, margin_x, round(y + title_size - line.baseline), title_style)
+            titles.append((put, rng.random() >= 0.5))
             y += round(title_size * 1.4)
         y += round(body_size * 0.6)
     paragraphs = np.array_split(np.arange(len(body)), max(1, min(len(body), int(rng.integers(1, 5)))))
@@ -949,12 +1008,18 @@ def document_page(block: Block, texts: Sequence[str], pool: FontPool, rng: Gener
                 first = False
         y += round(step * rng.uniform(0.3, 1.0))
     height = max(height, y + margin_y)
-    if height > sheet.shape[0]:  # more text than page: the page grows (then shrinks into its block)
-        extra = np.repeat(sheet[-1:], height - sheet.shape[0], axis=0)
-        sheet = np.concatenate([sheet, extra])
+    # a line wider than the text (a word longer than a line; a title at the smallest size)
+    # widens the page, as more text than page makes it longer (then it shrinks into its block)
+    lines = [put for put, _ in titles] + puts
+    width = max([width] + [put.x + put.line.masks.shape[1] + margin_x for put in lines])
+    if (height, width) != sheet.shape[:2]:  # mirrored: grain and noise run on without seams
+        grow = ((0, height - sheet.shape[0]), (0, width - sheet.shape[1]), (0, 0))
+        sheet = np.pad(sheet, grow, mode="symmetric")
+    centred = [replace(put, x=(width - put.line.masks.shape[1]) // 2) if middle else put for put, middle in titles]
     surface = Surface.solid(sheet)
-    _paint_lines(surface, puts)
+    _paint_lines(surface, centred + puts)
     surface.fonts = [f.name for f in faces]
+    surface.fallbacks = fallbacks
     return surface
 
 
@@ -991,31 +1056,52 @@ def render_scene(
     if len(texts) != plan.text_count:
         raise ValueError(f"the plan holds {plan.text_count} texts, got {len(texts)}")
     width, height = config.size
-    scene, background, fallback = _backdrop(plan, height, width, rng)
     words: list[SceneWord] = []
     fonts: list[str] = []
+    fallbacks: Counter[str] = Counter()
     used = 0
-    for block in plan.blocks:
-        block_texts = texts[used : used + block.texts]
-        used += block.texts
-        surface = _surface(plan.kind, block, block_texts, scene, pool, rng, render_config, config)
-        if block.kind in ("panel",):
-            tilt = (config.tilt, config.tilt_degrees, config.perspective)
-        else:
-            tilt = _TILTS[block.kind]
-        words += _place(scene, surface, block, rng, tilt, grow=block.kind in ("menu", "label", "page", "scan"))
-        fonts += surface.fonts
+    with unreadable_files() as unreadable:
+        scene, background, fallback = _backdrop(plan, height, width, rng)
+        if fallback:
+            fallbacks[fallback] += 1
+        for block in plan.blocks:
+            block_texts = texts[used : used + block.texts]
+            used += block.texts
+            surface = _surface(plan.kind, block, block_texts, scene, pool, rng, render_config, config)
+            if block.kind in ("panel",):
+                tilt = (config.tilt, config.tilt_degrees, config.perspective)
+            else:
+                tilt = _TILTS[block.kind]
+            words += _place(scene, surface, block, rng, tilt, grow=block.kind in ("menu", "label", "page", "scan"))
+            fonts += surface.fonts
+            fallbacks.update(surface.fallbacks)
     hidden = _occluders(scene, rng) if rng.random() < config.occluders else None
     _lighting(scene, rng, config)
     image = _finish(scene, rng, config, plan.kind)
+    clipped = 0
     for word in words:
+        whole = word.points.copy() if word.unclipped is None else word.unclipped
+        word.unclipped = whole
         word.points[:, 0] = np.clip(word.points[:, 0], 0, width - 1)
         word.points[:, 1] = np.clip(word.points[:, 1], 0, height - 1)
         word.text = normalize_text(word.text)  # labels fold width variants (￦ is drawn, labelled ₩)
+        # cut by its surface's or the image's edge: the label would name ink the image lacks
+        cut = float(np.linalg.norm(word.points - whole, axis=1).max()) > CLIP_TOLERANCE
+        clipped += cut
         thin = _thickness(word.points, word.text) < config.min_legible
-        if thin or (hidden is not None and _hidden_share(hidden, word.points) > config.occluded):
+        if cut or thin or (hidden is not None and _hidden_share(hidden, word.points) > config.occluded):
             word.text = ILLEGIBLE
-    return Scene(image, words, fonts, plan.kind, background, fallback)
+    return Scene(
+        image,
+        words,
+        fonts,
+        plan.kind,
+        background,
+        fallback == "photo_fallback",
+        {name: fallbacks[name] for name in FALLBACKS if fallbacks[name]},
+        tuple(str(path) for path in unreadable),
+        clipped,
+    )
 
 
 def _surface(
@@ -1042,18 +1128,21 @@ def _surface(
     return document_page(block, texts, pool, rng, config)
 
 
-def _backdrop(plan: ScenePlan, height: int, width: int, rng: Generator) -> tuple[np.ndarray, Background, bool]:
+def _backdrop(plan: ScenePlan, height: int, width: int, rng: Generator) -> tuple[np.ndarray, Background, str]:
     """The scene's background (float32 RGB): a facade for storefronts, a scanner bed for
-    scans, a photo for the rest (a drawn facade with clutter when none is installed)."""
+    scans, a photo for the rest (a drawn facade with clutter when none is installed or the
+    one drawn cannot be read), and the fallback it took ("" when none, else a FALLBACKS key)."""
     if plan.kind == "storefront":
-        return _facade(height, width, rng), "procedural", False
+        return _facade(height, width, rng), "procedural", ""
     if any(block.kind == "scan" for block in plan.blocks):  # the scanner's bed: gray, sometimes dark
         bed = np.full((height, width, 3), rng.uniform(30, 200), np.float32)
-        return bed + rng.normal(0, 3, (height, width, 1)).astype(np.float32), "procedural", False
-    photo = random_background(rng, height, width)
+        return bed + rng.normal(0, 3, (height, width, 1)).astype(np.float32), "procedural", ""
+    with unreadable_files() as unreadable:
+        photo = random_background(rng, height, width)
     if photo is None:
-        return _clutter(_facade(height, width, rng), rng), "procedural", True
-    return photo.astype(np.float32), "photo", False
+        fallback = "photo_unreadable" if unreadable else "photo_fallback"
+        return _clutter(_facade(height, width, rng), rng), "procedural", fallback
+    return photo.astype(np.float32), "photo", ""
 
 
 def _facade(height: int, width: int, rng: Generator) -> np.ndarray:
@@ -1115,8 +1204,12 @@ def _place(
     offset = np.array([block.x, block.y]) + slack * rng.uniform(0, 1, 2) - low * scale
     matrix = np.array([[scale, 0, offset[0]], [0, scale, offset[1]], [0, 0, 1]]) @ matrix
     _composite(scene, surface, matrix)
+
+    def mapped(points: np.ndarray) -> np.ndarray:
+        return cv2.perspectiveTransform(points[None].astype(np.float32), matrix)[0]
+
     return [
-        SceneWord(cv2.perspectiveTransform(w.points[None].astype(np.float32), matrix)[0], w.text, w.generated)
+        SceneWord(mapped(w.points), w.text, w.generated, None if w.unclipped is None else mapped(w.unclipped))
         for w in surface.words
     ]
 
