@@ -48,9 +48,9 @@ def _heldout_word_accuracy(tmp_path, monkeypatch, lang: str, weights) -> float:
 
 @needs_fonts
 def test_the_korean_model_reads_heldout_fonts(tmp_path, monkeypatch):
-    # v8 reads 76.5 % of 3,000 held-out crops (docs/benchmarks.md) and 75 % of these 150 (v7 73 %, v6 and v5 75 %),
-    # whose standard error is 3.5 points: the floor sits three of them below ~74 % (v1 read 67 % here, v0 58 %)
-    assert _heldout_word_accuracy(tmp_path, monkeypatch, "ko", "ko") >= 0.64
+    # Renders since 2026-12-04 carry issue 27's text and looks: v10 reads 72 % of these 150 (v8 57 %) and
+    # 63.5 % of 3,000 such held-out crops; the standard error here is 3.7 points, and the floor three of them lower
+    assert _heldout_word_accuracy(tmp_path, monkeypatch, "ko", "ko") >= 0.61
 
 
 @needs_fonts
