@@ -46,6 +46,12 @@ def test_reading_order_goes_line_by_line_left_to_right() -> None:
     assert reading_order([]) == []
 
 
+def test_reading_order_reads_words_stacked_on_a_tilted_panel_top_down() -> None:
+    # three words at one x, each 20 px lower than the one above, 35 px high: they overlap in y
+    stacked = [quad(100, 60, 170, 95), quad(100, 20, 170, 55), quad(100, 40, 170, 75)]
+    assert reading_order(stacked) == [1, 2, 0]
+
+
 def test_reading_order_keeps_a_tall_region_apart_from_a_line_it_barely_touches() -> None:
     # a line at y 0–30 and a word at y 25–55: 5 px of overlap is not half a line
     assert reading_order([quad(200, 25, 300, 55), quad(0, 0, 100, 30)]) == [1, 0]

@@ -13,7 +13,8 @@ vertical column the first corner is the column's top-right, so the warp turns th
 was trained on; see :mod:`krocr.data.crops`).
 
 Reading order: regions are grouped into lines by vertical overlap (two regions share a
-line when they overlap over at least half the shorter one's height), lines go top to
+line when they overlap over at least half the shorter one's height, and do not overlap
+over half the narrower one's width, as words stacked on a tilted panel do), lines go top to
 bottom, and regions left to right within a line.
 """
 
@@ -185,12 +186,20 @@ def reading_order(quads: Sequence[np.ndarray]) -> list[int]:
     tops = np.array([q[:, 1].min() for q in quads])
     bottoms = np.array([q[:, 1].max() for q in quads])
     lefts = np.array([q[:, 0].min() for q in quads])
+    rights = np.array([q[:, 0].max() for q in quads])
+
+    def side_by_side(i: int, j: int) -> bool:  # words stacked in a tilted panel overlap in x: not one line
+        overlap = min(rights[i], rights[j]) - max(lefts[i], lefts[j])
+        return overlap < LINE_OVERLAP * min(rights[i] - lefts[i], rights[j] - lefts[j])
+
     lines: list[list[int]] = []
     line_spans: list[tuple[float, float]] = []
     for i in np.argsort((tops + bottoms) / 2, kind="stable"):
         for line, (top, bottom) in zip(lines, line_spans):
             overlap = min(bottom, bottoms[i]) - max(top, tops[i])
-            if overlap >= LINE_OVERLAP * min(bottom - top, bottoms[i] - tops[i]):
+            if overlap >= LINE_OVERLAP * min(bottom - top, bottoms[i] - tops[i]) and all(
+                side_by_side(int(i), j) for j in line
+            ):
                 line.append(int(i))
                 break
         else:
