@@ -1,7 +1,7 @@
 """The detectors shipped inside the package, by name, as :mod:`krocr.model.registry` names
 the recognizers: ``Detector()`` loads :data:`DEFAULT_DETECTOR`. Each is a safetensors file
-and its ONNX export in the package's ``weights/`` folder. None is shipped yet: the name then
-explains that a trained weights file must be given. No torch here."""
+and its ONNX export in the package's ``weights/`` folder. An installation without the file
+says so and asks for a weights file. No torch here."""
 
 from __future__ import annotations
 
@@ -36,5 +36,5 @@ def resolve_detector(spec: str | Path, prefer_onnx: bool = False) -> Path:
         return weights_path
     raise CheckpointError(
         f"shipped detector {spec!r}: {weights_path.name} is not in this installation of krocr "
-        "(no detector has been trained and shipped yet); pass a weights file from `krocr train-detector`"
+        "; reinstall krocr, or pass a weights file from `krocr train-detector`"
     )
