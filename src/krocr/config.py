@@ -21,10 +21,11 @@ import math
 import re
 import types
 import typing
+from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 
@@ -226,9 +227,22 @@ class ExperimentConfig:
 # ---- loading ---------------------------------------------------------------------------------
 
 
-def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
-    """Read ``path`` (following ``base:`` links), apply ``key.path=value`` overrides, check
-    every key and type. ``train.name`` defaults to the file's stem."""
+C = TypeVar("C")
+
+
+def load_layered(cls: type[C], path: str | Path, overrides: Sequence[str] = ()) -> C:
+    """A config dataclass ``cls`` from a YAML file: follow its ``base:`` links, apply
+    ``key.path=value`` overrides, check every key and type (errors name the file or override
+    each value came from).
+
+    Args:
+        cls: the dataclass to build (nested dataclasses for sections).
+        path: the YAML file.
+        overrides: ``key.path=value`` strings, values in YAML.
+
+    Returns:
+        The built config.
+    """
     path = Path(path)
     layers = _file_layers(path, seen=())
     layers += [(f"override {text!r}", _parse_override(text)) for text in overrides]
@@ -236,7 +250,14 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     origins: dict[str, str] = {}
     for source, data in layers:
         _merge(merged, data, origins, source)
-    config = _Reader(origins, str(path)).build(ExperimentConfig, merged, "")
+    return _Reader(origins, str(path)).build(cls, merged, "")
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
+    """Read ``path`` (following ``base:`` links), apply ``key.path=value`` overrides, check
+    every key and type. ``train.name`` defaults to the file's stem."""
+    path = Path(path)
+    config = load_layered(ExperimentConfig, path, overrides)
     if config.train.name is None:
         config = replace(config, train=replace(config.train, name=path.stem))
     return config

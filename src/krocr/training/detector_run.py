@@ -38,7 +38,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
-from krocr.config import _file_layers, _merge, _parse_override, _Reader
+from krocr.config import load_layered
 from krocr.data.eval_sets import evaluation_only_root
 from krocr.data.rejections import RejectionLog
 from krocr.detection.config import DetectorConfig, PostprocessConfig
@@ -159,13 +159,7 @@ def load_detector_experiment(path: str | Path, overrides: list[str] | tuple[str,
     """Read a detector config (following ``base:`` links), apply ``key.path=value``
     overrides, check every key and type. ``train.name`` defaults to the file's stem."""
     path = Path(path)
-    layers = _file_layers(path, seen=())
-    layers += [(f"override {text!r}", _parse_override(text)) for text in overrides]
-    merged: dict[str, Any] = {}
-    origins: dict[str, str] = {}
-    for source, data in layers:
-        _merge(merged, data, origins, source)
-    config = _Reader(origins, str(path)).build(DetectorExperiment, merged, "")
+    config = load_layered(DetectorExperiment, path, overrides)
     if config.train.name is None:
         config = replace(config, train=replace(config.train, name=path.stem))
     return config
