@@ -35,7 +35,19 @@ HANDWRITING_DESIGN = "UnPilgi"
 
 # CPU-minutes of training behind each shipped version, all sessions together (docs/models.md);
 # one entry per commit that changed WEIGHTS, oldest first. Shipping a new version adds its entry.
-CPU_MINUTES: tuple[int, ...] = (60, 135, 235, 295, 340, 385, 430, 515, 590)
+# v9 was trained but never shipped, so the commits skip from v8 to v10.
+SHIPPED: tuple[tuple[str, int], ...] = (
+    ("v0", 60),
+    ("v1", 135),
+    ("v2", 235),
+    ("v3", 295),
+    ("v4", 340),
+    ("v5", 385),
+    ("v6", 430),
+    ("v7", 515),
+    ("v8", 590),
+    ("v10", 670),
+)
 
 
 @dataclass(frozen=True)
@@ -50,18 +62,18 @@ def git(*args: str, text: bool = True) -> subprocess.CompletedProcess:
 
 
 def shipped_versions() -> list[Version]:
-    """Every committed version of WEIGHTS, oldest first, named v0, v1, … as docs/models.md does."""
+    """Every committed version of WEIGHTS, oldest first, named as docs/models.md does."""
     shallow = git("rev-parse", "--is-shallow-repository")
     if shallow.returncode != 0 or shallow.stdout.strip() != "false":
         raise SystemExit(f"{REPO} is not a git clone with full history: {shallow.stderr.strip()}")
     log = git("log", "--reverse", "--format=%h", "--", WEIGHTS)
     commits = log.stdout.split()
-    if len(commits) != len(CPU_MINUTES):
+    if len(commits) != len(SHIPPED):
         raise SystemExit(
-            f"{WEIGHTS} has {len(commits)} committed versions but CPU_MINUTES lists {len(CPU_MINUTES)}: "
-            "add the new version's CPU-minutes (docs/models.md)"
+            f"{WEIGHTS} has {len(commits)} committed versions but SHIPPED lists {len(SHIPPED)}: "
+            "add the new version's name and CPU-minutes (docs/models.md)"
         )
-    return [Version(f"v{i}", commit, minutes) for i, (commit, minutes) in enumerate(zip(commits, CPU_MINUTES))]
+    return [Version(name, commit, minutes) for commit, (name, minutes) in zip(commits, SHIPPED)]
 
 
 @dataclass(frozen=True)

@@ -87,9 +87,17 @@ def test_a_recognizer_file_or_damaged_weights_are_refused_with_the_path(tmp_path
         load_detector(tmp_path / "missing.safetensors")
 
 
-def test_no_shipped_detector_yet_is_said_plainly():
-    with pytest.raises(CheckpointError, match="no detector has been trained and shipped yet"):
+def test_a_missing_shipped_detector_is_said_plainly(tmp_path, monkeypatch):
+    from krocr.detection import registry
+
+    monkeypatch.setattr(registry, "WEIGHTS_DIR", tmp_path)
+    with pytest.raises(CheckpointError, match="detector.safetensors is not in this installation of krocr"):
         Detector()
+
+
+def test_the_shipped_detector_loads_by_name_with_either_engine():
+    assert Detector().engine == "onnx"
+    assert Detector(engine="torch").model is not None
 
 
 def test_onnx_export_matches_torch_at_two_sizes(tmp_path):

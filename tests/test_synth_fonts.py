@@ -84,10 +84,10 @@ def test_without_dpkg_the_package_is_the_nearest_known_folder(path, package):
 
 
 def test_a_file_dpkg_does_not_own_is_unknown_whatever_its_folder():
-    unowned = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Extra.ttc")
+    unowned = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Unpackaged.ttc")
     assert font_module._package(unowned, {}) == "unknown"
-    assert font_module._package(unowned, {unowned: "fonts-noto-cjk-extra"}) == "fonts-noto-cjk-extra"
-    face = FontFace(str(unowned), 0, "Noto Sans CJK KR", "Regular", "fonts-noto-cjk-extra")
+    assert font_module._package(unowned, {unowned: "fonts-noto-cjk-other"}) == "fonts-noto-cjk-other"
+    face = FontFace(str(unowned), 0, "Noto Sans CJK KR", "Regular", "fonts-noto-cjk-other")
     assert split_fonts([face]).train == ()  # a Korean package outside the allowed ones never trains
 
 
