@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from krocr.detection.config import DetectorConfig
 from krocr.detection.metadata import metadata_strings, parse_detector_metadata, read_safetensors_metadata
 from krocr.detection.model import DBNet
 from krocr.detection.registry import resolve_detector
-from krocr.errors import CheckpointError
-from krocr.model.weights import load_state_checked
+from krocr.model.weights import check_file_shapes, load_state_checked
 
 
 @dataclass
@@ -66,15 +64,4 @@ def _check_shapes(path: Path, config: DetectorConfig) -> None:
     device: no memory), so a crafted config never allocates a huge model."""
     with torch.device("meta"):
         own = {k: tuple(t.shape) for k, t in DBNet(config).state_dict().items()}
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            found = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}  # noqa: SIM118
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path}: not a safetensors weights file ({exc})") from None
-    missing, extra = sorted(set(own) - set(found)), sorted(set(found) - set(own))
-    misshaped = [f"{k}: file {found[k]} vs model {own[k]}" for k in own if k in found and own[k] != found[k]]
-    if missing or extra or misshaped:
-        parts = [f"missing {missing[:5]}"] if missing else []
-        parts += [f"unexpected {extra[:5]}"] if extra else []
-        parts += ["shape mismatch " + "; ".join(misshaped[:5])] if misshaped else []
-        raise CheckpointError(f"{path}: weights do not fit the detector its metadata describes: {'; '.join(parts)}")
+    check_file_shapes(path, own, "detector")

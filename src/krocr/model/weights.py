@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,14 +112,21 @@ def _check_shapes(path: Path, config: ModelConfig) -> None:
             own = build_network(config).state_dict()
     except (ValueError, TypeError, RuntimeError, OverflowError) as exc:
         raise CheckpointError(f"{path}: model config cannot be built ({exc})") from None
+    check_file_shapes(path, {k: t.shape for k, t in own.items()}, "model")
+
+
+def check_file_shapes(path: Path, own: Mapping[str, Sequence[int]], what: str) -> None:
+    """Raise CheckpointError unless the tensors in ``path``'s safetensors header have the
+    names and shapes ``own`` lists (the ``what`` its metadata describes: model, detector).
+    Only the header is read."""
     try:
         with safe_open(str(path), framework="pt") as f:
             # safe_open has keys() but is not iterable
             found = {name: f.get_slice(name).get_shape() for name in f.keys()}  # noqa: SIM118
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path}: not a safetensors weights file ({exc})") from None
-    if misfit := _misfit({k: t.shape for k, t in own.items()}, found):
-        raise CheckpointError(f"{path}: weights do not fit the model its metadata describes: {misfit}")
+    if misfit := _misfit(own, found):
+        raise CheckpointError(f"{path}: weights do not fit the {what} its metadata describes: {misfit}")
 
 
 def load_state_checked(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
@@ -130,7 +137,7 @@ def load_state_checked(model: torch.nn.Module, state: dict[str, torch.Tensor], s
     model.load_state_dict(state)
 
 
-def _misfit(own: dict[str, Sequence[int]], found: dict[str, Sequence[int]]) -> str:
+def _misfit(own: Mapping[str, Sequence[int]], found: Mapping[str, Sequence[int]]) -> str:
     """The tensors (names → shapes) ``found`` lacks, has in excess or has in another shape
     than the model's ``own``, up to 5 of each; '' when they fit."""
     missing = sorted(set(own) - set(found))
