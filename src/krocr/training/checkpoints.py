@@ -20,10 +20,11 @@ import re
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from krocr.analysis.runs import CHARSET_FILE, CONFIG_FILE, SUMMARY_FILE
@@ -273,3 +274,32 @@ def restore_rng(state: dict[str, Any]) -> None:
     random.setstate((python_state["version"], tuple(python_state["state"]), python_state["gauss_next"]))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def best_checkpoint(run_dir: Path, monitor: str, mode: Literal["min", "max"]) -> ModelCheckpoint:
+    """``best.ckpt`` by ``monitor`` and ``last.ckpt`` (what a resume reads) in RUN_DIR/checkpoints;
+    overwritten, not versioned, when a resumed run saves them again."""
+    return ModelCheckpoint(
+        dirpath=run_dir / CHECKPOINTS,
+        filename="best",
+        monitor=monitor,
+        mode=mode,
+        save_top_k=1,
+        save_last=True,
+        auto_insert_metric_name=False,
+        enable_version_counter=False,
+    )
+
+
+def epoch_checkpoints(run_dir: Path, filename: str) -> ModelCheckpoint:
+    """A weights-only checkpoint after every epoch in RUN_DIR/checkpoints, named by Lightning's
+    ``filename`` pattern (e.g. ``weights.{epoch:03d}``); a redone epoch overwrites its file."""
+    return ModelCheckpoint(
+        dirpath=run_dir / CHECKPOINTS,
+        filename=filename,
+        save_top_k=-1,
+        every_n_epochs=1,
+        save_weights_only=True,
+        auto_insert_metric_name=False,
+        enable_version_counter=False,
+    )

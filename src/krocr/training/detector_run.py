@@ -58,11 +58,15 @@ from krocr.detection.weights import save_detector
 from krocr.errors import ConfigError, InvalidOption, KrocrError
 from krocr.progress import SILENT, ProgressHook
 from krocr.training.builders import resolve_precision
-from krocr.training.checkpoints import AtomicCheckpointIO, restore_best_weights
+from krocr.training.checkpoints import (
+    CHECKPOINTS,
+    LAST_CHECKPOINT,
+    AtomicCheckpointIO,
+    best_checkpoint,
+    epoch_checkpoints,
+    restore_best_weights,
+)
 from krocr.training.detector_system import DetectorModule, DetectorOptim
-
-CHECKPOINTS = "checkpoints"
-LAST_CHECKPOINT = "last.ckpt"
 
 
 def _require(condition: bool, key: str, reason: str) -> None:
@@ -254,25 +258,8 @@ def train_detector(
         yaml.safe_dump(experiment_to_dict(config), sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
     rejections.write_csv(run_dir / "rejections.csv")
-    every_epoch = ModelCheckpoint(
-        dirpath=run_dir / CHECKPOINTS,
-        filename="epoch={epoch:03d}",
-        save_top_k=-1,
-        every_n_epochs=1,
-        save_weights_only=True,
-        auto_insert_metric_name=False,
-        enable_version_counter=False,
-    )
-    best = ModelCheckpoint(
-        dirpath=run_dir / CHECKPOINTS,
-        filename="best",
-        monitor="val_hmean",
-        mode="max",
-        save_top_k=1,
-        save_last=True,
-        auto_insert_metric_name=False,
-        enable_version_counter=False,
-    )
+    every_epoch = epoch_checkpoints(run_dir, "epoch={epoch:03d}")
+    best = best_checkpoint(run_dir, "val_hmean", "max")
     history = _History(run_dir / "history.csv", resumed=last.exists())
     with _quiet_lightning():
         trainer = _trainer(

@@ -44,8 +44,9 @@ from krocr.training.builders import (
 )
 from krocr.training.callbacks import RunFiles, TrainingCurves
 from krocr.training.checkpoints import (
-    CHECKPOINTS,
     AtomicCheckpointIO,
+    best_checkpoint,
+    epoch_checkpoints,
     restore_best_weights,
     resume_checkpoint,
 )
@@ -144,16 +145,7 @@ def train(
         }
     )
     curves = TrainingCurves(run_dir)
-    best = ModelCheckpoint(
-        dirpath=run_dir / CHECKPOINTS,
-        filename="best",
-        monitor="val_loss",
-        mode="min",
-        save_top_k=1,
-        save_last=True,
-        auto_insert_metric_name=False,
-        enable_version_counter=False,
-    )
+    best = best_checkpoint(run_dir, "val_loss", "min")
     stopper = EarlyStopping(
         monitor="val_loss", mode="min", patience=config.train.patience, verbose=True, log_rank_zero_only=True
     )
@@ -197,17 +189,7 @@ def _epoch_checkpoints(config: ExperimentConfig, run_dir: Path) -> list[ModelChe
     per-epoch .h5 files); overwritten, not versioned, when a resumed run redoes an epoch."""
     if not config.train.checkpoint_every_epoch:
         return []
-    return [
-        ModelCheckpoint(
-            dirpath=run_dir / CHECKPOINTS,
-            filename="weights.{epoch:03d}",
-            save_top_k=-1,
-            every_n_epochs=1,
-            save_weights_only=True,
-            auto_insert_metric_name=False,
-            enable_version_counter=False,
-        )
-    ]
+    return [epoch_checkpoints(run_dir, "weights.{epoch:03d}")]
 
 
 def _finish(
