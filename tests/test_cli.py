@@ -20,3 +20,18 @@ def test_console_script_runs_smoke():
     )
     assert result.returncode == 0, result.stderr
     assert "parameters" in result.stdout
+
+
+def test_options_may_stand_between_a_config_and_its_overrides(tmp_path, capsys):
+    config = tmp_path / "missing.yaml"
+    # parsed in either order, the run reaches the config (absent: a clear error, not a usage error)
+    for argv in (
+        ["train-detector", str(config), "--run-dir", str(tmp_path / "run"), "train.epochs=1"],
+        ["train-detector", "--run-dir", str(tmp_path / "run"), str(config), "train.epochs=1"],
+    ):
+        assert main(argv) == 1
+        assert "missing.yaml" in capsys.readouterr().err
+
+
+def test_commands_with_sub_commands_still_parse(capsys):
+    assert main(["fonts", "list"]) == 0

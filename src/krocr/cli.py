@@ -56,12 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(module_name)
     command_parser = argparse.ArgumentParser(prog=f"krocr {name}", description=help_text)
     module.configure(command_parser)
-    args = command_parser.parse_args(argv[1:])
+    args = _parse(command_parser, argv[1:])
     try:
         return int(module.run(args) or 0)
     except KrocrError as exc:
         print(f"krocr {name}: error: {exc}", file=sys.stderr)
         return 1
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Options may stand anywhere, even between a config and its KEY=VALUE overrides;
+    commands with sub-commands (argparse cannot intermix those) parse as usual."""
+    try:
+        return parser.parse_intermixed_args(argv)
+    except TypeError:
+        return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
