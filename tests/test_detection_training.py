@@ -20,10 +20,11 @@ from krocr.detection.detector import Detector, prepare_image
 from krocr.detection.losses import DBLoss
 from krocr.detection.metrics import match_image
 from krocr.detection.model import DBNet
+from krocr.detection.weights import load_detector
 from krocr.detection.postprocess import polygons_from_map
 from krocr.detection.targets import make_targets
 from krocr.errors import ConfigError
-from krocr.training.detector_run import load_detector_experiment, train_detector
+from krocr.training.detector_run import initial_model, load_detector_experiment, train_detector
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -110,6 +111,23 @@ def test_a_run_with_last_ckpt_resumes_and_keeps_its_history(tmp_path):
     )
     assert [row["epoch"] for row in result.history] == [0.0, 1.0]
     assert (tmp_path / "run" / "checkpoints" / "epoch=001.ckpt").is_file()
+
+
+def test_a_run_starts_from_the_tensors_of_init_weights_when_its_model_matches(tmp_path):
+    train, val = _data(tmp_path)
+    data = [f"data.train_dirs=[{train}]", f"data.val_dirs=[{val}]", "train.epochs=1"]
+    first = train_detector(load_detector_experiment(CONFIGS / "detector_tiny.yaml", data), tmp_path / "first")
+    follow_up = load_detector_experiment(CONFIGS / "detector_tiny.yaml", [*data, f"train.init_weights={first.weights}"])
+    started = initial_model(follow_up).state_dict()
+    saved = load_detector(first.weights).model.state_dict()
+    assert all(torch.equal(started[k], saved[k]) for k in saved)
+    fresh = initial_model(load_detector_experiment(CONFIGS / "detector_tiny.yaml", data)).state_dict()
+    assert not all(torch.equal(fresh[k], saved[k]) for k in saved)
+    other = load_detector_experiment(
+        CONFIGS / "detector_tiny.yaml", [*data, f"train.init_weights={first.weights}", "model.neck=8"]
+    )
+    with pytest.raises(ConfigError, match=r"init_weights: .*best.safetensors .*model.neck"):
+        train_detector(other, tmp_path / "second")
 
 
 def test_config_errors_name_the_file_and_key(tmp_path):

@@ -54,7 +54,7 @@ from krocr.detection.detector import DEFAULT_MAX_SIDE
 from krocr.detection.losses import DBLoss
 from krocr.detection.model import DBNet, count_parameters
 from krocr.detection.targets import MIN_TEXT_SIZE
-from krocr.detection.weights import save_detector
+from krocr.detection.weights import load_detector, save_detector
 from krocr.errors import ConfigError, InvalidOption, KrocrError
 from krocr.progress import SILENT, ProgressHook
 from krocr.training.builders import resolve_precision
@@ -140,6 +140,9 @@ class DetectorTrainOptions:
     limit_train_batches: int | float = 1.0  # fraction of the batches, or a count
     limit_val_batches: int | float = 1.0
     log_every_n_steps: int = 10
+    # a detector weights file (or shipped name) to start from instead of random weights: a new
+    # schedule on more or other scenes, or fine-tuning on a user's annotated photos
+    init_weights: str | None = None
 
     def __post_init__(self) -> None:
         _require(self.epochs >= 1, "train.epochs", "must be at least 1")
@@ -228,7 +231,7 @@ def train_detector(
     if overlap:
         raise ConfigError(f"data.val_dirs: {len(overlap)} photos are in the training folders too, e.g. {min(overlap)}")
     rejections = RejectionLog.merged([train_log, val_log])
-    model = DBNet(config.model)
+    model = initial_model(config)
     setup = DetectorSetup(len(train_scenes), len(val_scenes), rejections, count_parameters(model))
     if on_setup is not None:
         on_setup(setup)
@@ -273,6 +276,30 @@ def train_detector(
             weights_only=True,
         )
     return _finish(trainer, module, config, run_dir, setup, best, history)
+
+
+def initial_model(config: DetectorExperiment) -> DBNet:
+    """The model a run starts from.
+
+    Args:
+        config: the experiment; ``train.init_weights`` names a detector weights file or not.
+
+    Returns:
+        Seeded random weights, or the file's when its model config is ``config.model``
+        (otherwise a ConfigError naming the file and the model settings that differ).
+    """
+    model = DBNet(config.model)
+    if config.train.init_weights is None:
+        return model
+    start = load_detector(config.train.init_weights)
+    if start.config != config.model:
+        differ = sorted(k for k, v in start.config.to_dict().items() if config.model.to_dict()[k] != v)
+        raise ConfigError(
+            f"train.init_weights: {config.train.init_weights} holds a detector with other model settings "
+            f"({', '.join(f'model.{k}' for k in differ)}) than this config"
+        )
+    model.load_state_dict(start.model.state_dict())
+    return model
 
 
 def _trainer(config: DetectorExperiment, run_dir: Path, accelerator: str, callbacks: list[pl.Callback]) -> pl.Trainer:
