@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -68,6 +69,27 @@ def test_item_matches_shared_preprocessing(caches, charset):
     assert charset.decode(target.tolist()) == "간판"
     gray, _, _ = dataset.readers[0][0]
     assert np.array_equal(image.numpy(), preprocess(gray, PreprocessConfig()))  # augmentation off
+
+
+def test_a_crop_stored_at_64_px_is_augmented_at_the_models_height(tmp_path, charset):
+    tall = cv2.resize(crop(100, 7), (200, 64), interpolation=cv2.INTER_NEAREST)
+    with CacheWriter(tmp_path / "tall.lmdb", height=64) as writer:
+        writer.add(tall, "간판", "t")
+    seen = []
+
+    class Recording:  # stands in for the augmenter: records the size it is given
+        def __call__(self, gray, seed):
+            seen.append(gray.shape)
+            return gray
+
+    natural = PreprocessConfig(width=64, width_mode="natural")
+    dataset = CropDataset([tmp_path / "tall.lmdb"], charset, preprocess=natural)
+    dataset.augmenter = Recording()
+    image, _, _ = dataset[0]
+    assert seen == [(32, 100)] and image.shape == (1, 32, 100)
+    stored, _, _ = dataset.readers[0][0]
+    assert stored.shape == (64, 200)
+    assert np.array_equal(image.numpy(), preprocess(stored, natural))
 
 
 def test_augmentation_is_reproducible_per_seed_and_epoch(caches, charset):

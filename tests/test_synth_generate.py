@@ -172,6 +172,7 @@ def test_design_weights_reach_the_rendered_crops(tmp_path):
     "options, message",
     [
         (["--scenes", "--no-degradation"], r"--no-degradation applies to crops"),
+        (["--scenes", "--height", "64"], r"--height applies to crops"),
         (
             ["--design-weight", "UnDotum=2", "--design-weight", "UnDotum=3"],
             r"--design-weight given twice for 'UnDotum'",
@@ -186,6 +187,16 @@ def test_contradicting_options_are_refused_before_rendering(tmp_path, options, m
     with pytest.raises(ConfigError, match=message):
         run(parser.parse_args(["--count", "1", "--out", str(tmp_path / "out"), *options]))
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_stores_crops_at_the_height_asked(tmp_path):
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    args = parser.parse_args(["--count", "3", "--out", str(tmp_path), "--workers", "1", "--quiet", "--height", "64"])
+    assert run(args) == 0
+    reader = CacheReader(tmp_path / "train.lmdb")
+    assert {reader[i][0].shape[0] for i in range(3)} == {64}
+    assert json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))["config"]["max_width"] == 4096
 
 
 def test_fonts_found_but_not_used_are_listed_in_the_summary_and_printed(tmp_path, capsys, monkeypatch):

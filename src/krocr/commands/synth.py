@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from krocr.commands.bars import ProgressBar
+from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH
 from krocr.errors import ConfigError
 from krocr.synth.backgrounds import PAPER_MANIFEST, PHOTO_MANIFEST
 from krocr.synth.generate import SynthOptions, generate
@@ -57,6 +58,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=("train", "heldout"),
         default="train",
         help="training fonts, or the held-out fonts (for evaluation only)",
+    )
+    parser.add_argument(
+        "--height",
+        type=int,
+        choices=(32, 48, 64),
+        default=DEFAULT_HEIGHT,
+        help=f"crop height stored (default {DEFAULT_HEIGHT}); a model of another input height resizes in its loader",
     )
     parser.add_argument("--split", default="train", metavar="NAME", help="writes DIR/NAME.lmdb (default train)")
     parser.add_argument(
@@ -141,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--no-degradation applies to crops: scenes are always blurred a little and saved as JPEG")
     if not args.scenes and (args.scene_kinds is not None or args.scene_size != SceneConfig.size):
         raise ConfigError("--scene-kinds and --scene-size apply to --scenes")
+    if args.scenes and args.height != DEFAULT_HEIGHT:
+        raise ConfigError("--height applies to crops: scenes keep their size (--scene-size)")
     scene = SceneConfig(size=args.scene_size, kinds=args.scene_kinds or DEFAULT_KIND_SHARES)
     options = SynthOptions(
         out=args.out,
@@ -158,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
         render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
         design_weights=tuple(args.design_weight),
         scene=scene,
+        height=args.height,
+        max_width=DEFAULT_MAX_WIDTH * args.height // 32,  # the same longest line at any height
     )
     with ProgressBar(enabled=not args.quiet) as bar:
         summary = generate(options, progress=bar)
@@ -182,7 +194,8 @@ def _scene_line(stats: dict) -> str:
     kinds = ", ".join(f"{n} {kind}" for kind, n in stats["kinds"].items())
     backgrounds, fallbacks = stats["backgrounds"], stats["fallbacks"]
     line = (
-        f"scenes: {kinds}; backgrounds: {backgrounds['photo']} photo, {backgrounds['procedural']} drawn; "
+        f"scenes: {kinds} ({stats['night']} at night); "
+        f"backgrounds: {backgrounds['photo']} photo, {backgrounds['procedural']} drawn; "
         f"{stats['illegible_words']} words ### (illegible)"
     )
     if stats["clipped_words"]:

@@ -36,6 +36,7 @@ from krocr.model.preprocess import (
     PreprocessConfig,
     collate_widths,
     preprocess,
+    scale_to_height,
     target_width,
 )
 
@@ -171,7 +172,9 @@ class CropDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         sample = self.samples[index]
         gray, _, _ = self.readers[sample.reader][sample.index]
-        gray = self.augmenter(gray, self.sample_seed(index))
+        # crops stored taller than the model reads (64 px for a 32-px CRNN) are brought to its
+        # height first, so augmentation costs and behaves as on crops stored at that height
+        gray = self.augmenter(scale_to_height(gray, self.preprocess.height), self.sample_seed(index))
         image = torch.from_numpy(preprocess(gray, self.preprocess))
         return image, torch.tensor(sample.tokens, dtype=torch.long), sample.text
 

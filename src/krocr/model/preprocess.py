@@ -76,6 +76,16 @@ def resize_crop(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     return cv2.resize(gray, (new_w, config.height), interpolation=interpolation)
 
 
+def scale_to_height(gray: np.ndarray, height: int) -> np.ndarray:
+    """A gray uint8 crop resized to ``height`` with its aspect ratio kept and no width limit
+    (a taller stored crop brought to the model's height before augmentation)."""
+    h, w = gray.shape
+    if h == height:
+        return gray
+    interpolation = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
+    return cv2.resize(gray, (max(1, round(w * height / h)), height), interpolation=interpolation)
+
+
 def normalize(gray: np.ndarray) -> np.ndarray:
     """uint8 gray → float32 in [-1, 1]."""
     return gray.astype(np.float32) * (2.0 / 255.0) - 1.0
