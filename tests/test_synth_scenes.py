@@ -36,7 +36,9 @@ from krocr.synth.scenes import (
     arc_line,
     plan_scene,
     render_scene,
+    sign_panel,
     stacked_column,
+    stacked_words,
     straight_line,
     turned_line,
     write_icdar2015,
@@ -201,6 +203,83 @@ def test_straight_curved_turned_and_stacked_lines_box_all_their_ink(pool):
     assert top_left[0] > turned.words[0].points[3][0]
     column = stacked_column("행복치킨", font, replace(style, vertical=True), 2)
     assert column.masks.shape[0] > column.masks.shape[1] and _ink_outside(column.masks, column.words) == 0
+
+
+def test_a_vertical_panel_stacks_words_in_columns_side_by_side(pool):
+    """Two texts in a column block: two columns, the first on the right; a text of short
+    Hangul words is stacked word below word, each word its own tall box over its ink."""
+    font = FontFace(str(GOTHIC), 0, "NanumGothic", "Regular", "fonts-nanum").load(32)
+    style = _plain_style(32, np.zeros(3), np.full(3, 255.0))
+    line = stacked_words(["신규", "오픈"], font, replace(style, vertical=True), 2)
+    assert [w.text for w in line.words] == ["신규", "오픈"] and _ink_outside(line.masks, line.words) == 0
+    block = Block("column", 0, 0, 90, 400, 2)
+    for seed in range(4):
+        draw = np.random.default_rng(seed)
+        surface = sign_panel(block, ["행복치킨", "신규 오픈"], pool, draw, RenderConfig(), SceneConfig(), 0.0)
+        right, top, bottom = surface.words
+        assert [w.text for w in surface.words] == ["행복치킨", "신규", "오픈"]
+        for word in surface.words:  # stacked: taller than wide, read from the column's top-left
+            size = word.points.max(axis=0) - word.points.min(axis=0)
+            assert size[1] > size[0] and (word.points[0] == word.points.min(axis=0)).all()
+        assert right.points[:, 0].min() > max(top.points[:, 0].max(), bottom.points[:, 0].max())
+        assert top.points[:, 1].max() <= bottom.points[:, 1].min()
+
+
+def test_night_scenes_are_dark_and_their_words_lie_on_lit_ink(pool, tmp_path):
+    """The same plan by day and at night: at night what lies outside the word boxes is far
+    darker, while every word's box still holds bright ink (luminous letters or a light box);
+    the summary counts the night scenes."""
+    size = (320, 240)
+    for kind in ("storefront", "signs"):
+        config = SceneConfig(size=size, kinds=((kind, 1.0),), night=0.0)
+        medians = {False: [], True: []}
+        for seed in range(6):
+            plan = plan_scene(np.random.default_rng([seed, 1]), config)
+            assert not plan.night
+            texts = _texts(plan.text_count, seed)
+            for night in (False, True):
+                draw = np.random.default_rng([seed, 2])
+                scene = render_scene(replace(plan, night=night), texts, pool, draw, RenderConfig(), config)
+                assert scene.night == night
+                gray = cv2.cvtColor(scene.image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+                boxes = np.zeros(gray.shape, np.uint8)
+                for word in scene.words:
+                    cv2.fillPoly(boxes, [np.round(word.points).astype(np.int32)], 1)
+                outside = float(np.median(gray[boxes == 0]))
+                medians[night].append(outside)
+                if not night:
+                    continue
+                assert outside < 60, (kind, seed)
+                for word in scene.words:
+                    if word.text == ILLEGIBLE:
+                        continue
+                    inside = cv2.fillPoly(np.zeros(gray.shape, np.uint8), [np.round(word.points).astype(np.int32)], 1)
+                    bright = np.percentile(gray[inside > 0], 99)
+                    assert bright > max(2 * outside, 80), (kind, seed, word.text, bright, outside)
+        assert np.mean(medians[True]) < 0.4 * np.mean(medians[False]), (kind, medians)
+    config = SceneConfig(size=(160, 120), kinds=(("storefront", 1.0), ("document", 1.0)), night=1.0)
+    summary = generate(SynthOptions(out=tmp_path, lang="ko", count=4, seed=3, scenes=True, workers=1, scene=config))
+    stats = summary["scenes"]
+    assert stats["night"] == stats["kinds"].get("storefront", 0)  # documents are never at night
+    assert f"({stats['night']} at night)" in _scene_line(stats)
+
+
+def test_dense_facades_hold_more_signs_and_words(pool):
+    """A dense facade plans well over half as many sign panels again as a default storefront
+    (at least 5), and its scenes hold more word boxes."""
+    panels, words = {}, {}
+    for share in (1.0, 0.0):
+        config = SceneConfig(kinds=(("storefront", 1.0),), dense=share, night=0.0)
+        plans = [plan_scene(np.random.default_rng([seed, 1]), config) for seed in range(30)]
+        counts = [sum(block.kind == "panel" for block in plan.blocks) for plan in plans]
+        assert share == 0.0 or min(counts) >= 5
+        panels[share] = np.mean(counts)
+        words[share] = 0
+        for seed, plan in enumerate(plans[:6]):
+            draw = np.random.default_rng(seed)
+            scene = render_scene(plan, _texts(plan.text_count, seed), pool, draw, RenderConfig(), config)
+            words[share] += len(scene.words)
+    assert panels[1.0] > 1.6 * panels[0.0] and words[1.0] > 1.15 * words[0.0], (panels, words)
 
 
 def test_text_height_decides_legibility():

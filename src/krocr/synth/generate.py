@@ -149,6 +149,7 @@ class _SceneDone:
     fallbacks: dict[str, int]  # what it drew instead of what it wanted (scenes.FALLBACKS)
     unreadable: tuple[str, ...]  # installed files it could not read, one per fallback
     clipped: int  # words made ### because an edge cut their box
+    night: bool  # drawn at night
 
 
 def _render_scenes(job: tuple[int, list[Any]]) -> list[_SceneDone]:
@@ -179,6 +180,7 @@ def _render_scenes(job: tuple[int, list[Any]]) -> list[_SceneDone]:
                 scene.fallbacks,
                 scene.unreadable,
                 scene.clipped_words,
+                scene.night,
             )
         )
     return out
@@ -295,7 +297,8 @@ def _write_scenes(
     background (photo or drawn; ``photo_fallback``: drawn because no photo is installed,
     ``photo_unreadable``: because the photo drawn could not be read), the other fallbacks
     (document pages on plain paper, photo sign panels drawn as texture; the same two
-    reasons), the unreadable files by path, and the words an edge cut (``clipped_words``)."""
+    reasons), the unreadable files by path, the words an edge cut (``clipped_words``) and the
+    scenes drawn at night (``night``)."""
     scenes_dir = options.out / "scenes"
     for sub in ("images", "gt"):
         (scenes_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -309,7 +312,7 @@ def _write_scenes(
                 batch.append((plan, [source()[0] for _ in range(plan.text_count)]))
             yield start, batch
 
-    words = illegible = generated = clipped = 0
+    words = illegible = generated = clipped = night = 0
     fonts_used: Counter = Counter()
     kinds: Counter = Counter()
     backgrounds: Counter = Counter()
@@ -327,10 +330,12 @@ def _write_scenes(
             fallbacks.update(done.fallbacks)
             unreadable.update(done.unreadable)
             clipped += done.clipped
+            night += done.night
         progress.advance(len(results))
     backdrop = ("photo_fallback", "photo_unreadable")
     stats = {
         "kinds": dict(sorted(kinds.items())),
+        "night": night,  # of them, drawn at night (storefronts, signs, menus)
         "backgrounds": {name: backgrounds[name] for name in ("photo", "procedural")}
         | {name: fallbacks[name] for name in backdrop},
         # document pages on plain paper, photo sign panels drawn as texture

@@ -3,11 +3,24 @@
 Six kinds of scene (shares in :class:`SceneConfig`, ``krocr synth --scene-kinds``):
 
 * ``storefront``: a drawn building facade with rows of sign panels and sometimes a tall
-  vertical panel at a side (the original scene).
+  vertical panel at a side (the original scene); a *dense facade* (``SceneConfig.dense``)
+  has 3–4 rows of 2–4 signs of varied sizes around one band of big letters.
 * ``signs``: a photograph (:mod:`krocr.synth.backgrounds`) with sign panels at random
   places, sometimes a vertical panel and text drawn straight onto the photo; lines of a
   panel or of bare text are sometimes set on an arc.
 * ``menu``: a board (chalk, light, wood, dark) with a title and rows of item + price.
+
+A vertical panel holds one column, or two side by side (``two_columns``; the first text on
+the right); a text whose words all stack (short Hangul, digits) is stacked one syllable per
+row, word below word, else it is a line turned 90°.
+
+**Night** (``SceneConfig.night``, storefronts, signs and menus; ``Scene.night``): the
+backdrop is darkened to 10–35 % under a blue or orange cast, with lit windows and lamps
+that are not text; each sign is lit: luminous letters (a bright colour, whitened in the
+middle as a camera overexposes it) on a dark panel or with no panel at all on the wall, or
+a light box (the sign as by day, lit from behind; every menu board is one). What shines
+adds a blurred glow of its own colour around it (:func:`_glow`); the glow is light, not
+ink: word boxes stay around the ink.
 * ``label``: one or two product labels: a name, several small lines (wrapped), rules,
   sometimes a barcode.
 * ``document``: black text on white paper: a title and paragraphs of wrapped lines, either
@@ -17,7 +30,7 @@ Six kinds of scene (shares in :class:`SceneConfig`, ``krocr synth --scene-kinds`
 
 On top of any kind: rotation and perspective per panel, occluders (poles that hide words,
 cables), uneven lighting (ramps, spots, cast shadows), blur, noise and JPEG. Text sizes run
-from 8 px (document body text) to over 100 px (sign names). Texts come from the caller (the
+from 8 px (document body text) to 200 px (sign names, ``max_text``). Texts come from the caller (the
 crop renderer's :class:`~krocr.synth.text.TextSource`), fonts from the
 :class:`~krocr.synth.fonts.FontPool`; prices on menus are the only text made here.
 
@@ -89,7 +102,9 @@ DEFAULT_KIND_SHARES: tuple[tuple[str, float], ...] = (
     ("document", 0.20),
     ("blank", 0.05),
 )
+Shine = Literal["letters", "channel", "lightbox"]  # how a sign shines at night (_night_sign)
 BlockKind = Literal["panel", "column", "bare", "menu", "label", "page", "scan"]
+NIGHT_KINDS: tuple[SceneKind, ...] = ("storefront", "signs", "menu")  # the kinds drawn at night
 Background = Literal["photo", "procedural"]
 CLIP_TOLERANCE = 2.0  # px: a word box an edge cuts by more (at any corner) is ###
 # what a scene drew instead of what it wanted: a photo backdrop, a page's paper texture, a
@@ -112,7 +127,9 @@ class SceneConfig:
     rows: tuple[int, int] = (1, 3)
     columns: tuple[int, int] = (1, 3)
     words_per_panel: tuple[int, int] = (1, 3)  # texts (lines) per panel
-    vertical_panel: float = 0.3  # P(a tall panel at a side, holding one word)
+    dense: float = 0.35  # P(a storefront is a dense facade: 3-4 rows of 2-4 signs, one row of big letters)
+    vertical_panel: float = 0.4  # P(a tall panel at a side (storefront) or somewhere (signs))
+    two_columns: float = 0.35  # P(a vertical panel holds two columns side by side)
     tilt: float = 0.5  # P(a sign panel is rotated / under perspective)
     tilt_degrees: float = 8.0
     perspective: float = 0.08  # corner jitter, fraction of the panel's shorter side
@@ -120,9 +137,11 @@ class SceneConfig:
     box_margin: float = 0.06  # annotation box around the ink, in font sizes
     min_legible: float = 10.0  # px across a word box; thinner words are ### (illegible), as ICDAR does
     min_text: int = 8  # px: the smallest font size drawn
+    max_text: int = 200  # px: the largest font size of a sign
     curve: float = 0.2  # P(a line of a sign or of bare text is set on an arc)
     curve_degrees: tuple[float, float] = (25.0, 80.0)  # the angle a curved line's arc spans
     # the whole image
+    night: float = 0.25  # P(a storefront, signs or menu scene at night: dark, its signs lit)
     occluders: float = 0.35  # P(poles and cables in front of the scene)
     occluded: float = 0.4  # a word with more of its box behind a pole is ###
     lighting: float = 0.6  # P(uneven light: a ramp, a spot, a cast shadow)
@@ -163,6 +182,7 @@ class Block:
 class ScenePlan:
     kind: SceneKind
     blocks: tuple[Block, ...]
+    night: bool = False  # dark, its signs lit (NIGHT_KINDS only)
 
     @property
     def text_count(self) -> int:
@@ -189,6 +209,7 @@ class Scene:
     fallbacks: dict[str, int] = field(default_factory=dict)  # FALLBACKS -> how many in this scene
     unreadable: tuple[str, ...] = ()  # installed files drawn but unreadable, one per fallback they caused
     clipped_words: int = 0  # words made ### because an edge cut their box
+    night: bool = False  # drawn at night (ScenePlan.night)
 
     @property
     def paper_fallback(self) -> bool:
@@ -227,29 +248,57 @@ def plan_scene(rng: Generator, config: SceneConfig) -> ScenePlan:
             blocks = [_centered(rng, "page", width, height, (0.5, 0.92), (0.6, 0.95), texts)]
     else:
         blocks = []
-    return ScenePlan(kind, tuple(blocks))
+    night = kind in NIGHT_KINDS and rng.random() < config.night
+    return ScenePlan(kind, tuple(blocks), night)
 
 
 def _plan_storefront(rng: Generator, config: SceneConfig) -> list[Block]:
-    """Rows split into columns, and maybe a tall side slot first."""
+    """Rows split into columns, and maybe a tall side slot first. A dense facade: 3–4 rows,
+    one of them (a band of big letters) 2–3.5 times as tall as the others and split in 1–2,
+    the others in 2–4 signs (mostly of one text), each smaller than its slot at a random
+    place in it."""
     width, height = config.size
+    dense = rng.random() < config.dense
     blocks: list[Block] = []
     left, right = 0, width
     if rng.random() < config.vertical_panel:
-        side_width = int(width * rng.uniform(0.09, 0.14))
+        texts = 2 if rng.random() < config.two_columns else 1
+        side_width = int(width * rng.uniform(0.09, 0.14) * (1.7 if texts == 2 else 1.0))
         side_height = int(height * rng.uniform(0.55, 0.9))
         on_left = rng.random() < 0.5
         x = 0 if on_left else width - side_width
         y = int(rng.integers(0, height - side_height + 1))
-        blocks.append(_inset(Block("column", x, y, side_width, side_height, 1), rng))
+        blocks.append(_inset(Block("column", x, y, side_width, side_height, texts), rng))
         left, right = (side_width, width) if on_left else (0, width - side_width)
-    rows = int(rng.integers(config.rows[0], config.rows[1] + 1))
-    for top, band in _split(0, height, rows, rng):
-        columns = int(rng.integers(config.columns[0], config.columns[1] + 1))
+    if not dense:
+        rows = int(rng.integers(config.rows[0], config.rows[1] + 1))
+        for top, band in _split(0, height, rows, rng):
+            columns = int(rng.integers(config.columns[0], config.columns[1] + 1))
+            for x, span in _split(left, right - left, columns, rng):
+                texts = int(rng.integers(config.words_per_panel[0], config.words_per_panel[1] + 1))
+                blocks.append(_inset(Block("panel", x, top, span, band, texts), rng))
+        return blocks
+    rows = int(rng.integers(3, 5))
+    shares = rng.uniform(0.6, 1.1, rows)
+    big = int(rng.integers(rows))
+    shares[big] = rng.uniform(2.0, 3.5)
+    for row, (top, band) in enumerate(_split(0, height, rows, rng, shares)):
+        columns = int(rng.integers(1, 3) if row == big else rng.integers(2, 5))
         for x, span in _split(left, right - left, columns, rng):
-            texts = int(rng.integers(config.words_per_panel[0], config.words_per_panel[1] + 1))
-            blocks.append(_inset(Block("panel", x, top, span, band, texts), rng))
+            texts = 1 if row == big or rng.random() < 0.7 else 2
+            block = _inset(Block("panel", x, top, span, band, texts), rng)
+            blocks.append(block if row == big else _shrink(block, rng))
     return blocks
+
+
+def _shrink(block: Block, rng: Generator) -> Block:
+    """A smaller block (75–100 % of its width, 70–100 % of its height) at a random place
+    inside ``block``."""
+    width = max(8, int(block.width * rng.uniform(0.75, 1.0)))
+    height = max(8, int(block.height * rng.uniform(0.7, 1.0)))
+    x = block.x + int(rng.integers(0, block.width - width + 1))
+    y = block.y + int(rng.integers(0, block.height - height + 1))
+    return replace(block, x=x, y=y, width=width, height=height)
 
 
 def _plan_signs(rng: Generator, config: SceneConfig) -> list[Block]:
@@ -272,7 +321,9 @@ def _plan_signs(rng: Generator, config: SceneConfig) -> list[Block]:
                 return
 
     if rng.random() < config.vertical_panel:
-        place("column", (width * rng.uniform(0.07, 0.13), height * rng.uniform(0.4, 0.85)), 1)
+        texts = 2 if rng.random() < config.two_columns else 1
+        column_w = width * rng.uniform(0.07, 0.13) * (1.7 if texts == 2 else 1.0)
+        place("column", (column_w, height * rng.uniform(0.4, 0.85)), texts)
     for _ in range(int(rng.integers(2, 7))):
         block_w = width * rng.uniform(0.2, 0.75)
         place("panel", (block_w, min(height * 0.5, block_w * rng.uniform(0.18, 0.6))), int(rng.integers(1, 4)))
@@ -306,9 +357,13 @@ def _centered(
     return Block(kind, x, y, block_w, block_h, texts)
 
 
-def _split(start: int, length: int, parts: int, rng: Generator) -> list[tuple[int, int]]:
-    """``length`` cut into ``parts`` random spans (each at least half an equal share)."""
-    shares = rng.uniform(0.5, 1.5, parts)
+def _split(
+    start: int, length: int, parts: int, rng: Generator, shares: np.ndarray | None = None
+) -> list[tuple[int, int]]:
+    """``length`` cut into ``parts`` random spans (each at least half an equal share), or
+    in proportion to ``shares``."""
+    if shares is None:
+        shares = rng.uniform(0.5, 1.5, parts)
     edges = start + np.round(np.concatenate([[0], np.cumsum(shares)]) / shares.sum() * length).astype(int)
     return [(int(a), int(b - a)) for a, b in pairwise(edges)]
 
@@ -417,6 +472,40 @@ def stacked_column(word: str, font: ImageFont.FreeTypeFont, style: Style, margin
     cx0, cy0, cx1, cy1 = max(0, x0 - margin), max(0, y0 - margin), min(width, x1 + margin), min(height, y1 + margin)
     masks = layer.masks[cy0:cy1, cx0:cx1]
     return Line(masks, [SceneWord(_rect(0, 0, cx1 - cx0, cy1 - cy0), word)], (cy1 - cy0) / 2)
+
+
+def stacked_words(words: Sequence[str], font: ImageFont.FreeTypeFont, style: Style, margin: int) -> Line:
+    """Words stacked one below the other in one column (``피부과`` over ``의원``), each a
+    :func:`stacked_column` with its own box, half an em apart, centred on the column's axis."""
+    columns = [stacked_column(word, font, style, margin) for word in words]
+    if len(columns) == 1:
+        return columns[0]
+    gap = round(0.5 * style.size)
+    width = max(column.masks.shape[1] for column in columns)
+    height = sum(column.masks.shape[0] for column in columns) + gap * (len(columns) - 1)
+    masks = np.zeros((height, width, 3), np.uint8)
+    boxes, y = [], 0
+    for column in columns:
+        column_h, column_w = column.masks.shape[:2]
+        x = (width - column_w) // 2
+        target = masks[y : y + column_h, x : x + column_w]
+        np.maximum(target, column.masks, out=target)
+        word = column.words[0]
+        boxes.append(SceneWord(word.points + np.array([x, y], np.float32), word.text))
+        y += column_h + gap
+    return Line(masks, boxes, height / 2)
+
+
+def _stackable(text: str) -> bool:
+    """A vertical sign stacks a text whose words are all short Hangul (digits may join), at
+    least two syllables in all; anything else in a column is a turned line."""
+    words = _tokens(text)
+    return (
+        bool(words)
+        and sum(map(len, words)) >= 2
+        and all(len(word) <= 8 and all(is_hangul_syllable(c) or c.isdigit() for c in word) for word in words)
+        and any(is_hangul_syllable(c) for c in text)
+    )
 
 
 def turned_line(line: Line) -> Line:
@@ -528,6 +617,10 @@ class Surface:
     words: list[SceneWord] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)
     fallbacks: Counter[str] = field(default_factory=Counter)  # what it drew instead (FALLBACKS)
+    ink: np.ndarray | None = None  # (H, W) float32: the letters' fill coverage, kept where set (night)
+    emission: np.ndarray | None = None  # (H, W, 3) float32: the light it gives (night; _glow spreads it)
+    glow: float = 0.0  # the glow's blur, surface px
+    glow_inside: bool = True  # False: the glow falls only around the surface (a light box keeps its face)
 
     @classmethod
     def solid(cls, image: np.ndarray) -> Surface:
@@ -562,6 +655,9 @@ def _paint_lines(surface: Surface, puts: Sequence[_Put], generated: Callable[[in
                 fill, outline, shadow = Layers(masks, (0, 0, 0, 0)).alphas()
                 coverage = 1 - (1 - fill) * (1 - outline) * (1 - 0.7 * shadow)
                 np.maximum(surface.alpha[y0:y1, x0:x1], coverage, out=surface.alpha[y0:y1, x0:x1])
+            if surface.ink is not None:
+                fill = masks[..., 0].astype(np.float32) * np.float32(1 / 255)
+                np.maximum(surface.ink[y0:y1, x0:x1], fill, out=surface.ink[y0:y1, x0:x1])
         for word in put.line.words:
             whole = word.points + np.array([put.x, put.y], np.float32)
             points = whole.copy()
@@ -619,8 +715,8 @@ def _sign_lines(
     for index, (text, face) in enumerate(zip(texts, faces)):
         font = face.load(style.size)
         margin = _margin(style, config)
-        if column and style.vertical:
-            lines.append(stacked_column(text, font, style, margin))
+        if column and _stackable(text):
+            lines.append(stacked_words(_tokens(text), font, replace(style, vertical=True), margin))
         elif column:
             lines.append(turned_line(straight_line(_tokens(text), font, replace(style, vertical=False), margin)))
         elif index == 0 and rng.random() < curved:
@@ -636,9 +732,12 @@ def _fitting_size(block: Block, texts: Sequence[str], faces: Sequence[FontFace],
     with a sign's padding, so few panels need shrinking: small text only where the layout
     asks for it."""
     widths = [face.load(32).getlength(text) / 32 for text, face in zip(texts, faces)]  # in em
-    if column:  # a stacked column (about 1.05 em per character) or a turned line, along the height
-        along = max(min(len(texts[0]) * 1.05, widths[0]) + 1.2, 1.0)
-        return min(block.width / 1.6, block.height / along)
+    if column:  # columns side by side: stacked (1.05 em a syllable, 0.5 between words) or turned lines
+        stacked = [
+            len(t.replace(" ", "")) * 1.05 + 0.5 * t.count(" ") if _stackable(t) else w for t, w in zip(texts, widths)
+        ]
+        along = max(max(stacked) + 1.2, 1.0)
+        return min(block.width / (1.6 * len(texts)), block.height / along)
     across = max(max(widths) + 1.2, 1.0)
     return min(block.height / (1.4 * len(texts) + 0.8), block.width / across)
 
@@ -682,8 +781,11 @@ def sign_panel(
     render: RenderConfig,
     config: SceneConfig,
     curved: float,
+    night: bool = False,
 ) -> Surface:
-    """A sign: one style and font, each text a line (a stacked or turned word in a column)."""
+    """A sign: one style and font, each text a line; in a column each text is a column
+    (stacked words or a turned line), side by side from the right. At ``night`` it shines
+    (:func:`_night_sign`)."""
     column = block.kind == "column"
     faces = _face(pool, texts, rng)
     font_names = [f.name for f in faces]
@@ -691,33 +793,116 @@ def sign_panel(
         size_hint = _fitting_size(block, texts, faces, column)
     else:
         texts, faces, size_hint = _broken(block, texts, faces)
-    lines_n = len(texts)
-    size = _size(size_hint * rng.uniform(0.7, 1.0), max(config.min_text, 10), 112)
+    size = _size(size_hint * rng.uniform(0.7, 1.0), max(config.min_text, 10), config.max_text)
     vertical = 1.0 if column else 0.0
     flat = replace(render, font_size=(size, size), vertical=vertical, rotate=0.0, perspective=0.0, curve=0.0)
     style = sample_style(texts[0], rng, flat)
     if style.panel == "photo":  # a photo panel's crop is drawn from the look's seed: one per panel
         style = replace(style, looks=replace(style.looks, seed=int(rng.integers(2**31))))
+    shine: Shine | None = None
+    light = style.fill
+    if night:
+        shine, style, light = _night_sign(style, rng)
     lines = _sign_lines(texts, faces, style, rng, config, column, curved)
     pad = max(2, round(style.size * rng.uniform(0.3, 0.8)))
     gap = round(style.size * rng.uniform(0.1, 0.4))
-    panel_w = max(line.masks.shape[1] for line in lines) + 2 * pad
-    panel_h = sum(line.masks.shape[0] for line in lines) + gap * (lines_n - 1) + 2 * pad
+    widths = [line.masks.shape[1] for line in lines]
+    heights = [line.masks.shape[0] for line in lines]
+    if column:  # columns side by side
+        gap += round(style.size * 0.3)
+        panel_w = sum(widths) + gap * (len(lines) - 1) + 2 * pad
+        panel_h = max(heights) + 2 * pad
+    else:
+        panel_w = max(widths) + 2 * pad
+        panel_h = sum(heights) + gap * (len(lines) - 1) + 2 * pad
     photo = style.panel == "photo"
-    with unreadable_files() as unreadable:
-        surface = Surface.solid(paint_panel(panel_h, panel_w, style, rng))
-    if photo and style.panel != "photo":  # paint_panel drew a texture instead
-        surface.fallbacks["panel_unreadable" if unreadable else "panel_fallback"] += 1
-    _frame(surface.image, pad, rng)
+    if shine == "channel":  # letters on the wall
+        surface = Surface.clear(panel_h, panel_w)
+    else:
+        with unreadable_files() as unreadable:
+            surface = Surface.solid(paint_panel(panel_h, panel_w, style, rng))
+        if photo and style.panel != "photo":  # paint_panel drew a texture instead
+            surface.fallbacks["panel_unreadable" if unreadable else "panel_fallback"] += 1
+        _frame(surface.image, pad, rng)
     centered = rng.random() < 0.7
-    puts, y = [], pad
-    for line in lines:
-        line_h, line_w = line.masks.shape[:2]
-        puts.append(_Put(line, (panel_w - line_w) // 2 if centered else pad, y, style))
-        y += line_h + gap
+    puts, x, y = [], panel_w - pad, pad
+    for line, line_w, line_h in zip(lines, widths, heights):
+        if column:  # the first column on the right
+            x -= line_w
+            puts.append(_Put(line, x, pad + (panel_h - 2 * pad - line_h) // 2 if centered else pad, style))
+            x -= gap
+        else:
+            puts.append(_Put(line, (panel_w - line_w) // 2 if centered else pad, y, style))
+            y += line_h + gap
+    if shine in ("letters", "channel"):
+        surface.ink = np.zeros((panel_h, panel_w), np.float32)
     _paint_lines(surface, puts)
+    if shine is not None:
+        _shine(surface, shine, light, style.size, rng)
     surface.fonts = font_names
     return surface
+
+
+# what shines at night (RGB): white and warm white LEDs, yellow, orange, red, pink, green, cyan, blue
+NIGHT_COLORS = np.array(
+    [
+        (255, 255, 255),
+        (255, 238, 205),
+        (255, 228, 60),
+        (255, 150, 30),
+        (255, 40, 40),
+        (255, 80, 200),
+        (60, 255, 110),
+        (60, 220, 255),
+        (50, 110, 255),
+    ],
+    np.float32,
+)
+
+
+def _night_sign(style: Style, rng: Generator) -> tuple[Shine, Style, np.ndarray]:
+    """How a sign shines at night, its style and the colour of its light: ``letters``
+    (luminous letters on a dark panel, 40 %), ``channel`` (luminous letters on the wall, no
+    panel, 25 %) or ``lightbox`` (the sign as by day, lit from behind; always for a photo
+    panel, a printed face)."""
+    draw = 1.0 if style.panel == "photo" else rng.random()
+    if draw >= 0.65:
+        return "lightbox", style, style.background
+    lit, light = _luminous(style, rng)
+    return ("letters" if draw < 0.4 else "channel"), lit, light
+
+
+def _luminous(style: Style, rng: Generator) -> tuple[Style, np.ndarray]:
+    """Luminous letters: a bright colour, whitened in the middle (a camera overexposes
+    them), no outline or shadow, on a near-black panel; and the colour of their glow."""
+    light = np.clip(NIGHT_COLORS[int(rng.integers(len(NIGHT_COLORS)))] + rng.uniform(-20, 20, 3), 0, 255)
+    core = light + (255 - light) * rng.uniform(0.2, 0.8)
+    dark = np.clip(rng.uniform(4, 35) + rng.uniform(-6, 6, 3), 0, 255)
+    lit = replace(
+        style,
+        panel="neon",
+        background=dark.astype(np.float32),
+        fill=core.astype(np.float32),
+        fill_bottom=None,
+        outline=0,
+        shadow=None,
+        glow=False,
+    )
+    return lit, light.astype(np.float32)
+
+
+def _shine(surface: Surface, shine: Shine, light: np.ndarray, size: int, rng: Generator) -> None:
+    """What of ``surface`` emits light (:func:`_glow` spreads it once placed): luminous
+    letters their ink in ``light``; a light box all of it, its glow only around it (its face
+    stays as by day: a glow over light letters on a light panel would wash them out)."""
+    if shine == "lightbox":
+        surface.emission = surface.image * rng.uniform(0.2, 0.45)
+        surface.glow = 0.2 * size
+        surface.glow_inside = False
+    else:
+        assert surface.ink is not None
+        surface.emission = surface.ink[..., None] * (light * rng.uniform(0.7, 1.2))
+        surface.glow = 0.1 * size
 
 
 def bare_text(
@@ -728,14 +913,16 @@ def bare_text(
     render: RenderConfig,
     config: SceneConfig,
     backdrop: np.ndarray,
+    night: bool = False,
 ) -> Surface:
     """Text straight on the photo (painted letters, a poster, a window decal): transparent
-    around the letters, coloured against the mean of what lies behind, often outlined."""
+    around the letters, coloured against the mean of what lies behind, often outlined; at
+    ``night`` luminous letters (:func:`_luminous`)."""
     gray = float(luminance(backdrop.reshape(-1, 3).mean(axis=0)))
     faces = _face(pool, texts, rng)
     font_names = [f.name for f in faces]
     texts, faces, size_hint = _broken(block, texts, faces)
-    size = _size(size_hint * rng.uniform(0.7, 1.0), max(config.min_text, 10), 112)
+    size = _size(size_hint * rng.uniform(0.7, 1.0), max(config.min_text, 10), config.max_text)
     flat = replace(render, font_size=(size, size), vertical=0.0, rotate=0.0, perspective=0.0, curve=0.0)
     style = sample_style(texts[0], rng, flat)
     palette = SIGN_COLORS[np.abs(luminance(SIGN_COLORS) - gray) >= 90]
@@ -751,6 +938,8 @@ def bare_text(
         outline=max(1, round(size * rng.uniform(0.04, 0.1))) if rng.random() < 0.5 else 0,
         outline_color=np.full(3, 20.0 if dark else 235.0, np.float32),
     )
+    if night:
+        style, light = _luminous(style, rng)
     lines = _sign_lines(texts, faces, style, rng, config, False, config.curve)
     gap = round(size * rng.uniform(0.1, 0.3))
     width = max(line.masks.shape[1] for line in lines)
@@ -760,7 +949,11 @@ def bare_text(
     for line in lines:
         puts.append(_Put(line, (width - line.masks.shape[1]) // 2, y, style))
         y += line.masks.shape[0] + gap
+    if night:
+        surface.ink = np.zeros((height, width), np.float32)
     _paint_lines(surface, puts)
+    if night:
+        _shine(surface, "channel", light, size, rng)
     surface.fonts = font_names
     return surface
 
@@ -783,10 +976,14 @@ def _price(rng: Generator, hangul: bool) -> str:
     return "$" + number if rng.random() < 0.6 else number
 
 
-def menu_board(block: Block, texts: Sequence[str], pool: FontPool, rng: Generator, config: SceneConfig) -> Surface:
-    """A title and rows of item (left) and price (right, made here), maybe dotted leaders."""
+def menu_board(
+    block: Block, texts: Sequence[str], pool: FontPool, rng: Generator, config: SceneConfig, night: bool = False
+) -> Surface:
+    """A title and rows of item (left) and price (right, made here), maybe dotted leaders;
+    at ``night`` a light board (light or white, lit from behind)."""
     title, items = texts[0], list(texts[1:])
-    theme = list(_MENU_THEMES)[int(rng.integers(len(_MENU_THEMES)))]
+    themes = ("light", "white") if night else tuple(_MENU_THEMES)
+    theme = themes[int(rng.integers(len(themes)))]
     background, ink, accent = (np.array(c, np.float32) + rng.uniform(-12, 12, 3) for c in _MENU_THEMES[theme])
     hangul = any(is_hangul_syllable(c) for c in "".join(texts))
     prices = [_price(rng, hangul) for _ in items]
@@ -838,6 +1035,8 @@ def menu_board(block: Block, texts: Sequence[str], pool: FontPool, rng: Generato
                 cv2.circle(surface.image, (x, round(baseline) - dot), dot, tuple(float(c) for c in ink), -1)
         baseline += step
     _paint_lines(surface, puts, lambda i: generated[i])
+    if night:
+        _shine(surface, "lightbox", background, body_size, rng)
     surface.fonts = [f.name for f in faces]
     return surface
 
@@ -1064,10 +1263,13 @@ def render_scene(
         scene, background, fallback = _backdrop(plan, height, width, rng)
         if fallback:
             fallbacks[fallback] += 1
+        if plan.night:  # uneven light falls on the street, not on what shines
+            _nightfall(scene, rng)
+            _lighting(scene, rng, config)
         for block in plan.blocks:
             block_texts = texts[used : used + block.texts]
             used += block.texts
-            surface = _surface(plan.kind, block, block_texts, scene, pool, rng, render_config, config)
+            surface = _surface(plan.kind, block, block_texts, scene, pool, rng, render_config, config, plan.night)
             if block.kind in ("panel",):
                 tilt = (config.tilt, config.tilt_degrees, config.perspective)
             else:
@@ -1075,9 +1277,10 @@ def render_scene(
             words += _place(scene, surface, block, rng, tilt, grow=block.kind in ("menu", "label", "page", "scan"))
             fonts += surface.fonts
             fallbacks.update(surface.fallbacks)
-    hidden = _occluders(scene, rng) if rng.random() < config.occluders else None
-    _lighting(scene, rng, config)
-    image = _finish(scene, rng, config, plan.kind)
+    hidden = _occluders(scene, rng, plan.night) if rng.random() < config.occluders else None
+    if not plan.night:
+        _lighting(scene, rng, config)
+    image = _finish(scene, rng, config, plan.kind, plan.night)
     clipped = 0
     for word in words:
         whole = word.points.copy() if word.unclipped is None else word.unclipped
@@ -1101,6 +1304,7 @@ def render_scene(
         {name: fallbacks[name] for name in FALLBACKS if fallbacks[name]},
         tuple(str(path) for path in unreadable),
         clipped,
+        plan.night,
     )
 
 
@@ -1113,16 +1317,17 @@ def _surface(
     rng: Generator,
     render_config: RenderConfig,
     config: SceneConfig,
+    night: bool,
 ) -> Surface:
     if block.kind in ("panel", "column"):
         # arcs on photo signs; storefront panels keep straight lines, as before
         curved = config.curve if kind == "signs" and block.kind == "panel" else 0.0
-        return sign_panel(block, texts, pool, rng, render_config, config, curved)
+        return sign_panel(block, texts, pool, rng, render_config, config, curved, night)
     if block.kind == "bare":
         backdrop = scene[block.y : block.y + block.height, block.x : block.x + block.width]
-        return bare_text(block, texts, pool, rng, render_config, config, backdrop)
+        return bare_text(block, texts, pool, rng, render_config, config, backdrop, night)
     if block.kind == "menu":
-        return menu_board(block, texts, pool, rng, config)
+        return menu_board(block, texts, pool, rng, config, night)
     if block.kind == "label":
         return product_label(block, texts, pool, rng, config)
     return document_page(block, texts, pool, rng, config)
@@ -1204,6 +1409,9 @@ def _place(
     offset = np.array([block.x, block.y]) + slack * rng.uniform(0, 1, 2) - low * scale
     matrix = np.array([[scale, 0, offset[0]], [0, scale, offset[1]], [0, 0, 1]]) @ matrix
     _composite(scene, surface, matrix)
+    if surface.emission is not None:  # the surface's scale in the scene: its glow's too
+        sigma = surface.glow * math.sqrt(abs(np.linalg.det(matrix[:2, :2])))
+        _glow(scene, surface.emission, matrix, sigma, None if surface.glow_inside else surface.alpha)
 
     def mapped(points: np.ndarray) -> np.ndarray:
         return cv2.perspectiveTransform(points[None].astype(np.float32), matrix)[0]
@@ -1261,11 +1469,58 @@ def _composite(scene: np.ndarray, surface: Surface, matrix: np.ndarray) -> None:
     region += warped
 
 
-# ---- what lies in front, light and the camera ------------------------------------------------------
-def _occluders(scene: np.ndarray, rng: Generator) -> np.ndarray:
-    """Poles (thick, shaded, slanting a little; they hide text) and cables (thin sagging
-    lines, drawn only). Returns the mask of the poles."""
+def _glow(
+    scene: np.ndarray, emission: np.ndarray, matrix: np.ndarray, sigma: float, outside: np.ndarray | None = None
+) -> None:
+    """Add the light ``emission`` (surface px, warped by ``matrix``) gives, blurred: a tight
+    halo (``sigma``) and a wide one (3 ``sigma``), as a lens spreads a bright light; with
+    ``outside`` (the surface's alpha) only where the surface is not. Light, not ink: no word
+    box holds it."""
     height, width = scene.shape[:2]
+    sigma = max(sigma, 0.8)
+    reach = math.ceil(9 * sigma) + 1  # 3 sigma of the wide halo
+    projected = cv2.perspectiveTransform(_corners(emission)[None].astype(np.float32), matrix)[0]
+    x0, y0 = np.maximum(np.floor(projected.min(axis=0)).astype(int) - reach, 0)
+    x1, y1 = np.minimum(np.ceil(projected.max(axis=0)).astype(int) + reach, [width, height])
+    if x1 <= x0 or y1 <= y0:
+        return
+    local = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ matrix
+    warped = cv2.warpPerspective(emission, local, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR)
+    halo = cv2.GaussianBlur(warped, (0, 0), sigma) * 0.6 + cv2.GaussianBlur(warped, (0, 0), 3 * sigma) * 0.4
+    if outside is not None:
+        halo *= 1 - cv2.warpPerspective(outside, local, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR)[..., None]
+    scene[y0:y1, x0:x1] += halo
+
+
+# ---- night, what lies in front, light and the camera --------------------------------------------------
+def _nightfall(scene: np.ndarray, rng: Generator) -> None:
+    """Night in place: the backdrop at 10–35 % of its light under a blue, orange or neutral
+    cast, then lights that are not text (lit windows, lamps), so bright is not text by itself."""
+    height, width = scene.shape[:2]
+    casts = np.array([(0.75, 0.9, 1.25), (1.25, 0.95, 0.7), (1.0, 1.0, 1.0)], np.float32)
+    scene *= rng.uniform(0.1, 0.35) * casts[int(rng.integers(len(casts)))]
+    unit = min(width, height) / 480
+    for _ in range(int(rng.integers(0, 5))):  # windows: warm or cold, dimmer than a sign
+        w, h = (rng.uniform(15, 90, 2) * unit).astype(int)
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        color = (np.array((255, 200, 130) if rng.random() < 0.6 else (190, 215, 255)) * rng.uniform(0.3, 0.75)).tolist()
+        cv2.rectangle(scene, (x, y), (x + w, y + h), color, -1)
+    ys, xs = np.ogrid[0:height, 0:width]
+    for _ in range(int(rng.integers(0, 3))):  # lamps: a small bright disc in a wide halo
+        cx, cy = rng.uniform(0, width), rng.uniform(0, height * 0.6)
+        radius = rng.uniform(3, 12) * unit
+        color = np.array((255, 190, 110) if rng.random() < 0.5 else (235, 240, 255), np.float32)
+        d2 = ((xs - cx) ** 2 + (ys - cy) ** 2).astype(np.float32)
+        light = np.exp(-d2 / (2 * radius**2)) * 1.5 + np.exp(-d2 / (2 * (radius * rng.uniform(4, 10)) ** 2)) * 0.35
+        scene += light[..., None] * color
+
+
+# ---- what lies in front, light and the camera ------------------------------------------------------
+def _occluders(scene: np.ndarray, rng: Generator, night: bool = False) -> np.ndarray:
+    """Poles (thick, shaded, slanting a little; they hide text; dim at night) and cables
+    (thin sagging lines, drawn only). Returns the mask of the poles."""
+    height, width = scene.shape[:2]
+    dim = rng.uniform(0.15, 0.4) if night else 1.0
     hidden = np.zeros((height, width), np.uint8)
     unit = min(width, height) / 480
     for _ in range(int(rng.integers(0, 3))):
@@ -1274,7 +1529,7 @@ def _occluders(scene: np.ndarray, rng: Generator) -> np.ndarray:
         bottom = top + rng.uniform(-0.15, 0.15) * height
         mask = np.zeros((height, width), np.uint8)
         cv2.line(mask, (round(top), -5), (round(bottom), height + 5), 255, thickness)
-        base = rng.uniform(40, 180)
+        base = rng.uniform(40, 180) * dim
         color = np.array([base, base * rng.uniform(0.9, 1.1), base * rng.uniform(0.85, 1.15)], np.float32)
         shade = _ramp(height, width, math.atan2(height, bottom - top) + math.pi / 2, thickness)
         alpha = mask.astype(np.float32)[..., None] / 255
@@ -1346,9 +1601,9 @@ def _lighting(scene: np.ndarray, rng: Generator, config: SceneConfig) -> None:
     scene *= gain[..., None].astype(np.float32)
 
 
-def _finish(scene: np.ndarray, rng: Generator, config: SceneConfig, kind: SceneKind) -> np.ndarray:
-    """The camera (or scanner): blur, motion blur, noise, scan specks; uint8 RGB out. JPEG
-    is the writer's last step."""
+def _finish(scene: np.ndarray, rng: Generator, config: SceneConfig, kind: SceneKind, night: bool = False) -> np.ndarray:
+    """The camera (or scanner): blur, motion blur, noise (more often at night), scan specks;
+    uint8 RGB out. JPEG is the writer's last step."""
     height, width = scene.shape[:2]
     unit = min(width, height) / 480
     image: np.ndarray = scene
@@ -1367,7 +1622,7 @@ def _finish(scene: np.ndarray, rng: Generator, config: SceneConfig, kind: SceneK
         image = cv2.filter2D(image, -1, (turned / max(float(turned.sum()), 1e-6)).astype(np.float32))
     else:
         image = cv2.GaussianBlur(image, (0, 0), 0.5)  # no camera is perfectly sharp
-    if rng.random() < config.noise:
+    if rng.random() < (max(config.noise, 0.8) if night else config.noise):
         image = image + rng.normal(0, rng.uniform(2, 8), (height, width, 1)).astype(np.float32)
     return np.clip(image, 0, 255).astype(np.uint8)
 
