@@ -20,9 +20,9 @@ from krocr.detection.detector import Detector, prepare_image
 from krocr.detection.losses import DBLoss
 from krocr.detection.metrics import match_image
 from krocr.detection.model import DBNet
-from krocr.detection.weights import load_detector
 from krocr.detection.postprocess import polygons_from_map
 from krocr.detection.targets import make_targets
+from krocr.detection.weights import load_detector
 from krocr.errors import ConfigError
 from krocr.training.detector_run import initial_model, load_detector_experiment, train_detector
 

@@ -213,6 +213,28 @@ class TransferOptions:
 
 
 @dataclass(frozen=True)
+class GuideOptions:
+    """Guided training of CTC (GTC, :mod:`krocr.model.guide`): a training-only attention
+    decoder on the SVTR's backbone features; loss = focal CTC + ``weight`` × its cross-entropy.
+    Weights files never hold it."""
+
+    weight: float = 0.0  # 0: no guide
+    layers: int = 2
+    dim: int = 256
+    heads: int = 8
+    # PaddleOCR's variant: the CTC branch reads detached features, so only the guide trains the backbone
+    detach_ctc: bool = False
+
+    def __post_init__(self) -> None:
+        _require(self.weight >= 0, "guide.weight", f"must be ≥ 0, got {self.weight}")
+        _require(self.layers >= 1, "guide.layers", "must be at least 1")
+        _require(
+            self.heads >= 1 and self.dim % self.heads == 0, "guide.dim", f"must divide by guide.heads ({self.heads})"
+        )
+        _require(not self.detach_ctc or self.weight > 0, "guide.detach_ctc", "needs a guide (guide.weight > 0)")
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     data: DataOptions
     model: ModelOptions = ModelOptions()
@@ -222,6 +244,14 @@ class ExperimentConfig:
     train: TrainOptions = TrainOptions()
     transfer: TransferOptions = TransferOptions()
     augment: AugmentConfig = PRESETS["reference"]  # blur or sharpen, as the reference
+    guide: GuideOptions = GuideOptions()
+
+    def __post_init__(self) -> None:
+        _require(
+            self.guide.weight == 0 or self.model.arch == "svtr",
+            "guide.weight",
+            f"the attention guide trains the SVTR's backbone, and model.arch is {self.model.arch!r}",
+        )
 
 
 # ---- loading ---------------------------------------------------------------------------------

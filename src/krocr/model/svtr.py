@@ -105,15 +105,21 @@ class SVTR(nn.Module):
         self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
-        """The backbone's output as a sequence (N, W/4, channels[3])."""
-        x = self.stage4(self.stage3(self.stage2(self.stem(images))))
-        return x.mean(dim=2).transpose(1, 2)
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """The backbone's output as a sequence (N, W/4, channels[3]): what the neck reads, and
+        what a training-only attention guide (:mod:`krocr.model.guide`) attends to."""
         height = self.config.input_height
         if images.ndim != 4 or images.shape[1] != 1 or images.shape[2] != height:
             raise ValueError(f"SVTR expects images of shape (N, 1, {height}, W), got {tuple(images.shape)}")
-        return self.head(self.neck(self.features(images.contiguous(memory_format=torch.channels_last))))
+        x = images.contiguous(memory_format=torch.channels_last)
+        x = self.stage4(self.stage3(self.stage2(self.stem(x))))
+        return x.mean(dim=2).transpose(1, 2)
+
+    def read(self, features: torch.Tensor) -> torch.Tensor:
+        """CTC logits (N, T, num_classes) from :meth:`features`' sequence."""
+        return self.head(self.neck(features))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.read(self.features(images))
 
     def named_layers(self) -> list[str]:
         """Top-level layer names usable in freeze lists."""

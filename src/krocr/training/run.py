@@ -132,7 +132,7 @@ def train(
     setup = TrainSetup(tuple(config.data.dirs), len(data.train_set), len(data.val_set), data.rejections(), layers)
     if on_setup is not None:
         on_setup(setup)
-    module = RecognizerModule(model, charset, config.loss, config.optim)
+    module = RecognizerModule(model, charset, config.loss, config.optim, config.guide)
     precision = resolve_precision(config.train.precision)
     session = environment_record(config, sys.argv, precision, last, devices, num_nodes, strategy)
     record = RunFiles(

@@ -18,11 +18,13 @@ from lightning.pytorch.utilities.types import OptimizerLRSchedulerConfig
 
 from krocr.analysis.metrics import compute_metrics
 from krocr.charset import Charset
-from krocr.config import LossOptions, OptimOptions
+from krocr.config import GuideOptions, LossOptions, OptimOptions
 from krocr.data.dataset import Batch
 from krocr.model.decoding import greedy_decode
 from krocr.model.focal_ctc import FocalCTCLoss, LossOutput
+from krocr.model.guide import AttentionGuide
 from krocr.model.networks import Network
+from krocr.model.svtr import SVTR
 from krocr.training.checkpoints import capture_rng, restore_rng
 from krocr.training.datamodule import CropDataModule
 from krocr.training.schedules import learning_rate_factor
@@ -67,26 +69,54 @@ class ValidationTally:
         }
 
 
+NO_GUIDE = GuideOptions()  # frozen: one shared default is safe
+
+
 class RecognizerModule(pl.LightningModule):
-    """A recognizer (CRNN or SVTR) trained with focal CTC. Logs ``loss`` (per step and epoch), ``unalignable``,
-    ``val_loss``, ``val_cer``, ``val_word_accuracy``, ``val_mean_ned``, ``val_unalignable``."""
+    """A recognizer (CRNN or SVTR) trained with focal CTC, the SVTR optionally guided by an
+    attention decoder (``guide``, training only: its tensors live in checkpoints, not in
+    weights files). Logs ``loss`` (per step and epoch), ``unalignable``, ``guide_loss`` (with
+    a guide), ``val_loss``, ``val_cer``, ``val_word_accuracy``, ``val_mean_ned``, ``val_unalignable``."""
 
     flops_per_batch = None  # read by Lightning's ThroughputMonitor; krocr reports samples/s only
 
-    def __init__(self, model: Network, charset: Charset, loss: LossOptions, optim: OptimOptions):
+    def __init__(
+        self,
+        model: Network,
+        charset: Charset,
+        loss: LossOptions,
+        optim: OptimOptions,
+        guide: GuideOptions = NO_GUIDE,
+    ):
         super().__init__()
         self.model = model
         self.charset = charset
         self.loss_fn = FocalCTCLoss(loss.alpha, loss.gamma)
         self.optim = optim
+        self.guide_options = guide
+        self.guide = None
+        if guide.weight > 0:
+            assert isinstance(model, SVTR), "the config refuses a guide for the CRNN"
+            channels = model.config.channels[-1]
+            self.guide = AttentionGuide(channels, charset.num_classes, guide.dim, guide.layers, guide.heads)
         self._tally = ValidationTally()
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.model(images)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        out = self.loss_fn(self.model(batch.images), batch.targets, batch.target_lengths)
         size = len(batch)
+        if self.guide is None:
+            out = self.loss_fn(self.model(batch.images), batch.targets, batch.target_lengths)
+            total = out.loss
+        else:
+            assert isinstance(self.model, SVTR)
+            features = self.model.features(batch.images)
+            read = features.detach() if self.guide_options.detach_ctc else features
+            out = self.loss_fn(self.model.read(read), batch.targets, batch.target_lengths)
+            guided = self.guide(features, batch.targets, batch.target_lengths)
+            self.log("guide_loss", guided, on_step=True, on_epoch=True, batch_size=size, sync_dist=True)
+            total = out.loss + self.guide_options.weight * guided
         self.log("loss", out.loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
         self.log(
             "unalignable",
@@ -97,7 +127,7 @@ class RecognizerModule(pl.LightningModule):
             batch_size=size,
             sync_dist=True,
         )
-        return out.loss
+        return total
 
     def on_validation_epoch_start(self) -> None:
         self._tally = ValidationTally()
@@ -122,7 +152,7 @@ class RecognizerModule(pl.LightningModule):
         self.log_dict(metrics, sync_dist=True)
 
     def configure_optimizers(self) -> OptimizerLRSchedulerConfig:
-        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        trainable = [p for p in self.parameters() if p.requires_grad]  # the model's and the guide's
         optimizer = torch.optim.Adam(trainable, lr=self.optim.lr, eps=self.optim.eps)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_factor(self.optim, self._total_steps()))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
