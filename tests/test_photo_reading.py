@@ -87,6 +87,28 @@ def test_photo_reading_reads_what_box_reading_reads_for_the_same_boxes() -> None
     assert tops[0] == pytest.approx(min(tops), abs=15)
 
 
+def test_an_upside_down_photo_is_read_as_the_upright_one() -> None:
+    photo = load_photo(EXAMPLES / "signs.jpg")
+    height, width = photo.shape[:2]
+    records, _ = read_icdar2015(EXAMPLES / "gt_signs.txt", EXAMPLES)
+    boxes = [np.asarray(w.points, np.float32) for w in records[0].words if w.text != "###"]
+    recognizer = Recognizer("ko")
+    upright = PhotoReader(BoxesAsDetector(boxes, photo), recognizer).read(photo)
+    turned_photo = np.ascontiguousarray(photo[::-1, ::-1])
+    turned_boxes = [np.array([width - 1, height - 1], np.float32) - b for b in boxes]  # still clockwise
+    detector = BoxesAsDetector(turned_boxes, turned_photo)
+    naive = PhotoReader(detector, recognizer, upside_down=False).read(turned_photo)
+    checked = PhotoReader(detector, recognizer).read(turned_photo)
+    expected = [r.text for r in upright.regions]
+    assert sum(r.text in expected for r in naive.regions) < len(expected) // 2
+    assert checked.turned > len(boxes) // 2
+    assert sum(r.text in expected for r in checked.regions) >= 0.8 * len(expected)
+    first = checked.regions[0]  # the reading order is the upright photo's: its first word first
+    assert first.text == upright.regions[0].text
+    # the polygon starts at the text's own top-left: the upright corner, turned
+    assert first.polygon[0] == pytest.approx(np.array([width - 1, height - 1]) - upright.regions[0].polygon[0], abs=1)
+
+
 def test_a_photo_without_text_gives_no_regions() -> None:
     blank = np.full((300, 400, 3), 128, np.uint8)
     reading = PhotoReader(BoxesAsDetector([], blank), Recognizer("ko")).read(blank)

@@ -169,6 +169,8 @@ def print_photos(
             print(format_region(str(path), region, as_json), file=out, flush=True)
         if not reading.regions:
             print(f"krocr read: {path}: no text found", file=sys.stderr)
+        if reading.turned:
+            print(f"krocr read: {path}: {reading.turned} regions read upside down", file=sys.stderr)
         if reading.skipped:
             reasons = ", ".join(sorted({skipped.reason.split(" (")[0] for skipped in reading.skipped}))
             print(
