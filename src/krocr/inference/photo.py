@@ -155,7 +155,9 @@ class PhotoReader:
             except DataError as exc:  # too long for the recognizer: say so, keep the rest
                 skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
         readings = self.recognizer.recognize(crops)
-        turned, photo_turned = self._turned(rgb, [quads[i] for i in kept], readings) if self.upside_down else ([], False)
+        turned, photo_turned = [], False
+        if self.upside_down:
+            turned, photo_turned = self._turned(rgb, [quads[i] for i in kept], readings)
         for n in turned:
             quads[kept[n]] = np.roll(quads[kept[n]], 2, axis=0)
         if photo_turned:
