@@ -155,7 +155,8 @@ class PhotoReader:
             except DataError as exc:  # too long for the recognizer: say so, keep the rest
                 skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
         readings = self.recognizer.recognize(crops)
-        turned, photo_turned = [], False
+        turned: list[int] = []
+        photo_turned = False
         if self.upside_down:
             turned, photo_turned = self._turned(rgb, [quads[i] for i in kept], readings)
         for n in turned:
