@@ -1,6 +1,7 @@
 """Draw docs/images/detector_scenes.jpg: one synthetic detector scene of each kind but
-``blank`` (storefront, signs, menu, label, scanned and photographed document), 2 x 3, with
-their ground-truth word boxes (green; ``###`` red; a dot on each box's first corner).
+``blank`` (storefront, signs, menu, label, scanned and photographed document), then a dense
+storefront, signs and a menu at night, 3 x 3, with their ground-truth word boxes (green;
+``###`` red; a dot on each box's first corner).
 
     .venv/bin/python scripts/detector_scenes_preview.py [--out docs/images/detector_scenes.jpg]
 """
@@ -22,10 +23,10 @@ SEED = 29
 TILE = (480, 360)  # each scene shrunk to this (width, height) on the sheet
 
 
-def render(work: Path, kind: str, index: int) -> tuple[np.ndarray, list[tuple[np.ndarray, str]]]:
-    """Scene ``index`` of a run of ``kind`` scenes and its boxes."""
-    out = work / f"{kind}{index}"
-    config = SceneConfig(kinds=((kind, 1.0),))
+def render(work: Path, kind: str, index: int, night: bool) -> tuple[np.ndarray, list[tuple[np.ndarray, str]]]:
+    """Scene ``index`` of a run of ``kind`` scenes (all at night, or none) and its boxes."""
+    out = work / f"{kind}{index}{'night' if night else ''}"
+    config = SceneConfig(kinds=((kind, 1.0),), night=float(night), dense=float(night))
     generate(SynthOptions(out=out, lang="ko", count=index, seed=SEED, scenes=True, scene=config))
     image = cv2.imread(str(out / "scenes" / "images" / f"img_{index}.jpg"))
     assert image is not None, f"scene {index} was not written"
@@ -53,9 +54,11 @@ def main() -> None:
     args = parser.parse_args()
     # (kind, index): indices picked so the sheet shows a scan and a photographed page
     picks = [("storefront", 1), ("signs", 4), ("menu", 5), ("label", 1), ("document", 1), ("document", 2)]
+    nights = [("storefront", 2), ("signs", 3), ("menu", 2)]
     with tempfile.TemporaryDirectory() as tmp:
-        tiles = [tile(*render(Path(tmp), kind, index)) for kind, index in picks]
-    sheet = np.vstack([np.hstack(tiles[:3]), np.hstack(tiles[3:])])
+        tiles = [tile(*render(Path(tmp), kind, index, False)) for kind, index in picks]
+        tiles += [tile(*render(Path(tmp), kind, index, True)) for kind, index in nights]
+    sheet = np.vstack([np.hstack(tiles[row : row + 3]) for row in (0, 3, 6)])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), sheet, [cv2.IMWRITE_JPEG_QUALITY, 88])
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)")
