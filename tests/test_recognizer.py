@@ -16,7 +16,7 @@ from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.inference.recognizer import Reading, Recognizer
 from krocr.model.config import output_length
 from krocr.model.crnn import CRNN, CRNNConfig
-from krocr.model.preprocess import PreprocessConfig
+from krocr.model.preprocess import PreprocessConfig, preprocess, to_gray
 from krocr.model.weights import save_weights
 
 SYMBOLS = "가나다라마바사abc "
@@ -103,6 +103,16 @@ def test_bf16_on_a_cpu_that_emulates_it_warns_but_reads(weights, monkeypatch):
         reader = Recognizer(weights, precision="bf16")
     assert caught[0].filename == __file__  # points at the caller, not at krocr
     assert len(reader.read(word_image(200)).raw) == len(Recognizer(weights).read(word_image(200)).raw)
+
+
+def test_a_vertical_column_is_read_top_to_bottom_as_its_line(recognizer):
+    line = word_image(200)  # one line, its first character on the left
+    column = np.ascontiguousarray(np.rot90(line, -1))  # the same text stacked: first character on top
+    assert column.shape[0] >= 1.5 * column.shape[1]
+    assert recognizer.read(column).text == recognizer.read(line).text
+    assert recognizer.prepare(column).tolist() == recognizer.prepare(line).tolist()
+    glyph = np.ascontiguousarray(line[:, :28])  # 1.4× taller than wide, as one tall glyph: read as it is
+    assert recognizer.prepare(glyph).tolist() == preprocess(to_gray(glyph), recognizer.preprocess).tolist()
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,10 @@ if TYPE_CHECKING:
 WIDTH_BUCKET = 32
 # A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.
 MIN_INPUT_HEIGHT = int(CropConfig().min_height)
+# a crop this many times taller than wide is a vertical column, read top to bottom: turned 90°
+# counter-clockwise so its first character is on the left, as the renders and the photo reader
+# give columns to the model (one stacked syllable is about 1.1× taller than wide, two about 2×)
+VERTICAL_RATIO = 1.5
 
 Decoder = Literal["greedy", "beam"]
 Precision = Literal["fp32", "bf16"]
@@ -192,9 +196,12 @@ class Recognizer:
 
     # ---- single steps ---------------------------------------------------------------------
     def prepare(self, image: ImageInput) -> np.ndarray:
-        """One input → the float32 (1, height, width) array the model sees. Raises
-        DataError naming the input when it cannot be read or is too small to hold text."""
+        """One input → the float32 (1, height, width) array the model sees; a vertical column
+        (:data:`VERTICAL_RATIO`) is turned first. Raises DataError naming the input when it
+        cannot be read or is too small to hold text."""
         pixels = load_input(image)
+        if pixels.shape[0] >= VERTICAL_RATIO * pixels.shape[1]:
+            pixels = np.ascontiguousarray(np.rot90(pixels))
         height, width = pixels.shape
         if height < MIN_INPUT_HEIGHT:
             raise DataError(
