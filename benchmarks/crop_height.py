@@ -21,10 +21,10 @@ os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 import lmdb
 
-from krocr.charset import korean
+from krocr.charset import korean_charset
 from krocr.data.augment import AugmentConfig
 from krocr.data.dataset import CropDataset
-from krocr.data.store import DEFAULT_MAX_WIDTH
+from krocr.data.store import DEFAULT_MAX_WIDTH, release
 from krocr.model.preprocess import PreprocessConfig
 from krocr.synth.generate import SynthOptions, generate
 
@@ -35,6 +35,7 @@ from loader_speed import crops_per_second
 
 def stored_bytes(cache: Path) -> int:
     """Bytes of the stored values (images, labels, metadata): the data, not LMDB's map size."""
+    release(cache)  # the render's summary left a shared read-only handle open
     env = lmdb.open(str(cache), readonly=True, lock=False)
     with env.begin() as txn:
         total = sum(len(value) for _, value in txn.cursor())
@@ -70,7 +71,7 @@ def main() -> None:
             for model_height in (32, 48, 64) if stored == 64 else (32,):
                 preprocess = PreprocessConfig(height=model_height, width=128, width_mode="natural")
                 dataset = CropDataset(
-                    [cache], korean(), preprocess=preprocess, augment=AugmentConfig.preset("default"), seed=args.seed
+                    [cache], korean_charset(), preprocess=preprocess, augment=AugmentConfig.preset("default"), seed=args.seed
                 )
                 rate = crops_per_second(dataset, 0, args.seconds)
                 rows.append(f"| {stored} | {per_crop:,.0f} | {model_height} | {rate:,.0f} |")
