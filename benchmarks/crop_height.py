@@ -71,7 +71,11 @@ def main() -> None:
             for model_height in (32, 48, 64) if stored == 64 else (32,):
                 preprocess = PreprocessConfig(height=model_height, width=128, width_mode="natural")
                 dataset = CropDataset(
-                    [cache], korean_charset(), preprocess=preprocess, augment=AugmentConfig.preset("default"), seed=args.seed
+                    [cache],
+                    korean_charset(),
+                    preprocess=preprocess,
+                    augment=AugmentConfig.preset("default"),
+                    seed=args.seed,
                 )
                 rate = crops_per_second(dataset, 0, args.seconds)
                 rows.append(f"| {stored} | {per_crop:,.0f} | {model_height} | {rate:,.0f} |")
