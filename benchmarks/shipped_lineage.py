@@ -35,7 +35,8 @@ HANDWRITING_DESIGN = "UnPilgi"
 
 # CPU-minutes of training behind each shipped version, all sessions together (docs/models.md);
 # one entry per commit that changed WEIGHTS, oldest first. Shipping a new version adds its entry.
-# v9 was trained but never shipped, so the commits skip from v8 to v10.
+# v9 was trained but never shipped, so the commits skip from v8 to v10. A commit that only
+# re-fitted a version's confidence temperature (same tensors) repeats its name and minutes.
 SHIPPED: tuple[tuple[str, int], ...] = (
     ("v0", 60),
     ("v1", 135),
@@ -47,6 +48,7 @@ SHIPPED: tuple[tuple[str, int], ...] = (
     ("v7", 515),
     ("v8", 590),
     ("v10", 670),
+    ("v10", 670),  # 2026-12-05: temperature refitted on held-out-design renders (1.33)
 )
 
 
@@ -62,7 +64,8 @@ def git(*args: str, text: bool = True) -> subprocess.CompletedProcess:
 
 
 def shipped_versions() -> list[Version]:
-    """Every committed version of WEIGHTS, oldest first, named as docs/models.md does."""
+    """Every shipped version of WEIGHTS, oldest first, named as docs/models.md does (each at
+    the commit that first shipped it)."""
     shallow = git("rev-parse", "--is-shallow-repository")
     if shallow.returncode != 0 or shallow.stdout.strip() != "false":
         raise SystemExit(f"{REPO} is not a git clone with full history: {shallow.stderr.strip()}")
@@ -73,7 +76,10 @@ def shipped_versions() -> list[Version]:
             f"{WEIGHTS} has {len(commits)} committed versions but SHIPPED lists {len(SHIPPED)}: "
             "add the new version's name and CPU-minutes (docs/models.md)"
         )
-    return [Version(name, commit, minutes) for commit, (name, minutes) in zip(commits, SHIPPED)]
+    first: dict[str, Version] = {}  # a recalibration keeps the commit that shipped the version
+    for commit, (name, minutes) in zip(commits, SHIPPED):
+        first.setdefault(name, Version(name, commit, minutes))
+    return list(first.values())
 
 
 @dataclass(frozen=True)
