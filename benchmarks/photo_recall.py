@@ -83,7 +83,8 @@ def run_tesseract(photos: list[AnnotatedPhoto], psm: str) -> tuple[list[WordOutc
 def row(engine: str, summary: dict, seconds_per_photo: float) -> str:
     kinds = " | ".join(f"{summary['by_kind'][k]['read_rate']:.0%}" if k in summary["by_kind"] else "–" for k in KINDS)
     return (
-        f"| {engine} | {summary['words']} | {summary['found_rate']:.1%} | {summary['read_rate']:.1%} | {kinds} | "
+        f"| {engine} | {summary['words']} | {summary['found_rate']:.1%} | {summary['read_rate']:.1%} "
+        f"| {summary['read_joined_rate']:.1%} | {kinds} | "
         f"{seconds_per_photo:.2f} |"
     )
 
@@ -106,16 +107,18 @@ def main() -> None:
         outcomes, seconds = run_tesseract(photos, psm)
         rows.append(row(f"Tesseract 5, --psm {psm}", recall_summary(outcomes), seconds / max(len(photos), 1)))
     header = (
-        "| engine | words | found | read | read: "
+        "| engine | words | found | read | read, joined | read: "
         + " | ".join(KINDS)
         + " | s/photo |\n|"
-        + "---|" * (6 + len(KINDS) - 1)
+        + "---|" * (7 + len(KINDS) - 1)
     )
     body = "\n".join(
         [
             f"Data `{args.data}` ({len(photos)} photos); krocr: detector `{args.detector or 'shipped'}`, recognizer "
             f"`{args.weights}`; Tesseract `-l kor+eng`, its text lines as regions. Found: regions cover half the "
-            "word; read: an overlapping region's text contains it (NFC, spaces ignored).",
+            "word; read: an overlapping region's text contains it (NFC, spaces ignored); read, joined: or the "
+            "texts of the regions lying mostly inside it, joined in reading order, do (a third of the labels "
+            "are whole lines).",
             "",
             header,
             *rows,

@@ -50,6 +50,20 @@ def test_found_needs_half_the_area_and_read_needs_the_text_inside_an_overlapping
     assert outcomes[2].region_text == "빵짐"
 
 
+def test_a_line_label_is_read_joined_by_the_word_regions_inside_it_in_order() -> None:
+    line = AnnotatedPhoto(PHOTO.path, "sign-photo", (word("행복 약국 빵집", 0, 0, 300, 40),))
+    words = [(box(0, 0, 100, 40), "행복"), (box(110, 0, 200, 40), "약국"), (box(210, 0, 300, 40), "빵집")]
+    [outcome] = score_photo(line, words)
+    assert outcome.found and not outcome.read and outcome.read_joined
+    [backwards] = score_photo(line, words[::-1])  # joined in the order given (reading order)
+    assert not backwards.read_joined
+    outside = [*words[:2], (box(150, -200, 400, 30), "빵집")]  # its region lies mostly outside the line
+    [partial] = score_photo(line, outside)
+    assert not partial.read_joined
+    summary = recall_summary([outcome])
+    assert (summary["read"], summary["read_joined"], summary["read_joined_rate"]) == (0, 1, 1.0)
+
+
 def test_a_region_holding_a_whole_line_reads_each_of_its_words() -> None:
     regions = [(box(0, 0, 300, 140), "행복약국 02-123-4567 빵집")]
     outcomes = score_photo(PHOTO, regions)
