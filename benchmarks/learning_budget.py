@@ -92,6 +92,12 @@ VARIANTS: dict[str, Variant] = {
     # the SVTR-style model (issue #28) from scratch, 48 px high, and the same at the CRNN's 32 px
     "ko-svtr": Variant((), Path("configs/ko_svtr.yaml")),
     "ko-svtr-32": Variant(("model.input_height=32",), Path("configs/ko_svtr.yaml")),
+    # … guided by the training-only attention decoder (GTC, model/guide.py), and with its CTC
+    # branch on detached features as PaddleOCR does
+    "ko-svtr-32-gtc": Variant(("model.input_height=32", "guide.weight=1.0"), Path("configs/ko_svtr.yaml")),
+    "ko-svtr-32-gtc-detach": Variant(
+        ("model.input_height=32", "guide.weight=1.0", "guide.detach_ctc=true"), Path("configs/ko_svtr.yaml")
+    ),
     # the reference's three versions (issue #5 (c)), on the same data and budget
     "ksign-v1": Variant(BUDGET_SETTINGS, Path("configs/ksign_v1.yaml")),
     "ksign-v2": Variant(BUDGET_SETTINGS, Path("configs/ksign_v2.yaml")),
