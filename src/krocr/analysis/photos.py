@@ -77,6 +77,7 @@ def score_photo(photo: AnnotatedPhoto, regions: Sequence[tuple[np.ndarray, str]]
         One outcome per word whose text is not ``###``, in the annotation's order.
     """
     shapes = [(_shape(polygon), text) for polygon, text in regions]
+    joins_at = [JOIN_INSIDE * max(shape.area, 1e-9) for shape, _ in shapes]  # overlap that puts a region inside
     covered = unary_union([shape for shape, _ in shapes]) if shapes else Polygon()
     outcomes = []
     for word in photo.words:
@@ -90,9 +91,7 @@ def score_photo(photo: AnnotatedPhoto, regions: Sequence[tuple[np.ndarray, str]]
         texts = [text for (_, text), overlap in zip(shapes, overlaps) if overlap > 0]
         read = found and any(compact(word.text) in compact(text) for text in texts if text)
         best = shapes[int(np.argmax(overlaps))][1] if overlaps and max(overlaps) > 0 else ""
-        inside = "".join(
-            text for (shape, text), overlap in zip(shapes, overlaps) if overlap >= JOIN_INSIDE * max(shape.area, 1e-9)
-        )
+        inside = "".join(text for (_, text), overlap, at in zip(shapes, overlaps, joins_at) if overlap >= at)
         joined = read or (found and compact(word.text) in compact(inside))
         outcomes.append(
             WordOutcome(

@@ -71,9 +71,7 @@ def resize_crop(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     h, w = gray.shape
     if h < 1 or w < 1:
         raise DataError(f"empty crop of shape {gray.shape}")
-    new_w = target_width(h, w, config)
-    interpolation = cv2.INTER_AREA if h > config.height else cv2.INTER_LINEAR
-    return cv2.resize(gray, (new_w, config.height), interpolation=interpolation)
+    return _resized(gray, target_width(h, w, config), config.height)
 
 
 def scale_to_height(gray: np.ndarray, height: int) -> np.ndarray:
@@ -82,8 +80,14 @@ def scale_to_height(gray: np.ndarray, height: int) -> np.ndarray:
     h, w = gray.shape
     if h == height:
         return gray
-    interpolation = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
-    return cv2.resize(gray, (max(1, round(w * height / h)), height), interpolation=interpolation)
+    return _resized(gray, max(1, round(w * height / h)), height)
+
+
+def _resized(gray: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``gray`` at width × height: area averaging when shrinking (no aliasing of thin strokes),
+    bilinear when growing."""
+    interpolation = cv2.INTER_AREA if gray.shape[0] > height else cv2.INTER_LINEAR
+    return cv2.resize(gray, (width, height), interpolation=interpolation)
 
 
 def normalize(gray: np.ndarray) -> np.ndarray:

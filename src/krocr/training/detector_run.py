@@ -293,7 +293,8 @@ def initial_model(config: DetectorExperiment) -> DBNet:
         return model
     start = load_detector(config.train.init_weights)
     if start.config != config.model:
-        differ = sorted(k for k, v in start.config.to_dict().items() if config.model.to_dict()[k] != v)
+        theirs, ours = start.config.to_dict(), config.model.to_dict()
+        differ = sorted(k for k in ours if theirs[k] != ours[k])
         raise ConfigError(
             f"train.init_weights: {config.train.init_weights} holds a detector with other model settings "
             f"({', '.join(f'model.{k}' for k in differ)}) than this config"
