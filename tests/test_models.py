@@ -99,3 +99,37 @@ def test_channels_last_by_default_and_both_layouts_give_the_same_logits():
         model.to(memory_format=torch.contiguous_format)
         assert model.memory_format == torch.contiguous_format
         torch.testing.assert_close(model(images), channels_last, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("height", [48, 64])
+def test_a_taller_crnn_keeps_every_weight_and_the_frame_count(height):
+    short = CRNN(CRNNConfig(num_classes=20, variant="slim"))
+    tall = CRNN(CRNNConfig(num_classes=20, variant="slim", input_height=height))
+    tall.load_state_dict(short.state_dict())  # strict: the same names and shapes
+    assert tall(torch.zeros(2, 1, height, 256)).shape == short(torch.zeros(2, 1, 32, 256)).shape == (2, 62, 20)
+    with pytest.raises(ValueError, match=rf"\(N, 1, {height}, W\)"):
+        tall(torch.zeros(1, 1, 32, 256))
+
+
+def test_a_taller_crnn_takes_the_strongest_row_of_conv6_1():
+    torch.manual_seed(0)
+    model = CRNN(CRNNConfig(num_classes=20, variant="slim", rnn_units=16, input_height=48)).eval()
+    images = torch.rand(1, 1, 48, 64) * 2 - 1
+    rows = model.conv6_1(
+        model.pool5(
+            model.conv5_1(
+                model.conv4_1(
+                    model.pool3(
+                        model.conv3_2(model.conv3_1(model.pool2(model.conv2_1(model.pool1(model.conv1_1(images))))))
+                    )
+                )
+            )
+        )
+    )
+    assert rows.shape[2] == 2  # 48 → 24 → 12 → 6 → 3 → 2 rows
+    torch.testing.assert_close(model.features(images), rows.amax(dim=2).transpose(1, 2))
+
+
+def test_crnn_heights_outside_the_layout_are_refused():
+    with pytest.raises(ConfigError, match=r"input_height must be one of \(32, 48, 64\)"):
+        CRNNConfig(num_classes=5, input_height=40)

@@ -32,7 +32,7 @@ import yaml
 from krocr.data.augment import PRESETS, AugmentConfig
 from krocr.data.eval_sets import evaluation_only_root
 from krocr.errors import ConfigError, InvalidOption, read_input_text
-from krocr.model.config import SVTRConfig, output_length
+from krocr.model.config import CRNN_HEIGHTS, SVTRConfig, output_length
 
 BASE_KEY = "base"
 PRESET_KEY = "preset"  # ``augment: {preset: NAME}`` starts from a named AugmentConfig preset
@@ -46,7 +46,7 @@ def _require(condition: bool, key: str, reason: str) -> None:
 @dataclass(frozen=True)
 class ModelOptions:
     arch: Literal["crnn", "svtr"] = "crnn"  # the reference CRNN, or the SVTR-style model (model/svtr.py)
-    # None: the architecture's own height (CRNN 32; SVTR 48, or 32 / 64)
+    # None: the architecture's own height (CRNN 32, or 48 / 64; SVTR 48, or 32 / 64)
     input_height: int | None = None
     # CRNN options
     variant: Literal["reference", "slim"] = "reference"
@@ -75,7 +75,11 @@ class ModelOptions:
             f"an option of arch {other!r} only, and model.arch is {self.arch!r}; remove it or change model.arch",
         )
         if self.arch == "crnn":
-            _require(self.input_height in (None, 32), "model.input_height", "the CRNN reads 32-px-high crops")
+            _require(
+                self.input_height in (None, *CRNN_HEIGHTS),
+                "model.input_height",
+                f"the CRNN reads crops {', '.join(map(str, CRNN_HEIGHTS))} px high, got {self.input_height}",
+            )
 
     @property
     def height(self) -> int:

@@ -22,6 +22,9 @@ CONV_LAYERS: tuple[tuple[str, int, bool], ...] = (
     ("conv6_1", 512, False),
 )
 WIDTH_FACTOR = {"reference": 1.0, "slim": 0.5}
+# 32 is the reference's input; taller inputs leave conv6_1 2 (48) or 3 (64) rows high, and
+# a max over them keeps every weight's shape, so a 32-px model's weights start a taller one
+CRNN_HEIGHTS = (32, 48, 64)
 _DEFAULT_RNN_UNITS = {"reference": 256, "slim": 128}
 MAX_RNN_UNITS = 16384  # far beyond any useful size; guards against crafted weights metadata
 MAX_CLASSES = 1 << 20  # more than all of Unicode's assigned characters
@@ -68,8 +71,8 @@ class CRNNConfig:
             raise ConfigError(f"model.activation must be 'relu' or 'leaky_relu', got {self.activation!r:.60}")
         if self.rnn not in ("lstm", "gru"):
             raise ConfigError(f"model.rnn must be 'lstm' or 'gru', got {self.rnn!r:.60}")
-        if not integer(self.input_height) or self.input_height != 32:
-            raise ConfigError(f"the CRNN's pooling is laid out for input height 32, got {self.input_height!r:.60}")
+        if not integer(self.input_height) or self.input_height not in CRNN_HEIGHTS:
+            raise ConfigError(f"model.input_height must be one of {CRNN_HEIGHTS}, got {self.input_height!r:.60}")
 
     @property
     def units(self) -> int:

@@ -5,6 +5,8 @@ that freezing by name and weight transfer read like the reference recipe.
 
 For an input of height 32 and width W the output has W/4 − 2 frames (62 for W = 256, the
 reference's max_string_len). The network is width-agnostic: wider inputs give more frames.
+``input_height`` 48 or 64 (not in the reference) keeps every layer and takes the maximum over
+the 2 or 3 rows conv6_1 leaves, so thin strokes reach the network at more pixels.
 
 ``variant="reference"`` reproduces the reference sizes (8.75 M parameters with the
 87-symbol alphabet); ``variant="slim"`` halves every conv width (a quarter of the conv
@@ -50,7 +52,8 @@ class _BiRNN(nn.Module):
 
 
 class CRNN(nn.Module):
-    """Input (N, 1, 32, W) in [-1, 1] → logits (N, W/4 − 2, num_classes); class 0 = blank."""
+    """Input (N, 1, H, W) in [-1, 1], H = ``config.input_height`` → logits (N, W/4 − 2, num_classes);
+    class 0 = blank."""
 
     def __init__(self, config: CRNNConfig):
         super().__init__()
@@ -92,12 +95,14 @@ class CRNN(nn.Module):
         x = self.pool2(self.conv2_1(x))
         x = self.pool3(self.conv3_2(self.conv3_1(x)))
         x = self.pool5(self.conv5_1(self.conv4_1(x)))
-        x = self.conv6_1(x)  # (N, C, 1, T)
-        return x.squeeze(2).transpose(1, 2)  # (N, T, C)
+        x = self.conv6_1(x)  # (N, C, 1, T) at 32 px; 2 or 3 rows at 48 or 64
+        x = x.squeeze(2) if self.config.input_height == 32 else x.amax(dim=2)
+        return x.transpose(1, 2)  # (N, T, C)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if images.ndim != 4 or images.shape[1] != 1 or images.shape[2] != 32:
-            raise ValueError(f"CRNN expects images of shape (N, 1, 32, W), got {tuple(images.shape)}")
+        height = self.config.input_height
+        if images.ndim != 4 or images.shape[1] != 1 or images.shape[2] != height:
+            raise ValueError(f"CRNN expects images of shape (N, 1, {height}, W), got {tuple(images.shape)}")
         if images.shape[3] < min_input_width(1):
             raise ValueError(f"CRNN needs input width ≥ {min_input_width(1)}, got {images.shape[3]}")
         x = self.features(images.contiguous(memory_format=self.memory_format))

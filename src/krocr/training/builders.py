@@ -49,6 +49,7 @@ def model_config(options: ModelOptions, charset: Charset) -> ModelConfig:
         rnn=options.rnn,
         rnn_units=options.rnn_units,
         rnn_dropout=options.rnn_dropout,
+        input_height=options.height,
     )
 
 
