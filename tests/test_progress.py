@@ -139,3 +139,11 @@ def test_log_lines_say_how_many_epochs_are_left_and_how_long_the_run_has_to_go(t
         "1/3 batches (33 %), 2 s left in the epoch, up to 1 min 45 s left in the run (1 more epoch)",
     ]  # 2 s + one epoch of 103 s
     assert lines[6] == ["epoch 2/2", "1/3 batches (33 %), 2 s left in the epoch, the last epoch"]
+
+
+def test_a_detector_batch_counts_its_photos_not_its_keys():
+    from krocr.training.progress import _batch_size
+
+    photos = {"image": torch.zeros(4, 3, 8, 8), "shrink_map": torch.zeros(4, 8, 8), "shrink_mask": torch.zeros(4, 8, 8)}
+    assert _batch_size(photos) == 4
+    assert _batch_size(torch.zeros(5, 2)) == 5

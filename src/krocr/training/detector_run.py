@@ -67,6 +67,7 @@ from krocr.training.checkpoints import (
     restore_best_weights,
 )
 from krocr.training.detector_system import DetectorModule, DetectorOptim
+from krocr.training.progress import progress_bar
 
 
 def _require(condition: bool, key: str, reason: str) -> None:
@@ -315,11 +316,10 @@ def _trainer(config: DetectorExperiment, run_dir: Path, accelerator: str, callba
         limit_val_batches=config.train.limit_val_batches,
         log_every_n_steps=config.train.log_every_n_steps,
         num_sanity_val_steps=0,
-        enable_progress_bar=False,
         enable_model_summary=False,
         logger=CSVLogger(run_dir, name="logs"),
         plugins=[AtomicCheckpointIO()],
-        callbacks=callbacks,
+        callbacks=[*callbacks, progress_bar()],
     )
 
 

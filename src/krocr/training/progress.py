@@ -68,7 +68,7 @@ class LogLineProgress(ProgressBar):
     ) -> None:
         if self._samples == 0 and batch_idx > 0:
             self._whole_epoch = False
-        self._samples += len(batch)
+        self._samples += _batch_size(batch)
         now = time.monotonic()
         if now - self._last_line < self.interval_s:
             return
@@ -106,6 +106,14 @@ class LogLineProgress(ProgressBar):
         self._validation_s += time.monotonic() - self._validation_start
         metrics = {k: v for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
         self._write(f"{_epoch(trainer)} · validated" + _metrics_text(metrics))
+
+
+def _batch_size(batch: Any) -> int:
+    """Samples in a batch: a recognizer's Batch has a length; a detector's is a dict of
+    tensors, each with one row per photo."""
+    if isinstance(batch, dict):
+        return len(next(iter(batch.values()))) if batch else 0
+    return len(batch)
 
 
 def progress_bar(interval_s: float = 60.0) -> ProgressBar:
