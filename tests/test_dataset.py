@@ -165,3 +165,39 @@ def test_no_usable_sample_raises_with_the_table(tmp_path):
     with pytest.raises(DataError, match="no usable samples") as error:
         CropDataset([tmp_path / "bad.lmdb"], korean_charset())
     assert "empty_label" in str(error.value) and "out_of_charset" in str(error.value)
+
+
+def _concat_dataset(caches, charset, concat: float, max_label_length: int = 62) -> CropDataset:
+    config = PreprocessConfig(width=64, width_mode="natural", max_width=2048)
+    augment = AugmentConfig.from_dict({**AugmentConfig.preset("none").to_dict(), "concat": concat})
+    return CropDataset(caches, charset, preprocess=config, augment=augment, max_label_length=max_label_length, seed=3)
+
+
+def test_concat_pastes_a_second_crop_after_a_word_space_and_joins_the_labels(caches, charset):
+    dataset = _concat_dataset(caches, charset, concat=1.0)
+    for index, sample in enumerate(dataset.samples):
+        image, tokens, text = dataset[index]
+        assert text.startswith(sample.text + " ") and text[len(sample.text) + 1 :] in dataset.texts()
+        assert tokens.tolist() == charset.encode(text)
+        alone = dataset.readers[sample.reader][sample.index][0].shape[1]
+        assert image.shape[2] > alone + 0.25 * 32  # the partner and the space are there
+    assert [dataset[i][2] for i in range(len(dataset))] == [dataset[i][2] for i in range(len(dataset))]  # seeded
+
+
+def test_concat_keeps_the_crop_alone_when_the_pair_would_not_fit(caches, charset):
+    dataset = _concat_dataset(caches, charset, concat=1.0, max_label_length=41)
+    texts = [dataset[i][2] for i in range(len(dataset))]
+    assert "ab" * 20 in texts  # 40 characters: no partner fits in 41
+    assert all(len(text) <= 41 for text in texts)
+    assert any(" " in text and text.startswith("간판") for text in texts)  # the short ones still pair
+
+
+def test_concat_needs_natural_width():
+    from pathlib import Path
+
+    from krocr.config import load_config
+    from krocr.errors import ConfigError
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    with pytest.raises(ConfigError, match="augment.concat.*width_mode: natural"):
+        load_config(configs / "tiny.yaml", ["augment.concat=0.2"])

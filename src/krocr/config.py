@@ -256,6 +256,11 @@ class ExperimentConfig:
             "guide.weight",
             f"the attention guide trains the SVTR's backbone, and model.arch is {self.model.arch!r}",
         )
+        _require(
+            self.augment.concat == 0 or self.data.width_mode == "natural",
+            "augment.concat",
+            "pastes crops side by side, which needs data.width_mode: natural (fixed squeezes them into data.width)",
+        )
 
 
 # ---- loading ---------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ class AugmentConfig:
     elastic: float = 0.0
     elastic_alpha: float = 60.0  # displacement scale (before smoothing) at the 32-px cache height
     elastic_sigma: float = 5.0  # smoothness of the displacement field, pixels
+    # PaddleOCR's RecConAug: paste a second training crop to the right, a word space between
+    # them, the labels joined by a space (natural width only; see CropDataset)
+    concat: float = 0.0
 
     def __post_init__(self) -> None:
         for name in _PROBABILITIES:
@@ -97,6 +100,7 @@ _PROBABILITIES = (
     "shear",
     "stroke_width",
     "elastic",
+    "concat",
 )
 
 

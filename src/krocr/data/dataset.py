@@ -41,6 +41,7 @@ from krocr.model.preprocess import (
 )
 
 _DEFAULT_PREPROCESS = PreprocessConfig()  # frozen: one shared default instance is safe
+CONCAT_STREAM = 1  # item_seed key of the pasting draws, apart from the augmenter's own seed
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class CropDataset(Dataset):
         self.charset = charset
         self.preprocess = preprocess
         self.augmenter = Augmenter(augment or AugmentConfig.preset("none"))
+        self.concat = self.augmenter.config.concat
+        self.max_label_length = max_label_length
         self.max_output_length = max_output_length
         self.frames_for_width = frames_for_width
         self.seed = seed
@@ -171,12 +174,40 @@ class CropDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         sample = self.samples[index]
-        gray, _, _ = self.readers[sample.reader][sample.index]
-        # crops stored taller than the model reads (64 px for a 32-px CRNN) are brought to its
-        # height first, so augmentation costs and behaves as on crops stored at that height
-        gray = self.augmenter(scale_to_height(gray, self.preprocess.height), self.sample_seed(index))
+        gray, text, tokens = self._scaled(sample), sample.text, sample.tokens
+        seed = self.sample_seed(index)
+        if self.concat:
+            rng = np.random.default_rng(item_seed(seed, CONCAT_STREAM))
+            if rng.random() < self.concat:
+                gray, text, tokens = self._joined(gray, sample, self.samples[int(rng.integers(len(self)))], rng)
+        gray = self.augmenter(gray, seed)
         image = torch.from_numpy(preprocess(gray, self.preprocess))
-        return image, torch.tensor(sample.tokens, dtype=torch.long), sample.text
+        return image, torch.tensor(tokens, dtype=torch.long), text
+
+    def _scaled(self, sample: _Sample) -> np.ndarray:
+        """A sample's crop at the model's height: crops stored taller (64 px for a 32-px CRNN)
+        are brought to it first, so augmentation costs and behaves as on crops stored at it."""
+        gray, _, _ = self.readers[sample.reader][sample.index]
+        return scale_to_height(gray, self.preprocess.height)
+
+    def _joined(
+        self, gray: np.ndarray, sample: _Sample, partner: _Sample, rng: np.random.Generator
+    ) -> tuple[np.ndarray, str, tuple[int, ...]]:
+        """``sample``'s crop with ``partner``'s pasted to its right after a word space (0.25–0.6
+        of the height, in the gray where the two meet), the labels joined by a space; the
+        sample alone when the pair would not fit the label length, the width or the frames."""
+        text = f"{sample.text} {partner.text}"
+        other = self._scaled(partner)
+        height = gray.shape[0]
+        space = np.full((height, round(rng.uniform(0.25, 0.6) * height)), 0, np.uint8)
+        space[:] = int(np.median(np.concatenate([gray[:, -1], other[:, 0]])))
+        joined = np.hstack([gray, space, other])
+        tokens = tuple(self.charset.encode(text))
+        width = max(target_width(*joined.shape, self.preprocess), self.preprocess.width)
+        frames = int(required_frames(torch.tensor(tokens), torch.tensor([len(tokens)]))[0])
+        available = self.max_output_length if self.max_output_length is not None else self.frames_for_width(width)
+        fits = len(text) <= self.max_label_length and joined.shape[1] <= self.preprocess.max_width
+        return (joined, text, tokens) if fits and frames <= available else (gray, sample.text, sample.tokens)
 
     def texts(self) -> list[str]:
         return [s.text for s in self.samples]
