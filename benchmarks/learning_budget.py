@@ -89,6 +89,13 @@ VARIANTS: dict[str, Variant] = {
     "ko-crnn-distort-rnn256": Variant(
         ("augment.preset=distort", "model.rnn_units=256", "transfer.widen_rnn=true"), Path("configs/ko_crnn.yaml")
     ),
+    # … reading 48 px high (issue #28's "CRNN at 48 px"), the 32-px English weights transferred;
+    # data.width keeps the recipe's 4:1 minimum
+    "ko-crnn-48": Variant(
+        ("model.input_height=48", "data.width=192", "data.max_width=3072"), Path("configs/ko_crnn.yaml")
+    ),
+    # … with crop concatenation (PaddleOCR's RecConAug) on 15 % of the crops
+    "ko-crnn-concat": Variant(("augment.concat=0.15",), Path("configs/ko_crnn.yaml")),
     # the SVTR-style model (issue #28) from scratch, 48 px high, and the same at the CRNN's 32 px
     "ko-svtr": Variant((), Path("configs/ko_svtr.yaml")),
     "ko-svtr-32": Variant(("model.input_height=32",), Path("configs/ko_svtr.yaml")),
