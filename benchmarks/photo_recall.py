@@ -84,7 +84,7 @@ def row(engine: str, summary: dict, seconds_per_photo: float) -> str:
     kinds = " | ".join(f"{summary['by_kind'][k]['read_rate']:.0%}" if k in summary["by_kind"] else "–" for k in KINDS)
     return (
         f"| {engine} | {summary['words']} | {summary['found_rate']:.1%} | {summary['read_rate']:.1%} "
-        f"| {summary['read_joined_rate']:.1%} | {kinds} | "
+        f"| {summary['read_joined_rate']:.1%} | {summary['read_lines_rate']:.1%} | {kinds} | "
         f"{seconds_per_photo:.2f} |"
     )
 
@@ -107,10 +107,10 @@ def main() -> None:
         outcomes, seconds = run_tesseract(photos, psm)
         rows.append(row(f"Tesseract 5, --psm {psm}", recall_summary(outcomes), seconds / max(len(photos), 1)))
     header = (
-        "| engine | words | found | read | read, joined | read: "
+        "| engine | words | found | read | read, joined | read, lines | read: "
         + " | ".join(KINDS)
         + " | s/photo |\n|"
-        + "---|" * (7 + len(KINDS) - 1)
+        + "---|" * (8 + len(KINDS) - 1)
     )
     body = "\n".join(
         [
@@ -118,7 +118,8 @@ def main() -> None:
             f"`{args.weights}`; Tesseract `-l kor+eng`, its text lines as regions. Found: regions cover half the "
             "word; read: an overlapping region's text contains it (NFC, spaces ignored); read, joined: or the "
             "texts of the regions lying mostly inside it, joined in reading order, do (a third of the labels "
-            "are whole lines).",
+            "are whole lines); read, lines: krocr's text lines (`krocr read --lines`) as its regions, the level "
+            "Tesseract's rows are scored at (for Tesseract the two are the same).",
             "",
             header,
             *rows,

@@ -64,6 +64,21 @@ def test_a_line_label_is_read_joined_by_the_word_regions_inside_it_in_order() ->
     assert (summary["read"], summary["read_joined"], summary["read_joined_rate"]) == (0, 1, 1.0)
 
 
+def test_a_line_label_is_read_by_a_text_line_that_overlaps_it_and_found_still_needs_regions() -> None:
+    line = AnnotatedPhoto(PHOTO.path, "sign-photo", (word("행복 약국 빵집", 0, 0, 300, 40),))
+    words = [(box(0, 0, 100, 40), "행복"), (box(110, 0, 200, 40), "약국"), (box(210, 0, 300, 40), "빵집")]
+    [outcome] = score_photo(line, words, [(box(0, 0, 300, 40), "행복 약국 빵집")])
+    assert outcome.found and not outcome.read and outcome.read_lines
+    [elsewhere] = score_photo(line, words, [(box(0, 100, 300, 140), "행복 약국 빵집")])  # does not overlap it
+    assert not elsewhere.read_lines
+    [unfound] = score_photo(line, words[:1], [(box(0, 0, 300, 40), "행복 약국 빵집")])  # regions cover a third
+    assert not unfound.found and not unfound.read_lines
+    [no_lines] = score_photo(line, words)
+    assert no_lines.read_lines == no_lines.read
+    summary = recall_summary([outcome])
+    assert (summary["read_lines"], summary["read_lines_rate"]) == (1, 1.0)
+
+
 def test_a_region_holding_a_whole_line_reads_each_of_its_words() -> None:
     regions = [(box(0, 0, 300, 140), "행복약국 02-123-4567 빵집")]
     outcomes = score_photo(PHOTO, regions)

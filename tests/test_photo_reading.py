@@ -11,7 +11,16 @@ import pytest
 
 from krocr.data.importers import read_icdar2015
 from krocr.errors import DataError
-from krocr.inference.photo import PhotoReader, draw_reading, load_photo, pad_for_detection, reading_order
+from krocr.inference.photo import (
+    PhotoReader,
+    TextRegion,
+    draw_reading,
+    load_photo,
+    pad_for_detection,
+    reading_lines,
+    reading_order,
+    text_lines,
+)
 from krocr.inference.reading import box_items, read_items
 from krocr.inference.recognizer import Recognizer
 
@@ -57,6 +66,30 @@ def test_reading_order_keeps_a_tall_region_apart_from_a_line_it_barely_touches()
     assert reading_order([quad(200, 25, 300, 55), quad(0, 0, 100, 30)]) == [1, 0]
 
 
+def _region(text: str, polygon: np.ndarray, confidence: float = 0.9) -> TextRegion:
+    return TextRegion(polygon, text, confidence, 0.9)
+
+
+def test_a_word_space_joins_regions_into_a_line_and_a_wide_gap_does_not() -> None:
+    # one reading-order line 30 px high: gaps of 12 px (a word space) and 200 px (another column)
+    quads = [quad(10, 10, 100, 40), quad(112, 10, 200, 40), quad(400, 12, 480, 42), quad(10, 60, 90, 90)]
+    lines = reading_lines(quads)
+    assert lines == [[0, 1, 2], [3]]
+    regions = [_region(t, q, c) for t, q, c in zip(["김치", "찌개", "8,000", "라면"], quads, [0.9, 0.6, 0.8, 0.7])]
+    joined = text_lines(regions, [0, 0, 0, 1])
+    assert [(line.text, line.regions) for line in joined] == [("김치 찌개", (0, 1)), ("8,000", (2,)), ("라면", (3,))]
+    assert joined[0].confidence == 0.6  # the weakest of its regions
+    # the line runs from the first region's left edge to the last one's right edge
+    assert joined[0].polygon.tolist() == [[10, 10], [200, 10], [200, 40], [10, 40]]
+
+
+def test_a_vertical_column_stays_a_line_of_its_own() -> None:
+    # a column read top to bottom starts at its top-right corner (the photo reader's convention)
+    column = np.array([[130, 10], [130, 200], [100, 200], [100, 10]], np.float32)
+    regions = [_region("안녕", quad(10, 10, 90, 40)), _region("하세요", column)]
+    assert [line.text for line in text_lines(regions, [0, 0])] == ["안녕", "하세요"]
+
+
 def test_padding_is_border_coloured_and_reported() -> None:
     image = np.full((100, 300, 3), 200, np.uint8)
     padded, pad = pad_for_detection(image)
@@ -82,6 +115,8 @@ def test_photo_reading_reads_what_box_reading_reads_for_the_same_boxes() -> None
     assert sorted(r.text for r in reading.regions) == sorted(expected)
     assert not reading.skipped
     assert reading.size == (load_photo(photo).shape[1], load_photo(photo).shape[0])
+    # every region is in exactly one text line, in reading order
+    assert [n for line in reading.lines for n in line.regions] == list(range(len(reading.regions)))
     # regions come in reading order: the first is the top-most line's left-most word
     tops = [float(r.polygon[:, 1].min()) for r in reading.regions]
     assert tops[0] == pytest.approx(min(tops), abs=15)

@@ -129,4 +129,14 @@ def test_detection_options_with_boxes_are_refused(capsys: pytest.CaptureFixture[
     boxes = ["--boxes", str(EXAMPLES / "photo" / "gt_signs.txt"), "--format", "icdar2015"]
     code, lines, err = run([*boxes, "--mode", "photo", photo], capsys)
     assert lines == []
-    assert code == 1 and "--mode, --draw and --detector are for detection" in err
+    assert code == 1 and "--mode, --draw, --detector and --lines are for detection" in err
+
+
+def test_lines_print_a_photos_text_lines_with_their_regions(
+    capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    photo = str(EXAMPLES / "photo" / "signs.jpg")
+    code, [line], _ = run(["--lines", "--json", photo], capsys)
+    record = json.loads(line)
+    assert code == 0 and set(record) == {"path", "polygon", "text", "confidence", "regions", "error"}
+    assert record["regions"] == [0] and record["polygon"][0] == [111.0, 39.0]

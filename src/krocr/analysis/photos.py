@@ -12,7 +12,11 @@ is scored is recall, word by word (``###`` regions are not scored):
   label (at least :data:`JOIN_INSIDE` of each region's area), joined in reading order,
   contain it. A third of the real set's labels are whole lines, which word-level regions
   can only read together; the strict measure is the issue's, this one says how much of the
-  gap is the level of the boxes.
+  gap is the level of the boxes;
+* **read, lines** — found, and one of the reader's text lines (:attr:`PhotoReading.lines`,
+  its regions joined where a word space parts them) that overlaps the word contains it: the
+  strict rule applied to what ``krocr read --lines`` prints, and to the same level as
+  Tesseract's text lines in ``benchmarks/photo_recall.py``.
 
 Synthetic scenes, boxed completely, are scored by :func:`evaluate_scenes` with ICDAR 2015
 precision / recall / h-mean (IoU ≥ 0.5, ``###`` words don't-care; :mod:`krocr.detection.metrics`)
@@ -63,19 +67,26 @@ class WordOutcome:
     # read by the regions lying mostly inside it, joined in reading order: a label that is a
     # whole line, read by word-level regions (the strict ``read`` wants one region holding it)
     read_joined: bool = False
+    read_lines: bool = False  # read by one of the reader's text lines (the regions' when none are given)
 
 
-def score_photo(photo: AnnotatedPhoto, regions: Sequence[tuple[np.ndarray, str]]) -> list[WordOutcome]:
+def score_photo(
+    photo: AnnotatedPhoto,
+    regions: Sequence[tuple[np.ndarray, str]],
+    lines: Sequence[tuple[np.ndarray, str]] | None = None,
+) -> list[WordOutcome]:
     """Found / read for each labelled word of one photo.
 
     Args:
         photo: the photo's labelled words.
         regions: (polygon (N, 2) in the photo's pixels, text) of every detected region, in
             reading order; a region the recognizer did not read has text "" (it still finds words).
+        lines: (polygon, text) of the reader's text lines; None scores ``read_lines`` as ``read``.
 
     Returns:
         One outcome per word whose text is not ``###``, in the annotation's order.
     """
+    line_shapes = [(_shape(polygon), text) for polygon, text in lines or ()]
     shapes = [(_shape(polygon), text) for polygon, text in regions]
     joins_at = [JOIN_INSIDE * max(shape.area, 1e-9) for shape, _ in shapes]  # overlap that puts a region inside
     covered = unary_union([shape for shape, _ in shapes]) if shapes else Polygon()
@@ -93,12 +104,27 @@ def score_photo(photo: AnnotatedPhoto, regions: Sequence[tuple[np.ndarray, str]]
         best = shapes[int(np.argmax(overlaps))][1] if overlaps and max(overlaps) > 0 else ""
         inside = "".join(text for (_, text), overlap, at in zip(shapes, overlaps, joins_at) if overlap >= at)
         joined = read or (found and compact(word.text) in compact(inside))
+        by_lines = read if lines is None else found and _contained(word.text, word_shape, line_shapes)
         outcomes.append(
             WordOutcome(
-                photo.path.name, photo.kind, word.tags, word.text, round(coverage, 4), found, read, best, joined
+                photo.path.name,
+                photo.kind,
+                word.tags,
+                word.text,
+                round(coverage, 4),
+                found,
+                read,
+                best,
+                joined,
+                by_lines,
             )
         )
     return outcomes
+
+
+def _contained(truth: str, word: Polygon, shapes: Sequence[tuple[Polygon, str]]) -> bool:
+    """Whether a text of the shapes overlapping ``word`` contains ``truth`` (NFC, spaces ignored)."""
+    return any(compact(truth) in compact(text) for shape, text in shapes if text and word.intersection(shape).area > 0)
 
 
 def _shape(points: np.ndarray) -> Polygon:
@@ -128,14 +154,17 @@ def _rates(outcomes: Sequence[WordOutcome]) -> dict:
     found = sum(o.found for o in outcomes)
     read = sum(o.read for o in outcomes)
     joined = sum(o.read_joined for o in outcomes)
+    by_lines = sum(o.read_lines for o in outcomes)
     return {
         "words": words,
         "found": found,
         "read": read,
         "read_joined": joined,
+        "read_lines": by_lines,
         "found_rate": found / words if words else 0.0,
         "read_rate": read / words if words else 0.0,
         "read_joined_rate": joined / words if words else 0.0,
+        "read_lines_rate": by_lines / words if words else 0.0,
     }
 
 
@@ -182,7 +211,7 @@ def evaluate_photos(
             continue
         seconds += time.perf_counter() - start
         megapixels += reading.size[0] * reading.size[1] / 1e6
-        scored = score_photo(photo, detected_regions(reading))
+        scored = score_photo(photo, detected_regions(reading), [(line.polygon, line.text) for line in reading.lines])
         outcomes += scored
         _draw(photo, reading, scored, out / "photos" / f"{photo.path.stem}.jpg")
         progress.advance(1)
@@ -269,7 +298,9 @@ def _draw(photo: AnnotatedPhoto, reading: PhotoReading, outcomes: Sequence[WordO
 def _write_words(outcomes: Sequence[WordOutcome], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["photo", "kind", "tags", "truth", "coverage", "found", "read", "region_text", "read_joined"])
+        writer.writerow(
+            ["photo", "kind", "tags", "truth", "coverage", "found", "read", "region_text", "read_joined", "read_lines"]
+        )
         for o in outcomes:
             writer.writerow(
                 [
@@ -282,5 +313,6 @@ def _write_words(outcomes: Sequence[WordOutcome], path: Path) -> None:
                     int(o.read),
                     o.region_text,
                     int(o.read_joined),
+                    int(o.read_lines),
                 ]
             )

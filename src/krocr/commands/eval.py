@@ -98,7 +98,7 @@ def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> i
 
 def recall_table(groups: dict[str, dict], title: str) -> Table:
     table = Table(title=title)
-    for column in ("group", "words", "found", "read", "read, joined"):
+    for column in ("group", "words", "found", "read", "read, joined", "read, lines"):
         table.add_column(column, justify="left" if column == "group" else "right")
     for name, figures in groups.items():
         table.add_row(
@@ -107,6 +107,7 @@ def recall_table(groups: dict[str, dict], title: str) -> Table:
             f"{figures['found_rate']:.1%}",
             f"{figures['read_rate']:.1%}",
             f"{figures['read_joined_rate']:.1%}",
+            f"{figures['read_lines_rate']:.1%}",
         )
     return table
 

@@ -14,6 +14,7 @@ Output, in input order (directories expand to their image files, sorted by name)
     path<TAB>text<TAB>confidence                     a crop
     path<TAB>x1,y1,x2,y2,x3,y3,x4,y4<TAB>text<TAB>confidence
                                                      a text region of a photo, in reading order
+                                                     (with --lines: a text line, its regions joined)
     path#region<TAB>text<TAB>confidence              a box of a photo (--boxes)
     path<TAB><TAB>0.000<TAB>error: reason            unreadable file, too small or too long, bad box,
                                                      broken link, a directory without images
@@ -39,7 +40,7 @@ from typing import TextIO
 
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
 from krocr.errors import ConfigError, DataError
-from krocr.inference.photo import PhotoReader, TextRegion, draw_reading
+from krocr.inference.photo import PhotoReader, TextLine, TextRegion, draw_reading
 from krocr.inference.reading import (
     BOX_READERS,
     Item,
@@ -74,8 +75,8 @@ def format_json(name: str, reading: Reading | None, error: str = "") -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def format_region(name: str, region: TextRegion, as_json: bool = False) -> str:
-    """One text region of a photo: a TSV line (polygon as integer x,y pairs) or a JSON object."""
+def format_region(name: str, region: TextRegion | TextLine, as_json: bool = False) -> str:
+    """One text region or line of a photo: a TSV line (polygon as integer x,y pairs) or a JSON object."""
     if as_json:
         return json.dumps({"path": name, **region.to_dict(), "error": None}, ensure_ascii=False)
     polygon = ",".join(str(round(float(v))) for v in region.polygon.reshape(-1))
@@ -116,6 +117,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="write each photo with its regions and their text drawn: a .png/.jpg file for one photo, "
         "else a directory (one PNG per photo, named after it)",
     )
+    parser.add_argument(
+        "--lines",
+        action="store_true",
+        help="print a photo's text lines (neighbouring regions of one line joined by spaces) instead of its regions",
+    )
     parser.add_argument("--detector", default=None, help="detector weights (default: the shipped detector)")
     parser.add_argument("--boxes", type=Path, help="box file (or directory of them) for the photos: read every box")
     parser.add_argument("--format", choices=sorted(BOX_READERS), help="format of --boxes")
@@ -128,8 +134,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if bool(args.boxes) != bool(args.format):
         raise ConfigError("--boxes and --format go together: give both or neither")
-    if args.boxes and (args.mode != "auto" or args.draw or args.detector):
-        raise ConfigError("--boxes reads the given boxes: --mode, --draw and --detector are for detection")
+    if args.boxes and (args.mode != "auto" or args.draw or args.detector or args.lines):
+        raise ConfigError("--boxes reads the given boxes: --mode, --draw, --detector and --lines are for detection")
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
     if args.boxes:
@@ -146,15 +152,16 @@ def run(args: argparse.Namespace) -> int:
             printed, failed = print_readings(recognizer, crop_items(recognizer, members), sys.stdout, args.json)
         else:
             photo_reader = photo_reader or _photo_reader(args, recognizer)
-            printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, draw)
+            printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, draw, args.lines)
         lines, errors = lines + printed, errors + failed
     return _status(lines, errors)
 
 
 def print_photos(
-    reader: PhotoReader, paths: Sequence[Path], out: TextIO, as_json: bool, draw: Path | None
+    reader: PhotoReader, paths: Sequence[Path], out: TextIO, as_json: bool, draw: Path | None, lines: bool = False
 ) -> tuple[int, int]:
-    """Detect and read each photo, printing its regions; returns (inputs read, inputs that are errors)."""
+    """Detect and read each photo, printing its regions (or, with ``lines``, its text lines);
+    returns (inputs read, inputs that are errors)."""
     inputs = errors = 0
     for path in paths:
         inputs += 1
@@ -165,7 +172,7 @@ def print_photos(
             formatter = format_json if as_json else format_line
             print(formatter(str(path), None, str(exc).removeprefix(f"{path}: ")), file=out, flush=True)
             continue
-        for region in reading.regions:
+        for region in reading.lines if lines else reading.regions:
             print(format_region(str(path), region, as_json), file=out, flush=True)
         if not reading.regions:
             print(f"krocr read: {path}: no text found", file=sys.stderr)

@@ -17,6 +17,12 @@ line when they overlap over at least half the shorter one's height, and do not o
 over half the narrower one's width, as words stacked on a tilted panel do), lines go top to
 bottom, and regions left to right within a line.
 
+Lines: :attr:`PhotoReading.lines` joins the regions of one reading-order line into a text
+line where the gap between neighbours is at most :data:`LINE_GAP` times the text's height
+(a word space; a wider gap, as between a menu's columns or two signs at one height, starts a
+new line). Only regions read left to right join: a vertical column stays a line of its own.
+A line's polygon runs from its first region's left edge to its last region's right edge.
+
 Upside-down text: the detector's boxes say where text is, not which way up, so every region
 is also read turned 180° (twice the recognition work, a small share of a photo's time). A
 photo is upside down when its regions' turned readings are on average more confident by
@@ -45,6 +51,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
 LINE_OVERLAP = 0.5  # share of the shorter region's height two regions must overlap to share a line
+LINE_GAP = 1.0  # widest gap between neighbouring regions of a text line, in text heights (a word space is ~0.3)
 PHOTO_TURN_MARGIN = 0.1  # mean confidence gain of the turned readings that makes a photo upside down
 REGION_TURN_MARGIN = 0.25  # confidence gain that decides one region against its photo's way up
 
@@ -88,13 +95,33 @@ class SkippedRegion:
 
 
 @dataclass(frozen=True)
+class TextLine:
+    """Neighbouring regions of one line, joined: what a document or menu line says."""
+
+    polygon: np.ndarray  # (4, 2) float32: the first region's tl, the last one's tr and br, the first one's bl
+    text: str  # the regions' texts joined by spaces
+    confidence: float  # the lowest of its regions'
+    regions: tuple[int, ...]  # indices into PhotoReading.regions
+
+    def to_dict(self) -> dict:
+        return {
+            "polygon": np.round(self.polygon, 1).tolist(),
+            "text": self.text,
+            "confidence": round(self.confidence, 4),
+            "regions": list(self.regions),
+        }
+
+
+@dataclass(frozen=True)
 class PhotoReading:
-    """What was read in one photo: regions in reading order, and detected regions not read."""
+    """What was read in one photo: regions in reading order, the same regions joined into
+    text lines, and detected regions not read."""
 
     regions: list[TextRegion]
     skipped: list[SkippedRegion] = field(default_factory=list)
     size: tuple[int, int] = (0, 0)  # width, height of the photo read
     turned: int = 0  # regions read upside down (turned 180°)
+    lines: list[TextLine] = field(default_factory=list)
 
 
 class PhotoReader:
@@ -146,7 +173,8 @@ class PhotoReader:
             assert ordered is not None  # validate_box returns corners exactly when it finds no issue
             quads.append(ordered)
             scores.append(float(region.score))
-        order = reading_order(quads)
+        lines = reading_lines(quads)
+        order = [i for line in lines for i in line]
         crops, kept = [], []
         for i in order:
             try:
@@ -163,13 +191,15 @@ class PhotoReader:
             quads[kept[n]] = np.roll(quads[kept[n]], 2, axis=0)
         if photo_turned:
             kept, readings = kept[::-1], readings[::-1]
-        regions = []
+        regions, line_of = [], []
+        line_number = {i: n for n, line in enumerate(lines) for i in line}
         for i, reading in zip(kept, readings):
             if reading.text:
                 regions.append(TextRegion(quads[i], reading.text, reading.confidence, scores[i]))
+                line_of.append(line_number[i])
             else:  # below the recognizer's min_confidence, or it saw no character
                 skipped.append(SkippedRegion(quads[i], f"nothing read (confidence {reading.confidence:.2f})"))
-        return PhotoReading(regions, skipped, (width, height), len(turned))
+        return PhotoReading(regions, skipped, (width, height), len(turned), text_lines(regions, line_of))
 
     def _turned(self, rgb: np.ndarray, quads: list[np.ndarray], readings: list[Reading]) -> tuple[list[int], bool]:
         """Read every region turned 180°; where that way up wins, its reading replaces the
@@ -222,6 +252,12 @@ def reading_order(quads: Sequence[np.ndarray]) -> list[int]:
     Returns:
         A permutation of ``range(len(quads))``.
     """
+    return [i for line in reading_lines(quads) for i in line]
+
+
+def reading_lines(quads: Sequence[np.ndarray]) -> list[list[int]]:
+    """Indices of ``quads`` grouped into reading-order lines (see the module's docs): lines
+    top to bottom, each left to right."""
     if not quads:
         return []
     tops = np.array([q[:, 1].min() for q in quads])
@@ -247,7 +283,59 @@ def reading_order(quads: Sequence[np.ndarray]) -> list[int]:
             lines.append([int(i)])
             line_spans.append((float(tops[i]), float(bottoms[i])))
     lines.sort(key=lambda line: float(np.mean(tops[line])))
-    return [i for line in lines for i in sorted(line, key=lambda j: float(lefts[j]))]
+    return [sorted(line, key=lambda j: float(lefts[j])) for line in lines]
+
+
+def text_lines(regions: Sequence[TextRegion], line_of: Sequence[int]) -> list[TextLine]:
+    """Regions (in reading order) joined into text lines: a region joins the line before it
+    when both are in the same reading-order line (``line_of``), both read left to right, and
+    the gap between them is at most :data:`LINE_GAP` text heights.
+
+    Args:
+        regions: the photo's regions in reading order.
+        line_of: each region's reading-order line number.
+
+    Returns:
+        The text lines, in reading order; every region is in exactly one.
+    """
+    groups: list[list[int]] = []
+    for n, region in enumerate(regions):
+        if groups and line_of[groups[-1][-1]] == line_of[n] and _joins(regions[groups[-1][-1]].polygon, region.polygon):
+            groups[-1].append(n)
+        else:
+            groups.append([n])
+    return [
+        TextLine(
+            np.stack(
+                [
+                    regions[group[0]].polygon[0],
+                    regions[group[-1]].polygon[1],
+                    regions[group[-1]].polygon[2],
+                    regions[group[0]].polygon[3],
+                ]
+            ).astype(np.float32),
+            " ".join(regions[n].text for n in group),
+            min(regions[n].confidence for n in group),
+            tuple(group),
+        )
+        for group in groups
+    ]
+
+
+def _joins(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether ``after`` continues the text of ``before``: both read left to right (in the
+    image or, turned, right to left) and the gap between them is at most LINE_GAP text heights."""
+
+    def horizontal(quad: np.ndarray) -> bool:
+        dx, dy = quad[1] - quad[0]
+        return abs(dx) > abs(dy)
+
+    if not (horizontal(before) and horizontal(after)):
+        return False
+    height = float(np.mean([np.linalg.norm(q[3] - q[0]) for q in (before, after)]))
+    lefts_rights = [(float(q[:, 0].min()), float(q[:, 0].max())) for q in (before, after)]
+    gap = max(lefts_rights[0][0], lefts_rights[1][0]) - min(lefts_rights[0][1], lefts_rights[1][1])
+    return gap <= LINE_GAP * max(height, 1e-9)
 
 
 def draw_reading(image: ImageInput, reading: PhotoReading) -> Image.Image:
