@@ -166,3 +166,18 @@ def test_detecting_with_the_onnx_export_loads_no_torch(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_krocr_export_writes_a_detectors_onnx_and_refuses_int8(tmp_path, capsys):
+    from krocr.cli import main
+    from krocr.detection.detector import Detector
+
+    weights = save_detector(tmp_path / "det.safetensors", DBNet(SMALL))
+    assert main(["export", str(weights), "--out", str(tmp_path / "det.onnx")]) == 0
+    assert "detector" in capsys.readouterr().out
+    image = np.random.default_rng(0).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    np.testing.assert_allclose(
+        Detector(tmp_path / "det.onnx").probability_map(image), Detector(weights).probability_map(image), atol=1e-4
+    )
+    assert main(["export", str(weights), "--out", str(tmp_path / "det8.onnx"), "--half"]) == 1
+    assert "a detector's weights file: it exports to an fp32 .onnx file only" in capsys.readouterr().err

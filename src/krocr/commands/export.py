@@ -1,5 +1,7 @@
 """``krocr export``: a weights file → ONNX (dynamic batch and width), optionally int8; a run's
-``.ckpt`` → weights file; a weights file → fp16 weights file (``--half``)."""
+``.ckpt`` → weights file; a weights file → fp16 weights file (``--half``). A detector's
+weights file (``krocr train-detector``) exports to ONNX too (fp32, dynamic batch, height and
+width), which ``Detector`` runs with onnxruntime."""
 
 from __future__ import annotations
 
@@ -46,6 +48,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if _is_detector(args.weights):
+        return _export_detector(args)
     if args.int8 != (args.calibration is not None):
         raise DataError(
             "--int8 and --calibration go together: int8 ranges are measured on crops like those "
@@ -78,4 +82,32 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, charset of "
         f"{len(json.loads(meta['charset'])['symbols'])} symbols{int8})"
     )
+    return 0
+
+
+def _is_detector(weights: str) -> bool:
+    """Whether ``weights`` is a detector's weights file (its metadata says so)."""
+    from safetensors import safe_open
+
+    from krocr.detection.metadata import FORMAT as DETECTOR_FORMAT
+
+    if Path(weights).suffix != ".safetensors" or not Path(weights).is_file():
+        return False
+    try:
+        with safe_open(weights, framework="pt") as handle:
+            return (handle.metadata() or {}).get("format") == DETECTOR_FORMAT
+    except (OSError, ValueError, RuntimeError):
+        return False  # not readable as safetensors: the recognizer path names the problem
+
+
+def _export_detector(args: argparse.Namespace) -> int:
+    from krocr.detection.export import export_detector_onnx
+
+    if Path(args.out).suffix != ".onnx" or args.int8 or args.half:
+        raise DataError(
+            f"{args.weights} is a detector's weights file: it exports to an fp32 .onnx file only "
+            "(no --int8, no --half)"
+        )
+    out = export_detector_onnx(args.weights, args.out)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, detector)")
     return 0
