@@ -12,7 +12,9 @@ Three signals of a crop's greedy reading, each from its (frames, classes) logits
 
 Each is mapped to a probability on the fit set only, in two ways: the shipped temperature
 fit (weakest frame only; :func:`krocr.model.calibration.fit_temperature`) and a Platt fit (a
-logistic regression on the log of the signal's negative log-probability). The table gives,
+logistic regression on the log of the signal's negative log-probability,
+:func:`krocr.model.calibration.fit_logistic`; for the mean frame it is what ``krocr calibrate
+--method platt`` fits). The table gives,
 per set: AUROC (how well the signal ranks right above wrong, whatever the mapping), log-loss,
 ECE, and the crops at ≥ 0.9 with the share of them that are right. The check sets are only
 measured. ``--write`` stores the table in docs/benchmarks.md.
@@ -26,7 +28,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.stats import rankdata
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,36 +36,22 @@ from common import machine, write_section
 from krocr.analysis.calibration import CHECK_THRESHOLD, score_logits
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
 from krocr.data.eval_sets import open_eval_set
-from krocr.model.calibration import expected_calibration_error, fit_temperature, log_loss, sequence_confidences
-
-
-def top_log_probs(logits: np.ndarray) -> np.ndarray:
-    """Per frame, the log-probability of its most likely class."""
-    row = np.asarray(logits, np.float64)
-    shifted = row - row.max(axis=-1, keepdims=True)
-    return -np.log(np.exp(shifted).sum(axis=-1))
-
+from krocr.model.calibration import (
+    expected_calibration_error,
+    fit_logistic,
+    fit_temperature,
+    log_loss,
+    logistic,
+    platt_feature,
+    sequence_confidences,
+    top_log_probs,
+)
 
 SIGNALS: dict[str, Callable[[np.ndarray], float]] = {
     "weakest frame": lambda top: float(top.min()),
     "mean frame": lambda top: float(top.mean()),
     "best path": lambda top: float(top.sum()),
 }
-
-
-def platt_feature(log_prob: np.ndarray) -> np.ndarray:
-    """The log of a negative log-probability: a near-linear scale for the logistic fit."""
-    return np.log(np.maximum(-log_prob, 1e-12))
-
-
-def fit_platt(feature: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
-    """Slope and bias of the logistic regression of ``correct`` on ``feature`` (log-loss)."""
-
-    def loss(w: np.ndarray) -> float:
-        return log_loss(1.0 / (1.0 + np.exp(-(w[0] * feature + w[1]))), correct)
-
-    fitted = minimize(loss, np.array([-1.0, 0.0]), method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
-    return float(fitted.x[0]), float(fitted.x[1])
 
 
 def auroc(score: np.ndarray, correct: np.ndarray) -> float:
@@ -97,9 +84,9 @@ def main() -> None:
     sets = {str(path): score_logits(recognizer, open_eval_set(path)) for path in [args.fit, *args.check]}
     tops = {name: [top_log_probs(logits) for logits in scored.logits] for name, scored in sets.items()}
     fit = sets[str(args.fit)]
-    temperature = fit_temperature(fit.logits, fit.correct)
+    temperature_fit = fit_temperature(fit.logits, fit.correct)
     platt = {
-        signal: fit_platt(platt_feature(np.array([f(t) for t in tops[str(args.fit)]])), fit.correct)
+        signal: fit_logistic(platt_feature(np.array([f(t) for t in tops[str(args.fit)]])), fit.correct)
         for signal, f in SIGNALS.items()
     }
     rows = [
@@ -108,12 +95,14 @@ def main() -> None:
     ]
     for name, scored in sets.items():
         weakest = np.array([SIGNALS["weakest frame"](t) for t in tops[name]])
-        shipped = sequence_confidences(scored.logits, temperature)
-        rows.append(row(f"weakest frame, temperature {temperature:.2f}", name, shipped, weakest, scored.correct))
+        shipped = sequence_confidences(scored.logits, temperature_fit)
+        rows.append(
+            row(f"weakest frame, temperature {temperature_fit.temperature:.2f}", name, shipped, weakest, scored.correct)
+        )
         for signal, f in SIGNALS.items():
             feature = platt_feature(np.array([f(t) for t in tops[name]]))
             slope, bias = platt[signal]
-            mapped = 1.0 / (1.0 + np.exp(-(slope * feature + bias)))
+            mapped = logistic(slope * feature + bias)
             rows.append(row(f"{signal}, Platt", name, mapped, -feature, scored.correct))
     table = "\n".join(rows)
     if args.write:

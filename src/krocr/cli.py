@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "train": ("krocr.commands.train", "train a recognizer from a YAML experiment config"),
     "train-detector": ("krocr.commands.train_detector", "train the text detector (DBNet) on ICDAR 2015 photo folders"),
-    "calibrate": ("krocr.commands.calibrate", "fit a recognizer's confidence temperature on held-out crops"),
+    "calibrate": ("krocr.commands.calibrate", "fit a recognizer's confidence calibration on held-out crops"),
     "compare": ("krocr.commands.compare", "compare training runs: config differences and best-epoch metrics"),
     "eval": ("krocr.commands.eval", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
     "report": ("krocr.commands.report", "one self-contained HTML page for one or more runs"),

@@ -1,6 +1,6 @@
 """Fitting a recognizer's confidence calibration on a held-out split, and measuring it on
-any evaluation set: temperature, ECE, reliability bins and a reliability diagram
-(the arithmetic is :mod:`krocr.model.calibration`)."""
+any evaluation set: the mapping (a mean-frame Platt fit or a temperature), ECE,
+reliability bins and a reliability diagram (the arithmetic is :mod:`krocr.model.calibration`)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,16 @@ from pathlib import Path
 import numpy as np
 
 from krocr.data.eval_sets import EvalSet, open_eval_set
-from krocr.errors import DataError
+from krocr.errors import ConfigError, DataError
 from krocr.inference.recognizer import Recognizer
 from krocr.model.calibration import (
+    METHODS,
+    UNCALIBRATED,
+    ConfidenceCalibration,
+    Method,
     ReliabilityBin,
     expected_calibration_error,
+    fit_platt,
     fit_temperature,
     precision_at,
     reliability_bins,
@@ -29,11 +34,11 @@ CHECK_THRESHOLD = 0.9  # the issue's goal: readings at this confidence or above 
 
 @dataclass(frozen=True)
 class Calibration:
-    """How confidence relates to being right on one set, at one temperature."""
+    """How confidence relates to being right on one set, under one calibration."""
 
     data: str
     crops: int
-    temperature: float
+    mapping: ConfidenceCalibration
     accuracy: float
     ece: float
     bins: list[ReliabilityBin] = field(default_factory=list)
@@ -44,7 +49,7 @@ class Calibration:
         return {
             "data": self.data,
             "crops": self.crops,
-            "temperature": self.temperature,
+            **self.mapping.to_info(),
             "accuracy": self.accuracy,
             "ece": self.ece,
             f"confidence_at_least_{CHECK_THRESHOLD}": {"crops": self.at_threshold[0], "right": self.at_threshold[1]},
@@ -95,13 +100,13 @@ def _reason(message: str) -> str:
     return "unreadable image"
 
 
-def measure(scored: ScoredLogits, temperature: float, data: str) -> Calibration:
-    """Calibration figures of scored logits at ``temperature``."""
-    confidences = sequence_confidences(scored.logits, temperature)
+def measure(scored: ScoredLogits, mapping: ConfidenceCalibration, data: str) -> Calibration:
+    """Calibration figures of scored logits with their confidences under ``mapping``."""
+    confidences = sequence_confidences(scored.logits, mapping)
     return Calibration(
         data,
         len(scored.logits),
-        temperature,
+        mapping,
         float(scored.correct.mean()) if len(scored.correct) else 0.0,
         expected_calibration_error(confidences, scored.correct),
         reliability_bins(confidences, scored.correct),
@@ -116,25 +121,36 @@ def calibrate(
     split: str | None = None,
     limit: int | None = None,
     progress: ProgressHook = SILENT,
+    method: Method = "platt",
 ) -> tuple[Calibration, Calibration]:
-    """Fit the temperature on a held-out split.
+    """Fit a confidence calibration on a held-out split.
 
     Args:
-        recognizer: the model (its own temperature is ignored: logits are raw).
+        recognizer: the model (its own calibration is ignored: logits are raw).
         data: what ``krocr eval`` takes; a split the model did not train on.
         split: the dataset directory's split (default: test if present, else val).
         limit: only the first N crops.
         progress: advanced per crop.
+        method: ``platt`` (the mean frame through a logistic, :func:`fit_platt`) or
+            ``temperature`` (the weakest frame at a fitted temperature, :func:`fit_temperature`).
 
     Returns:
-        (before: temperature 1, after: the fitted temperature) on that split.
+        (before: uncalibrated, the weakest frame at temperature 1; after: the fitted
+        calibration) on that split.
+
+    Raises:
+        ConfigError: an unknown method.
+        DataError: no readable crop in the split.
     """
+    if method not in METHODS:
+        raise ConfigError(f"unknown calibration method {method!r}; use {' or '.join(map(repr, METHODS))}")
     eval_set = open_eval_set(data, split)
     scored = score_logits(recognizer, eval_set, limit, progress)
     if not scored.logits:
         raise DataError(f"{data}: no readable crops to calibrate on")
-    temperature = fit_temperature(scored.logits, scored.correct)
-    return measure(scored, 1.0, eval_set.description), measure(scored, temperature, eval_set.description)
+    fit = fit_platt if method == "platt" else fit_temperature
+    fitted = fit(scored.logits, scored.correct)
+    return measure(scored, UNCALIBRATED, eval_set.description), measure(scored, fitted, eval_set.description)
 
 
 def plot_reliability(calibrations: dict[str, Calibration], out: str | Path) -> Path:
@@ -153,7 +169,7 @@ def plot_reliability(calibrations: dict[str, Calibration], out: str | Path) -> P
             [b.mean_confidence for b in filled],
             [b.accuracy for b in filled],
             marker="o",
-            label=f"{label} (T {calibration.temperature:.2f}, ECE {calibration.ece:.3f}, n {calibration.crops})",
+            label=f"{label} ({calibration.mapping.describe()}, ECE {calibration.ece:.3f}, n {calibration.crops})",
         )
     ax.set_xlabel("confidence (bin mean)")
     ax.set_ylabel("share of readings that are right")

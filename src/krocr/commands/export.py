@@ -105,8 +105,7 @@ def _export_detector(args: argparse.Namespace) -> int:
 
     if Path(args.out).suffix != ".onnx" or args.int8 or args.half:
         raise DataError(
-            f"{args.weights} is a detector's weights file: it exports to an fp32 .onnx file only "
-            "(no --int8, no --half)"
+            f"{args.weights} is a detector's weights file: it exports to an fp32 .onnx file only (no --int8, no --half)"
         )
     out = export_detector_onnx(args.weights, args.out)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, detector)")

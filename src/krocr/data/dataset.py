@@ -203,7 +203,7 @@ class CropDataset(Dataset):
         space[:] = int(np.median(np.concatenate([gray[:, -1], other[:, 0]])))
         joined = np.hstack([gray, space, other])
         tokens = tuple(self.charset.encode(text))
-        width = max(target_width(*joined.shape, self.preprocess), self.preprocess.width)
+        width = max(target_width(joined.shape[0], joined.shape[1], self.preprocess), self.preprocess.width)
         frames = int(required_frames(torch.tensor(tokens), torch.tensor([len(tokens)]))[0])
         available = self.max_output_length if self.max_output_length is not None else self.frames_for_width(width)
         fits = len(text) <= self.max_label_length and joined.shape[1] <= self.preprocess.max_width

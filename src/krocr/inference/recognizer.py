@@ -40,6 +40,7 @@ from krocr.inference.onnx_engine import (
     session_logits,
     session_metadata,
 )
+from krocr.model.calibration import ConfidenceCalibration
 from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
 from krocr.model.metadata import parse_metadata
 from krocr.model.preprocess import PreprocessConfig, WidthMode, collate_widths, preprocess, target_width, to_gray
@@ -98,9 +99,10 @@ class Recognizer:
         min_confidence: a reading whose confidence is below it comes back with empty text
             (its confidence and raw frames kept): "not read" instead of a likely wrong text.
 
-    Greedy confidences use the weights file's calibration temperature when it has one
-    (``krocr calibrate``; :mod:`krocr.model.calibration`), else 1; beam confidences are not
-    calibrated.
+    Greedy confidences use the calibration the weights file carries (``krocr calibrate``:
+    a temperature, or a Platt map of the mean frame; :mod:`krocr.model.calibration`), kept
+    as ``calibration``; without one, the weakest frame at temperature 1. Beam confidences
+    are not calibrated.
 
     Example:
         >>> reader = Recognizer("ko")  # doctest: +SKIP
@@ -167,7 +169,7 @@ class Recognizer:
             warn_if_bf16_is_emulated(self.device, f"reading with {self.weights.name}")
         self.beam_width = beam_width
         self.min_confidence = min_confidence
-        self.temperature = calibration_temperature(self.info, self.weights)
+        self.calibration = ConfidenceCalibration.from_info(self.info, self.weights)
 
     def _open_onnx(self) -> None:
         if self.weights.suffix.lower() == ".safetensors":
@@ -235,12 +237,12 @@ class Recognizer:
 
     def decode(self, logits: np.ndarray) -> list[Reading]:
         """Logits → one Reading per crop, with the decoder chosen at construction, the
-        weights' calibration temperature, and empty text below ``min_confidence``."""
+        weights' calibration (greedy only), and empty text below ``min_confidence``."""
         if self.decoder == "beam":
-            # the temperature is fitted to greedy confidences (the weakest frame), not to beam probabilities
+            # the calibration is fitted to greedy confidences (per-frame top probabilities), not to beam probabilities
             decoded = beam_decode(logits, self.charset, beam_width=self.beam_width)
         else:
-            decoded = greedy_decode(logits, self.charset, self.temperature)
+            decoded = greedy_decode(logits, self.charset, self.calibration)
         raws = raw_frames(logits, self.charset)
         return [
             Reading(d.text if d.confidence >= self.min_confidence else "", d.confidence, raw)
@@ -307,15 +309,6 @@ def _describe(image: object) -> str:
     if isinstance(image, Image.Image):
         return f"PIL image {image.mode} {image.width}×{image.height}"
     return type(image).__name__
-
-
-def calibration_temperature(info: dict, weights: Path) -> float:
-    """The calibration temperature a weights file carries (``info.calibration.temperature``), else 1."""
-    calibration = info.get("calibration") or {}
-    temperature = calibration.get("temperature", 1.0) if isinstance(calibration, dict) else None
-    if not isinstance(temperature, (int, float)) or not 0 < temperature < 100:
-        raise CheckpointError(f"{weights}: calibration temperature {temperature!r} is not a positive number")
-    return float(temperature)
 
 
 def _choose_engine(

@@ -2,10 +2,13 @@
 
 Both return ``Decoded(text, confidence)`` with confidence in [0, 1]:
 
-* greedy: the lowest per-frame top probability along the best path (as docTR does), so a
-  single doubtful frame makes the whole reading doubtful;
+* greedy: from the per-frame top probabilities along the best path, as the model's
+  :class:`~krocr.model.calibration.ConfidenceCalibration` maps them: uncalibrated, the
+  lowest of them (as docTR does), so a single doubtful frame makes the whole reading
+  doubtful; calibrated, the weakest frame at a temperature or a logistic (Platt) map of
+  the mean frame;
 * beam: the probability of the returned text summed over all its alignments, as the
-  prefix beam search estimates it.
+  prefix beam search estimates it (never calibrated).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from krocr.charset import BLANK_ID, Charset
+from krocr.model.calibration import UNCALIBRATED, ConfidenceCalibration
 
 
 @dataclass(frozen=True)
@@ -52,20 +56,29 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def greedy_decode(logits: Any, charset: Charset, temperature: float = 1.0) -> list[Decoded]:
-    """Best-path decoding of (N, T, C) logits (numpy array or torch tensor). ``temperature``
-    divides the logits first (a calibrated model's, see :mod:`krocr.model.calibration`): it
-    changes the confidence, never the text."""
-    return [_greedy_one(row, charset, temperature) for row in as_array(logits)]
+def greedy_decode(logits: Any, charset: Charset, calibration: ConfidenceCalibration = UNCALIBRATED) -> list[Decoded]:
+    """Best-path decoding of (N, T, C) logits.
+
+    Args:
+        logits: a numpy array or torch tensor.
+        charset: the model's charset.
+        calibration: how the path's per-frame top probabilities become the confidence (a
+            calibrated model's, see :mod:`krocr.model.calibration`); it changes the
+            confidence, never the text. Default: the weakest frame at temperature 1.
+
+    Returns:
+        One ``Decoded`` per crop, in order.
+    """
+    return [_greedy_one(row, charset, calibration) for row in as_array(logits)]
 
 
-def _greedy_one(logits: np.ndarray, charset: Charset, temperature: float = 1.0) -> Decoded:
+def _greedy_one(logits: np.ndarray, charset: Charset, calibration: ConfidenceCalibration) -> Decoded:
     # A crop's confidence must not depend on the other crops of its batch, but numpy's SIMD
     # exp rounds float32 differently with the buffer's alignment: compute in float64 and
     # round the result to float32, which hides those last-bit differences.
-    log_probs = log_softmax(logits.astype(np.float64) / temperature)
+    log_probs = log_softmax(logits.astype(np.float64) / calibration.temperature)
     path = log_probs.argmax(axis=-1)
-    confidence = float(np.float32(np.exp(log_probs[np.arange(len(path)), path].min())))
+    confidence = float(np.float32(calibration.confidence(log_probs[np.arange(len(path)), path])))
     return Decoded(charset.decode(collapse_path(path.tolist())), confidence)
 
 
