@@ -36,7 +36,7 @@ HANDWRITING_DESIGN = "UnPilgi"
 # CPU-minutes of training behind each shipped version, all sessions together (docs/models.md);
 # one entry per commit that changed WEIGHTS, oldest first. Shipping a new version adds its entry.
 # v9 was trained but never shipped, so the commits skip from v8 to v10. A commit that only
-# re-fitted a version's confidence temperature (same tensors) repeats its name and minutes.
+# re-fitted a version's confidence calibration (same tensors) repeats its name and minutes.
 SHIPPED: tuple[tuple[str, int], ...] = (
     ("v0", 60),
     ("v1", 135),
@@ -49,6 +49,7 @@ SHIPPED: tuple[tuple[str, int], ...] = (
     ("v8", 590),
     ("v10", 670),
     ("v10", 670),  # 2026-12-05: temperature refitted on held-out-design renders (1.33)
+    ("v10", 670),  # 2026-12-05: mean-frame Platt calibration on the same renders
 )
 
 
