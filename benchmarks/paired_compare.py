@@ -7,10 +7,11 @@ the difference is more than the test set's noise (McNemar's test, continuity-cor
 
 Each argument is a `krocr eval` output directory (its predictions.csv). A second line
 compares characters: the crops B reads with fewer edits than A and with more, with the
-exact two-sided sign test. ``--by kind`` or ``--by source`` adds the word comparison for
-each text kind or font design. The p-values say
-only how likely the test set alone would give such a split; it knows nothing of how much
-two training runs of one command differ (docs/experiments/2026-12-03-hour-fresh-crops.md).
+exact two-sided sign test. Two ``krocr eval --photos`` directories (their photo_words.csv)
+are compared word by word on each measure: found, read, read joined and read by lines.
+``--by kind`` or ``--by source`` adds the word comparison for each text kind or font design.
+The p-values say only how likely the test set alone would give such a split; it knows
+nothing of how much two training runs of one command differ (docs/experiments/2026-12-03-hour-fresh-crops.md).
 """
 
 from __future__ import annotations
@@ -77,12 +78,43 @@ def mcnemar(fixed: int, broken: int) -> tuple[float, float]:
     return chi2, math.erfc(math.sqrt(chi2 / 2))
 
 
+PHOTO_MEASURES = ("found", "read", "read_joined", "read_lines")
+
+
+def read_photo_words(eval_dir: Path) -> dict[str, dict[str, bool]]:
+    """measure → (photo#n → outcome) from ``eval_dir/photo_words.csv``: the n-th labelled word
+    of each photo, in the annotation's order (a photo may label one text twice)."""
+    out: dict[str, dict[str, bool]] = {measure: {} for measure in PHOTO_MEASURES}
+    seen: dict[str, int] = {}
+    with open(eval_dir / "photo_words.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            n = seen[row["photo"]] = seen.get(row["photo"], -1) + 1
+            for measure in PHOTO_MEASURES:
+                if measure in row:
+                    out[measure][f"{row['photo']}#{n}"] = row[measure] == "1"
+    return out
+
+
+def compare_photos(before_dir: Path, after_dir: Path) -> None:
+    """Print the word-by-word comparison of two whole-photo evaluations, one line per measure."""
+    before, after = read_photo_words(before_dir), read_photo_words(after_dir)
+    for measure in PHOTO_MEASURES:
+        if not before[measure] or not after[measure]:
+            continue  # an evaluation older than the measure
+        if before[measure].keys() != after[measure].keys():
+            raise SystemExit(f"{before_dir} and {after_dir} did not evaluate the same photos")
+        print(f"{measure:<12} {compare(before[measure], after[measure], list(before[measure]))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before", type=Path, help="krocr eval output directory of model A")
     parser.add_argument("after", type=Path, help="krocr eval output directory of model B, same crops")
     parser.add_argument("--by", choices=("kind", "source"), help="also compare within each text kind or source")
     args = parser.parse_args()
+    if (args.before / "photo_words.csv").is_file() and (args.after / "photo_words.csv").is_file():
+        compare_photos(args.before, args.after)
+        return
     before, after = read_correct(args.before), read_correct(args.after)
     if before.keys() != after.keys():
         raise SystemExit(f"{args.before} and {args.after} did not evaluate the same crops")

@@ -37,3 +37,20 @@ def test_sign_test_known_values_and_edit_comparison(tmp_path):
     assert paired_compare.sign_test(0, 0) == 1.0
     line = paired_compare.compare_edits({"#1": 2, "#2": 0, "#3": 1}, {"#1": 0, "#2": 0, "#3": 3})
     assert line.startswith("edits A 3  B 3  B fewer on 1 crops, more on 1")
+
+
+def test_photo_evaluations_compare_word_by_word_on_each_measure(tmp_path, capsys):
+    header = "photo,kind,tags,truth,coverage,found,read,region_text,read_joined,read_lines\n"
+    rows = {
+        "a": ["p.jpg,sign,,가,1,1,0,,0,0", "p.jpg,sign,,가,1,0,0,,0,0", "q.jpg,sign,,나,1,1,1,나,1,1"],
+        "b": ["p.jpg,sign,,가,1,1,1,가,1,1", "p.jpg,sign,,가,1,1,0,,0,1", "q.jpg,sign,,나,1,1,1,나,1,1"],
+    }
+    for name, lines in rows.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "photo_words.csv").write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    words = paired_compare.read_photo_words(tmp_path / "a")
+    assert words["found"] == {"p.jpg#0": True, "p.jpg#1": False, "q.jpg#0": True}  # one text labelled twice
+    paired_compare.compare_photos(tmp_path / "a", tmp_path / "b")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["found", "read", "read_joined", "read_lines"]
+    assert "B fixes 1, breaks 0" in lines[0] and "B fixes 2, breaks 0" in lines[3]
