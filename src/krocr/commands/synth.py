@@ -12,7 +12,7 @@ from krocr.commands.bars import ProgressBar
 from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH
 from krocr.errors import ConfigError
 from krocr.synth.backgrounds import PAPER_MANIFEST, PHOTO_MANIFEST
-from krocr.synth.generate import SynthOptions, generate
+from krocr.synth.generate import LEVERS, SynthOptions, generate
 from krocr.synth.render import RenderConfig
 from krocr.synth.scenes import DEFAULT_KIND_SHARES, SCENE_KINDS, SceneConfig
 from krocr.synth.text import TextConfig
@@ -27,7 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "  krocr synth --lang ko --count 2000 --seed 2 --out data/synth-ko-heldout --fonts heldout --split test\n"
         "  krocr synth --lang ko --count 100 --out data/scenes --scenes\n"
         "  krocr synth --lang ko --count 5000 --out data/det --scenes --scene-size 640x640 "
-        "--scene-kinds signs=2,document=1"
+        "--scene-kinds signs=2,document=1\n"
+        "  krocr synth --lang ko --count 60000 --seed 50 --out data/lever_fonts --without text,looks"
     )
     parser.add_argument("--lang", choices=("en", "ko"), default="ko", help="English pretraining or Korean signboards")
     parser.add_argument("--count", type=int, required=True, help="samples to render (scenes with --scenes)")
@@ -104,6 +105,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=_design_weight,
         help="multiply the share of a font design (repeatable), e.g. 'Nanum Pen Script=3'",
     )
+    parser.add_argument(
+        "--without",
+        type=_levers,
+        default=(),
+        metavar="LEVER[,LEVER...]",
+        help=f"switch off issue 27's levers ({', '.join(LEVERS)}): render with the fonts, text or looks "
+        "from before them, everything else alike, to measure each (docs/synth.md)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -117,6 +126,11 @@ def _design_weight(text: str) -> tuple[str, float]:
     if not sep or not design or not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected DESIGN=W with a number W > 0, got {text!r}")
     return design, value
+
+
+def _levers(text: str) -> tuple[str, ...]:
+    """The comma-separated levers; SynthOptions checks their names, for library callers too."""
+    return tuple(part.strip() for part in text.split(","))
 
 
 def _scene_kinds(text: str) -> tuple[tuple[str, float], ...]:
@@ -167,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
         text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
         render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
         design_weights=tuple(args.design_weight),
+        without=args.without,
         scene=scene,
         height=args.height,
         max_width=DEFAULT_MAX_WIDTH * args.height // 32,  # the same longest line at any height

@@ -97,6 +97,13 @@ RESERVED_PACKAGES: frozenset[str] = frozenset(
     }
     | {f"npm:{package}" for package in RESERVED_NPM_PACKAGES}
 )
+# What issue 27 added to the training pool: the npm families and the Thin … Black weights of
+# fonts-noto-cjk-extra (the Noto CJK designs, whose Regular and Bold come from fonts-noto-cjk).
+# `krocr synth --without fonts` leaves their faces out, as though not installed, to measure what
+# they add (issue 27, item 6).
+ISSUE27_FONT_PACKAGES: frozenset[str] = frozenset(
+    {"fonts-noto-cjk-extra"} | {f"npm:{package}" for package in ALLOWED_NPM_PACKAGES}
+)
 # Used only where dpkg cannot be run (not a Debian system); see _package.
 PACKAGE_BY_DIRECTORY: dict[str, str] = {
     "nanum": "fonts-nanum",
@@ -324,14 +331,30 @@ def discover_fonts(roots: Iterable[Path] | None = None, packages_dir: Path | Non
     return list(scan_fonts(roots, packages_dir).faces)
 
 
-def scan_fonts(roots: Iterable[Path] | None = None, packages_dir: Path | None = None) -> FontScan:
+def scan_fonts(
+    roots: Iterable[Path] | None = None, packages_dir: Path | None = None, exclude: frozenset[str] = frozenset()
+) -> FontScan:
     """:func:`discover_fonts` with the files it skipped: unreadable or truncated files, npm files
-    whose sha256 is not the manifest's, faces of a reserved family."""
-    npm_files, skipped = package_font_files(packages_dir)
+    whose sha256 is not the manifest's, faces of a reserved family.
+
+    Args:
+        roots: folders to search (default :data:`FONT_ROOTS`).
+        packages_dir: the npm fonts directory (default :func:`krocr.synth.font_packages.fonts_dir`).
+        exclude: packages (as :attr:`FontFace.package` names them, e.g. :data:`ISSUE27_FONT_PACKAGES`)
+            whose files are left out before any is opened, as though not installed: neither
+            faces nor skipped files.
+
+    Returns:
+        The usable faces, in discovery order, and the files skipped with the reason.
+    """
+    npm_files, skipped = package_font_files(packages_dir, exclude)
     npm_paths = {path for path, _ in npm_files}
     files = [path for path in font_files(roots) if path not in npm_paths]  # an npm folder set under a root
     owners = debian_packages([p for p in files if _package(p, None) != f"pip:{PIP_FONT_PACKAGE}"])
-    sources = [(path, _package(path, owners)) for path in files] + npm_files  # npm last: the order stays
+    # excluded before the (family, style) deduplication below, so that a copy of an excluded face from
+    # another package is kept, as it was where the excluded package was not installed
+    sources = [(path, package) for path in files if (package := _package(path, owners)) not in exclude]
+    sources += npm_files  # npm last: the order stays
     faces: list[FontFace] = []
     seen: dict[tuple[str, str], int] = {}  # (family, style) -> index in faces
     for path, package in sources:
@@ -371,16 +394,21 @@ def scan_fonts(roots: Iterable[Path] | None = None, packages_dir: Path | None = 
     return FontScan(tuple(faces), tuple(skipped))
 
 
-def package_font_files(packages_dir: Path | None = None) -> tuple[list[tuple[Path, str]], list[SkippedFont]]:
+def package_font_files(
+    packages_dir: Path | None = None, exclude: frozenset[str] = frozenset()
+) -> tuple[list[tuple[Path, str]], list[SkippedFont]]:
     """The installed npm font files whose sha256 is the manifest's, each with its package
-    (``npm:PACKAGE``), and those skipped for another sha256. Files not installed are left out
-    quietly: the npm fonts are optional (``krocr fonts install``)."""
+    (``npm:PACKAGE``), and those skipped for another sha256. Files not installed, and those of
+    the packages in ``exclude``, are left out quietly: the npm fonts are optional (``krocr fonts
+    install``)."""
     root = font_packages.fonts_dir(packages_dir)
     usable: list[tuple[Path, str]] = []
     skipped: list[SkippedFont] = []
     if not root.is_dir():
         return usable, skipped
     for package in font_packages.load_manifest():
+        if package.source in exclude:
+            continue
         for font in package.files:
             path = package.path(root, font)
             if not path.is_file():

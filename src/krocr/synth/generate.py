@@ -14,6 +14,13 @@ the configuration, counts per text kind, fonts used and skipped, and syllable co
 (per-syllable counts in ``DIR/syllable_counts.csv``); ``DIR/preview.png`` is a contact
 sheet. With ``scenes``, ``count`` scene images and ICDAR 2015 ground truth go to
 ``DIR/scenes/images`` and ``DIR/scenes/gt`` instead.
+
+``without`` switches off issue 27's levers (:data:`LEVERS`), to measure each (its item 6):
+``fonts`` leaves out the faces of :data:`krocr.synth.fonts.ISSUE27_FONT_PACKAGES`, ``text``
+draws the Korean signboard stream from before the menu, label and document forms
+(``TextConfig.forms`` False), ``looks`` sets the new looks' probabilities to zero
+(:meth:`RenderConfig.only_look` with None); everything else stays as it is, and the summary
+records the levers switched off and the text and render configuration they led to.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +45,15 @@ from krocr.errors import ConfigError
 from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.progress import SILENT, ProgressHook
 from krocr.synth.backgrounds import background_photos, paper_textures
-from krocr.synth.fonts import FontPool, SkippedFont, draws_hangul, missing_fonts_error, scan_fonts, split_fonts
+from krocr.synth.fonts import (
+    ISSUE27_FONT_PACKAGES,
+    FontPool,
+    SkippedFont,
+    draws_hangul,
+    missing_fonts_error,
+    scan_fonts,
+    split_fonts,
+)
 from krocr.synth.render import RenderConfig, render
 from krocr.synth.scenes import FALLBACKS, ILLEGIBLE, SceneConfig, plan_scene, render_scene, write_icdar2015
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
@@ -46,6 +61,8 @@ from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
 TEXT_STREAM = 0x7E47  # seeds the text stream apart from the per-sample generators
 CHUNK = 64  # samples per task sent to a worker
 DEFAULT_CHARSETS = {"en": "alphabet87", "ko": "korean"}
+# issue 27's levers, each of which `without` can switch off: new fonts, menu/label/document text, new looks
+LEVERS = ("fonts", "text", "looks")
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,7 @@ class SynthOptions:
     render: RenderConfig = field(default_factory=RenderConfig)
     scene: SceneConfig = field(default_factory=SceneConfig)
     design_weights: tuple[tuple[str, float], ...] = ()  # (font design, multiplier of its sampling weight)
+    without: tuple[str, ...] = ()  # issue 27's levers switched off (LEVERS); crops only
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -81,6 +99,13 @@ class SynthOptions:
         repeated = sorted({d for d in designs if designs.count(d) > 1})
         if repeated:
             raise ConfigError(f"--design-weight given twice for {', '.join(map(repr, repeated))}")
+        unknown = [lever for lever in self.without if lever not in LEVERS]
+        if unknown:
+            raise ConfigError(f"--without: unknown lever {unknown[0]!r}; the levers are {', '.join(LEVERS)}")
+        if len(set(self.without)) != len(self.without):
+            raise ConfigError(f"--without names a lever twice: {','.join(self.without)}")
+        if self.without and self.scenes:
+            raise ConfigError("--without applies to crops (issue 27's levers), not to --scenes")
 
     @property
     def charset_name(self) -> str:
@@ -211,12 +236,22 @@ def _chunks(source: TextSource, count: int, size: int = CHUNK) -> Iterator[tuple
 
 # ---- the whole run -------------------------------------------------------------------------------
 def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
-    """Render ``options.count`` crops (or scenes); returns the summary it also writes.
-    ``progress`` hears of every sample rendered."""
+    """Render ``options.count`` crops (or scenes) into ``options.out``.
+
+    Args:
+        options: what to render; ``options.text`` takes its language from ``options.lang`` and
+            its ``forms`` from ``options.without``, which also switches the other levers.
+        progress: hears of every sample rendered.
+
+    Returns:
+        The summary it also writes to ``synth_summary.json``.
+    """
     started = time.perf_counter()
     charset = resolve_charset(options.charset_name)
-    text_config = TextConfig(**{**asdict(options.text), "lang": options.lang})
-    scan = scan_fonts()
+    text_config = TextConfig(**{**asdict(options.text), "lang": options.lang, "forms": "text" not in options.without})
+    if "looks" in options.without:
+        options = replace(options, render=options.render.only_look(None))
+    scan = scan_fonts(exclude=ISSUE27_FONT_PACKAGES if "fonts" in options.without else frozenset())
     found = list(scan.faces)
     faces = split_fonts(found).select(options.fonts)
     if not faces:
@@ -377,6 +412,7 @@ def _summary(
         "text": asdict(text_config),
         "render": asdict(options.render),
         "design_weights": dict(options.design_weights),
+        "without": [lever for lever in LEVERS if lever in options.without],  # issue 27's levers switched off
     }
     if options.scenes:
         config["scene"] = asdict(options.scene)

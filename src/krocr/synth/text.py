@@ -14,7 +14,8 @@ the same strings in the same order. Each string has a *kind* (``word``, ``phone`
 * Korean menus, labels and documents (:mod:`krocr.synth.text_forms`): ingredient and
   origin lists, nutrition facts, prices with units, dates and times, addresses and phone
   numbers in document form, products with sizes, exam and form text, notice sentences and
-  receipt lines, dense in ``: , . · ( ) [ ] ~ - / % ₩``.
+  receipt lines, dense in ``: , . · ( ) [ ] ~ - / % ₩``. With ``TextConfig(forms=False)``
+  (``krocr synth --without text``) the Korean stream is the signboard stream from before them.
 * ``rare`` (Korean): pseudo-words of 2–6 syllables drawn from the currently least-seen
   target syllables, so every syllable of the charset (KS X 1001's 2,350 by default)
   appears early and keeps appearing; :class:`SyllableCounter` keeps the tally.
@@ -89,6 +90,22 @@ KOREAN_SHARES: dict[str, float] = {
     "form": 0.02,
     "notice": 0.02,
     "receipt": 0.02,
+}
+# The Korean everyday kinds and their shares before the menus, labels and documents (issue 27):
+# with TextConfig(forms=False) the stream draws exactly the strings it drew then (the forms took
+# their 0.22 unevenly from these kinds, so zeroing them in KOREAN_SHARES would not give that back).
+KOREAN_SIGN_SHARES: dict[str, float] = {
+    "word": 0.24,
+    "business": 0.22,
+    "phone": 0.07,
+    "floor": 0.05,
+    "hours": 0.05,
+    "price": 0.07,
+    "mixed": 0.08,
+    "symbol": 0.06,
+    "promo": 0.07,
+    "english": 0.05,
+    "number": 0.04,
 }
 
 # ---- Korean signboard vocabulary ------------------------------------------------------------
@@ -213,6 +230,9 @@ class TextConfig:
     frequency_power: float = 0.5  # word weight = frequency ** power: real frequency, tempered
     case_shares: tuple[float, float, float] = (0.55, 0.30, 0.15)  # lower, Title, UPPER (Latin words)
     max_redraws: int = 50
+    # Korean menu, label and document kinds and long lines (issue 27); False: the signboard kinds,
+    # shares and long lines from before them (KOREAN_SIGN_SHARES). English has no such kinds.
+    forms: bool = True
 
     def __post_init__(self) -> None:
         if self.lang not in ("en", "ko"):
@@ -329,11 +349,15 @@ class TextSource:
         if config.lang == "ko" and not len(self.counter):
             raise ConfigError("Korean text needs a charset with Hangul syllables (e.g. 'korean')")
         self._makers = _ENGLISH_MAKERS if config.lang == "en" else _KOREAN_MAKERS
+        self._long_makers = _LONG_MAKERS[config.lang] if config.forms else _SIGN_LONG_MAKERS[config.lang]
         self._kinds, self._cumulative = self._kind_table()
 
     def _kind_table(self) -> tuple[list[str], np.ndarray]:
         rare = self.config.rare_share if self.config.lang == "ko" else 0.0
-        shares = ENGLISH_SHARES if self.config.lang == "en" else KOREAN_SHARES
+        if self.config.lang == "en":
+            shares = ENGLISH_SHARES
+        else:
+            shares = KOREAN_SHARES if self.config.forms else KOREAN_SIGN_SHARES
         everyday = 1.0 - rare - self.config.long_share
         total = sum(shares.values())
         table = {kind: everyday * share / total for kind, share in shares.items()}
@@ -417,7 +441,7 @@ class TextSource:
         length; below ``low``, the word that overflows is cut to end the line at the target."""
         low, high = self.config.long_length
         target = int(self.rng.integers(low, high + 1))
-        makers = _LONG_MAKERS[self.config.lang]
+        makers = self._long_makers
         line = ""
         while len(line) < low:
             for word in makers[int(self.rng.integers(len(makers)))](self).split():
@@ -760,7 +784,12 @@ _KOREAN_MAKERS: dict[str, Callable[[TextSource], str]] = {
     "number": _ko_number,
     **text_forms.FORM_MAKERS,
 }
-_LONG_MAKERS: dict[str, tuple[Callable[[TextSource], str], ...]] = {
+# the long-line makers before the forms (TextConfig.forms False); their order is part of the stream
+_SIGN_LONG_MAKERS: dict[str, tuple[Callable[[TextSource], str], ...]] = {
     "en": (_en_long,),
-    "ko": (_ko_address, _ko_menu_line, _ko_sentence, _ko_long_business, text_forms.ingredients, text_forms.notice),
+    "ko": (_ko_address, _ko_menu_line, _ko_sentence, _ko_long_business),
+}
+_LONG_MAKERS: dict[str, tuple[Callable[[TextSource], str], ...]] = {
+    "en": _SIGN_LONG_MAKERS["en"],
+    "ko": (*_SIGN_LONG_MAKERS["ko"], text_forms.ingredients, text_forms.notice),
 }
