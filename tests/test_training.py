@@ -187,6 +187,23 @@ def test_early_stopping_restores_the_best_weights(tmp_path, tiny_data):
     assert summary["stopped_epoch"] == 1 and summary["best_epoch"] == 0
 
 
+def test_val_cer_can_pick_the_best_weights_and_stop_early(tmp_path, tiny_data):
+    config = tiny_config(tiny_data, "train.epochs=2", "train.monitor=val_cer", "train.checkpoint_every_epoch=false")
+    result = train(config, tmp_path / "run")
+    callbacks = torch.load(tmp_path / "run" / "checkpoints" / "best.ckpt", weights_only=True)["callbacks"]
+    monitors = {key.split("'monitor': '")[1].split("'")[0] for key in callbacks if "'monitor': '" in key}
+    assert monitors == {"val_cer"}  # ModelCheckpoint and EarlyStopping both watch it
+    history = [float(row["val_cer"]) for row in _history(tmp_path / "run")]
+    assert result.best["val_cer"] == pytest.approx(min(history))
+
+
+def _history(run_dir):
+    import csv
+
+    with open(run_dir / "history.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 class _Crash(pl.Callback):
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         if trainer.current_epoch == 2 and batch_idx == 1:

@@ -181,7 +181,10 @@ class OptimOptions:
 class TrainOptions:
     name: str | None = None  # run name (runs/<name>/); None = the config file's stem
     epochs: int = 300
-    patience: int = 20  # epochs without a lower val_loss before early stopping
+    patience: int = 20  # epochs without a lower `monitor` before early stopping
+    # what picks best.safetensors and drives early stopping: val_loss as the reference does;
+    # val_cer follows reading quality where a few hopeless long crops swing the focal CTC loss
+    monitor: Literal["val_loss", "val_cer"] = "val_loss"
     seed: int = 0
     precision: Literal["auto", "bf16", "fp32"] = "auto"  # auto: bf16 where the hardware has it
     val_check_interval: int | float = 1.0  # Lightning semantics: fraction of an epoch, or batches
@@ -196,7 +199,7 @@ class TrainOptions:
         _require(
             self.limit_val_batches > 0,
             "train.limit_val_batches",
-            "validation is needed (val_loss drives early stopping)",
+            "validation is needed (train.monitor drives early stopping)",
         )
         _require(self.limit_train_batches > 0, "train.limit_train_batches", "must be > 0")
         _require(self.log_every_n_steps >= 1, "train.log_every_n_steps", "must be at least 1")

@@ -1,12 +1,12 @@
 """A training run: :func:`train` assembles the run from its config and fits it with Lightning.
 
 Lightning's own callbacks and loggers do the bookkeeping: checkpoints every epoch + best +
-last, early stopping on val_loss, CSV and TensorBoard logs, learning-rate and throughput
-monitors, a rich progress bar with ETA (log lines when the output is not a terminal). At the
-end the best checkpoint's weights are loaded back into the model, ``best.safetensors`` and
-``last.safetensors`` are exported and ``summary.json`` is written. The run directory's files
-are listed in :mod:`krocr.analysis.runs`; a run that finds ``checkpoints/last.ckpt`` resumes
-from it exactly (:mod:`krocr.training.checkpoints`).
+last, early stopping on val_loss (or val_cer: ``train.monitor``), CSV and TensorBoard logs,
+learning-rate and throughput monitors, a rich progress bar with ETA (log lines when the
+output is not a terminal). At the end the best checkpoint's weights are loaded back into
+the model, ``best.safetensors`` and ``last.safetensors`` are exported and ``summary.json``
+is written. The run directory's files are listed in :mod:`krocr.analysis.runs`; a run that
+finds ``checkpoints/last.ckpt`` resumes from it exactly (:mod:`krocr.training.checkpoints`).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def train(
             show what the run trains on while it trains.
 
     Returns:
-        The best epoch (lowest val_loss) with its metrics, where early stopping ended, the
+        The best epoch (lowest ``train.monitor``, val_loss by default) with its metrics, where early stopping ended, the
         number of completed epochs, and the setup. ``RUN_DIR/best.safetensors`` holds the
         best epoch's weights, ready for :class:`~krocr.inference.recognizer.Recognizer`.
 
@@ -145,9 +145,9 @@ def train(
         }
     )
     curves = TrainingCurves(run_dir)
-    best = best_checkpoint(run_dir, "val_loss", "min")
+    best = best_checkpoint(run_dir, config.train.monitor, "min")
     stopper = EarlyStopping(
-        monitor="val_loss", mode="min", patience=config.train.patience, verbose=True, log_rank_zero_only=True
+        monitor=config.train.monitor, mode="min", patience=config.train.patience, verbose=True, log_rank_zero_only=True
     )
     trainer = pl.Trainer(
         default_root_dir=run_dir,
