@@ -97,6 +97,16 @@ def test_a_run_writes_checkpoints_history_and_weights_the_detector_reads(tmp_pat
     detector.detect(image)  # two tiny epochs find little; that it runs is the point
     with pytest.raises(ConfigError, match="finished run"):
         train_detector(config, run)
+    # an epoch's checkpoint exports to the weights the run itself wrote for that epoch
+    from safetensors.torch import load_file
+
+    from krocr.cli import main
+
+    exported = tmp_path / f"epoch{result.best_epoch}.safetensors"
+    assert main(["export", str(run / "checkpoints" / "best.ckpt"), "--out", str(exported)]) == 0
+    assert Detector(exported).config == config.model
+    for name, tensor in load_file(str(run / "best.safetensors")).items():
+        assert torch.equal(load_file(str(exported))[name], tensor), name
 
 
 def test_a_run_with_last_ckpt_resumes_and_keeps_its_history(tmp_path):

@@ -67,7 +67,14 @@ def run(args: argparse.Namespace) -> int:
         from krocr.training.checkpoints import (
             export_checkpoint,  # Lightning only where it is needed
         )
+        from krocr.training.detector_run import export_detector_checkpoint, is_detector_run
 
+        if is_detector_run(Path(args.weights).parent.parent):
+            if args.half:
+                raise DataError(f"{args.weights} is a detector run's checkpoint: its weights are kept in fp32")
+            out = export_detector_checkpoint(args.weights, args.out)
+            print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, detector)")
+            return 0
         out = export_checkpoint(args.weights, args.out, half=args.half)
         print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
         return 0

@@ -56,6 +56,7 @@ from krocr.detection.model import DBNet, count_parameters
 from krocr.detection.targets import MIN_TEXT_SIZE
 from krocr.detection.weights import load_detector, save_detector
 from krocr.errors import ConfigError, InvalidOption, KrocrError
+from krocr.model.weights import load_state_checked
 from krocr.progress import SILENT, ProgressHook
 from krocr.training.builders import resolve_precision
 from krocr.training.checkpoints import (
@@ -64,6 +65,7 @@ from krocr.training.checkpoints import (
     AtomicCheckpointIO,
     best_checkpoint,
     epoch_checkpoints,
+    read_checkpoint,
     restore_best_weights,
 )
 from krocr.training.detector_system import DetectorModule, DetectorOptim
@@ -350,6 +352,46 @@ def _finish(
     summary = {"best_epoch": best_epoch, **{k: v for k, v in row.items() if k != "epoch"}, "epochs": len(history.rows)}
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return DetectorTrainResult(run_dir, best_epoch, row, len(history.rows), weights, setup, history.rows)
+
+
+def is_detector_run(run_dir: Path) -> bool:
+    """Whether ``run_dir`` is a detector run: its ``config.yaml`` has ``data.train_dirs``
+    (a recognizer run's has ``data.dirs`` and a ``charset.json`` beside it)."""
+    config = run_dir / "config.yaml"
+    if not config.is_file():
+        return False
+    data = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("data")
+    return isinstance(data, dict) and "train_dirs" in data
+
+
+def export_detector_checkpoint(checkpoint: str | Path, out: str | Path) -> Path:
+    """Write the weights of a detector run's Lightning checkpoint (``RUN_DIR/checkpoints/*.ckpt``)
+    as a detector weights file: the way to use an epoch of a run stopped before it exported
+    ``best.safetensors``.
+
+    Args:
+        checkpoint: the checkpoint, inside its run directory (beside ``config.yaml``).
+        out: the ``.safetensors`` file to write.
+
+    Returns:
+        ``out``.
+    """
+    checkpoint = Path(checkpoint)
+    state = read_checkpoint(checkpoint)
+    run_dir = checkpoint.parent.parent
+    config = load_detector_experiment(run_dir / "config.yaml")
+    model = DBNet(config.model)
+    prefix = "model."
+    load_state_checked(
+        model, {k[len(prefix) :]: v for k, v in state["state_dict"].items() if k.startswith(prefix)}, str(checkpoint)
+    )
+    info = {
+        "run_dir": str(run_dir),
+        "checkpoint": checkpoint.name,
+        "epoch": int(state.get("epoch", -1)),
+        "config": experiment_to_dict(config),
+    }
+    return save_detector(out, model, info)
 
 
 class _History(pl.Callback):
