@@ -94,16 +94,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _is_detector(weights: str) -> bool:
     """Whether ``weights`` is a detector's weights file (its metadata says so)."""
-    from safetensors import safe_open
-
     from krocr.detection.metadata import FORMAT as DETECTOR_FORMAT
+    from krocr.detection.metadata import read_safetensors_metadata
 
     if Path(weights).suffix != ".safetensors" or not Path(weights).is_file():
         return False
     try:
-        with safe_open(weights, framework="pt") as handle:
-            return (handle.metadata() or {}).get("format") == DETECTOR_FORMAT
-    except (OSError, ValueError, RuntimeError):
+        return read_safetensors_metadata(weights).get("format") == DETECTOR_FORMAT
+    except CheckpointError:
         return False  # not readable as safetensors: the recognizer path names the problem
 
 

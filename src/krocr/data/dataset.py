@@ -199,8 +199,8 @@ class CropDataset(Dataset):
         text = f"{sample.text} {partner.text}"
         other = self._scaled(partner)
         height = gray.shape[0]
-        space = np.full((height, round(rng.uniform(0.25, 0.6) * height)), 0, np.uint8)
-        space[:] = int(np.median(np.concatenate([gray[:, -1], other[:, 0]])))
+        gap = np.median(np.concatenate([gray[:, -1], other[:, 0]]))
+        space = np.full((height, round(rng.uniform(0.25, 0.6) * height)), int(gap), np.uint8)
         joined = np.hstack([gray, space, other])
         tokens = tuple(self.charset.encode(text))
         width = max(target_width(joined.shape[0], joined.shape[1], self.preprocess), self.preprocess.width)

@@ -179,6 +179,13 @@ def restore_best_weights(module: torch.nn.Module, best_path: str | Path) -> int:
     return int(checkpoint["epoch"])
 
 
+def model_tensors(checkpoint: dict) -> dict[str, torch.Tensor]:
+    """The model's tensors in a training system's checkpoint (its ``model.`` entries, named
+    as the plain ``nn.Module`` names them)."""
+    prefix = "model."
+    return {k[len(prefix) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
+
+
 def export_checkpoint(checkpoint: str | Path, out: str | Path, half: bool = False) -> Path:
     """Write the weights of a run's Lightning checkpoint (``RUN_DIR/checkpoints/*.ckpt``)
     as a krocr weights file, with the run's charset, model config and preprocessing: the
@@ -201,9 +208,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, half: bool = Fals
     config = load_config(run_dir / CONFIG_FILE)
     charset = Charset.load(run_dir / CHARSET_FILE)
     model = build_model(config.model, charset)
-    prefix = "model."
-    weights = {k[len(prefix) :]: v for k, v in state["state_dict"].items() if k.startswith(prefix)}
-    load_state_checked(model, weights, str(checkpoint))
+    load_state_checked(model, model_tensors(state), str(checkpoint))
     info = {
         "run_dir": str(run_dir),
         "checkpoint": checkpoint.name,

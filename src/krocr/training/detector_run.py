@@ -65,6 +65,7 @@ from krocr.training.checkpoints import (
     AtomicCheckpointIO,
     best_checkpoint,
     epoch_checkpoints,
+    model_tensors,
     read_checkpoint,
     restore_best_weights,
 )
@@ -381,10 +382,7 @@ def export_detector_checkpoint(checkpoint: str | Path, out: str | Path) -> Path:
     run_dir = checkpoint.parent.parent
     config = load_detector_experiment(run_dir / "config.yaml")
     model = DBNet(config.model)
-    prefix = "model."
-    load_state_checked(
-        model, {k[len(prefix) :]: v for k, v in state["state_dict"].items() if k.startswith(prefix)}, str(checkpoint)
-    )
+    load_state_checked(model, model_tensors(state), str(checkpoint))
     info = {
         "run_dir": str(run_dir),
         "checkpoint": checkpoint.name,
