@@ -4,7 +4,15 @@ import cv2
 import numpy as np
 import pytest
 
-from krocr.data.crops import CropConfig, box_size, order_points, validate_box, warp_crop
+from krocr.data.crops import (
+    CropConfig,
+    box_size,
+    is_turned_column,
+    order_points,
+    validate_box,
+    warp_crop,
+    warp_standing,
+)
 from krocr.data.rejections import Reason
 
 RECT = np.array([[10, 20], [110, 20], [110, 50], [10, 50]], dtype=np.float32)  # tl tr br bl, 100×30
@@ -138,3 +146,19 @@ def test_warp_of_turned_vertical_word_puts_its_top_on_the_left():
     crop = warp_crop(image, points, height=32)
     assert crop.shape[1] > crop.shape[0]
     assert crop[:, : crop.shape[1] // 3].mean() < 60 and crop[:, -crop.shape[1] // 3 :].mean() > 200
+
+
+def test_warp_standing_gives_a_column_back_standing_and_a_line_as_warp_crop_does():
+    tall = np.array([[100, 20], [140, 20], [140, 180], [100, 180]], dtype=np.float32)
+    image = np.full((200, 300), 128, np.uint8)
+    image[20:100, 100:140] = 20  # top half dark
+    image[100:180, 100:140] = 240
+    column, _ = validate_box(tall, (300, 200), chars=2)
+    assert is_turned_column(column)
+    standing = warp_standing(image, column, height=32)
+    assert standing.shape == (128, 32)  # the column's width is the height asked for
+    assert standing[: standing.shape[0] // 3].mean() < 60 and standing[-standing.shape[0] // 3 :].mean() > 200
+    line, _ = validate_box(RECT, IMAGE)
+    assert not is_turned_column(line)
+    assert np.array_equal(warp_standing(image, line, 32), warp_crop(image, line, 32))
+    assert not is_turned_column(np.roll(column, 2, axis=0))  # read upside down: its edge runs up

@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from krocr.charset import Charset, korean_charset
+from krocr.data.columns import unstack_column
 from krocr.data.images import read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
 from krocr.inference.recognizer import Reading, Recognizer
@@ -105,14 +106,29 @@ def test_bf16_on_a_cpu_that_emulates_it_warns_but_reads(weights, monkeypatch):
     assert len(reader.read(word_image(200)).raw) == len(Recognizer(weights).read(word_image(200)).raw)
 
 
-def test_a_vertical_column_is_read_top_to_bottom_as_its_line(recognizer):
+def test_a_vertical_column_is_read_unstacked_and_turned(recognizer):
     line = word_image(200)  # one line, its first character on the left
-    column = np.ascontiguousarray(np.rot90(line, -1))  # the same text stacked: first character on top
+    column = np.ascontiguousarray(np.rot90(line, -1))  # turned back 90°: first character on top
     assert column.shape[0] >= 1.5 * column.shape[1]
-    assert recognizer.read(column).text == recognizer.read(line).text
-    assert recognizer.prepare(column).tolist() == recognizer.prepare(line).tolist()
+    unstacked, turned = recognizer.prepare_layouts(column)
+    assert turned.tolist() == recognizer.prepare(line).tolist()
+    assert unstacked.tolist() == preprocess(unstack_column(to_gray(column)), recognizer.preprocess).tolist()
+    assert recognizer.prepare(column).tolist() == unstacked.tolist()
+    readings = recognizer.recognize([unstacked, turned])
+    assert recognizer.read(column) == max(readings, key=lambda r: r.confidence)
     glyph = np.ascontiguousarray(line[:, :28])  # 1.4× taller than wide, as one tall glyph: read as it is
-    assert recognizer.prepare(glyph).tolist() == preprocess(to_gray(glyph), recognizer.preprocess).tolist()
+    assert [a.tolist() for a in recognizer.prepare_layouts(glyph)] == [
+        preprocess(to_gray(glyph), recognizer.preprocess).tolist()
+    ]
+
+
+def test_recognize_layouts_keeps_each_inputs_most_confident_reading(recognizer, monkeypatch):
+    confidences = iter([0.2, 0.9, 0.5, 0.7, 0.7])
+    monkeypatch.setattr(
+        recognizer, "recognize", lambda arrays: [Reading(f"r{i}", next(confidences)) for i in range(len(arrays))]
+    )
+    layouts = [[np.zeros(1)] * 2, [np.zeros(1)], [np.zeros(1)] * 2]
+    assert recognizer.recognize_layouts(layouts) == [Reading("r1", 0.9), Reading("r2", 0.5), Reading("r3", 0.7)]
 
 
 @pytest.mark.parametrize(

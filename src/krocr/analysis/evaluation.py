@@ -109,7 +109,7 @@ def predict(
         indices, prepared = [], []
         for i in range(first, min(first + CHUNK, total)):
             try:
-                prepared.append(recognizer.prepare(eval_set.load(i)))
+                prepared.append(recognizer.prepare_layouts(eval_set.load(i)))
                 indices.append(i)
             except DataError as exc:
                 unreadable.append(Unreadable(eval_set.samples[i].item, str(exc)))
@@ -117,7 +117,7 @@ def predict(
         # one recognize call per batch, so the bar moves as crops are read, not per chunk
         for low in range(0, len(prepared), recognizer.batch_size):
             batch = prepared[low : low + recognizer.batch_size]
-            for i, reading in zip(indices[low:], recognizer.recognize(batch)):
+            for i, reading in zip(indices[low:], recognizer.recognize_layouts(batch)):
                 predictions.append(_scored(i, eval_set.samples[i], reading))
             progress.advance(len(batch))
     return Evaluation(predictions, unreadable, time.perf_counter() - start)

@@ -10,7 +10,8 @@ Vertical words: a box taller than wide whose label has more than one character i
 top to bottom. With ``vertical="rotate"`` its corners are relabelled so that the warp
 turns it 90° counter-clockwise (the first character ends up on the left, where a
 left-to-right reader expects it); with ``"reject"`` it is dropped, as the reference did.
-A single tall character is kept upright.
+A single tall character is kept upright. Reading (not training) warps a column standing
+(:func:`warp_standing`), because the recognizer lays columns out itself.
 """
 
 from __future__ import annotations
@@ -129,6 +130,22 @@ def warp_crop(image: np.ndarray, points: np.ndarray, height: int | None = None) 
     # INTER_AREA averages when shrinking (no aliasing); cubic is sharper when enlarging.
     interpolation = cv2.INTER_AREA if height < h else cv2.INTER_CUBIC
     return cv2.resize(crop, (new_w, height), interpolation=interpolation)
+
+
+def is_turned_column(ordered: np.ndarray) -> bool:
+    """Whether corners from :func:`validate_box` are a vertical column's, relabelled so that
+    :func:`warp_crop` turns it: their reading edge (first corner to second) runs down the image."""
+    corners = np.asarray(ordered, dtype=np.float64).reshape(4, 2)
+    dx, dy = corners[1] - corners[0]
+    return bool(dy > abs(dx))
+
+
+def warp_standing(image: np.ndarray, ordered: np.ndarray, height: int | None = None) -> np.ndarray:
+    """:func:`warp_crop`, except that a vertical column (:func:`is_turned_column`) comes out
+    standing, ``height`` then being its width: the recognizer lays a column out itself
+    (unstacked and turned, :meth:`krocr.inference.recognizer.Recognizer.prepare_layouts`)."""
+    crop = warp_crop(image, ordered, height)
+    return np.ascontiguousarray(np.rot90(crop, -1)) if is_turned_column(ordered) else crop
 
 
 def _area(pts: np.ndarray) -> float:

@@ -8,9 +8,9 @@ upright and read them in batches.
 
 A region's polygon is four corners (x, y) in the pixels of the photo as given (after its
 EXIF rotation), clockwise from the top-left corner of the text as it is read; for a
-vertical column the first corner is the column's top-right, so the warp turns the column
-90° counter-clockwise and its first character ends up on the left (what the recognizer
-was trained on; see :mod:`krocr.data.crops`).
+vertical column the first corner is the column's top-right (:mod:`krocr.data.crops`). A
+column is handed to the recognizer standing, which reads it unstacked into a row and turned
+90° and keeps the more confident reading (:meth:`Recognizer.prepare_layouts`).
 
 Reading order: regions are grouped into lines by vertical overlap (two regions share a
 line when they overlap over at least half the shorter one's height, and do not overlap
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Protocol
 import cv2
 import numpy as np
 
-from krocr.data.crops import validate_box, warp_crop
+from krocr.data.crops import validate_box, warp_crop, warp_standing
 from krocr.data.images import ImageInput, pil_to_rgb, read_image
 from krocr.errors import DataError
 from krocr.inference.recognizer import Reading, Recognizer
@@ -178,11 +178,12 @@ class PhotoReader:
         crops, kept = [], []
         for i in order:
             try:
-                crops.append(self.recognizer.prepare(warp_crop(rgb, quads[i], self.recognizer.preprocess.height)))
+                region = warp_standing(rgb, quads[i], self.recognizer.preprocess.height)
+                crops.append(self.recognizer.prepare_layouts(region))
                 kept.append(i)
             except DataError as exc:  # too long for the recognizer: say so, keep the rest
                 skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
-        readings = self.recognizer.recognize(crops)
+        readings = self.recognizer.recognize_layouts(crops)
         turned: list[int] = []
         photo_turned = False
         if self.upside_down:

@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from krocr.data.crops import validate_box, warp_crop
+from krocr.data.crops import validate_box, warp_standing
 from krocr.data.images import read_image
 from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
 from krocr.data.records import ImageRecord, Word
@@ -37,7 +37,7 @@ class Item:
     """One line of output: a crop to read, or the reason it cannot be read."""
 
     name: str
-    crop: np.ndarray | None = None  # preprocessed (1, H, W)
+    layouts: list[np.ndarray] | None = None  # preprocessed (1, H, W) arrays, Recognizer.prepare_layouts
     error: str = ""
 
 
@@ -83,7 +83,7 @@ def crop_items(recognizer: Recognizer, paths: Iterable[Path]) -> Iterator[Item]:
             yield Item(str(path), error=f"broken symbolic link (to {path.readlink()})")
         else:
             try:
-                yield Item(str(path), recognizer.prepare(path))
+                yield Item(str(path), recognizer.prepare_layouts(path))
             except DataError as exc:
                 yield Item(str(path), error=_reason(exc, path))
 
@@ -115,7 +115,7 @@ def _box_item(recognizer: Recognizer, image: np.ndarray, word: Word, name: str) 
         return Item(name, error=f"{issue.reason}: {issue.detail}")
     assert ordered is not None  # validate_box returns corners exactly when it finds no issue
     try:
-        return Item(name, recognizer.prepare(warp_crop(image, ordered, recognizer.preprocess.height)))
+        return Item(name, recognizer.prepare_layouts(warp_standing(image, ordered, recognizer.preprocess.height)))
     except DataError as exc:
         return Item(name, error=str(exc))
 
@@ -173,7 +173,6 @@ def read_items(recognizer: Recognizer, items: Iterable[Item]) -> Iterator[tuple[
 
 
 def _read_chunk(recognizer: Recognizer, chunk: list[Item]) -> Iterator[tuple[Item, Reading | None]]:
-    crops = [item.crop for item in chunk if item.crop is not None]
-    readings = iter(recognizer.recognize(crops))
+    readings = iter(recognizer.recognize_layouts([item.layouts for item in chunk if item.layouts is not None]))
     for item in chunk:
-        yield item, next(readings) if item.crop is not None else None
+        yield item, next(readings) if item.layouts is not None else None

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Literal, overload
 import numpy as np
 from PIL import Image
 
+from krocr.data.columns import unstack_column
 from krocr.data.crops import CropConfig
 from krocr.data.images import ImageInput, pil_to_rgb, read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
@@ -61,9 +62,10 @@ if TYPE_CHECKING:
 WIDTH_BUCKET = 32
 # A crop needs a few pixel rows to hold a glyph; the crop stage drops thinner boxes too.
 MIN_INPUT_HEIGHT = int(CropConfig().min_height)
-# a crop this many times taller than wide is a vertical column, read top to bottom: turned 90°
-# counter-clockwise so its first character is on the left, as the renders and the photo reader
-# give columns to the model (one stacked syllable is about 1.1× taller than wide, two about 2×)
+# a crop this many times taller than wide is a vertical column, read top to bottom (one
+# stacked syllable is about 1.1× taller than wide, two about 2×): it is read twice, its
+# characters unstacked into a row (krocr.data.columns) and turned 90° counter-clockwise as the
+# renders draw columns, and the more confident reading is kept
 VERTICAL_RATIO = 1.5
 
 Decoder = Literal["greedy", "beam"]
@@ -198,12 +200,25 @@ class Recognizer:
 
     # ---- single steps ---------------------------------------------------------------------
     def prepare(self, image: ImageInput) -> np.ndarray:
-        """One input → the float32 (1, height, width) array the model sees; a vertical column
-        (:data:`VERTICAL_RATIO`) is turned first. Raises DataError naming the input when it
-        cannot be read or is too small to hold text."""
+        """One input → the float32 (1, height, width) array the model sees: the first of
+        :meth:`prepare_layouts` (for a vertical column, its characters unstacked into a row)."""
+        return self.prepare_layouts(image)[0]
+
+    def prepare_layouts(self, image: ImageInput) -> list[np.ndarray]:
+        """Every layout of one input worth reading, as arrays the model sees: the crop as
+        it is, or for a vertical column (:data:`VERTICAL_RATIO`) its characters unstacked
+        into a row of upright cells and the column turned 90° counter-clockwise.
+        :meth:`recognize_layouts` keeps the more confident reading.
+
+        Raises:
+            DataError: naming the input, when it cannot be read or is too small to hold text.
+        """
         pixels = load_input(image)
         if pixels.shape[0] >= VERTICAL_RATIO * pixels.shape[1]:
-            pixels = np.ascontiguousarray(np.rot90(pixels))
+            return [self._model_input(unstack_column(pixels), image), self._model_input(np.rot90(pixels), image)]
+        return [self._model_input(pixels, image)]
+
+    def _model_input(self, pixels: np.ndarray, image: ImageInput) -> np.ndarray:
         height, width = pixels.shape
         if height < MIN_INPUT_HEIGHT:
             raise DataError(
@@ -218,7 +233,7 @@ class Recognizer:
                 f"{config.height}-px height, and the model reads at most {config.max_width} px "
                 f"(about {config.max_width / config.height:.0f}:1); cut the line into shorter crops"
             )
-        return preprocess(pixels, config)
+        return preprocess(np.ascontiguousarray(pixels), config)
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """(N, 1, H, W) preprocessed crops → float32 logits (N, frames, classes), from the
@@ -254,6 +269,16 @@ class Recognizer:
         """Read arrays from :meth:`prepare`, returned in input order (see :meth:`crop_logits`)."""
         return [self.decode(row[None])[0] for row in self.crop_logits(prepared)]
 
+    def recognize_layouts(self, layouts: Sequence[Sequence[np.ndarray]]) -> list[Reading]:
+        """Read each input's layouts from :meth:`prepare_layouts`; per input, the most
+        confident reading (the first on a tie), in input order."""
+        readings = iter(self.recognize([array for group in layouts for array in group]))
+        chosen = []
+        for group in layouts:
+            candidates = [next(readings) for _ in group]
+            chosen.append(max(candidates, key=lambda reading: reading.confidence))
+        return chosen
+
     def crop_logits(self, prepared: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each crop's (frames, classes) logits, in input order.
 
@@ -284,8 +309,8 @@ class Recognizer:
     def read(self, inputs: ImageInput | list[ImageInput] | tuple[ImageInput, ...]) -> Reading | list[Reading]:
         """Read one input (→ Reading) or a list or tuple of them (→ list, in input order)."""
         if isinstance(inputs, (list, tuple)):
-            return self.recognize([self.prepare(item) for item in inputs])
-        return self.recognize([self.prepare(inputs)])[0]
+            return self.recognize_layouts([self.prepare_layouts(item) for item in inputs])
+        return self.recognize_layouts([self.prepare_layouts(inputs)])[0]
 
 
 def load_input(image: ImageInput) -> np.ndarray:

@@ -297,7 +297,7 @@ def sample_style(text: str, rng: Generator, config: RenderConfig, looks: Looks |
     Without it (scenes) the style has no look."""
     low, high = config.font_size
     size = int(rng.integers(low // SIZE_STEP, high // SIZE_STEP + 1)) * SIZE_STEP
-    vertical = _can_stack(text) and rng.random() < config.vertical
+    vertical = can_stack(text) and rng.random() < config.vertical
     panel = _pick_panel(rng, config)
     looks = Looks() if looks is None else looks.fitting(bool(vertical), panel == "neon")
     size = looks.document_size or size
@@ -397,7 +397,7 @@ def _margins(rng: Generator, bounds: tuple[float, float], size: int) -> tuple[in
     return (_em(rng, bounds, size), _em(rng, bounds, size), _em(rng, bounds, size), _em(rng, bounds, size))
 
 
-def _can_stack(text: str) -> bool:
+def can_stack(text: str) -> bool:
     """Vertical signs stack short Hangul words (digits may join); anything else stays flat."""
     return (
         2 <= len(text) <= 8
