@@ -69,7 +69,7 @@ ENGLISH_SHARES: dict[str, float] = {
     "web": 0.03,
 }
 KOREAN_SHARES: dict[str, float] = {
-    "word": 0.16,
+    "word": 0.14,
     "business": 0.15,
     "phone": 0.06,
     "floor": 0.04,
@@ -80,13 +80,14 @@ KOREAN_SHARES: dict[str, float] = {
     "promo": 0.06,
     "english": 0.05,
     "number": 0.03,
-    # menus, labels and documents (text_forms.py): 0.22 of the everyday share together
+    # menus, labels and documents (text_forms.py): 0.24 of the everyday share together
     "ingredients": 0.03,
     "nutrition": 0.02,
     "unit_price": 0.03,
     "date": 0.03,
     "contact": 0.02,
     "product": 0.03,
+    "combo": 0.02,  # & and + joins (헤어&네일, 치킨&맥주): real menus and signs use them often
     "form": 0.02,
     "notice": 0.02,
     "receipt": 0.02,

@@ -103,6 +103,15 @@ MENU_ITEMS = words(
     "김치찌개 된장찌개 비빔밥 불고기 제육볶음 순두부 떡볶이 김밥 냉면 짬뽕 짜장면 탕수육 아메리카노 카페라떼 "
     "생맥주 소주 후라이드 양념치킨 돈까스 칼국수 만두 삼겹살 갈비탕 설렁탕 공기밥 라면 족발 보쌈 파전 모둠전"
 )
+# what signs and menus join with & or +: shop kinds (헤어&네일), dishes (치킨&맥주) and sets
+SHOP_PAIRS = words(
+    "헤어 네일 카페 베이커리 브런치 펍 와인 치킨 맥주 피자 파스타 스테이크 바베큐 다이닝 스튜디오 뷰티 "
+    "스킨케어 왁싱 속눈썹 피부 필라테스 요가 PT 키즈 베이비 커피 디저트 꽃 가드닝 리빙 인테리어"
+)
+SHOP_SUFFIXES = ("샵", "전문점", "하우스", "스토리", "라운지", "카페")
+LATIN_PAIRS = words("DRINK MUSIC FOOD BEER WINE COFFEE BAKERY HAIR NAIL SPA BAR PUB GRILL CHICKEN PIZZA BOOKS")
+SET_NAMES = ("세트", "SET", "정식", "콤보", "세트메뉴")
+LATIN_CAPITALS = "ABCDEFGHJKLMNPRSTW"
 EXTRAS = ("추가", "곱빼기", "사리 추가", "면 추가", "공기밥 추가", "치즈 추가", "샷 추가", "포장 용기")
 PRICE_NOTES = ("2인 이상", "부가세 포함", "VAT 별도", "포장 가능", "국내산")
 
@@ -589,6 +598,25 @@ def _packaged(s: TextSource) -> str:
     return prefix + s.pick((f"{name} {size}", f"{name} {size} x {s.pick(_PACKS)}", f"{name} {size}({s.pick(_PACKS)})"))
 
 
+def combo(s: TextSource) -> str:
+    """Two things joined as signs and menus join them: ``헤어&네일``, ``치킨 & 맥주``,
+    ``백미밥&두부김치국``, ``짜장면+탕수육 세트 19,000원``, ``C&C``, ``DRINK & MUSIC``."""
+    joint = s.pick(("&", "&", " & ", "+", " + "))
+    u = s.rng.random()
+    if u < 0.35:
+        first, second = distinct(s, SHOP_PAIRS, 2)
+        return f"{first}{joint}{second}{s.pick(('', '', ' ' + s.pick(SHOP_SUFFIXES)))}"
+    if u < 0.75:
+        first, second = distinct(s, MENU_ITEMS, 2)
+        line = f"{first}{joint}{second}"
+        return s.pick((line, line, f"{line} {s.pick(SET_NAMES)}", f"{line} {won(amount(s, 8000, 40000))}원"))
+    if u < 0.9:
+        first, second = (s.pick(tuple(LATIN_CAPITALS)) for _ in range(2))
+        return s.pick((f"{first}&{second}", f"{first}&{second} {s.pick(SHOP_PAIRS)}", f"{s.pick(SHOP_PAIRS)}&{first}"))
+    first, second = distinct(s, LATIN_PAIRS, 2)
+    return f"{first}{s.pick((' & ', '&', ' AND ', ' + '))}{second}"
+
+
 def form(s: TextSource) -> str:
     """Exam and form text: ``성명:``, ``생년월일: 1990. 1. 1.``, ``1. 다음 중 옳은 것은?``,
     ``(1) 사과 (2) 구름 (3) 학교``."""
@@ -725,6 +753,7 @@ FORM_MAKERS: dict[str, Callable[[TextSource], str]] = {
     "date": dates,
     "contact": contact,
     "product": product,
+    "combo": combo,
     "form": form,
     "notice": notice,
     "receipt": receipt,
