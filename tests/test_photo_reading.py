@@ -165,6 +165,31 @@ def test_a_vertical_region_is_turned_so_its_first_character_is_read_first() -> N
     assert skipped.polygon[0].tolist() == [140.0, 20.0]  # the column's top-right corner leads
 
 
+def stacked_column(text: str, size: int = 40) -> np.ndarray:
+    """Black syllables stacked upright on white, as a vertical sign draws them (NanumGothic)."""
+    font_path = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+    if not font_path.exists():
+        pytest.skip("no Korean font installed (Debian: fonts-nanum)")
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(font_path), size)
+    image = Image.new("RGB", (size + 16, round(size * 1.2) * len(text) + 16), "white")
+    for i, ch in enumerate(text):
+        ImageDraw.Draw(image).text((8, 8 + i * round(size * 1.2)), ch, font=font, fill="black")
+    return np.asarray(image)
+
+
+def test_a_vertical_region_is_read_as_its_standing_column_is() -> None:
+    column = stacked_column("약국")
+    photo = np.full((300, 400, 3), 255, np.uint8)
+    photo[20 : 20 + column.shape[0], 100 : 100 + column.shape[1]] = column
+    box = quad(100, 20, 100 + column.shape[1], 20 + column.shape[0])
+    recognizer = Recognizer("ko")
+    [region] = PhotoReader(BoxesAsDetector([box], photo), recognizer).read(photo).regions
+    assert region.text == "약국"
+    assert region.text == recognizer.read(column).text
+
+
 def test_drawing_keeps_the_photo_size(tmp_path: Path) -> None:
     photo = EXAMPLES / "signs.jpg"
     detector = BoxesAsDetector([quad(111, 39, 172, 67)], photo)

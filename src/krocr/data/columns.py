@@ -8,9 +8,9 @@ that way; unstacking gives it upright glyphs in a row, which is what it reads be
 Stacked characters keep one pitch down a column, so the cuts are chosen per count of
 cells: the inked rows are divided evenly, each cut slides to the emptiest row near its even
 place (the gap between two characters), and the count wins whose cuts cross the least ink
-while its pitch stays near :data:`PITCH` times the width of the column's ink (a Hangul
-syllable is about as tall as wide). Even spacing is what keeps a cut out of the gaps inside one syllable (under
-철's ㅓ, say).
+and slide the least while its pitch stays near :data:`PITCH` times the width of the
+column's ink (a Hangul syllable is about as tall as wide). Even spacing is what keeps a cut
+out of the gaps inside one syllable (under 업's ㅓ, say).
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ import cv2
 import numpy as np
 
 # a cell is this many times the width of the column's ink tall, at least and at most: one
-# stacked syllable (about as tall as wide) with its share of the spacing (the renders step
-# 1.05–1.55 em per character)
-CELL_HEIGHTS = (0.55, 1.7)
-# the pitch expected, in widths of the column's ink: a square syllable plus the gap to the
-# next (the renders step 1.05–1.55 em per character; printed columns about 1.1–1.3)
-PITCH = 1.1
+# stacked syllable (about as tall as wide) with its share of the spacing; the renders step
+# 1.05–1.55 em per character, and a syllable's ink is often only 0.75–0.9 em wide
+CELL_HEIGHTS = (0.55, 2.5)
+# the pitch expected, in widths of the column's ink: a syllable plus the gap to the next
+PITCH = 1.2
 # weight of the pitch's cost (squared log of pitch / PITCH) against the ink the cuts cross
 # (a row's mean ink: 0 for an empty row, about 0.2–0.4 through a syllable's strokes)
 SHAPE_WEIGHT = 0.2
@@ -37,6 +36,9 @@ PROFILE_WIDTH = 32
 INK_SHARE = 0.15
 # an even cut may slide this share of a pitch to an emptier row (glyphs differ in height)
 CUT_SLACK = 0.2
+# cost of a cut's slide, per pitch: of two counts whose cuts all find empty rows, the one
+# whose gaps sit nearer their even places wins (a syllable's own gaps are off the pitch)
+STRAY_WEIGHT = 0.1
 
 
 def column_cuts(gray: np.ndarray) -> list[int]:
@@ -70,8 +72,8 @@ def column_cuts(gray: np.ndarray) -> list[int]:
 def _cheapest_cuts(profile: np.ndarray, glyph_width: int) -> list[int] | None:
     """Cuts 0 … len(profile) into evenly pitched cells: for each count of cells whose pitch
     fits :data:`CELL_HEIGHTS`, the even cuts each slide to the emptiest row within
-    :data:`CUT_SLACK` of a pitch; the count whose cuts cross the least ink, plus the cells'
-    shape cost, wins. None when no count fits."""
+    :data:`CUT_SLACK` of a pitch; the count wins whose cuts cross the least ink and slide
+    the least (:data:`STRAY_WEIGHT`), plus its pitch's cost. None when no count fits."""
     rows = len(profile)
     best: tuple[float, list[int]] | None = None
     for cells in range(2, rows + 1):
@@ -81,14 +83,18 @@ def _cheapest_cuts(profile: np.ndarray, glyph_width: int) -> list[int] | None:
         if pitch > CELL_HEIGHTS[1] * glyph_width:
             continue
         slack = max(1, round(CUT_SLACK * pitch))
-        cuts, crossed = [0], 0.0
+        cuts, crossed, strayed = [0], 0.0, 0.0
         for k in range(1, cells):
             even = round(k * pitch)
+            offsets = np.arange(-slack, slack + 1)
             window = profile[even - slack : even + slack + 1]
-            cut = even - slack + int(np.argmin(window))
-            cuts.append(cut)
-            crossed += float(profile[cut])
-        cost = crossed / (cells - 1) + SHAPE_WEIGHT * float(np.log(pitch / (PITCH * glyph_width))) ** 2
+            # the emptiest row, and of equally empty rows the nearest to the even place
+            best_offset = int(offsets[np.argmin(window + 1e-3 * np.abs(offsets) / slack)])
+            cuts.append(even + best_offset)
+            crossed += float(profile[even + best_offset])
+            strayed += abs(best_offset) / pitch
+        cost = (crossed + STRAY_WEIGHT * strayed) / (cells - 1)
+        cost += SHAPE_WEIGHT * float(np.log(pitch / (PITCH * glyph_width))) ** 2
         if best is None or cost < best[0]:
             best = (cost, [*cuts, rows])
     return None if best is None else best[1]
