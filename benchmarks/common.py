@@ -37,6 +37,19 @@ def command() -> str:
     return "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], DOCS.parent), *sys.argv[1:]])
 
 
+def stamp() -> str:
+    """The line every result carries: date, machine and the command that produced it."""
+    return f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*"
+
+
+def publish(key: str, title: str, body: str, write: bool, per_machine: bool = False) -> None:
+    """With ``write``, :func:`write_section`; otherwise print the body under its :func:`stamp`."""
+    if write:
+        write_section(key, title, body, per_machine=per_machine)
+    else:
+        print(f"{stamp()}\n\n{body}")
+
+
 def write_section(key: str, title: str, body: str, doc: Path = DOC, per_machine: bool = False) -> None:
     """Replace (or append) the section ``key`` of ``doc`` (docs/benchmarks.md) with ``body``,
     stamped with the date, machine and command that produced it. A ``per_machine`` section
@@ -45,8 +58,7 @@ def write_section(key: str, title: str, body: str, doc: Path = DOC, per_machine:
     base = key
     if per_machine:
         key, title = f"{base}@{machine_key()}", f"{title} ({cpu_description()})"
-    stamp = f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*"
-    block = f"<!-- {key}:start -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- {key}:end -->"
+    block = f"<!-- {key}:start -->\n## {title}\n\n{stamp()}\n\n{body.strip()}\n<!-- {key}:end -->"
     heading = f"# {doc.stem.capitalize()}\n\nEach section is rewritten by the script named in it.\n"
     text = doc.read_text(encoding="utf-8") if doc.exists() else heading
     own = re.compile(rf"<!-- {re.escape(key)}:start -->.*?<!-- {re.escape(key)}:end -->", re.S)

@@ -31,7 +31,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_section
+from common import publish
 
 from krocr.analysis.calibration import CHECK_THRESHOLD, score_logits
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
@@ -105,10 +105,7 @@ def main() -> None:
             mapped = logistic(slope * feature + bias)
             rows.append(row(f"{signal}, Platt", name, mapped, -feature, scored.correct))
     table = "\n".join(rows)
-    if args.write:
-        write_section("confidence-signals", "Confidence signals and their calibration", table)
-    else:
-        print(f"\n{machine()}\n\n{table}")
+    publish("confidence-signals", "Confidence signals and their calibration", table, args.write)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from krocr.model.preprocess import PreprocessConfig
 from krocr.synth.generate import SynthOptions, generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_section
+from common import publish
 from loader_speed import crops_per_second
 
 
@@ -81,10 +81,7 @@ def main() -> None:
                 rows.append(f"| {stored} | {per_crop:,.0f} | {model_height} | {rate:,.0f} |")
                 print(rows[-1], flush=True)
     table = "\n".join(rows)
-    if args.write:
-        write_section("crop-height", "Stored crop height: cache size and loader speed", table, per_machine=True)
-    else:
-        print(f"\n{machine()}\n\n{table}")
+    publish("crop-height", "Stored crop height: cache size and loader speed", table, args.write, per_machine=True)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from krocr.data.dataset import CropDataset, collate
 from krocr.data.store import CacheWriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_section
+from common import publish
 
 
 def make_cache(path: Path, samples: int, seed: int = 0) -> None:
@@ -79,10 +79,7 @@ def main() -> None:
                 rows.append(f"| {preset} | {workers} | {rate:,.0f} |")
                 print(rows[-1], flush=True)
     table = "\n".join(rows)
-    if args.write:
-        write_section("loader-speed", "Training loader speed", table, per_machine=True)
-    else:
-        print(f"\n{machine()}\n\n{table}")
+    publish("loader-speed", "Training loader speed", table, args.write, per_machine=True)
 
 
 if __name__ == "__main__":

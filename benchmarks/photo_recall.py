@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import io
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import command, machine, write_section
+from common import publish
 
 from krocr.analysis.photos import WordOutcome, evaluate_photos, recall_summary, score_photo
 from krocr.charset import normalize_text
@@ -125,10 +124,7 @@ def main() -> None:
             *rows,
         ]
     )
-    if args.write_doc:
-        write_section("photo-recall", "Whole photos: krocr vs Tesseract 5", body)
-    else:
-        print(f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*\n\n{body}")
+    publish("photo-recall", "Whole photos: krocr vs Tesseract 5", body, args.write_doc)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ in docs/benchmarks.md. Glyph coverage is computed (and cached) before timing.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from krocr.synth.render import render_word
 from krocr.synth.text import TextConfig, TextSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import command, machine, write_section
+from common import publish
 
 
 def render_only(lang: str, count: int) -> float:
@@ -69,10 +68,7 @@ def main() -> None:
         ["| lang | what | processes | crops/s |", "|---|---|---|---|"]
         + [f"| {lang} | {what} | {workers} | {speed:,.0f} |" for lang, what, workers, speed in rows]
     )
-    if args.write:
-        write_section("synth_speed", "Synthetic crop speed", table, per_machine=True)
-    else:
-        print(f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*\n\n{table}")
+    publish("synth_speed", "Synthetic crop speed", table, args.write, per_machine=True)
 
 
 if __name__ == "__main__":

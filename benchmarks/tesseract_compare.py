@@ -15,7 +15,6 @@ table into docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import command, machine, write_section
+from common import publish
 
 from krocr.analysis.evaluation import predict
 from krocr.analysis.metrics import compute_metrics
@@ -102,10 +101,7 @@ def main() -> None:
             row("Tesseract 5", truths, tesseract_texts, tesseract_seconds),
         ]
     )
-    if args.write_doc:
-        write_section("tesseract-compare", "Tesseract 5 vs krocr", body)
-    else:
-        print(f"*{dt.date.today().isoformat()} · {machine()} · `{command()}`*\n\n{body}")
+    publish("tesseract-compare", "Tesseract 5 vs krocr", body, args.write_doc)
 
 
 if __name__ == "__main__":

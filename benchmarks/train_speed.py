@@ -34,7 +34,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_section
+from common import publish
 from learning_budget import VARIANTS
 
 from krocr.config import ExperimentConfig, load_config
@@ -210,15 +210,11 @@ def main() -> None:
         "`RecognizerModule.training_step` + backward + clipping + Adam; data loading not timed. "
         "GFLOPs: the network's forward pass for one crop.\n\n" + table(rows, None if gpu else torch.get_num_threads())
     )
-    if not args.write:
-        print(machine() + (f", {gpu}" if gpu else ""))
-        print()
-        print(body)
-        return
     if gpu:
-        write_section(f"train-speed-cuda-{slug(gpu)}", f"Training speed on {gpu}", body, per_machine=True)
+        body = f"On {gpu}. {body}"
+        publish(f"train-speed-cuda-{slug(gpu)}", f"Training speed on {gpu}", body, args.write, per_machine=True)
     else:
-        write_section("train-speed", "Training speed", body, per_machine=True)
+        publish("train-speed", "Training speed", body, args.write, per_machine=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_section
+from common import publish
 
 from krocr.analysis.photos import evaluate_scenes
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
@@ -71,10 +71,7 @@ def main() -> None:
                 )
                 print(rows[-1], flush=True)
     table = "\n".join(rows)
-    if args.write:
-        write_section("upside-down", "Upside-down photos: the way-up check", table)
-    else:
-        print(f"\n{machine()}\n\n{table}")
+    publish("upside-down", "Upside-down photos: the way-up check", table, args.write)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_section
+from common import publish
 from paired_compare import mcnemar
 
 from krocr.charset import resolve_charset
@@ -76,10 +76,7 @@ def main() -> None:
         paired = "—" if name == "turned 90°" else f"{fixed} / {broken}, p {mcnemar(fixed, broken)[1]:.2g}"
         rows.append(f"| {name} | {np.mean(right[name]):.1%} | {edits / sum(map(len, texts)):.1%} | {paired} |")
     table = "\n".join(rows) + f"\n\n{len(columns)} columns in the held-out designs, seed {args.seed}."
-    if args.write:
-        write_section("vertical-columns", "Vertical columns: turned or unstacked", table)
-    else:
-        print(f"\n{machine()}\n\n{table}")
+    publish("vertical-columns", "Vertical columns: turned or unstacked", table, args.write)
 
 
 if __name__ == "__main__":

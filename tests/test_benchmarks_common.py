@@ -64,3 +64,15 @@ def test_a_plain_section_is_replaced_whatever_the_machine(monkeypatch, doc):
     common.write_section("accuracy", "Accuracy", "second", doc=doc)
     text = doc.read_text(encoding="utf-8")
     assert "first" not in text and text.count("accuracy:start") == 1
+
+
+def test_publish_prints_the_stamped_body_or_writes_the_section(monkeypatch, capsys):
+    written = []
+    monkeypatch.setattr(common, "write_section", lambda *args, **kwargs: written.append((args, kwargs)))
+    common.publish("key", "Title", "| a |", write=False)
+    out = capsys.readouterr().out
+    assert out.startswith("*") and common.machine() in out and out.rstrip().endswith("| a |")
+    assert written == []
+    common.publish("key", "Title", "| a |", write=True, per_machine=True)
+    assert written == [(("key", "Title", "| a |"), {"per_machine": True})]
+    assert capsys.readouterr().out == ""
