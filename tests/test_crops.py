@@ -137,23 +137,28 @@ def test_warp_crop_keeps_channels_and_native_size():
     assert crop.shape == (30, 100, 3)
 
 
-def test_warp_of_turned_vertical_word_puts_its_top_on_the_left():
-    tall = np.array([[100, 20], [140, 20], [140, 180], [100, 180]], dtype=np.float32)
+TALL = np.array([[100, 20], [140, 20], [140, 180], [100, 180]], dtype=np.float32)  # in a 300×200 image
+
+
+def dark_over_bright_column() -> np.ndarray:
+    """A 300×200 gray image whose TALL box is dark in its top half and bright below."""
     image = np.full((200, 300), 128, np.uint8)
-    image[20:100, 100:140] = 20  # top half dark
+    image[20:100, 100:140] = 20
     image[100:180, 100:140] = 240
-    points, _ = validate_box(tall, (300, 200), chars=2)
+    return image
+
+
+def test_warp_of_turned_vertical_word_puts_its_top_on_the_left():
+    image = dark_over_bright_column()
+    points, _ = validate_box(TALL, (300, 200), chars=2)
     crop = warp_crop(image, points, height=32)
     assert crop.shape[1] > crop.shape[0]
     assert crop[:, : crop.shape[1] // 3].mean() < 60 and crop[:, -crop.shape[1] // 3 :].mean() > 200
 
 
 def test_warp_standing_gives_a_column_back_standing_and_a_line_as_warp_crop_does():
-    tall = np.array([[100, 20], [140, 20], [140, 180], [100, 180]], dtype=np.float32)
-    image = np.full((200, 300), 128, np.uint8)
-    image[20:100, 100:140] = 20  # top half dark
-    image[100:180, 100:140] = 240
-    column, _ = validate_box(tall, (300, 200), chars=2)
+    image = dark_over_bright_column()
+    column, _ = validate_box(TALL, (300, 200), chars=2)
     assert is_turned_column(column)
     standing = warp_standing(image, column, height=32)
     assert standing.shape == (128, 32)  # the column's width is the height asked for
