@@ -19,6 +19,7 @@ from krocr.inference.photo import (
     pad_for_detection,
     reading_lines,
     reading_order,
+    stacked_columns,
     text_lines,
 )
 from krocr.inference.reading import box_items, read_items
@@ -188,6 +189,28 @@ def test_a_vertical_region_is_read_as_its_standing_column_is() -> None:
     [region] = PhotoReader(BoxesAsDetector([box], photo), recognizer).read(photo).regions
     assert region.text == "약국"
     assert region.text == recognizer.read(column).text
+
+
+def test_syllables_found_one_by_one_are_stacked_into_columns() -> None:
+    column = [quad(100, 20 + 50 * k, 140, 60 + 50 * k) for k in range(3)]  # 40×40, gaps of 10
+    line = [quad(300 + 50 * k, 20, 340 + 50 * k, 60) for k in range(3)]  # the same squares side by side
+    words = [quad(100, 300, 200, 340), quad(100, 350, 200, 390)]  # two words on two lines
+    assert stacked_columns(column + line + words) == [[0, 1, 2]]
+    shuffled = [column[2], line[0], column[0], column[1]]
+    assert stacked_columns(shuffled) == [[2, 3, 0]]  # top to bottom, whatever the detector's order
+    apart = [quad(100, 20, 140, 60), quad(100, 100, 140, 140)]  # a gap of a whole syllable: two signs
+    assert stacked_columns(apart) == []
+
+
+def test_a_column_found_syllable_by_syllable_is_read_as_one_region() -> None:
+    column = stacked_column("약국")
+    photo = np.full((300, 400, 3), 255, np.uint8)
+    photo[20 : 20 + column.shape[0], 100 : 100 + column.shape[1]] = column
+    pitch = column.shape[0] // 2
+    syllables = [quad(100, 20 + k * pitch, 100 + column.shape[1], 20 + (k + 1) * pitch - 4) for k in range(2)]
+    reading = PhotoReader(BoxesAsDetector(syllables, photo), Recognizer("ko")).read(photo)
+    assert [r.text for r in reading.regions] == ["약국"]
+    assert reading.regions[0].polygon[0].tolist() == [100 + column.shape[1], 20]  # the column's top-right leads
 
 
 def test_drawing_keeps_the_photo_size(tmp_path: Path) -> None:

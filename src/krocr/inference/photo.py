@@ -10,7 +10,11 @@ A region's polygon is four corners (x, y) in the pixels of the photo as given (a
 EXIF rotation), clockwise from the top-left corner of the text as it is read; for a
 vertical column the first corner is the column's top-right (:mod:`krocr.data.crops`). A
 column is handed to the recognizer standing, which reads it unstacked into a row and turned
-90° and keeps the more confident reading (:meth:`Recognizer.prepare_layouts`).
+90° and keeps the more confident reading (:meth:`Recognizer.prepare_layouts`). The detector
+often finds a vertical sign's syllables one by one: upright, about square regions centred
+over each other with small gaps, none with a neighbour beside it on its line, are merged
+into one column first (:func:`stacked_columns`), which the recognizer reads far better than
+single syllables.
 
 Reading order: regions are grouped into lines by vertical overlap (two regions share a
 line when they overlap over at least half the shorter one's height, and do not overlap
@@ -54,6 +58,14 @@ LINE_OVERLAP = 0.5  # share of the shorter region's height two regions must over
 LINE_GAP = 1.0  # widest gap between neighbouring regions of a text line, in text heights (a word space is ~0.3)
 PHOTO_TURN_MARGIN = 0.1  # mean confidence gain of the turned readings that makes a photo upside down
 REGION_TURN_MARGIN = 0.25  # confidence gain that decides one region against its photo's way up
+# A vertical sign's syllables, found one by one: upright regions about as tall as wide
+# (STACKED_ASPECT, height / width), centred over each other (within STACKED_ALIGN of the wider
+# one's width), of similar width (STACKED_WIDTHS, wider / narrower), parted by at most
+# STACKED_GAP widths; a region with a neighbour beside it on its line is a horizontal line's
+STACKED_ASPECT = (0.75, 1.35)
+STACKED_ALIGN = 0.35
+STACKED_WIDTHS = 1.6
+STACKED_GAP = 0.5
 
 
 class DetectedPolygon(Protocol):
@@ -173,13 +185,14 @@ class PhotoReader:
             assert ordered is not None  # validate_box returns corners exactly when it finds no issue
             quads.append(ordered)
             scores.append(float(region.score))
+        quads, scores = _columns_merged(quads, scores, (width, height))
         lines = reading_lines(quads)
         order = [i for line in lines for i in line]
         crops, kept = [], []
         for i in order:
             try:
-                region = warp_standing(rgb, quads[i], self.recognizer.preprocess.height)
-                crops.append(self.recognizer.prepare_layouts(region))
+                crop = warp_standing(rgb, quads[i], self.recognizer.preprocess.height)
+                crops.append(self.recognizer.prepare_layouts(crop))
                 kept.append(i)
             except DataError as exc:  # too long for the recognizer: say so, keep the rest
                 skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
@@ -285,6 +298,99 @@ def reading_lines(quads: Sequence[np.ndarray]) -> list[list[int]]:
             line_spans.append((float(tops[i]), float(bottoms[i])))
     lines.sort(key=lambda line: float(np.mean(tops[line])))
     return [sorted(line, key=lambda j: float(lefts[j])) for line in lines]
+
+
+def stacked_columns(quads: Sequence[np.ndarray]) -> list[list[int]]:
+    """Regions that are the syllables of one vertical column, found one by one by the
+    detector (see the :data:`STACKED_ASPECT` … :data:`STACKED_GAP` constants).
+
+    Args:
+        quads: (4, 2) corner arrays in image pixels, as :func:`krocr.data.crops.validate_box` orders them.
+
+    Returns:
+        Groups of at least two indices, each top to bottom, sorted by their first index.
+    """
+    boxes = np.array([[q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()] for q in quads]).reshape(-1, 4)
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    lines = reading_lines(quads)
+    alone = {line[0] for line in lines if len(line) == 1} | {
+        i for line in lines for i in line if not _has_neighbour(line, i, boxes)
+    }
+    syllables = [
+        i
+        for i in range(len(quads))
+        if i in alone
+        and _upright(quads[i])
+        and STACKED_ASPECT[0] * widths[i] <= heights[i] <= STACKED_ASPECT[1] * widths[i]
+    ]
+    below: dict[int, int] = {}
+    for i in syllables:
+        candidates = [j for j in syllables if j != i and _stacks_on(boxes[i], boxes[j])]
+        if candidates:
+            below[i] = min(candidates, key=lambda j: boxes[j, 1])
+    above = {j: i for i, j in below.items()}
+    columns = []
+    for top in sorted((i for i in below if i not in above), key=lambda i: boxes[i, 1]):
+        column = [top]
+        while column[-1] in below and below[column[-1]] not in column:
+            column.append(below[column[-1]])
+        columns.append(column)
+    return sorted(columns, key=lambda column: column[0])
+
+
+def _columns_merged(
+    quads: list[np.ndarray], scores: list[float], size: tuple[int, int]
+) -> tuple[list[np.ndarray], list[float]]:
+    """The regions with each :func:`stacked_columns` group replaced by one region around it
+    (where its first syllable was; its score the mean of theirs), read as one column."""
+    merged: dict[int, tuple[np.ndarray, float]] = {}
+    dropped: set[int] = set()
+    for column in stacked_columns(quads):
+        box, _ = validate_box(_bounding_box([quads[i] for i in column]), size)
+        assert box is not None  # a box around valid regions inside the photo
+        merged[column[0]] = box, float(np.mean([scores[i] for i in column]))
+        dropped.update(column[1:])
+    kept = [i for i in range(len(quads)) if i not in dropped]
+    return (
+        [merged[i][0] if i in merged else quads[i] for i in kept],
+        [merged[i][1] if i in merged else scores[i] for i in kept],
+    )
+
+
+def _stacks_on(upper: np.ndarray, lower: np.ndarray) -> bool:
+    """Whether box ``lower`` (x0, y0, x1, y1) is the next syllable under ``upper`` in a column."""
+    width = max(upper[2] - upper[0], lower[2] - lower[0])
+    narrow = min(upper[2] - upper[0], lower[2] - lower[0])
+    gap = lower[1] - upper[3]
+    centre_shift = abs((upper[0] + upper[2]) / 2 - (lower[0] + lower[2]) / 2)
+    return (
+        -0.2 * width <= gap <= STACKED_GAP * width
+        and centre_shift <= STACKED_ALIGN * width
+        and width <= STACKED_WIDTHS * max(narrow, 1e-9)
+    )
+
+
+def _has_neighbour(line: list[int], i: int, boxes: np.ndarray) -> bool:
+    """Whether region ``i`` has another region of its reading-order line within a word space
+    (LINE_GAP text heights) beside it."""
+    height = boxes[i, 3] - boxes[i, 1]
+    for j in line:
+        if j != i:
+            gap = max(boxes[i, 0], boxes[j, 0]) - min(boxes[i, 2], boxes[j, 2])
+            if gap <= LINE_GAP * height:
+                return True
+    return False
+
+
+def _upright(quad: np.ndarray) -> bool:
+    dx, dy = quad[1] - quad[0]
+    return abs(dy) <= 0.2 * abs(dx)
+
+
+def _bounding_box(quads: Sequence[np.ndarray]) -> np.ndarray:
+    points = np.concatenate(quads)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
 
 
 def text_lines(regions: Sequence[TextRegion], line_of: Sequence[int]) -> list[TextLine]:
