@@ -212,7 +212,7 @@ def main() -> None:
     )
     if gpu:
         body = f"On {gpu}. {body}"
-        publish(f"train-speed-cuda-{slug(gpu)}", f"Training speed on {gpu}", body, args.write, per_machine=True)
+        publish(f"train-speed-cuda-{slug(gpu)}", f"Training speed on {gpu}", body, args.write)  # keyed by the GPU
     else:
         publish("train-speed", "Training speed", body, args.write, per_machine=True)
 

@@ -63,9 +63,11 @@ def main() -> None:
     recognizer = recognizer_from_args(args)
     columns = upright_columns(args.count, args.seed)
     texts = [text for _, text in columns]
-    turned = recognizer.read([np.ascontiguousarray(np.rot90(column)) for column, _ in columns])
-    unstacked = recognizer.read([unstack_column(column) for column, _ in columns])
-    best = [t if t.confidence >= u.confidence else u for t, u in zip(turned, unstacked)]
+    turned_layouts = [recognizer.prepare_layouts(np.rot90(column), column=False) for column, _ in columns]
+    unstacked_layouts = [recognizer.prepare_layouts(unstack_column(column), column=False) for column, _ in columns]
+    turned = recognizer.recognize_layouts(turned_layouts)
+    unstacked = recognizer.recognize_layouts(unstacked_layouts)
+    best = recognizer.recognize_layouts([u + t for u, t in zip(unstacked_layouts, turned_layouts)])  # as read() does
     readings: dict[str, list[Reading]] = dict(zip(LAYOUTS, (turned, unstacked, best)))
     right = {name: [r.text == text for r, text in zip(rs, texts)] for name, rs in readings.items()}
     rows = ["| layout | words read | CER | vs turned: fixed / broken, McNemar p |", "|---|---:|---:|---|"]

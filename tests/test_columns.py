@@ -59,3 +59,24 @@ def test_unstacked_cells_stand_side_by_side():
     width = column.shape[1]
     inks = [(line[:, k * width : (k + 1) * width] < 128).sum() for k in range(3)]
     assert inks == [40 * 40] * 3
+
+
+def test_a_thin_stroke_or_a_one_pixel_column_is_cut_without_error():
+    stroke = np.full((200, 100), 255, np.uint8)
+    stroke[:, 48:51] = 0  # a 3-px vertical stroke (1, l, ㅣ): the cells are sized by the column, not the stroke
+    cuts = column_cuts(stroke)
+    assert cuts[0] == 0 and cuts[-1] == 200 and all(b - a >= 20 for a, b in itertools.pairwise(cuts))
+    sliver = np.full((200, 1), 255, np.uint8)
+    sliver[50:150] = 0
+    cuts = column_cuts(sliver)
+    assert cuts[0] == 0 and cuts[-1] == 200 and cuts == sorted(set(cuts))
+    assert unstack_column(sliver).shape[0] >= 1
+
+
+def test_a_long_column_is_cut_evenly_all_the_way_down():
+    """30 glyphs at a pitch the shape prior does not expect: the cuts must not drift off the gaps."""
+    column = stacked(30, size=40, gap=20)
+    cuts = column_cuts(column)
+    assert len(cuts) == 31
+    for cut, gap in zip(cuts[1:-1], gap_rows(30, size=40, gap=20)):
+        assert cut in gap

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from krocr.data.crops import is_turned_column, validate_box
 from krocr.data.importers import read_icdar2015
 from krocr.errors import DataError
 from krocr.inference.photo import (
@@ -158,7 +159,7 @@ def test_a_region_too_thin_to_read_is_reported_not_dropped() -> None:
     assert [s.reason for s in reading.skipped] == ["too_small"]
 
 
-def test_a_vertical_region_is_turned_so_its_first_character_is_read_first() -> None:
+def test_a_vertical_regions_polygon_starts_at_the_columns_top_right() -> None:
     white = np.full((300, 400, 3), 255, np.uint8)
     reading = PhotoReader(BoxesAsDetector([quad(100, 20, 140, 220)], white), Recognizer("ko")).read(white)
     [skipped] = reading.skipped  # a blank column reads as nothing, and is listed with its corners
@@ -200,6 +201,12 @@ def test_syllables_found_one_by_one_are_stacked_into_columns() -> None:
     assert stacked_columns(shuffled) == [[2, 3, 0]]  # top to bottom, whatever the detector's order
     apart = [quad(100, 20, 140, 60), quad(100, 100, 140, 140)]  # a gap of a whole syllable: two signs
     assert stacked_columns(apart) == []
+
+
+def test_syllables_a_little_taller_than_wide_stack_as_validate_box_gives_them() -> None:
+    boxes = [validate_box(quad(100, 20 + 55 * k, 140, 68 + 55 * k), (400, 300))[0] for k in range(3)]  # 40×48
+    assert all(is_turned_column(b) for b in boxes)  # relabelled as columns: their first edge runs down
+    assert stacked_columns(boxes) == [[0, 1, 2]]
 
 
 def test_a_column_found_syllable_by_syllable_is_read_as_one_region() -> None:

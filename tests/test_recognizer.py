@@ -115,11 +115,22 @@ def test_a_vertical_column_is_read_unstacked_and_turned(recognizer):
     assert unstacked.tolist() == preprocess(unstack_column(to_gray(column)), recognizer.preprocess).tolist()
     assert recognizer.prepare(column).tolist() == unstacked.tolist()
     readings = recognizer.recognize([unstacked, turned])
-    assert recognizer.read(column) == max(readings, key=lambda r: r.confidence)
+    assert recognizer.read(column) in readings
     glyph = np.ascontiguousarray(line[:, :28])  # 1.4× taller than wide, as one tall glyph: read as it is
     assert [a.tolist() for a in recognizer.prepare_layouts(glyph)] == [
         preprocess(to_gray(glyph), recognizer.preprocess).tolist()
     ]
+    assert len(recognizer.prepare_layouts(glyph, column=True)) == 2  # a box known to be a column
+    assert len(recognizer.prepare_layouts(column, column=False)) == 1  # a region known to be a line
+
+
+def test_a_column_layout_that_cannot_be_read_leaves_the_other(recognizer, monkeypatch):
+    column = np.ascontiguousarray(np.rot90(word_image(200), -1))
+    monkeypatch.setattr("krocr.inference.recognizer.unstack_column", lambda gray: gray[:2])  # too thin to read
+    [turned] = recognizer.prepare_layouts(column)
+    assert turned.tolist() == recognizer.prepare(np.rot90(column)).tolist()
+    with pytest.raises(DataError, match="3 px high"):  # turned, a 3-px-wide column is 3 px high
+        recognizer.prepare_layouts(np.full((60, 3), 30, np.uint8))
 
 
 def test_recognize_layouts_keeps_each_inputs_most_confident_reading(recognizer, monkeypatch):
@@ -129,6 +140,11 @@ def test_recognize_layouts_keeps_each_inputs_most_confident_reading(recognizer, 
     )
     layouts = [[np.zeros(1)] * 2, [np.zeros(1)], [np.zeros(1)] * 2]
     assert recognizer.recognize_layouts(layouts) == [Reading("r1", 0.9), Reading("r2", 0.5), Reading("r3", 0.7)]
+
+
+def test_recognize_layouts_prefers_a_reading_that_says_something(recognizer, monkeypatch):
+    monkeypatch.setattr(recognizer, "recognize", lambda arrays: [Reading("", 0.99), Reading("약국", 0.4)])
+    assert recognizer.recognize_layouts([[np.zeros(1)] * 2]) == [Reading("약국", 0.4)]
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,12 @@ PROFILE_WIDTH = 32
 INK_SHARE = 0.15
 # an even cut may slide this share of a pitch to an emptier row (glyphs differ in height)
 CUT_SLACK = 0.2
+# a column of more characters than this is not a sign (and would cost a search per count)
+MAX_CELLS = 48
+# the profile rows a cell needs at least: thinner cells are noise, not characters
+MIN_PITCH_ROWS = 3
+# the narrowest ink that sizes the cells, as a share of the column's width
+MIN_INK_WIDTH = 0.4
 # cost of a cut's slide, per pitch: of two counts whose cuts all find empty rows, the one
 # whose gaps sit nearer their even places wins (a syllable's own gaps are off the pitch)
 STRAY_WEIGHT = 0.1
@@ -61,7 +67,8 @@ def column_cuts(gray: np.ndarray) -> list[int]:
     if inked_rows is None or inked_columns is None:
         return [0, height]
     top, bottom = inked_rows
-    glyph_width = inked_columns[1] - inked_columns[0]
+    # a column's syllables fill most of its width; a thin stroke (1, ㅣ) does not make thin cells
+    glyph_width = max(inked_columns[1] - inked_columns[0], MIN_INK_WIDTH * PROFILE_WIDTH)
     cuts = _cheapest_cuts(ink[top:bottom].mean(axis=1), glyph_width)
     if cuts is None:
         return [0, height]
@@ -69,35 +76,50 @@ def column_cuts(gray: np.ndarray) -> list[int]:
     return [0, *inner, height]
 
 
-def _cheapest_cuts(profile: np.ndarray, glyph_width: int) -> list[int] | None:
+def _cheapest_cuts(profile: np.ndarray, glyph_width: float) -> list[int] | None:
     """Cuts 0 … len(profile) into evenly pitched cells: for each count of cells whose pitch
     fits :data:`CELL_HEIGHTS`, the even cuts each slide to the emptiest row within
     :data:`CUT_SLACK` of a pitch; the count wins whose cuts cross the least ink and slide
     the least (:data:`STRAY_WEIGHT`), plus its pitch's cost. None when no count fits."""
     rows = len(profile)
     best: tuple[float, list[int]] | None = None
-    for cells in range(2, rows + 1):
+    for cells in range(2, MAX_CELLS + 1):
         pitch = rows / cells
-        if pitch < CELL_HEIGHTS[0] * glyph_width:
+        if pitch < max(MIN_PITCH_ROWS, CELL_HEIGHTS[0] * glyph_width):
             break
         if pitch > CELL_HEIGHTS[1] * glyph_width:
             continue
-        slack = max(1, round(CUT_SLACK * pitch))
-        cuts, crossed, strayed = [0], 0.0, 0.0
-        for k in range(1, cells):
-            even = round(k * pitch)
-            offsets = np.arange(-slack, slack + 1)
-            window = profile[even - slack : even + slack + 1]
-            # the emptiest row, and of equally empty rows the nearest to the even place
-            best_offset = int(offsets[np.argmin(window + 1e-3 * np.abs(offsets) / slack)])
-            cuts.append(even + best_offset)
-            crossed += float(profile[even + best_offset])
-            strayed += abs(best_offset) / pitch
+        cuts, strayed = _even_cuts(profile, cells)
+        crossed = float(sum(profile[c] for c in cuts[1:-1]))
         cost = (crossed + STRAY_WEIGHT * strayed) / (cells - 1)
         cost += SHAPE_WEIGHT * float(np.log(pitch / (PITCH * glyph_width))) ** 2
         if best is None or cost < best[0]:
-            best = (cost, [*cuts, rows])
+            best = (cost, cuts)
     return None if best is None else best[1]
+
+
+def _even_cuts(profile: np.ndarray, cells: int) -> tuple[list[int], float]:
+    """0, ``cells - 1`` cuts and ``len(profile)``, and how far the cuts slid, in pitches.
+
+    Each cut starts at its even place, the rows left below the cut before shared evenly
+    among the cells left (so a pitch a little off does not add up down a long column), and
+    slides to the emptiest row within :data:`CUT_SLACK` of a pitch (of equally empty rows,
+    the nearest); each cut lies at least a row below the one before."""
+    rows = len(profile)
+    pitch = rows / cells
+    slack = max(1, round(CUT_SLACK * pitch))
+    cuts, strayed = [0], 0.0
+    for k in range(1, cells):
+        even = cuts[-1] + (rows - cuts[-1]) / (cells - k + 1)
+        centre = round(even)
+        near = np.arange(max(cuts[-1] + 1, centre - slack), min(rows - (cells - k), centre + slack) + 1)
+        if not len(near):  # no room left to slide: the even place, kept in order
+            near = np.array([min(max(cuts[-1] + 1, centre), rows - (cells - k))])
+        distance = np.abs(near - even)
+        cut = int(near[np.argmin(profile[near] + 1e-3 * distance / slack)])
+        cuts.append(cut)
+        strayed += abs(cut - even) / pitch
+    return [*cuts, rows], strayed
 
 
 def unstack_column(gray: np.ndarray) -> np.ndarray:

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Protocol
 import cv2
 import numpy as np
 
-from krocr.data.crops import validate_box, warp_crop, warp_standing
+from krocr.data.crops import is_turned_column, validate_box, warp_standing
 from krocr.data.images import ImageInput, pil_to_rgb, read_image
 from krocr.errors import DataError
 from krocr.inference.recognizer import Reading, Recognizer
@@ -61,11 +61,13 @@ REGION_TURN_MARGIN = 0.25  # confidence gain that decides one region against its
 # A vertical sign's syllables, found one by one: upright regions about as tall as wide
 # (STACKED_ASPECT, height / width), centred over each other (within STACKED_ALIGN of the wider
 # one's width), of similar width (STACKED_WIDTHS, wider / narrower), parted by at most
-# STACKED_GAP widths; a region with a neighbour beside it on its line is a horizontal line's
+# STACKED_GAP widths (or overlapping by at most STACKED_OVERLAP: boxes found a little loose);
+# a region with a neighbour beside it on its line is a horizontal line's
 STACKED_ASPECT = (0.75, 1.35)
 STACKED_ALIGN = 0.35
 STACKED_WIDTHS = 1.6
 STACKED_GAP = 0.5
+STACKED_OVERLAP = 0.2
 
 
 class DetectedPolygon(Protocol):
@@ -191,8 +193,7 @@ class PhotoReader:
         crops, kept = [], []
         for i in order:
             try:
-                crop = warp_standing(rgb, quads[i], self.recognizer.preprocess.height)
-                crops.append(self.recognizer.prepare_layouts(crop))
+                crops.append(self._layouts(rgb, quads[i]))
                 kept.append(i)
             except DataError as exc:  # too long for the recognizer: say so, keep the rest
                 skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
@@ -215,13 +216,19 @@ class PhotoReader:
                 skipped.append(SkippedRegion(quads[i], f"nothing read (confidence {reading.confidence:.2f})"))
         return PhotoReading(regions, skipped, (width, height), len(turned), text_lines(regions, line_of))
 
+    def _layouts(self, rgb: np.ndarray, quad: np.ndarray, upside_down: bool = False) -> list[np.ndarray]:
+        """The recognizer's layouts of one region (a column handed over standing), read as
+        its polygon says or turned 180°."""
+        column = is_turned_column(quad)
+        crop = warp_standing(rgb, quad, self.recognizer.preprocess.height)
+        if upside_down:
+            crop = np.ascontiguousarray(np.rot90(crop, 2))
+        return self.recognizer.prepare_layouts(crop, column=column)
+
     def _turned(self, rgb: np.ndarray, quads: list[np.ndarray], readings: list[Reading]) -> tuple[list[int], bool]:
         """Read every region turned 180°; where that way up wins, its reading replaces the
         first in ``readings``. Returns the indices replaced, and whether the photo is upside down."""
-        height = self.recognizer.preprocess.height
-        turned = self.recognizer.recognize(
-            [self.recognizer.prepare(warp_crop(rgb, np.roll(quad, 2, axis=0), height)) for quad in quads]
-        )
+        turned = self.recognizer.recognize_layouts([self._layouts(rgb, quad, upside_down=True) for quad in quads])
         gains = [t.confidence - r.confidence for t, r in zip(turned, readings)]
         photo_turned = bool(gains) and float(np.mean(gains)) > PHOTO_TURN_MARGIN
         needed = -REGION_TURN_MARGIN if photo_turned else REGION_TURN_MARGIN
@@ -312,15 +319,12 @@ def stacked_columns(quads: Sequence[np.ndarray]) -> list[list[int]]:
     """
     boxes = np.array([[q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()] for q in quads]).reshape(-1, 4)
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    lines = reading_lines(quads)
-    alone = {line[0] for line in lines if len(line) == 1} | {
-        i for line in lines for i in line if not _has_neighbour(line, i, boxes)
-    }
+    alone = {i for line in reading_lines(quads) for i in line if not _has_neighbour(line, i, boxes)}
     syllables = [
         i
         for i in range(len(quads))
         if i in alone
-        and _upright(quads[i])
+        and _axis_aligned(quads[i])
         and STACKED_ASPECT[0] * widths[i] <= heights[i] <= STACKED_ASPECT[1] * widths[i]
     ]
     below: dict[int, int] = {}
@@ -346,8 +350,10 @@ def _columns_merged(
     merged: dict[int, tuple[np.ndarray, float]] = {}
     dropped: set[int] = set()
     for column in stacked_columns(quads):
-        box, _ = validate_box(_bounding_box([quads[i] for i in column]), size)
-        assert box is not None  # a box around valid regions inside the photo
+        box, issue = validate_box(_bounding_box([quads[i] for i in column]), size)
+        if issue is not None:  # e.g. a column longer than any text line (extreme_aspect): left as found
+            continue
+        assert box is not None  # validate_box returns corners exactly when it finds no issue
         merged[column[0]] = box, float(np.mean([scores[i] for i in column]))
         dropped.update(column[1:])
     kept = [i for i in range(len(quads)) if i not in dropped]
@@ -364,7 +370,7 @@ def _stacks_on(upper: np.ndarray, lower: np.ndarray) -> bool:
     gap = lower[1] - upper[3]
     centre_shift = abs((upper[0] + upper[2]) / 2 - (lower[0] + lower[2]) / 2)
     return (
-        -0.2 * width <= gap <= STACKED_GAP * width
+        -STACKED_OVERLAP * width <= gap <= STACKED_GAP * width
         and centre_shift <= STACKED_ALIGN * width
         and width <= STACKED_WIDTHS * max(narrow, 1e-9)
     )
@@ -382,12 +388,15 @@ def _has_neighbour(line: list[int], i: int, boxes: np.ndarray) -> bool:
     return False
 
 
-def _upright(quad: np.ndarray) -> bool:
-    dx, dy = quad[1] - quad[0]
-    return abs(dy) <= 0.2 * abs(dx)
+def _axis_aligned(quad: np.ndarray) -> bool:
+    """Whether a region's edges run (nearly) along the image's axes: a word of a line, or a
+    column that validate_box relabelled to be turned, but not a tilted one."""
+    dx, dy = np.abs(quad[1] - quad[0])
+    return min(dx, dy) <= 0.2 * max(dx, dy)
 
 
 def _bounding_box(quads: Sequence[np.ndarray]) -> np.ndarray:
+    """The axis-aligned box (tl, tr, br, bl) around all corners of ``quads``."""
     points = np.concatenate(quads)
     (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)

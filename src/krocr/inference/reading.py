@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from krocr.data.crops import validate_box, warp_standing
+from krocr.data.crops import is_turned_column, validate_box, warp_standing
 from krocr.data.images import read_image
 from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, read_via
 from krocr.data.records import ImageRecord, Word
@@ -115,7 +115,8 @@ def _box_item(recognizer: Recognizer, image: np.ndarray, word: Word, name: str) 
         return Item(name, error=f"{issue.reason}: {issue.detail}")
     assert ordered is not None  # validate_box returns corners exactly when it finds no issue
     try:
-        return Item(name, recognizer.prepare_layouts(warp_standing(image, ordered, recognizer.preprocess.height)))
+        crop = warp_standing(image, ordered, recognizer.preprocess.height)
+        return Item(name, recognizer.prepare_layouts(crop, column=is_turned_column(ordered)))
     except DataError as exc:
         return Item(name, error=str(exc))
 

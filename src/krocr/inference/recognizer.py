@@ -204,19 +204,36 @@ class Recognizer:
         :meth:`prepare_layouts` (for a vertical column, its characters unstacked into a row)."""
         return self.prepare_layouts(image)[0]
 
-    def prepare_layouts(self, image: ImageInput) -> list[np.ndarray]:
+    def prepare_layouts(self, image: ImageInput, column: bool | None = None) -> list[np.ndarray]:
         """Every layout of one input worth reading, as arrays the model sees: the crop as
-        it is, or for a vertical column (:data:`VERTICAL_RATIO`) its characters unstacked
-        into a row of upright cells and the column turned 90° counter-clockwise.
-        :meth:`recognize_layouts` keeps the more confident reading.
+        it is, or for a vertical column its characters unstacked into a row of upright cells
+        and the column turned 90° counter-clockwise. :meth:`recognize_layouts` keeps the
+        more confident reading.
+
+        Args:
+            image: a path, PIL image or uint8 array.
+            column: whether the input is a standing column (a box or photo region known to
+                be one, :func:`krocr.data.crops.warp_standing`); None decides by its shape
+                (:data:`VERTICAL_RATIO`).
 
         Raises:
-            DataError: naming the input, when it cannot be read or is too small to hold text.
+            DataError: naming the input, when it cannot be read, or no layout of it can
+                (too small to hold text, or too long for the model).
         """
         pixels = load_input(image)
-        if pixels.shape[0] >= VERTICAL_RATIO * pixels.shape[1]:
-            return [self._model_input(unstack_column(pixels), image), self._model_input(np.rot90(pixels), image)]
-        return [self._model_input(pixels, image)]
+        if column is None:
+            column = pixels.shape[0] >= VERTICAL_RATIO * pixels.shape[1]
+        if not column:
+            return [self._model_input(pixels, image)]
+        layouts, errors = [], []
+        for layout in (unstack_column, np.rot90):
+            try:
+                layouts.append(self._model_input(layout(pixels), image))
+            except DataError as exc:  # the other layout may still read
+                errors.append(exc)
+        if not layouts:
+            raise errors[-1]  # the turned column's: the layout every column has
+        return layouts
 
     def _model_input(self, pixels: np.ndarray, image: ImageInput) -> np.ndarray:
         height, width = pixels.shape
@@ -270,13 +287,14 @@ class Recognizer:
         return [self.decode(row[None])[0] for row in self.crop_logits(prepared)]
 
     def recognize_layouts(self, layouts: Sequence[Sequence[np.ndarray]]) -> list[Reading]:
-        """Read each input's layouts from :meth:`prepare_layouts`; per input, the most
-        confident reading (the first on a tie), in input order."""
+        """Read each input's layouts from :meth:`prepare_layouts` (at least one each); per
+        input, the most confident reading that says something (the first on a tie), in
+        input order."""
         readings = iter(self.recognize([array for group in layouts for array in group]))
         chosen = []
         for group in layouts:
             candidates = [next(readings) for _ in group]
-            chosen.append(max(candidates, key=lambda reading: reading.confidence))
+            chosen.append(max(candidates, key=lambda reading: (bool(reading.text), reading.confidence)))
         return chosen
 
     def crop_logits(self, prepared: Sequence[np.ndarray]) -> list[np.ndarray]:
