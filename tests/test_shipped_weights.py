@@ -48,9 +48,10 @@ def _heldout_word_accuracy(tmp_path, monkeypatch, lang: str, weights) -> float:
 
 @needs_fonts
 def test_the_korean_model_reads_heldout_fonts(tmp_path, monkeypatch):
-    # Renders since 2026-12-04 carry issue 27's text and looks: v10 reads 72 % of these 150 (v8 57 %) and
-    # 63.5 % of 3,000 such held-out crops; the standard error here is 3.7 points, and the floor three of them lower
-    assert _heldout_word_accuracy(tmp_path, monkeypatch, "ko", "ko") >= 0.61
+    # Renders since 2026-12-04 carry issue 27's text and looks: v10 reads 63.5 % of 3,000 such held-out crops,
+    # and 60.7 % of these 150 since the combo text kind (2026-12-05) changed the stream (72 % before: the draw
+    # is 150 crops); the standard error here is 3.9 points, and the floor three of them below the 3,000's
+    assert _heldout_word_accuracy(tmp_path, monkeypatch, "ko", "ko") >= 0.52
 
 
 @needs_fonts
