@@ -186,6 +186,17 @@ def model_tensors(checkpoint: dict) -> dict[str, torch.Tensor]:
     return {k[len(prefix) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
 
 
+def exported_info(checkpoint: Path, state: dict, config: dict) -> dict:
+    """The ``info`` a weights file exported from a run's checkpoint carries: where it came
+    from (run directory, checkpoint, epoch) and the run's config."""
+    return {
+        "run_dir": str(checkpoint.parent.parent),
+        "checkpoint": checkpoint.name,
+        "epoch": int(state.get("epoch", -1)),
+        "config": config,
+    }
+
+
 def export_checkpoint(checkpoint: str | Path, out: str | Path, half: bool = False) -> Path:
     """Write the weights of a run's Lightning checkpoint (``RUN_DIR/checkpoints/*.ckpt``)
     as a krocr weights file, with the run's charset, model config and preprocessing: the
@@ -209,12 +220,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, half: bool = Fals
     charset = Charset.load(run_dir / CHARSET_FILE)
     model = build_model(config.model, charset)
     load_state_checked(model, model_tensors(state), str(checkpoint))
-    info = {
-        "run_dir": str(run_dir),
-        "checkpoint": checkpoint.name,
-        "epoch": int(state.get("epoch", -1)),
-        "config": config_to_dict(config),
-    }
+    info = exported_info(checkpoint, state, config_to_dict(config))
     save_weights(out, model, charset, preprocess_config(config), info, half=half)
     return Path(out)
 

@@ -65,6 +65,7 @@ from krocr.training.checkpoints import (
     AtomicCheckpointIO,
     best_checkpoint,
     epoch_checkpoints,
+    exported_info,
     model_tensors,
     read_checkpoint,
     restore_best_weights,
@@ -383,12 +384,7 @@ def export_detector_checkpoint(checkpoint: str | Path, out: str | Path) -> Path:
     config = load_detector_experiment(run_dir / "config.yaml")
     model = DBNet(config.model)
     load_state_checked(model, model_tensors(state), str(checkpoint))
-    info = {
-        "run_dir": str(run_dir),
-        "checkpoint": checkpoint.name,
-        "epoch": int(state.get("epoch", -1)),
-        "config": experiment_to_dict(config),
-    }
+    info = exported_info(checkpoint, state, experiment_to_dict(config))
     return save_detector(out, model, info)
 
 
