@@ -20,6 +20,8 @@ import itertools
 import cv2
 import numpy as np
 
+from krocr.data.images import border_pixels
+
 # a cell is this many times the width of the column's ink tall, at least and at most: one
 # stacked syllable (about as tall as wide) with its share of the spacing; the renders step
 # 1.05–1.55 em per character, and a syllable's ink is often only 0.75–0.9 em wide
@@ -135,7 +137,7 @@ def unstack_column(gray: np.ndarray) -> np.ndarray:
     cuts = column_cuts(gray)
     cells = [gray[top:bottom] for top, bottom in itertools.pairwise(cuts)]
     tallest = max(cell.shape[0] for cell in cells)
-    background = int(np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])))
+    background = int(np.median(border_pixels(gray)))
     padded = []
     for cell in cells:
         missing = tallest - cell.shape[0]
@@ -148,8 +150,7 @@ def unstack_column(gray: np.ndarray) -> np.ndarray:
 def _ink(gray: np.ndarray) -> np.ndarray:
     """Ink in [0, 1] per pixel: distance from the background (the border's median), scaled
     by the crop's strongest ink so that faint and bold columns cost alike."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    ink = np.abs(gray - np.median(border))
+    ink = np.abs(gray - np.median(border_pixels(gray)))
     strong = float(np.percentile(ink, 98))
     return np.clip(ink / strong, 0, 1) if strong > 0 else np.zeros_like(ink)
 

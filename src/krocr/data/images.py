@@ -56,6 +56,12 @@ def read_image_bytes(data: bytes, name: str = "<bytes>") -> np.ndarray:
         raise DataError(f"{name}: truncated, corrupt or unsupported image ({exc})") from None
 
 
+def border_pixels(image: np.ndarray) -> np.ndarray:
+    """The pixels of an image's four edges (a gray image's as values, a colour one's as rows
+    of channels): its background, where text does not touch the edge."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def pil_to_rgb(image: Image.Image, name: str = "<PIL image>") -> np.ndarray:
     """A decoded PIL image as RGB uint8 (H, W, 3) by the rules above (EXIF orientation,
     transparency on white, 16-bit gray scaled); ``name`` is used in error messages."""

@@ -47,7 +47,7 @@ import cv2
 import numpy as np
 
 from krocr.data.crops import is_turned_column, validate_box, warp_standing
-from krocr.data.images import ImageInput, pil_to_rgb, read_image
+from krocr.data.images import ImageInput, border_pixels, pil_to_rgb, read_image
 from krocr.errors import DataError
 from krocr.inference.recognizer import Reading, Recognizer
 
@@ -259,8 +259,7 @@ def pad_for_detection(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     16 px) gives them room; polygons are shifted back and clipped to the photo afterwards.
     """
     pad = max(16, round(0.04 * max(rgb.shape[:2])))
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    color = tuple(int(v) for v in np.median(border, axis=0))
+    color = tuple(int(v) for v in np.median(border_pixels(rgb), axis=0))
     return cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=color), pad
 
 
