@@ -1,8 +1,10 @@
 """Fixed-budget learning benchmark: how well does each recipe read held-out fonts after
 N minutes of training on this machine?
 
-Every variant trains from the same base config and data for the same wall-clock budget
-(evaluation time excluded), and every ``--eval-every`` minutes its current weights read a
+Every variant trains from the same base config and data for the same budget of training
+time (evaluation time excluded): on a CPU the training process's CPU time (the loader's
+worker processes not counted), so that variants run side by side, or beside other work, are
+charged for their own work only; on a GPU the wall clock. Every ``--eval-every`` minutes its current weights read a
 Korean test set rendered with fonts no variant trains on and, with ``--real`` (by default
 ``../shared/data/real-dev`` when it is there), the real evaluation set. Writes
 
@@ -13,8 +15,9 @@ Korean test set rendered with fonts no variant trains on and, with ``--real`` (b
     python benchmarks/learning_budget.py --minutes 10 --eval-every 2 \\
         --heldout data/heldout_ko/test.lmdb --variants syllable jamo
 
-Run variants on an otherwise idle machine, one at a time (the script does). Variants run by
-separate invocations with the same settings share the table and the figure.
+Variants run by separate invocations with the same settings share the table and the figure;
+give each the same ``OMP_NUM_THREADS`` (CPU time spread over more threads buys less per
+second on a shared machine).
 """
 
 from __future__ import annotations
@@ -127,8 +130,10 @@ class BudgetRow:
 
 
 class TrainingBudget(pl.Callback):
-    """Counts training wall-clock time (validation and these evaluations excluded), reads the
-    held-out set every ``every`` minutes and stops the run after ``minutes``."""
+    """Counts training time (validation and these evaluations excluded), reads the held-out
+    set every ``every`` minutes and stops the run after ``minutes``. Time is the process's
+    CPU time on a CPU (the issue's "CPU-minutes": fair between runs that share the machine)
+    and the wall clock on a GPU (the host mostly waits there)."""
 
     def __init__(
         self, variant: str, minutes: float, every: float, heldout: Path, snapshots: Path, real: Path | None = None
@@ -142,10 +147,10 @@ class TrainingBudget(pl.Callback):
         self._tick: float | None = None
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        self._tick = time.monotonic()
+        self._tick = _now(pl_module)
 
     def on_train_batch_end(self, trainer, pl_module: RecognizerModule, outputs, batch, batch_idx) -> None:
-        self.clock += time.monotonic() - (self._tick or time.monotonic())
+        self.clock += _now(pl_module) - (self._tick or _now(pl_module))
         self.samples += len(batch) * trainer.world_size
         done = self.clock >= self.budget
         if self.clock >= self.next_eval or done:
@@ -175,6 +180,10 @@ class TrainingBudget(pl.Callback):
         )
         print(f"[budget] {row}", flush=True)
         return row
+
+
+def _now(module: pl.LightningModule) -> float:
+    return time.process_time() if module.device.type == "cpu" else time.monotonic()
 
 
 def _read(reader: Recognizer, data: Path) -> RecognitionMetrics:
