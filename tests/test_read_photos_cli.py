@@ -4,6 +4,7 @@ these tests check the command, not a trained detector."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -35,7 +36,7 @@ class OneBoxDetector:
 @pytest.fixture
 def stand_in_detector(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        read_command, "_photo_reader", lambda args, recognizer: PhotoReader(OneBoxDetector(), recognizer)
+        read_command, "photo_reader_from_args", lambda args, recognizer: PhotoReader(OneBoxDetector(), recognizer)
     )
 
 
@@ -85,7 +86,7 @@ def test_mode_crop_reads_a_large_image_as_one_crop(
     def photo_reader(args: object, recognizer: Recognizer) -> PhotoReader:
         return PhotoReader(WholeImageDetector(), recognizer)
 
-    monkeypatch.setattr(read_command, "_photo_reader", photo_reader)
+    monkeypatch.setattr(read_command, "photo_reader_from_args", photo_reader)
     big_crop = tmp_path / "big.png"
     Image.open(EXAMPLES / "crops" / "crop_01.png").resize((846, 288)).save(big_crop)
     _, [auto_line], _ = run([str(big_crop)], capsys)
@@ -127,9 +128,20 @@ def test_two_photos_with_one_name_cannot_be_drawn_into_one_folder(
 def test_detection_options_with_boxes_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     photo = str(EXAMPLES / "photo" / "signs.jpg")
     boxes = ["--boxes", str(EXAMPLES / "photo" / "gt_signs.txt"), "--format", "icdar2015"]
-    code, lines, err = run([*boxes, "--mode", "photo", photo], capsys)
-    assert lines == []
-    assert code == 1 and "--mode, --draw, --detector and --lines are for detection" in err
+    for option in (["--mode", "photo"], ["--max-side", "2048"]):
+        code, lines, err = run([*boxes, *option, photo], capsys)
+        assert lines == []
+        assert code == 1 and "--mode, --draw, --detector, --max-side and --lines are for detection" in err
+
+
+def test_max_side_reaches_the_detector() -> None:
+    from krocr.commands.options import photo_reader_from_args
+
+    parser = argparse.ArgumentParser()
+    read_command.configure(parser)
+    args = parser.parse_args(["--max-side", "1600", "photo.jpg"])
+    reader = photo_reader_from_args(args, Recognizer())
+    assert reader.detector.max_side == 1600
 
 
 def test_lines_print_a_photos_text_lines_with_their_regions(

@@ -29,7 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("krocr.commands.compare", "compare training runs: config differences and best-epoch metrics"),
     "eval": ("krocr.commands.eval", "evaluate weights on a dataset: metrics.json, predictions.csv, galleries"),
     "report": ("krocr.commands.report", "one self-contained HTML page for one or more runs"),
-    "read": ("krocr.commands.read", "read word crops (or every box of a photo with a box file)"),
+    "read": (
+        "krocr.commands.read",
+        "read word crops and whole photos (text found by the detector), or the boxes of a box file",
+    ),
     "export": ("krocr.commands.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
     "fonts": ("krocr.commands.fonts", "install the pinned Korean npm font packages (opt-in), list what is installed"),
 }

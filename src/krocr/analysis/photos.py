@@ -217,6 +217,7 @@ def evaluate_photos(
         progress.advance(1)
     metrics = {
         "data": str(data),
+        **_settings(reader),
         "photos": len(photos),
         **recall_summary(outcomes),
         "seconds_per_photo": seconds / max(len(photos) - len(unreadable), 1),
@@ -272,6 +273,7 @@ def evaluate_scenes(
         progress.advance(1)
     metrics = {
         "data": str(folder),
+        **_settings(reader),
         "photos": len(records),
         **counts.to_dict(),
         "end_to_end_word_accuracy": read_right / counts.ground_truth if counts.ground_truth else 0.0,
@@ -281,6 +283,16 @@ def evaluate_scenes(
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / "scene_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return metrics
+
+
+def _settings(reader: PhotoReader) -> dict:
+    """What read the photos, for the metrics file (a test's stand-in detector has no path)."""
+    detector = reader.detector
+    return {
+        "recognizer": str(reader.recognizer.weights),
+        "detector": str(getattr(detector, "path", type(detector).__name__)),
+        "max_side": getattr(detector, "max_side", None),
+    }
 
 
 def _draw(photo: AnnotatedPhoto, reading: PhotoReading, outcomes: Sequence[WordOutcome], path: Path) -> None:

@@ -17,7 +17,12 @@ from rich.table import Table
 
 from krocr.analysis.evaluation import evaluate
 from krocr.commands.bars import ProgressBar
-from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
+from krocr.commands.options import (
+    add_detector_arguments,
+    add_recognizer_arguments,
+    photo_reader_from_args,
+    recognizer_from_args,
+)
 from krocr.inference.recognizer import Recognizer
 
 
@@ -47,9 +52,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the set's whole photos (annotations.jsonl) with the detector: words found and read",
     )
-    parser.add_argument("--detector", help="detector weights for --photos (default: the shipped detector)")
     parser.add_argument("--gallery", type=int, default=24, help="crops per gallery sheet; 0 for none (default: 24)")
     add_recognizer_arguments(parser)
+    add_detector_arguments(parser, " for --photos")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,10 +76,8 @@ def run(args: argparse.Namespace) -> int:
 def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> int:
     from krocr.analysis.photos import evaluate_photos, evaluate_scenes
     from krocr.data.eval_sets import PHOTO_ANNOTATIONS
-    from krocr.detection.detector import Detector
-    from krocr.inference.photo import PhotoReader
 
-    reader = PhotoReader(Detector(args.detector) if args.detector else Detector(), recognizer)
+    reader = photo_reader_from_args(args, recognizer)
     if not (args.data / PHOTO_ANNOTATIONS).is_file():
         with ProgressBar(transient=True) as bar:
             scores = evaluate_scenes(reader, args.data, out, args.limit, bar)

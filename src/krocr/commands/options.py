@@ -1,9 +1,13 @@
-"""Options shared by the commands that read crops (read, eval, and the benchmarks)."""
+"""Options shared by the commands that read crops (read, eval, and the benchmarks), and by
+the commands that read whole photos (read, eval --photos)."""
 
 from __future__ import annotations
 
 import argparse
 
+from krocr.detection.detector import DEFAULT_MAX_SIDE, Detector
+from krocr.detection.registry import DEFAULT_DETECTOR
+from krocr.inference.photo import PhotoReader
 from krocr.inference.recognizer import Recognizer
 from krocr.model.registry import DEFAULT_MODEL, SHIPPED
 
@@ -59,3 +63,22 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
         beam_width=args.beam_width,
         engine=args.engine,
     )
+
+
+def add_detector_arguments(parser: argparse.ArgumentParser, help_suffix: str = "") -> None:
+    """The options of the commands that detect text in whole photos (read, eval --photos)."""
+    group = parser.add_argument_group("detector")
+    group.add_argument(
+        "--detector", default=None, help=f"detector weights{help_suffix} (default: the shipped detector)"
+    )
+    group.add_argument(
+        "--max-side",
+        type=int,
+        default=DEFAULT_MAX_SIDE,
+        help="photos are shrunk for detection until their longer side is at most this (px); raise it for small "
+        f"text on big photos, at a time that grows with the pixels (default: {DEFAULT_MAX_SIDE})",
+    )
+
+
+def photo_reader_from_args(args: argparse.Namespace, recognizer: Recognizer) -> PhotoReader:
+    return PhotoReader(Detector(args.detector or DEFAULT_DETECTOR, max_side=args.max_side), recognizer)

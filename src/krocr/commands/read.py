@@ -38,7 +38,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
-from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
+from krocr.commands.options import (
+    DEFAULT_MAX_SIDE,
+    add_detector_arguments,
+    add_recognizer_arguments,
+    photo_reader_from_args,
+    recognizer_from_args,
+)
 from krocr.errors import ConfigError, DataError
 from krocr.inference.photo import PhotoReader, TextLine, TextRegion, draw_reading
 from krocr.inference.reading import (
@@ -122,20 +128,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print a photo's text lines (neighbouring regions of one line joined by spaces) instead of its regions",
     )
-    parser.add_argument("--detector", default=None, help="detector weights (default: the shipped detector)")
     parser.add_argument("--boxes", type=Path, help="box file (or directory of them) for the photos: read every box")
     parser.add_argument("--format", choices=sorted(BOX_READERS), help="format of --boxes")
     parser.add_argument(
         "--json", action="store_true", help="one JSON object per line (path, text, confidence, error) instead of TSV"
     )
     add_recognizer_arguments(parser)
+    add_detector_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if bool(args.boxes) != bool(args.format):
         raise ConfigError("--boxes and --format go together: give both or neither")
-    if args.boxes and (args.mode != "auto" or args.draw or args.detector or args.lines):
-        raise ConfigError("--boxes reads the given boxes: --mode, --draw, --detector and --lines are for detection")
+    detecting = args.mode != "auto" or args.draw or args.detector or args.lines or args.max_side != DEFAULT_MAX_SIDE
+    if args.boxes and detecting:
+        raise ConfigError(
+            "--boxes reads the given boxes: --mode, --draw, --detector, --max-side and --lines are for detection"
+        )
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
     if args.boxes:
@@ -151,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
         if mode == "crop":
             printed, failed = print_readings(recognizer, crop_items(recognizer, members), sys.stdout, args.json)
         else:
-            photo_reader = photo_reader or _photo_reader(args, recognizer)
+            photo_reader = photo_reader or photo_reader_from_args(args, recognizer)
             printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, draw, args.lines)
         lines, errors = lines + printed, errors + failed
     return _status(lines, errors)
@@ -188,12 +197,6 @@ def print_photos(
             target.parent.mkdir(parents=True, exist_ok=True)
             draw_reading(path, reading).save(target)
     return inputs, errors
-
-
-def _photo_reader(args: argparse.Namespace, recognizer: Recognizer) -> PhotoReader:
-    from krocr.detection.detector import Detector
-
-    return PhotoReader(Detector(args.detector) if args.detector else Detector(), recognizer)
 
 
 def _draw_target(args: argparse.Namespace, paths: Sequence[Path]) -> Path | None:
