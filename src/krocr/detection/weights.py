@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from krocr.detection.config import DetectorConfig
 from krocr.detection.metadata import metadata_strings, parse_detector_metadata, read_safetensors_metadata
 from krocr.detection.model import DBNet
 from krocr.detection.registry import resolve_detector
-from krocr.model.weights import check_file_shapes, load_state_checked
+from krocr.model.weights import build_and_load
 
 
 @dataclass
@@ -51,17 +52,5 @@ def load_detector(spec: str | Path, device: str | torch.device = "cpu") -> Detec
     """
     path = resolve_detector(spec)
     meta = parse_detector_metadata(read_safetensors_metadata(path), path)
-    _check_shapes(path, meta.config)
-    model = DBNet(meta.config)
-    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
-    load_state_checked(model, state, str(path))
-    model.to(device).eval()
-    return DetectorBundle(model, meta.config, meta.info, meta.version)
-
-
-def _check_shapes(path: Path, config: DetectorConfig) -> None:
-    """The file's tensor shapes against the model its config describes (built on the meta
-    device: no memory), so a crafted config never allocates a huge model."""
-    with torch.device("meta"):
-        own = {k: tuple(t.shape) for k, t in DBNet(config).state_dict().items()}
-    check_file_shapes(path, own, "detector")
+    model = build_and_load(path, lambda: DBNet(meta.config), "detector", device)
+    return DetectorBundle(cast(DBNet, model), meta.config, meta.info, meta.version)

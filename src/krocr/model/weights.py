@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -18,7 +19,6 @@ from safetensors.torch import load_file, save_file
 
 from krocr.charset import Charset
 from krocr.errors import CheckpointError
-from krocr.model.config import ModelConfig
 from krocr.model.metadata import FORMAT, parse_metadata
 from krocr.model.networks import Network, build_network
 from krocr.model.preprocess import PreprocessConfig
@@ -96,23 +96,37 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelB
     """
     path = resolve_weights(path)
     meta = parse_metadata(read_metadata(path), path)
-    _check_shapes(path, meta.config)
-    model = build_network(meta.config)
-    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
-    load_state_checked(model, state, str(path))
-    model.to(device).eval()
-    return ModelBundle(model, meta.charset, meta.preprocess, meta.info)
+    model = build_and_load(path, lambda: build_network(meta.config), "model", device)
+    return ModelBundle(cast(Network, model), meta.charset, meta.preprocess, meta.info)
 
 
-def _check_shapes(path: Path, config: ModelConfig) -> None:
-    """Compare the model ``config`` describes (built on the meta device: no memory) with the
-    tensor shapes in the file's header, so a crafted config never allocates a huge model."""
+def build_and_load(
+    path: Path, build: Callable[[], torch.nn.Module], what: str, device: str | torch.device = "cpu"
+) -> torch.nn.Module:
+    """Build the network a weights file describes and load its tensors as float32, in eval mode.
+
+    The network is first built on the meta device (no memory) and its tensor shapes compared
+    with the file's header, so a crafted config never allocates a huge model.
+
+    Args:
+        path: the ``.safetensors`` file.
+        build: makes the network its metadata describes.
+        what: ``model`` or ``detector``, for the error messages.
+        device: where the network goes.
+
+    Returns:
+        The loaded network.
+    """
     try:
         with torch.device("meta"):
-            own = build_network(config).state_dict()
+            own = {key: tuple(tensor.shape) for key, tensor in build().state_dict().items()}
     except (ValueError, TypeError, RuntimeError, OverflowError) as exc:
-        raise CheckpointError(f"{path}: model config cannot be built ({exc})") from None
-    check_file_shapes(path, {k: t.shape for k, t in own.items()}, "model")
+        raise CheckpointError(f"{path}: {what} config cannot be built ({exc})") from None
+    check_file_shapes(path, own, what)
+    network = build()
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    load_state_checked(network, state, str(path))
+    return network.to(device).eval()
 
 
 def check_file_shapes(path: Path, own: Mapping[str, Sequence[int]], what: str) -> None:
