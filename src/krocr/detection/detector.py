@@ -6,9 +6,11 @@ photo's own pixels.
     for region in detector.detect(rgb):                   # RGB uint8 (H, W, 3)
         print(region.polygon, region.score)
 
-The photo is resized so that its longer side is at most ``max_side`` (default 1024 px: a
-1-megapixel photo is read at about its own size) with both sides rounded to multiples of
-32, which the network needs; shrinking uses ``cv2.INTER_AREA``, so a 100-megapixel photo
+The photo is resized so that its longer side is at most ``max_side`` (default 1600 px: a
+photo shared at 1600 × 1200 is read at its own size, a 4000 × 3000 one at 1600 × 1200;
+chosen on held-out scenes drawn at 1600 × 1200, where 1024 px found about half the words
+that 1600 px finds: docs/experiments/2026-12-05-detection-size.md) with both sides rounded to
+multiples of 32, which the network needs; shrinking uses ``cv2.INTER_AREA``, so a 100-megapixel photo
 costs one averaging pass and a few MB, never a 100-megapixel float tensor. Text thinner
 than ~6 px after that resize is not found: raise ``max_side`` for small text on big photos
 (time grows with the pixel count). The polygons are mapped back to the original pixels.
@@ -36,7 +38,7 @@ from krocr.detection.registry import DEFAULT_DETECTOR, resolve_detector
 from krocr.errors import CheckpointError, ConfigError, DataError
 
 Engine = Literal["auto", "torch", "onnx"]
-DEFAULT_MAX_SIDE = 1024
+DEFAULT_MAX_SIDE = 1600
 ProbabilityFn = Callable[[np.ndarray], np.ndarray]  # (1, 3, H, W) float32 → (1, 1, H, W) float32
 
 
