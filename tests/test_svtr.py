@@ -142,3 +142,22 @@ def test_a_config_that_mixes_the_architectures_options_is_refused():
         load_config(CONFIGS / "tiny.yaml", ["model.dim=64"])
     with pytest.raises(ConfigError, match="the CRNN reads crops 32, 48, 64 px high, got 40"):
         load_config(CONFIGS / "tiny.yaml", ["model.input_height=40"])
+
+
+def test_int8_export_quantises_its_convolutions_and_keeps_its_logits_close(svtr_weights, tmp_path):
+    import onnx
+    import onnxruntime as ort
+
+    from krocr.inference.export import export_onnx
+
+    rng = np.random.default_rng(0)
+    crops = [rng.uniform(-1, 1, (1, 1, 48, width)).astype(np.float32) for width in (96, 192, 300)]
+    full = export_onnx(svtr_weights, tmp_path / "f.onnx")
+    int8 = export_onnx(svtr_weights, tmp_path / "q.onnx", int8_calibration=crops)
+    ops = {node.op_type for node in onnx.load(str(int8)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv"} <= ops and "ConvInteger" not in ops
+    sessions = [ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]) for path in (full, int8)]
+    for crop in [*crops, np.zeros((2, 1, 48, 128), np.float32)]:
+        reference, logits = (session.run(None, {"images": crop})[0] for session in sessions)
+        assert logits.shape == reference.shape
+        assert np.abs(logits - reference).max() < 0.1 * np.abs(reference).max()

@@ -91,7 +91,8 @@ def _export_fp32(model: torch.nn.Module, config: PreprocessConfig, out: Path) ->
 
 def quantize_int8(fp32: Path, out: Path, crops: Sequence[np.ndarray], workdir: Path) -> None:
     """An fp32 export → int8: convolutions as QDQ with per-channel 7-bit weights and uint8
-    activations ranged (min/max) on ``crops``; then the LSTMs' weights, dynamically."""
+    activations ranged (min/max) on ``crops``; then the CRNN's LSTM weights, dynamically. The
+    SVTR's attention blocks stay fp32."""
     from onnxruntime.quantization import (
         QuantFormat,
         QuantType,
@@ -103,7 +104,8 @@ def quantize_int8(fp32: Path, out: Path, crops: Sequence[np.ndarray], workdir: P
     if not crops:
         raise DataError("int8 calibration needs at least one crop")
     prepared, convs = workdir / "prepared.onnx", workdir / "convs.onnx"
-    quant_pre_process(str(fp32), str(prepared))
+    # onnx's own shape inference: the symbolic one cannot follow the SVTR's reshapes of a dynamic width
+    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
     quantize_static(
         str(prepared),
         str(convs),
