@@ -2,11 +2,12 @@
 N minutes of training on this machine?
 
 Every variant trains from the same base config and data for the same budget of training
-time (evaluation time excluded): on a CPU the training process's CPU time (the loader's
-worker processes not counted), so that variants run side by side, or beside other work, are
-charged for their own work only; on a GPU the wall clock. Every ``--eval-every`` minutes its current weights read a
-Korean test set rendered with fonts no variant trains on and, with ``--real`` (by default
-``../shared/data/real-dev`` when it is there), the real evaluation set. Writes
+time (evaluation time excluded): on a CPU the CPU time of the training steps (loading and
+augmenting the batches, in worker processes, not counted), so that variants run side by
+side, or beside other work, are not charged for each other's work; on a GPU the wall clock.
+Every ``--eval-every`` minutes its current weights read a Korean test set rendered with
+fonts no variant trains on and, with ``--real`` (by default ``../shared/data/real-dev``
+when it is there), the real evaluation set. Writes
 
 * ``runs/budget/<variant>/`` — the ordinary training run, plus ``budget.csv``;
 * ``runs/budget/budget.csv`` and ``docs/images/learning_budget.png`` — all variants;
@@ -127,12 +128,13 @@ class BudgetRow:
     mean_normalized_edit_distance: float
     real_word_accuracy: float = float("nan")  # on --real; NaN when not measured
     real_cer: float = float("nan")
+    clock: str = "cpu"  # what "minutes" counts: the training step's CPU time, or "wall" (before 2026-12-05, GPUs)
 
 
 class TrainingBudget(pl.Callback):
     """Counts training time (validation and these evaluations excluded), reads the held-out
-    set every ``every`` minutes and stops the run after ``minutes``. Time is the process's
-    CPU time on a CPU (the issue's "CPU-minutes": fair between runs that share the machine)
+    set every ``every`` minutes and stops the run after ``minutes``. Time is the training
+    steps' CPU time on a CPU (the issue's "CPU-minutes": fair between runs that share the machine)
     and the wall clock on a GPU (the host mostly waits there)."""
 
     def __init__(
@@ -177,6 +179,7 @@ class TrainingBudget(pl.Callback):
             metrics.mean_normalized_edit_distance,
             real.word_accuracy if real else float("nan"),
             real.cer if real else float("nan"),
+            "cpu" if module.device.type == "cpu" else "wall",
         )
         print(f"[budget] {row}", flush=True)
         return row
@@ -231,6 +234,7 @@ def read_rows(out: Path) -> list[BudgetRow]:
                         float(r["mean_normalized_edit_distance"]),
                         float(r.get("real_word_accuracy") or "nan"),  # older runs measured no real set
                         float(r.get("real_cer") or "nan"),
+                        r.get("clock") or "wall",  # runs before 2026-12-05 counted the wall clock
                     )
                     for r in csv.DictReader(f)
                 ]
@@ -248,8 +252,9 @@ def plot(rows: list[BudgetRow], out: Path) -> None:
         mine = [r for r in rows if r.variant == variant]
         acc_ax.plot([r.minutes for r in mine], [100 * r.word_accuracy for r in mine], marker="o", label=variant)
         cer_ax.plot([r.minutes for r in mine], [100 * r.cer for r in mine], marker="o", label=variant)
-    acc_ax.set(xlabel="training minutes", ylabel="held-out word accuracy (%)", title="Word accuracy")
-    cer_ax.set(xlabel="training minutes", ylabel="held-out CER (%)", title="Character error rate")
+    clocks = " / ".join(sorted({"CPU" if r.clock == "cpu" else "wall-clock" for r in rows}))
+    acc_ax.set(xlabel=f"training minutes ({clocks})", ylabel="held-out word accuracy (%)", title="Word accuracy")
+    cer_ax.set(xlabel=f"training minutes ({clocks})", ylabel="held-out CER (%)", title="Character error rate")
     for ax in (acc_ax, cer_ax):
         ax.legend()
     save_figure(fig, out)
@@ -271,7 +276,8 @@ def main() -> None:
         "--samples-per-second",
         type=float,
         default=140.0,
-        help="measured training rate, sets the horizon of cosine / one-cycle schedules",
+        help="measured training rate (samples per CPU-second on a CPU, per second on a GPU): sets the horizon "
+        "of cosine / one-cycle schedules",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
@@ -290,11 +296,12 @@ def main() -> None:
     image = DOCS / "images" / f"learning_budget{suffix.replace('-', '_')}.png"
     plot(rows, image)
     table = [
-        "| variant | minutes | samples seen | held-out fonts: word accuracy | CER | real set: word accuracy | CER |",
+        "| variant | minutes (clock) | samples seen | held-out fonts: word accuracy | CER "
+        "| real set: word accuracy | CER |",
         "|---|---|---|---|---|---|---|",
     ]
     table += [
-        f"| {r.variant} | {r.minutes:.1f} | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} "
+        f"| {r.variant} | {r.minutes:.1f} ({r.clock}) | {r.samples:,} | {r.word_accuracy:.1%} | {r.cer:.1%} "
         f"| {_percent(r.real_word_accuracy)} | {_percent(r.real_cer)} |"
         for r in rows
     ]

@@ -2,7 +2,7 @@
 of labelled words found and read, by kind, and seconds per photo; one Markdown table stamped
 with the date, machine and command.
 
-    python benchmarks/photo_recall.py [DATA] [--detector W] [--weights W] [--limit N] [--write-doc]
+    python benchmarks/photo_recall.py [DATA] [--detector W] [--max-side PX] [--weights W] [--limit N] [--write-doc]
 
 DATA is an annotated photo set (``annotations.jsonl`` + ``images/``; default
 ``../shared/data/real-dev``). Found and read are those of ``krocr eval --photos``
@@ -32,10 +32,13 @@ from common import publish
 
 from krocr.analysis.photos import WordOutcome, evaluate_photos, recall_summary, score_photo
 from krocr.charset import normalize_text
-from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
+from krocr.commands.options import (
+    add_detector_arguments,
+    add_recognizer_arguments,
+    photo_reader_from_args,
+    recognizer_from_args,
+)
 from krocr.data.eval_sets import AnnotatedPhoto, read_photo_set
-from krocr.detection.detector import Detector
-from krocr.inference.photo import PhotoReader
 
 DEFAULT_DATA = Path("../shared/data/real-dev")
 TESSERACT_MODES = ("3", "11")
@@ -91,14 +94,14 @@ def row(engine: str, summary: dict, seconds_per_photo: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="annotated photo set")
-    parser.add_argument("--detector", help="detector weights (default: the shipped detector)")
     parser.add_argument("--limit", type=int, help="the first N photos only")
     parser.add_argument("--out", type=Path, default=Path("runs/photo_recall"), help="krocr's drawn photos and lists")
     parser.add_argument("--write-doc", action="store_true", help="also write the table into docs/benchmarks.md")
     add_recognizer_arguments(parser)
+    add_detector_arguments(parser)
     args = parser.parse_args()
     check_tesseract()
-    reader = PhotoReader(Detector(args.detector) if args.detector else Detector(), recognizer_from_args(args))
+    reader = photo_reader_from_args(args, recognizer_from_args(args))
     krocr_metrics = evaluate_photos(reader, args.data, args.out, args.limit)
     photos = read_photo_set(args.data)[: args.limit]
     rows = [row("krocr (detector + recognizer)", krocr_metrics, krocr_metrics["seconds_per_photo"])]
@@ -113,7 +116,8 @@ def main() -> None:
     )
     body = "\n".join(
         [
-            f"Data `{args.data}` ({len(photos)} photos); krocr: detector `{args.detector or 'shipped'}`, recognizer "
+            f"Data `{args.data}` ({len(photos)} photos); krocr: detector `{args.detector or 'shipped'}` at "
+            f"{reader.detector.max_side} px, recognizer "
             f"`{args.weights}`; Tesseract `-l kor+eng`, its text lines as regions. Found: regions cover half the "
             "word; read: an overlapping region's text contains it (NFC, spaces ignored); read, joined: or the "
             "texts of the regions lying mostly inside it, joined in reading order, do (a third of the labels "

@@ -2,7 +2,7 @@
 scenes as drawn and turned 180°, with and without its way-up check
 (:mod:`krocr.inference.photo`), and the seconds per photo each costs.
 
-    python benchmarks/upside_down.py [SCENES] [--limit 100] [--detector W] [--weights W] [--write]
+    python benchmarks/upside_down.py [SCENES] [--limit 100] [--detector W] [--max-side PX] [--weights W] [--write]
 
 SCENES is an ICDAR 2015 folder (default data/det_val: ``krocr synth --lang ko --count 200
 --seed 1 --out data/det_val --scenes --fonts heldout``). The turned copy (images and boxes
@@ -23,9 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import publish
 
 from krocr.analysis.photos import evaluate_scenes
-from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
+from krocr.commands.options import (
+    add_detector_arguments,
+    add_recognizer_arguments,
+    photo_reader_from_args,
+    recognizer_from_args,
+)
 from krocr.data.importers import read_icdar2015
-from krocr.detection.detector import Detector
 from krocr.detection.folders import scene_folders
 from krocr.inference.photo import PhotoReader
 
@@ -52,12 +56,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenes", nargs="?", type=Path, default=Path("data/det_val"))
     parser.add_argument("--limit", type=int, default=100, help="photos (the first N by path)")
-    parser.add_argument("--detector", default=None, help="detector weights (default: the shipped one)")
     parser.add_argument("--write", action="store_true", help="also write the table into docs/benchmarks.md")
     add_recognizer_arguments(parser)
+    add_detector_arguments(parser)
     args = parser.parse_args()
-    detector = Detector(args.detector) if args.detector else Detector()
     recognizer = recognizer_from_args(args)
+    detector = photo_reader_from_args(args, recognizer).detector
     rows = ["| photos | way-up check | end-to-end words read | h-mean | s / photo |", "|---|---|---:|---:|---:|"]
     with tempfile.TemporaryDirectory() as tmp:
         folders = {"as drawn": args.scenes, "turned 180°": turn_folder(args.scenes, Path(tmp) / "turned", args.limit)}

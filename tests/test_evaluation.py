@@ -35,7 +35,7 @@ from krocr.commands import eval as eval_command
 from krocr.commands.eval import default_out, group_table
 from krocr.data.eval_sets import EvalSample, open_eval_set
 from krocr.data.store import CacheWriter
-from krocr.errors import DataError
+from krocr.errors import ConfigError, DataError
 from krocr.inference.recognizer import Reading, Recognizer
 
 # 뷁 is outside the charset
@@ -307,3 +307,10 @@ def test_a_malformed_meta_line_names_the_file_and_line(tmp_path):
     (root / "crops" / "meta.tsv").write_text("a.png\tsign-photo\t\tx.jpg\nno-kind-here\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"meta.tsv:2: expected"):
         open_eval_set(root)
+
+
+def test_detector_options_without_photos_are_refused(dataset):
+    parser = argparse.ArgumentParser()
+    eval_command.configure(parser)
+    with pytest.raises(ConfigError, match="--detector and --max-side are for --photos"):
+        eval_command.run(parser.parse_args([str(dataset), "--max-side", "2048"]))

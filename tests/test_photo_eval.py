@@ -116,3 +116,40 @@ def test_photo_annotations_are_read_and_bad_lines_named(tmp_path: Path) -> None:
     path.write_text(json.dumps(entry) + "\n", encoding="utf-8")
     [photo] = read_photo_set(tmp_path)
     assert photo.path == tmp_path / "images" / "a.jpg" and photo.words[0].points[2] == (3.0, 4.0)
+
+
+class _WholeImageDetector:
+    """Finds one region: the whole image (clipped back to the photo by the reader)."""
+
+    max_side = 777
+
+    def detect(self, image: np.ndarray) -> list:
+        from krocr.detection.detector import DetectedRegion
+
+        height, width = image.shape[:2]
+        return [DetectedRegion(box(0, 0, width, height), 0.9)]
+
+
+def test_photo_evaluation_writes_its_scores_and_what_read_them(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from krocr.analysis.photos import evaluate_photos
+    from krocr.inference.photo import PhotoReader
+    from krocr.inference.recognizer import Recognizer
+
+    (tmp_path / "images").mkdir()
+    Image.new("RGB", (400, 300), "white").save(tmp_path / "images" / "blank.png")
+    entry = {
+        "image": "images/blank.png",
+        "kind": "screen",
+        "words": [{"points": box(0, 0, 400, 300).tolist(), "text": "가"}],
+    }
+    (tmp_path / "annotations.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    recognizer = Recognizer(min_confidence=0.5)
+    metrics = evaluate_photos(PhotoReader(_WholeImageDetector(), recognizer), tmp_path, tmp_path / "out")
+    assert metrics["words"] == 1 and metrics["found"] == 1 and metrics["read"] == 0  # a blank page says no 가
+    written = json.loads((tmp_path / "out" / "photo_metrics.json").read_text(encoding="utf-8"))
+    settings = written["settings"]
+    assert settings["detector"] == "_WholeImageDetector" and settings["max_side"] == 777
+    assert settings["recognizer"]["weights"] == str(recognizer.weights)
+    assert settings["recognizer"]["min_confidence"] == 0.5 and settings["upside_down"] is True

@@ -139,9 +139,11 @@ def test_max_side_reaches_the_detector() -> None:
 
     parser = argparse.ArgumentParser()
     read_command.configure(parser)
-    args = parser.parse_args(["--max-side", "1600", "photo.jpg"])
+    args = parser.parse_args(["--max-side", "2048", "photo.jpg"])
     reader = photo_reader_from_args(args, Recognizer())
-    assert reader.detector.max_side == 1600
+    assert reader.detector.max_side == 2048
+    with pytest.raises(SystemExit):  # refused while parsing, before any photo is read
+        parser.parse_args(["--max-side", "16", "photo.jpg"])
 
 
 def test_lines_print_a_photos_text_lines_with_their_regions(

@@ -435,10 +435,13 @@ def evaluate(
 
 
 def _settings(recognizer: Recognizer, eval_set: EvalSet, limit: int | None) -> dict:
+    return {**recognizer_settings(recognizer), "data": eval_set.description, **run_stamp(limit)}
+
+
+def recognizer_settings(recognizer: Recognizer) -> dict:
+    """How ``recognizer`` reads, for a metrics file: weights, decoding, engine, threshold."""
     return {
         "weights": str(recognizer.weights),
-        "data": eval_set.description,
-        "limit": limit,
         "decoder": recognizer.decoder,
         "beam_width": recognizer.beam_width if recognizer.decoder == "beam" else None,
         "width_mode": recognizer.preprocess.width_mode,
@@ -446,6 +449,10 @@ def _settings(recognizer: Recognizer, eval_set: EvalSet, limit: int | None) -> d
         "precision": recognizer.precision,
         "device": str(recognizer.device),
         "batch_size": recognizer.batch_size,
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "krocr": __version__,
+        "min_confidence": recognizer.min_confidence,
     }
+
+
+def run_stamp(limit: int | None) -> dict:
+    """The sample limit, the date and the krocr version of an evaluation."""
+    return {"limit": limit, "date": dt.datetime.now().isoformat(timespec="seconds"), "krocr": __version__}

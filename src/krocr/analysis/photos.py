@@ -38,6 +38,7 @@ import numpy as np
 from shapely import make_valid, unary_union
 from shapely.geometry import Polygon
 
+from krocr.analysis.evaluation import recognizer_settings, run_stamp
 from krocr.analysis.metrics import compact
 from krocr.data.eval_sets import AnnotatedPhoto, read_photo_set
 from krocr.data.importers import read_icdar2015
@@ -217,7 +218,7 @@ def evaluate_photos(
         progress.advance(1)
     metrics = {
         "data": str(data),
-        **_settings(reader),
+        "settings": _settings(reader, limit),
         "photos": len(photos),
         **recall_summary(outcomes),
         "seconds_per_photo": seconds / max(len(photos) - len(unreadable), 1),
@@ -273,7 +274,7 @@ def evaluate_scenes(
         progress.advance(1)
     metrics = {
         "data": str(folder),
-        **_settings(reader),
+        "settings": _settings(reader, limit),
         "photos": len(records),
         **counts.to_dict(),
         "end_to_end_word_accuracy": read_right / counts.ground_truth if counts.ground_truth else 0.0,
@@ -285,13 +286,15 @@ def evaluate_scenes(
     return metrics
 
 
-def _settings(reader: PhotoReader) -> dict:
-    """What read the photos, for the metrics file (a test's stand-in detector has no path)."""
+def _settings(reader: PhotoReader, limit: int | None) -> dict:
+    """What read the photos, and how, for the metrics file (a test's stand-in detector has no path)."""
     detector = reader.detector
     return {
-        "recognizer": str(reader.recognizer.weights),
         "detector": str(getattr(detector, "path", type(detector).__name__)),
         "max_side": getattr(detector, "max_side", None),
+        "upside_down": reader.upside_down,
+        "recognizer": recognizer_settings(reader.recognizer),
+        **run_stamp(limit),
     }
 
 

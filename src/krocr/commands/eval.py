@@ -23,6 +23,7 @@ from krocr.commands.options import (
     photo_reader_from_args,
     recognizer_from_args,
 )
+from krocr.errors import ConfigError
 from krocr.inference.recognizer import Recognizer
 
 
@@ -58,6 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.photos and (args.detector or args.max_side is not None):
+        raise ConfigError("--detector and --max-side are for --photos (reading whole photos)")
     recognizer = recognizer_from_args(args)
     out = args.out or default_out(recognizer)
     if args.photos:

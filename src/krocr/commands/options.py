@@ -4,12 +4,15 @@ the commands that read whole photos (read, eval --photos)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from krocr.detection.detector import DEFAULT_MAX_SIDE, Detector
+from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE
 from krocr.detection.registry import DEFAULT_DETECTOR
-from krocr.inference.photo import PhotoReader
 from krocr.inference.recognizer import Recognizer
 from krocr.model.registry import DEFAULT_MODEL, SHIPPED
+
+if TYPE_CHECKING:
+    from krocr.inference.photo import PhotoReader
 
 
 def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,19 +69,37 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
 
 
 def add_detector_arguments(parser: argparse.ArgumentParser, help_suffix: str = "") -> None:
-    """The options of the commands that detect text in whole photos (read, eval --photos)."""
+    """The options of the commands that detect text in whole photos (read, eval --photos).
+
+    Args:
+        parser: the command's parser.
+        help_suffix: said after "detector weights" in the help (" for --photos").
+    """
     group = parser.add_argument_group("detector")
     group.add_argument(
         "--detector", default=None, help=f"detector weights{help_suffix} (default: the shipped detector)"
     )
     group.add_argument(
         "--max-side",
-        type=int,
-        default=DEFAULT_MAX_SIDE,
-        help="photos are shrunk for detection until their longer side is at most this (px); raise it for small "
-        f"text on big photos, at a time that grows with the pixels (default: {DEFAULT_MAX_SIDE})",
+        type=_detection_side,
+        default=None,  # None: not given (read refuses it beside --boxes); the Detector's default applies
+        metavar="PX",
+        help="photos are shrunk for detection until their longer side is at most this; raise it "
+        f"for small text on big photos, at a time that grows with the pixels (default: {DEFAULT_MAX_SIDE})",
     )
 
 
+def _detection_side(value: str) -> int:
+    side = int(value)
+    if side < STRIDE:
+        raise argparse.ArgumentTypeError(f"must be at least {STRIDE} px, got {side}")
+    return side
+
+
 def photo_reader_from_args(args: argparse.Namespace, recognizer: Recognizer) -> PhotoReader:
-    return PhotoReader(Detector(args.detector or DEFAULT_DETECTOR, max_side=args.max_side), recognizer)
+    """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo reader."""
+    from krocr.detection.detector import Detector
+    from krocr.inference.photo import PhotoReader
+
+    max_side = DEFAULT_MAX_SIDE if args.max_side is None else args.max_side
+    return PhotoReader(Detector(args.detector or DEFAULT_DETECTOR, max_side=max_side), recognizer)

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import TextIO
 
 from krocr.commands.options import (
-    DEFAULT_MAX_SIDE,
     add_detector_arguments,
     add_recognizer_arguments,
     photo_reader_from_args,
@@ -140,7 +139,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if bool(args.boxes) != bool(args.format):
         raise ConfigError("--boxes and --format go together: give both or neither")
-    detecting = args.mode != "auto" or args.draw or args.detector or args.lines or args.max_side != DEFAULT_MAX_SIDE
+    detecting = args.mode != "auto" or args.draw or args.detector or args.lines or args.max_side is not None
     if args.boxes and detecting:
         raise ConfigError(
             "--boxes reads the given boxes: --mode, --draw, --detector, --max-side and --lines are for detection"

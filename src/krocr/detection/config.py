@@ -12,6 +12,9 @@ from krocr.errors import ConfigError, InvalidOption
 
 ARCH = "dbnet"
 STRIDE = 32  # the backbone halves the input five times: heights and widths are multiples of this
+# the longer side photos are brought to for detection (inference and training alike); 1024 until
+# 2026-12-05, see docs/experiments/2026-12-05-detection-size.md
+DEFAULT_MAX_SIDE = 1600
 MAX_CHANNELS = 4096  # far beyond any useful width; guards against crafted weights metadata
 MAX_BLOCKS = 64
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

@@ -45,8 +45,8 @@ from torch.utils.data import Dataset
 from krocr.data.images import MAX_PIXELS, read_image
 from krocr.data.importers import read_icdar2015
 from krocr.data.rejections import Reason, RejectionLog
-from krocr.detection.config import DetectorConfig
-from krocr.detection.detector import DEFAULT_MAX_SIDE, detection_size, prepare_image
+from krocr.detection.config import DEFAULT_MAX_SIDE, DetectorConfig
+from krocr.detection.detector import detection_size, prepare_image
 from krocr.detection.folders import scene_folders
 from krocr.detection.targets import MIN_TEXT_SIZE, make_targets
 from krocr.errors import DataError, InvalidOption

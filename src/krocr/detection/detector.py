@@ -7,7 +7,7 @@ photo's own pixels.
         print(region.polygon, region.score)
 
 The photo is resized so that its longer side is at most ``max_side`` (default 1600 px: a
-photo shared at 1600 × 1200 is read at its own size, a 4000 × 3000 one at 1600 × 1200;
+photo shared at 1600 × 1200 is read at about its own size, a 4000 × 3000 one at 1600 × 1200;
 chosen on held-out scenes drawn at 1600 × 1200, where 1024 px found about half the words
 that 1600 px finds: docs/experiments/2026-12-05-detection-size.md) with both sides rounded to
 multiples of 32, which the network needs; shrinking uses ``cv2.INTER_AREA``, so a 100-megapixel photo
@@ -31,14 +31,13 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from krocr.detection.config import STRIDE, DetectorConfig, PostprocessConfig
+from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE, DetectorConfig, PostprocessConfig
 from krocr.detection.metadata import parse_detector_metadata, read_safetensors_metadata
 from krocr.detection.postprocess import polygons_from_map
 from krocr.detection.registry import DEFAULT_DETECTOR, resolve_detector
 from krocr.errors import CheckpointError, ConfigError, DataError
 
 Engine = Literal["auto", "torch", "onnx"]
-DEFAULT_MAX_SIDE = 1600
 ProbabilityFn = Callable[[np.ndarray], np.ndarray]  # (1, 3, H, W) float32 → (1, 1, H, W) float32
 
 

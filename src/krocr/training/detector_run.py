@@ -41,7 +41,7 @@ from torch.utils.data import DataLoader
 from krocr.config import load_layered
 from krocr.data.eval_sets import evaluation_only_root
 from krocr.data.rejections import RejectionLog
-from krocr.detection.config import DetectorConfig, PostprocessConfig
+from krocr.detection.config import DEFAULT_MAX_SIDE, DetectorConfig, PostprocessConfig
 from krocr.detection.dataset import (
     CROP_SIZE,
     AugmentOptions,
@@ -50,7 +50,6 @@ from krocr.detection.dataset import (
     collate_one,
     read_scenes,
 )
-from krocr.detection.detector import DEFAULT_MAX_SIDE
 from krocr.detection.losses import DBLoss
 from krocr.detection.model import DBNet, count_parameters
 from krocr.detection.targets import MIN_TEXT_SIZE
