@@ -98,6 +98,8 @@ VARIANTS: dict[str, Variant] = {
     "ko-crnn-48": Variant(
         ("model.input_height=48", "data.width=192", "data.max_width=3072"), Path("configs/ko_crnn.yaml")
     ),
+    # … from scratch, as the SVTR starts: the architectures compared without the English head start
+    "ko-crnn-scratch": Variant(("transfer.pretrained=null",), Path("configs/ko_crnn.yaml")),
     # … with crop concatenation (PaddleOCR's RecConAug) on 15 % of the crops
     "ko-crnn-concat": Variant(("augment.concat=0.15",), Path("configs/ko_crnn.yaml")),
     # the SVTR-style model (issue #28) from scratch, 48 px high, and the same at the CRNN's 32 px
