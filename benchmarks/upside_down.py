@@ -26,7 +26,7 @@ from krocr.analysis.photos import evaluate_scenes
 from krocr.commands.options import (
     add_detector_arguments,
     add_recognizer_arguments,
-    photo_reader_from_args,
+    detector_from_args,
     recognizer_from_args,
 )
 from krocr.data.importers import read_icdar2015
@@ -60,8 +60,8 @@ def main() -> None:
     add_recognizer_arguments(parser)
     add_detector_arguments(parser)
     args = parser.parse_args()
+    detector = detector_from_args(args)
     recognizer = recognizer_from_args(args)
-    detector = photo_reader_from_args(args, recognizer).detector
     rows = ["| photos | way-up check | end-to-end words read | h-mean | s / photo |", "|---|---|---:|---:|---:|"]
     with tempfile.TemporaryDirectory() as tmp:
         folders = {"as drawn": args.scenes, "turned 180°": turn_folder(args.scenes, Path(tmp) / "turned", args.limit)}

@@ -12,6 +12,7 @@ from krocr.inference.recognizer import Recognizer
 from krocr.model.registry import DEFAULT_MODEL, SHIPPED
 
 if TYPE_CHECKING:
+    from krocr.detection.detector import Detector
     from krocr.inference.photo import PhotoReader
 
 
@@ -96,10 +97,16 @@ def _detection_side(value: str) -> int:
     return side
 
 
-def photo_reader_from_args(args: argparse.Namespace, recognizer: Recognizer) -> PhotoReader:
-    """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo reader."""
+def detector_from_args(args: argparse.Namespace) -> Detector:
+    """The detector of ``--detector`` at the detection size of ``--max-side``."""
     from krocr.detection.detector import Detector
-    from krocr.inference.photo import PhotoReader
 
     max_side = DEFAULT_MAX_SIDE if args.max_side is None else args.max_side
-    return PhotoReader(Detector(args.detector or DEFAULT_DETECTOR, max_side=max_side), recognizer)
+    return Detector(args.detector or DEFAULT_DETECTOR, max_side=max_side)
+
+
+def photo_reader_from_args(args: argparse.Namespace, recognizer: Recognizer) -> PhotoReader:
+    """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo reader."""
+    from krocr.inference.photo import PhotoReader
+
+    return PhotoReader(detector_from_args(args), recognizer)
