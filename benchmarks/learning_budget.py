@@ -181,14 +181,19 @@ class TrainingBudget(pl.Callback):
             metrics.mean_normalized_edit_distance,
             real.word_accuracy if real else float("nan"),
             real.cer if real else float("nan"),
-            "cpu" if module.device.type == "cpu" else "wall",
+            _clock(module),
         )
         print(f"[budget] {row}", flush=True)
         return row
 
 
+def _clock(module: pl.LightningModule) -> str:
+    """What the budget counts where ``module`` trains: CPU time on a CPU, else the wall clock."""
+    return "cpu" if module.device.type == "cpu" else "wall"
+
+
 def _now(module: pl.LightningModule) -> float:
-    return time.process_time() if module.device.type == "cpu" else time.monotonic()
+    return time.process_time() if _clock(module) == "cpu" else time.monotonic()
 
 
 def _read(reader: Recognizer, data: Path) -> RecognitionMetrics:
