@@ -81,6 +81,36 @@ def test_letter_spaced_lines_are_drawn_to_their_last_character(gothic, seed):
     assert inked[-1] < fill.shape[1] - 2  # the last glyph ends inside the canvas
 
 
+def test_wide_word_spaces_widen_only_the_spaces(gothic):
+    text = "위담 한의원"
+    plain = replace(
+        sample_style(text, np.random.default_rng(0), RenderConfig(wide_space=0.0, tracking=0.0, vertical=0.0)),
+        bold=0,
+        outline=0,
+        shadow=None,
+        curve=0.0,
+    )
+    assert plain.word_space == 0.0
+    wide = replace(plain, word_space=0.8 * plain.size)
+    font = gothic.load(plain.size)
+    narrow_fill, wide_fill = (text_layers(text, font, s).masks[..., 0] for s in (plain, wide))
+
+    def gap_and_ink(fill: np.ndarray) -> tuple[int, int]:
+        inked = np.flatnonzero(fill.max(axis=0) > 12)
+        return int(np.diff(inked).max()), int(inked[-1] - inked[0])
+
+    (narrow_gap, narrow_span), (wide_gap, wide_span) = gap_and_ink(narrow_fill), gap_and_ink(wide_fill)
+    added = round(0.8 * plain.size)
+    assert abs((wide_gap - narrow_gap) - added) <= 2  # the space grew by the word space
+    assert abs((wide_span - narrow_span) - added) <= 2  # and nothing else moved
+
+
+def test_wide_word_spaces_are_drawn_only_for_texts_with_spaces():
+    config = RenderConfig(wide_space=1.0)
+    assert sample_style("위담 한의원", np.random.default_rng(0), config).word_space > 0
+    assert sample_style("위담한의원", np.random.default_rng(0), config).word_space == 0.0
+
+
 def test_vertical_text_is_rotated_like_the_data_pipeline_or_kept_upright(gothic):
     stacked = RenderConfig(vertical=1.0, rotate=0.0, perspective=0.0)
     rotated = render_word("노래연습장", gothic, np.random.default_rng(0), stacked)

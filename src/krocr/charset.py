@@ -44,8 +44,9 @@ TOKENIZERS: tuple[str, ...] = ("char", "jamo")
 # The reference English alphabet (mvoelk/ssd_detectors ``alphabet87``): 87 symbols.
 ALPHABET87: str = string.ascii_lowercase + string.ascii_uppercase + string.digits + " +-*.,:!?%&$~/()[]<>\"'@#_"
 
-# Symbols common on Korean signs, menus and labels beyond ASCII.
-SIGN_SYMBOLS: str = "·₩℃㈜※★☆♥○●■□▶◀→←↑↓「」『』【】《》〈〉…―–—㎡㎏㎖㎞"
+# Symbols common on Korean signs, menus and labels beyond ASCII (`|`, last, divides sign panels
+# like "탈모치료 | 모발이식"; added after v10, whose weights keep the charset they were trained with).
+SIGN_SYMBOLS: str = "·₩℃㈜※★☆♥○●■□▶◀→←↑↓「」『』【】《》〈〉…―–—㎡㎏㎖㎞|"
 
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
 _N_MEDIAL, _N_FINAL = 21, 28

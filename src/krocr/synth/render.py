@@ -4,7 +4,7 @@
 steps, each driven by the caller's ``numpy.random.Generator`` (same generator state, same
 crop):
 
-1. **Style** (:func:`sample_style`): font size, letter spacing (tracking), vertical
+1. **Style** (:func:`sample_style`): font size, letter spacing (tracking), word spacing, vertical
    stacking, fake bold, outline, drop shadow, colours with enough *gray* contrast (the
    cache stores gray crops), panel kind, rotation, perspective, curvature, margins.
 2. **Layers** (:func:`text_layers`): coverage masks of the fill, outline and shadow drawn
@@ -110,6 +110,10 @@ class RenderConfig:
     min_contrast: float = 70.0  # gray levels between text and panel
     tracking: float = 0.25  # P(wide letter spacing)
     tracking_em: tuple[float, float] = (0.08, 0.5)
+    # P(wider word spaces) for texts with spaces: signs space words by eye, often far wider
+    # than the font's space, and a model that never saw that reads "위담 한의원" as one word
+    wide_space: float = 0.2
+    wide_space_em: tuple[float, float] = (0.2, 1.0)  # px added to each space, in font sizes
     vertical: float = 0.06  # P(stacked column) for short Hangul/digit texts without spaces
     vertical_output: Literal["rotated", "upright"] = "rotated"
     bold: float = 0.2
@@ -205,6 +209,7 @@ class Style:
     perspective: np.ndarray | None  # (4, 2) corner offsets, px
     curve: float  # px, signed
     margins: tuple[int, int, int, int]  # left, top, right, bottom, px
+    word_space: float = 0.0  # px added to each space beyond the font's own
     looks: Looks = field(default_factory=Looks)  # documents, small text, relief... (krocr.synth.looks)
 
 
@@ -314,6 +319,9 @@ def sample_style(text: str, rng: Generator, config: RenderConfig, looks: Looks |
     style = Style(
         size=size,
         tracking=size * rng.uniform(*config.tracking_em) if rng.random() < config.tracking else 0.0,
+        word_space=(
+            size * rng.uniform(*config.wide_space_em) if " " in text and rng.random() < config.wide_space else 0.0
+        ),
         vertical=bool(vertical),
         bold=max(1, round(size * rng.uniform(0.02, 0.045))) if rng.random() < config.bold else 0,
         outline=outline,
@@ -379,6 +387,7 @@ def _shrunk(style: Style, size: int) -> Style:
         style,
         size=size,
         tracking=style.tracking * factor,
+        word_space=style.word_space * factor,
         bold=round(style.bold * factor),  # 1 px at 12 px would be twice the boldest fake bold
         outline=px(style.outline),
         shadow=shadow,
@@ -503,14 +512,13 @@ def _with_neighbour(
 def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> np.ndarray:
     ascent, descent = font.getmetrics()
     advances = [font.getlength(ch) for ch in text]
-    word_gap = style.tracking + 0.5 * style.size  # a space must stay wider than letter spacing
-    gaps = [word_gap if ch == " " else style.tracking for ch in text[:-1]] if style.tracking else []
+    gaps = _pen_gaps(text, style)
     # the canvas must hold the same gaps the pen adds, or the end of a spaced line is cut off
     width = math.ceil(sum(advances) + sum(gaps)) + 2 * pad
     image = Image.new("L", (max(width, 1), ascent + descent + 2 * pad))
     draw = ImageDraw.Draw(image)
     baseline = pad + ascent
-    if not style.tracking:
+    if not gaps:
         draw.text((pad, baseline), text, font=font, fill=255, anchor="ls")
     else:
         x = float(pad)
@@ -518,6 +526,15 @@ def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) 
             draw.text((x, baseline), ch, font=font, fill=255, anchor="ls")
             x += advance + gap
     return np.asarray(image)
+
+
+def _pen_gaps(text: str, style: Style) -> list[float]:
+    """px the pen moves beyond each character's advance (all but the last); empty when the
+    line is drawn in one call. A space stays wider than the letter spacing around it."""
+    if not (style.tracking or style.word_space):
+        return []
+    word_gap = (style.tracking + 0.5 * style.size if style.tracking else 0.0) + style.word_space
+    return [word_gap if ch == " " else style.tracking for ch in text[:-1]]
 
 
 def _stacked_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> np.ndarray:

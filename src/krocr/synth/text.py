@@ -43,6 +43,7 @@ import wordfreq
 
 from krocr.charset import SIGN_SYMBOLS, Charset, is_hangul_syllable, nfc
 from krocr.errors import ConfigError
+from krocr.progress import SILENT, ProgressHook
 from krocr.synth import text_forms
 
 Language = Literal["en", "ko"]
@@ -69,7 +70,7 @@ ENGLISH_SHARES: dict[str, float] = {
     "web": 0.03,
 }
 KOREAN_SHARES: dict[str, float] = {
-    "word": 0.14,
+    "word": 0.12,
     "business": 0.15,
     "phone": 0.06,
     "floor": 0.04,
@@ -80,7 +81,7 @@ KOREAN_SHARES: dict[str, float] = {
     "promo": 0.06,
     "english": 0.05,
     "number": 0.03,
-    # menus, labels and documents (text_forms.py): 0.24 of the everyday share together
+    # menus, labels and documents (text_forms.py): 0.26 of the everyday share together
     "ingredients": 0.03,
     "nutrition": 0.02,
     "unit_price": 0.03,
@@ -88,6 +89,7 @@ KOREAN_SHARES: dict[str, float] = {
     "contact": 0.02,
     "product": 0.03,
     "combo": 0.02,  # & and + joins (헤어&네일, 치킨&맥주): real menus and signs use them often
+    "divided": 0.02,  # lists divided by | · / (탈모치료 | 모발이식, 수/선/전/문): sign panels
     "form": 0.02,
     "notice": 0.02,
     "receipt": 0.02,
@@ -794,3 +796,23 @@ _LONG_MAKERS: dict[str, tuple[Callable[[TextSource], str], ...]] = {
     "en": _SIGN_LONG_MAKERS["en"],
     "ko": (*_SIGN_LONG_MAKERS["ko"], text_forms.ingredients, text_forms.notice),
 }
+
+
+def sample_texts(source: TextSource, count: int, progress: ProgressHook = SILENT) -> list[str]:
+    """The next ``count`` texts of ``source`` (kinds dropped), e.g. to count a language model.
+
+    Args:
+        source: the stream.
+        count: how many.
+        progress: told the total, then every 10,000 texts.
+
+    Returns:
+        The texts, in stream order.
+    """
+    progress.start("drawing texts", count)
+    texts = []
+    for i in range(count):
+        texts.append(source()[0])
+        if (i + 1) % 10_000 == 0 or i + 1 == count:
+            progress.advance((i + 1) % 10_000 or 10_000)
+    return texts

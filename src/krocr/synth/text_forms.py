@@ -8,7 +8,7 @@ deterministic); :data:`FORM_MAKERS` maps the kind names to them and ``text.py`` 
 kinds their shares. Lines are built to fit 40 characters; the stream still checks length,
 charset and fonts, and redraws what fails.
 
-The charset has no circled digits (①②③), ``;``, ``=``, ``|``, ``×`` or ``㎎``: options are
+The charset has no circled digits (①②③), ``;``, ``=``, ``×`` or ``㎎``: options are
 written ``(1)`` / ``1)``, multiplication ``x`` and milligrams ``mg``.
 """
 
@@ -104,6 +104,11 @@ MENU_ITEMS = words(
     "생맥주 소주 후라이드 양념치킨 돈까스 칼국수 만두 삼겹살 갈비탕 설렁탕 공기밥 라면 족발 보쌈 파전 모둠전"
 )
 # what signs and menus join with & or +: shop kinds (헤어&네일), dishes (치킨&맥주) and sets
+SERVICES = words(  # what clinics, salons and repair shops list on their signs, divided by | · /
+    "탈모치료 모발이식 두피관리 피부관리 레이저 보톡스 필러 물리치료 도수치료 체형교정 건강검진 예방접종 내시경 "
+    "초음파 커트 펌 염색 클리닉 네일아트 속눈썹연장 반영구 왁싱 PT 필라테스 요가 다이어트 수선 세탁 열쇠 도장 "
+    "복사 제본 인쇄 택배 임플란트 교정 미백 스케일링 한방 침 뜸 추나 상담 예약"
+)
 SHOP_PAIRS = words(
     "헤어 네일 카페 베이커리 브런치 펍 와인 치킨 맥주 피자 파스타 스테이크 바베큐 다이닝 스튜디오 뷰티 "
     "스킨케어 왁싱 속눈썹 피부 필라테스 요가 PT 키즈 베이비 커피 디저트 꽃 가드닝 리빙 인테리어"
@@ -617,6 +622,16 @@ def combo(s: TextSource) -> str:
     return f"{first}{s.pick((' & ', '&', ' AND ', ' + '))}{second}"
 
 
+def divided(s: TextSource) -> str:
+    """Items listed with a divider, as sign panels and headers list them: ``탈모치료 | 모발이식``,
+    ``내과 · 소아과 · 피부과``, ``커트/펌/염색``; or one word spelled out letter by letter,
+    ``수/선/전/문``."""
+    if s.rng.random() < 0.15:
+        return s.pick(("/", "·", " ", " · ")).join(s.pick(SERVICES + SHOP_PAIRS))
+    items = distinct(s, s.pick((SERVICES, SERVICES, MENU_ITEMS, SHOP_PAIRS)), int(s.rng.integers(2, 5)))
+    return s.pick((" | ", " | ", "|", " · ", "·", " / ", "/", ", ")).join(items)  # at most 4 × 7 + 3 × 3 = 37
+
+
 def form(s: TextSource) -> str:
     """Exam and form text: ``성명:``, ``생년월일: 1990. 1. 1.``, ``1. 다음 중 옳은 것은?``,
     ``(1) 사과 (2) 구름 (3) 학교``."""
@@ -754,6 +769,7 @@ FORM_MAKERS: dict[str, Callable[[TextSource], str]] = {
     "contact": contact,
     "product": product,
     "combo": combo,
+    "divided": divided,
     "form": form,
     "notice": notice,
     "receipt": receipt,
