@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "krocr.commands.read",
         "read word crops and whole photos (text found by the detector), or the boxes of a box file",
     ),
+    "lm": ("krocr.commands.lm", "count the n-gram language model that `--lm` beam-search decoding uses"),
     "export": ("krocr.commands.export", "export a weights file to ONNX (dynamic batch and width, optional int8)"),
     "fonts": ("krocr.commands.fonts", "install the pinned Korean npm font packages (opt-in), list what is installed"),
 }

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE
 from krocr.detection.registry import DEFAULT_DETECTOR
 from krocr.inference.recognizer import Recognizer
-from krocr.model.registry import DEFAULT_MODEL, SHIPPED
+from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_WEIGHT
+from krocr.model.registry import DEFAULT_LANGUAGE_MODEL, DEFAULT_MODEL, SHIPPED, SHIPPED_LANGUAGE_MODELS
 
 if TYPE_CHECKING:
     from krocr.detection.detector import Detector
@@ -48,6 +49,26 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--beam", action="store_true", help="CTC prefix beam search instead of greedy decoding")
     group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
     group.add_argument(
+        "--lm",
+        nargs="?",
+        const=DEFAULT_LANGUAGE_MODEL,
+        metavar="NAME_OR_FILE",
+        help=f"beam search weighed by a language model: a shipped one ({', '.join(SHIPPED_LANGUAGE_MODELS)}; "
+        f"--lm alone: {DEFAULT_LANGUAGE_MODEL}) or a file written by `krocr lm`; implies --beam",
+    )
+    group.add_argument(
+        "--lm-weight",
+        type=float,
+        default=DEFAULT_LM_WEIGHT,
+        help=f"weight of the language model's log-probability (default: {DEFAULT_LM_WEIGHT})",
+    )
+    group.add_argument(
+        "--lm-bonus",
+        type=float,
+        default=DEFAULT_LM_BONUS,
+        help=f"log-score added per token with --lm (default: {DEFAULT_LM_BONUS})",
+    )
+    group.add_argument(
         "--min-confidence",
         type=float,
         default=0.0,
@@ -61,11 +82,14 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
         device=args.device,
         batch_size=args.batch_size,
         width_mode=args.width_mode,
-        decoder="beam" if args.beam else "greedy",
+        decoder="beam" if args.beam or args.lm else "greedy",
         precision=args.precision,
         min_confidence=args.min_confidence,
         beam_width=args.beam_width,
         engine=args.engine,
+        language_model=args.lm,
+        lm_weight=args.lm_weight,
+        lm_bonus=args.lm_bonus,
     )
 
 

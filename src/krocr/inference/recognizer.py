@@ -42,12 +42,14 @@ from krocr.inference.onnx_engine import (
     session_metadata,
 )
 from krocr.model.calibration import ConfidenceCalibration
-from krocr.model.decoding import beam_decode, greedy_decode, raw_frames
+from krocr.model.decoding import LanguageFusion, beam_decode, greedy_decode, raw_frames
+from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_WEIGHT, NgramLanguageModel
 from krocr.model.metadata import parse_metadata
 from krocr.model.preprocess import PreprocessConfig, WidthMode, collate_widths, preprocess, target_width, to_gray
 from krocr.model.registry import (
     DEFAULT_MODEL,
     ShippedModel,
+    resolve_language_model,
     resolve_weights,
     shipped_model,
 )
@@ -94,12 +96,18 @@ class Recognizer:
         batch_size: crops per forward pass.
         width_mode: ``natural`` keeps each crop's aspect ratio; ``fixed`` squeezes it to the
             training width.
-        decoder: ``greedy`` (best path) or ``beam`` (CTC prefix beam search, ``beam_width`` beams).
+        decoder: ``greedy`` (best path) or ``beam`` (CTC prefix beam search, ``beam_width``
+            beams). Default: greedy, or beam when a ``language_model`` is given.
         precision: ``fp32``, or ``bf16`` autocast (torch engine; fast on CPUs with AVX-512 BF16 / AMX).
         beam_width: beams kept by the beam decoder.
         engine: ``auto``, ``onnx`` or ``torch`` (see the module docstring).
         min_confidence: a reading whose confidence is below it comes back with empty text
             (its confidence and raw frames kept): "not read" instead of a likely wrong text.
+        language_model: a language model that weighs the beams (shallow fusion): a shipped
+            one's name (``"ko"``), a file written by ``krocr lm``, or a loaded
+            :class:`~krocr.model.language_model.NgramLanguageModel`. None: no language model.
+        lm_weight: the weight of its log-probability against the recognizer's.
+        lm_bonus: log-score added per token (offsets the model's taste for short texts).
 
     Greedy confidences use the calibration the weights file carries (``krocr calibrate``:
     a temperature, or a Platt map of the mean frame; :mod:`krocr.model.calibration`), kept
@@ -125,14 +133,21 @@ class Recognizer:
         device: str = "cpu",
         batch_size: int = 64,
         width_mode: WidthMode = "natural",
-        decoder: Decoder = "greedy",
+        decoder: Decoder | None = None,
         precision: Precision = "fp32",
         beam_width: int = 10,
         engine: Engine = "auto",
         min_confidence: float = 0.0,
+        language_model: str | Path | NgramLanguageModel | None = None,
+        lm_weight: float = DEFAULT_LM_WEIGHT,
+        lm_bonus: float = DEFAULT_LM_BONUS,
     ):
         if batch_size < 1:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
+        if decoder is None:
+            decoder = "greedy" if language_model is None else "beam"
+        if language_model is not None and decoder != "beam":
+            raise KrocrError(f"a language model weighs beams: it needs decoder='beam', not {decoder!r}")
         if decoder not in ("greedy", "beam"):
             raise KrocrError(f"unknown decoder {decoder!r}; use 'greedy' or 'beam'")
         if precision not in ("fp32", "bf16"):
@@ -172,6 +187,15 @@ class Recognizer:
         self.beam_width = beam_width
         self.min_confidence = min_confidence
         self.calibration = ConfidenceCalibration.from_info(self.info, self.weights)
+        # where the language model came from, for metrics files; None: none, or one built in memory
+        self.language_model_file = (
+            None
+            if language_model is None or isinstance(language_model, NgramLanguageModel)
+            else resolve_language_model(language_model)
+        )
+        self.fusion = (
+            None if language_model is None else LanguageFusion(_language_model(language_model), lm_weight, lm_bonus)
+        )
 
     def _open_onnx(self) -> None:
         if self.weights.suffix.lower() == ".safetensors":
@@ -272,7 +296,7 @@ class Recognizer:
         weights' calibration (greedy only), and empty text below ``min_confidence``."""
         if self.decoder == "beam":
             # the calibration is fitted to greedy confidences (per-frame top probabilities), not to beam probabilities
-            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width)
+            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width, fusion=self.fusion)
         else:
             decoded = greedy_decode(logits, self.charset, self.calibration)
         raws = raw_frames(logits, self.charset)
@@ -378,6 +402,10 @@ def _weights_file(shipped: ShippedModel | None, weights: str | Path | None, engi
             )
         return shipped.onnx_path
     return resolve_weights(shipped.name)
+
+
+def _language_model(spec: str | Path | NgramLanguageModel) -> NgramLanguageModel:
+    return spec if isinstance(spec, NgramLanguageModel) else NgramLanguageModel.load(resolve_language_model(spec))
 
 
 def _checked_device(device: str) -> torch.device:

@@ -22,6 +22,7 @@ import numpy as np
 
 from krocr.charset import BLANK_ID, Charset
 from krocr.model.calibration import UNCALIBRATED, ConfidenceCalibration
+from krocr.model.language_model import NgramLanguageModel, lm_log_prob
 
 
 @dataclass(frozen=True)
@@ -110,21 +111,76 @@ def _logsumexp(a: float, b: float) -> float:
     return m + math.log1p(math.exp(-abs(a - b)))
 
 
+@dataclass(frozen=True)
+class LanguageFusion:
+    """A language model's say in beam search: each beam scores
+    ``log P_ctc + weight · log P_lm + bonus · tokens`` (shallow fusion); the bonus offsets
+    the LM's preference for short texts.
+
+    Args:
+        model: the n-gram (:class:`~krocr.model.language_model.NgramLanguageModel`).
+        weight: how much its log-probability counts against the recognizer's.
+        bonus: log-score added per emitted token.
+    """
+
+    model: NgramLanguageModel
+    weight: float = 0.3
+    bonus: float = 0.0
+
+
 def beam_decode(
     logits: Any,
     charset: Charset,
     beam_width: int = 10,
     lexicon: Iterable[str] | None = None,
     prune_below: float = 1e-3,
+    fusion: LanguageFusion | None = None,
 ) -> list[Decoded]:
     """CTC prefix beam search over (N, T, C) logits.
 
     Per frame only tokens with probability ≥ ``prune_below`` (and the best one) extend the
     beams. With a ``lexicon`` only prefixes of its words survive and the result is the best
-    complete word (empty text with confidence 0 when no word fits).
+    complete word (empty text with confidence 0 when no word fits). With a ``fusion`` a
+    language model re-weighs the beams; the confidence stays the recognizer's own
+    probability of the text returned.
     """
     trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
-    return [_beam_one(log_softmax(row), charset, beam_width, trie, math.log(prune_below)) for row in as_array(logits)]
+    scorer = _LanguageScorer(fusion, charset) if fusion is not None else None
+    return [
+        _beam_one(log_softmax(row), charset, beam_width, trie, math.log(prune_below), scorer)
+        for row in as_array(logits)
+    ]
+
+
+class _LanguageScorer:
+    """A fusion's weighted log-probabilities in the charset's ids, memoised per prefix."""
+
+    def __init__(self, fusion: LanguageFusion, charset: Charset):
+        self.fusion = fusion
+        self.to_model = fusion.model.token_map(charset)
+        self.context_length = fusion.model.order - 1
+        self.prefix_scores: dict[tuple[int, ...], float] = {(): 0.0}  # grows with every crop of a call
+
+    def _next(self, prefix: tuple[int, ...], token: int) -> float:
+        """Weighted log P(token | prefix); the history before a token the model lacks is dropped."""
+        history = ((BLANK_ID,) + prefix)[-self.context_length :] if self.context_length else ()
+        ids = self.to_model[list(history)] if history else np.zeros(0, np.int64)
+        unknown = np.flatnonzero(ids < 0)
+        context = tuple(ids[unknown[-1] + 1 :].tolist() if unknown.size else ids.tolist())
+        return self.fusion.weight * lm_log_prob(self.fusion.model.log_probs(context), int(self.to_model[token]))
+
+    def prefix(self, prefix: tuple[int, ...]) -> float:
+        """The fusion's score of a prefix (extended one token at a time, so memoised)."""
+        score = self.prefix_scores.get(prefix)
+        if score is None:
+            score = self.prefix(prefix[:-1]) + self._next(prefix[:-1], prefix[-1])
+            score += self.fusion.bonus
+            self.prefix_scores[prefix] = score
+        return score
+
+    def final(self, prefix: tuple[int, ...]) -> float:
+        """The prefix's score as a whole text: its end must be likely too."""
+        return self.prefix(prefix) + self._next(prefix, BLANK_ID)
 
 
 def _add_path(
@@ -136,7 +192,14 @@ def _add_path(
     entry[1] = _logsumexp(entry[1], token_p)
 
 
-def _beam_one(log_probs: np.ndarray, charset: Charset, beam_width: int, trie: _Trie | None, floor: float) -> Decoded:
+def _beam_one(
+    log_probs: np.ndarray,
+    charset: Charset,
+    beam_width: int,
+    trie: _Trie | None,
+    floor: float,
+    scorer: _LanguageScorer | None = None,
+) -> Decoded:
     # prefix -> (log P(prefix, ends in blank), log P(prefix, ends in non-blank))
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
     for frame in log_probs:
@@ -159,10 +222,14 @@ def _beam_one(log_probs: np.ndarray, charset: Charset, beam_width: int, trie: _T
                     _add_path(next_beams, prefix, -math.inf, p_token + p)  # otherwise it merges
                 else:
                     _add_path(next_beams, extended, -math.inf, total + p)
-        ranked = sorted(next_beams.items(), key=lambda kv: _logsumexp(*kv[1]), reverse=True)
+
+        def rank(item: tuple[tuple[int, ...], list[float]]) -> float:
+            return _logsumexp(*item[1]) + (scorer.prefix(item[0]) if scorer is not None else 0.0)
+
+        ranked = sorted(next_beams.items(), key=rank, reverse=True)
         beams = {prefix: (v[0], v[1]) for prefix, v in ranked[:beam_width]}
     finals = [(prefix, _logsumexp(*v)) for prefix, v in beams.items() if trie is None or prefix in trie.words]
     if not finals:
         return Decoded("", 0.0)
-    prefix, score = max(finals, key=lambda kv: kv[1])
+    prefix, score = max(finals, key=lambda kv: kv[1] + (scorer.final(kv[0]) if scorer is not None else 0.0))
     return Decoded(charset.decode(prefix), min(1.0, math.exp(score)))

@@ -37,7 +37,7 @@ _KO_CRNN = ShippedModel(
     "ko-crnn",
     "ko_crnn.safetensors",
     "ko_crnn.onnx",
-    "Korean signboard CRNN v8 (slim, jamo tokens, 32 px high): the reference reproduction",
+    "Korean signboard CRNN v10 (slim, jamo tokens, 32 px high): the reference reproduction",
 )
 SHIPPED: dict[str, ShippedModel] = {
     "ko": _KO_CRNN,  # what `krocr read` uses by default
@@ -75,3 +75,31 @@ def resolve_weights(spec: str | Path) -> Path:
             "installation of krocr; reinstall it, or pass a weights file"
         )
     return model.safetensors_path
+
+
+# Language models for beam-search decoding (krocr.model.language_model), by name.
+SHIPPED_LANGUAGE_MODELS: dict[str, str] = {
+    "ko": "ko_lm.safetensors",  # jamo 6-gram of the Korean text stream: `krocr lm` (docs/decoding.md)
+}
+DEFAULT_LANGUAGE_MODEL = "ko"
+
+
+def resolve_language_model(spec: str | Path) -> Path:
+    """A shipped language model's name → its path; any other spec is a path, returned as it is.
+
+    Args:
+        spec: ``"ko"`` or a path to a file written by ``krocr lm``.
+
+    Returns:
+        The path of the language-model file.
+    """
+    name = SHIPPED_LANGUAGE_MODELS.get(spec) if isinstance(spec, str) else None
+    if name is None:
+        return Path(spec)
+    path = WEIGHTS_DIR / name
+    if not path.is_file():
+        raise CheckpointError(
+            f"shipped language model {spec!r}: {path} is missing from this installation of krocr; "
+            "reinstall it, or pass a file written by `krocr lm`"
+        )
+    return path

@@ -1,0 +1,129 @@
+"""The token n-gram language model and its fusion with CTC beam search: Witten–Bell values
+worked by hand, normalisation, file round trips and refusals, and a beam that the language
+model turns from the recognizer's first guess to the likelier text."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+from krocr.charset import BLANK_ID, Charset
+from krocr.cli import main
+from krocr.errors import CheckpointError, ConfigError, KrocrError
+from krocr.inference.recognizer import Recognizer
+from krocr.model.decoding import LanguageFusion, beam_decode, greedy_decode
+from krocr.model.language_model import NgramLanguageModel, build_language_model, lm_log_prob
+
+CS = Charset(tuple("abc"))  # ids: a=1, b=2, c=3; 0 is the text boundary
+
+
+def test_witten_bell_bigram_matches_the_hand_computed_value():
+    model = build_language_model(["ab", "ab", "ac"], CS, order=2, min_count=1)
+    # unigram predictions: a 3, b 2, c 1, end 3 (the start is context only); add-one over 4 ids
+    unigram_b = (2 + 1) / (9 + 4)
+    # after "a": b twice, c once → 3 events of 2 types
+    expected = (2 + 2 * unigram_b) / (3 + 2)
+    assert math.exp(model.log_probs((1,))[2]) == pytest.approx(expected)
+    # the start of a text is followed by "a" three times, by nothing else
+    unigram_a = (3 + 1) / 13
+    assert math.exp(model.log_probs((BLANK_ID,))[1]) == pytest.approx((3 + 1 * unigram_a) / (3 + 1))
+
+
+@pytest.mark.parametrize("context", [(), (0,), (1,), (0, 1), (1, 2, 3), (3, 3, 3)])
+def test_every_distribution_sums_to_one(context):
+    model = build_language_model(["abc", "abca", "cab", "bb"] * 3, CS, order=3, min_count=1)
+    assert np.exp(model.log_probs(context).astype(np.float64)).sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_seen_text_scores_above_an_unseen_one():
+    model = build_language_model(["ab"] * 20 + ["ca"], CS, order=3, min_count=1)
+    assert model.score([1, 2]) > model.score([1, 3])
+    assert model.score([1, 2]) > model.score([1, 2, 2])  # the text's end counts too
+
+
+def test_save_and_load_give_the_same_model(tmp_path):
+    model = build_language_model(["abc", "cab", "bca", "abc"], CS, order=3, min_count=2)
+    model = NgramLanguageModel(model.tokens, model.order, model.counts, model.contexts, {"seed": 7})
+    loaded = NgramLanguageModel.load(model.save(tmp_path / "lm.safetensors"))
+    assert loaded.tokens == model.tokens and loaded.order == 3 and loaded.provenance == {"seed": 7}
+    for context in [(), (0,), (1, 2), (2, 3)]:
+        assert np.array_equal(loaded.log_probs(context), model.log_probs(context))
+
+
+def test_files_that_are_not_language_models_are_refused_by_path(tmp_path):
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(b"not a tensor file")
+    with pytest.raises(CheckpointError, match="garbage.safetensors"):
+        NgramLanguageModel.load(garbage)
+    other = tmp_path / "weights.safetensors"
+    save_file({"w": np.zeros(2, np.float32)}, str(other), metadata={"format": "krocr-weights"})
+    with pytest.raises(CheckpointError, match="weights.safetensors: not a krocr language model"):
+        NgramLanguageModel.load(other)
+
+
+def test_pruning_keeps_totals_so_the_distribution_stays_normalised():
+    texts = ["abc"] * 5 + ["acb"]  # "acb" trigrams are seen once and pruned at min_count 2
+    pruned = build_language_model(texts, CS, order=3, min_count=2)
+    full = build_language_model(texts, CS, order=3, min_count=1)
+    assert sum(len(k) for k, _ in pruned.counts) < sum(len(k) for k, _ in full.counts)
+    assert np.exp(pruned.log_probs((1, 3)).astype(np.float64)).sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_an_order_too_long_for_the_keys_is_refused():
+    with pytest.raises(ConfigError, match="does not fit"):
+        build_language_model(["ab"], CS, order=40)
+
+
+def test_tokens_the_model_lacks_map_to_minus_one_and_score_as_the_least_likely():
+    model = build_language_model(["ab"], Charset(tuple("ab")), order=2, min_count=1)
+    mapping = model.token_map(CS)
+    assert mapping.tolist() == [0, 1, 2, -1]
+    log_probs = model.log_probs((1,))
+    assert lm_log_prob(log_probs, -1) == pytest.approx(float(log_probs.min()))
+
+
+def ambiguous_logits() -> np.ndarray:
+    """a, then b or c (c a little likelier), then blank: greedy reads "ac"."""
+    probs = np.array(
+        [
+            [0.02, 0.96, 0.01, 0.01],
+            [0.02, 0.01, 0.42, 0.55],
+            [0.97, 0.01, 0.01, 0.01],
+        ]
+    )
+    return np.log(probs)[None].astype(np.float32)
+
+
+def test_the_language_model_turns_the_beam_to_the_likelier_text():
+    logits = ambiguous_logits()
+    assert greedy_decode(logits, CS)[0].text == "ac"
+    assert beam_decode(logits, CS)[0].text == "ac"
+    model = build_language_model(["ab"] * 50 + ["ac"], CS, order=3, min_count=1)
+    fused = beam_decode(logits, CS, fusion=LanguageFusion(model, weight=1.0))[0]
+    assert fused.text == "ab"
+    # the confidence stays the recognizer's own probability of the text, summed over its
+    # alignments: "ab-" carries nearly all of it
+    assert fused.confidence == pytest.approx(0.96 * 0.42 * 0.97, rel=0.02)
+    assert beam_decode(logits, CS, fusion=LanguageFusion(model, weight=0.0))[0].text == "ac"
+
+
+def test_a_recognizer_with_a_language_model_decodes_with_beams():
+    with_lm = Recognizer("ko", language_model="ko")
+    assert with_lm.decoder == "beam" and with_lm.fusion is not None
+    assert with_lm.language_model_file is not None and with_lm.language_model_file.name == "ko_lm.safetensors"
+    with pytest.raises(KrocrError, match="needs decoder='beam'"):
+        Recognizer("ko", decoder="greedy", language_model="ko")
+    with pytest.raises(CheckpointError, match="missing.safetensors"):
+        Recognizer("ko", language_model="missing.safetensors")
+
+
+def test_the_lm_command_writes_a_model_that_loads(tmp_path, capsys):
+    out = tmp_path / "lm.safetensors"
+    assert main(["lm", "--out", str(out), "--texts", "300", "--order", "3", "--min-count", "1"]) == 0
+    model = NgramLanguageModel.load(out)
+    assert model.order == 3 and model.provenance["texts"] == 300 and model.provenance["tokenizer"] == "jamo"
+    assert "3-gram" in capsys.readouterr().out
+    assert main(["lm", "--out", str(tmp_path / "lm.bin"), "--texts", "10"]) == 1
