@@ -54,6 +54,12 @@ def test_save_and_load_give_the_same_model(tmp_path):
 
 
 def test_files_that_are_not_language_models_are_refused_by_path(tmp_path):
+    with pytest.raises(CheckpointError, match="absent.safetensors: language-model file not found"):
+        NgramLanguageModel.load(tmp_path / "absent.safetensors")
+    broken = tmp_path / "broken.safetensors"
+    save_file({"w": np.zeros(2, np.float32)}, str(broken), metadata={"format": "krocr-ngram/1", "order": "2"})
+    with pytest.raises(CheckpointError, match="broken.safetensors: language model lacks"):
+        NgramLanguageModel.load(broken)
     garbage = tmp_path / "garbage.safetensors"
     garbage.write_bytes(b"not a tensor file")
     with pytest.raises(CheckpointError, match="garbage.safetensors"):
@@ -64,12 +70,33 @@ def test_files_that_are_not_language_models_are_refused_by_path(tmp_path):
         NgramLanguageModel.load(other)
 
 
-def test_pruning_keeps_totals_so_the_distribution_stays_normalised():
-    texts = ["abc"] * 5 + ["acb"]  # "acb" trigrams are seen once and pruned at min_count 2
+def test_pruned_counts_go_to_the_shorter_history_so_distributions_still_sum_to_one():
+    texts = ["abc"] * 5 + ["abb"]  # after "ab": c five times (kept), b once (pruned at min_count 2)
     pruned = build_language_model(texts, CS, order=3, min_count=2)
     full = build_language_model(texts, CS, order=3, min_count=1)
     assert sum(len(k) for k, _ in pruned.counts) < sum(len(k) for k, _ in full.counts)
-    assert np.exp(pruned.log_probs((1, 3)).astype(np.float64)).sum() == pytest.approx(1.0, abs=1e-5)
+    after_ab = np.exp(pruned.log_probs((1, 2)).astype(np.float64))
+    assert after_ab.sum() == pytest.approx(1.0, abs=1e-6)
+    # the pruned "abb" still leaves b likelier after "ab" than a, which never followed it
+    assert after_ab[2] > after_ab[1]
+
+
+def test_every_token_of_a_long_history_counts_up_to_the_order():
+    # order 5: the 3- and 4-token histories must not be cut to their last one or two tokens
+    model = build_language_model(["abca"] * 5 + ["cbcb"] * 5, CS, order=5, min_count=1)
+    assert not np.allclose(model.log_probs((0, 1, 2, 3)), model.log_probs((2, 3)))
+    assert not np.allclose(model.log_probs((0, 1, 2)), model.log_probs((1, 2)))
+    assert np.array_equal(model.log_probs((3, 0, 1, 2, 3)), model.log_probs((0, 1, 2, 3)))  # only 4 count
+
+
+def test_the_cache_of_distributions_stays_bounded(monkeypatch):
+    from krocr.model import language_model
+
+    monkeypatch.setattr(language_model, "CACHE_LIMIT", 3)
+    model = build_language_model(["abc", "cab"], CS, order=3, min_count=1)
+    for context in [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (3, 3)]:
+        model.log_probs(context)
+        assert len(model._cache) <= 3
 
 
 def test_an_order_too_long_for_the_keys_is_refused():
@@ -110,6 +137,21 @@ def test_the_language_model_turns_the_beam_to_the_likelier_text():
     assert beam_decode(logits, CS, fusion=LanguageFusion(model, weight=0.0))[0].text == "ac"
 
 
+def test_the_end_of_text_counts_when_a_token_may_be_missing():
+    # "a", then b or nothing (nothing a little likelier): greedy reads "a"; texts always go on after "a"
+    probs = np.array([[0.02, 0.96, 0.01, 0.01], [0.55, 0.01, 0.42, 0.02], [0.97, 0.01, 0.01, 0.01]])
+    logits = np.log(probs)[None].astype(np.float32)
+    assert greedy_decode(logits, CS)[0].text == "a"
+    model = build_language_model(["ab"] * 50 + ["ac"], CS, order=3, min_count=1)
+    assert beam_decode(logits, CS, fusion=LanguageFusion(model, weight=1.0))[0].text == "ab"
+
+
+def test_a_token_the_model_lacks_cuts_the_history_and_decoding_goes_on():
+    model = build_language_model(["ab"] * 20, Charset(tuple("ab")), order=3, min_count=1)
+    logits = np.log(np.array([[0.01, 0.01, 0.01, 0.97], [0.97, 0.01, 0.01, 0.01], [0.01, 0.97, 0.01, 0.01]]))
+    assert beam_decode(logits[None].astype(np.float32), CS, fusion=LanguageFusion(model, 0.3))[0].text == "ca"
+
+
 def test_a_recognizer_with_a_language_model_decodes_with_beams():
     with_lm = Recognizer("ko", language_model="ko")
     assert with_lm.decoder == "beam" and with_lm.fusion is not None
@@ -118,6 +160,22 @@ def test_a_recognizer_with_a_language_model_decodes_with_beams():
         Recognizer("ko", decoder="greedy", language_model="ko")
     with pytest.raises(CheckpointError, match="missing.safetensors"):
         Recognizer("ko", language_model="missing.safetensors")
+    with pytest.raises(KrocrError, match="lm_weight must be a finite number"):
+        Recognizer("ko", language_model="ko", lm_weight=float("nan"))
+
+
+def test_a_language_model_of_other_tokens_is_refused():
+    syllables = build_language_model(["가나"], Charset(tuple("가나")), order=2, min_count=1)
+    with pytest.raises(KrocrError, match="knows 0% of the recognizer's jamo tokens"):
+        Recognizer("ko", language_model=syllables)
+
+
+def test_read_takes_a_language_model_by_name_and_refuses_its_weight_alone(capsys):
+    crop = "examples/crops/crop_01.png"
+    assert main(["read", "--lm", "ko", crop]) == 0
+    assert capsys.readouterr().out.startswith(crop + "\t24시\t")
+    assert main(["read", "--lm-weight", "0.3", crop]) == 1
+    assert "give it with --lm" in capsys.readouterr().err
 
 
 def test_the_lm_command_writes_a_model_that_loads(tmp_path, capsys):

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE
 from krocr.detection.registry import DEFAULT_DETECTOR
+from krocr.errors import ConfigError
 from krocr.inference.recognizer import Recognizer
 from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_WEIGHT
-from krocr.model.registry import DEFAULT_LANGUAGE_MODEL, DEFAULT_MODEL, SHIPPED, SHIPPED_LANGUAGE_MODELS
+from krocr.model.registry import DEFAULT_MODEL, SHIPPED, SHIPPED_LANGUAGE_MODELS
 
 if TYPE_CHECKING:
     from krocr.detection.detector import Detector
@@ -50,23 +51,17 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
     group.add_argument(
         "--lm",
-        nargs="?",
-        const=DEFAULT_LANGUAGE_MODEL,
         metavar="NAME_OR_FILE",
-        help=f"beam search weighed by a language model: a shipped one ({', '.join(SHIPPED_LANGUAGE_MODELS)}; "
-        f"--lm alone: {DEFAULT_LANGUAGE_MODEL}) or a file written by `krocr lm`; implies --beam",
+        help=f"beam search weighed by a language model: a shipped one ({', '.join(SHIPPED_LANGUAGE_MODELS)}) "
+        "or a file written by `krocr lm`; implies --beam (off by default: see docs/models.md)",
     )
     group.add_argument(
         "--lm-weight",
         type=float,
-        default=DEFAULT_LM_WEIGHT,
-        help=f"weight of the language model's log-probability (default: {DEFAULT_LM_WEIGHT})",
+        help=f"weight of the language model's log-probability, with --lm (default: {DEFAULT_LM_WEIGHT})",
     )
     group.add_argument(
-        "--lm-bonus",
-        type=float,
-        default=DEFAULT_LM_BONUS,
-        help=f"log-score added per token with --lm (default: {DEFAULT_LM_BONUS})",
+        "--lm-bonus", type=float, help=f"log-score added per token, with --lm (default: {DEFAULT_LM_BONUS})"
     )
     group.add_argument(
         "--min-confidence",
@@ -77,6 +72,8 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
+    if args.lm is None and (args.lm_weight is not None or args.lm_bonus is not None):
+        raise ConfigError("--lm-weight and --lm-bonus weigh a language model: give it with --lm (e.g. --lm ko)")
     return Recognizer(
         args.weights,
         device=args.device,
@@ -88,8 +85,8 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
         beam_width=args.beam_width,
         engine=args.engine,
         language_model=args.lm,
-        lm_weight=args.lm_weight,
-        lm_bonus=args.lm_bonus,
+        lm_weight=DEFAULT_LM_WEIGHT if args.lm_weight is None else args.lm_weight,
+        lm_bonus=DEFAULT_LM_BONUS if args.lm_bonus is None else args.lm_bonus,
     )
 
 

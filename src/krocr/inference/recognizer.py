@@ -21,6 +21,7 @@ a shipped model with an ONNX export, torch otherwise.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
 
     from krocr.charset import Charset
 
+# A language model must know this share of the recognizer's tokens (v10 lacks only the "|" of today's charset)
+MIN_LM_COVERAGE = 0.9
 # Crops are padded to a multiple of this many pixels (8 CRNN frames) and batched only with
 # crops of the same padded width, so a crop's reading does not depend on its companions.
 WIDTH_BUCKET = 32
@@ -194,7 +197,9 @@ class Recognizer:
             else resolve_language_model(language_model)
         )
         self.fusion = (
-            None if language_model is None else LanguageFusion(_language_model(language_model), lm_weight, lm_bonus)
+            None
+            if language_model is None
+            else _fusion(_language_model(language_model), self.language_model_file, self.charset, lm_weight, lm_bonus)
         )
 
     def _open_onnx(self) -> None:
@@ -406,6 +411,21 @@ def _weights_file(shipped: ShippedModel | None, weights: str | Path | None, engi
 
 def _language_model(spec: str | Path | NgramLanguageModel) -> NgramLanguageModel:
     return spec if isinstance(spec, NgramLanguageModel) else NgramLanguageModel.load(resolve_language_model(spec))
+
+
+def _fusion(
+    model: NgramLanguageModel, file: Path | None, charset: Charset, weight: float, bonus: float
+) -> LanguageFusion:
+    """The fusion of ``model`` into beam search, refused when it cannot serve this charset."""
+    if not (math.isfinite(weight) and weight >= 0 and math.isfinite(bonus)):
+        raise KrocrError(f"lm_weight must be a finite number ≥ 0 and lm_bonus finite, got {weight} and {bonus}")
+    known = float(np.mean(model.token_map(charset)[1:] >= 0))
+    if known < MIN_LM_COVERAGE:
+        raise KrocrError(
+            f"{file or 'the language model'}: knows {known:.0%} of the recognizer's {charset.tokenizer} tokens; "
+            f"it was counted for other tokens (its tokenizer: {model.provenance.get('tokenizer', 'not recorded')})"
+        )
+    return LanguageFusion(model, weight, bonus)
 
 
 def _checked_device(device: str) -> torch.device:

@@ -31,10 +31,12 @@ from krocr.errors import CheckpointError, ConfigError
 FORMAT = "krocr-ngram/1"
 # Chosen on the fit set of the confidence calibration (3,000 crops in held-out designs, seed
 # 40), never on the real set: docs/experiments/2026-12-05-language-model.md
-DEFAULT_LM_WEIGHT = 0.25
-DEFAULT_LM_BONUS = 0.5
+DEFAULT_LM_WEIGHT = 0.2
+DEFAULT_LM_BONUS = 1.0
 BOUNDARY = BLANK_ID  # start and end of a text
 KEY_BITS = 62  # keys are int64: order × bits per token must fit
+CONTEXT_ARRAYS = ("keys", "totals", "types", "kept")
+CACHE_LIMIT = 200_000  # next-token distributions kept (each 4 × the vocabulary in bytes)
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,17 @@ class NgramLanguageModel:
         tokens: the token strings of ids 1..n (id 0 is the text boundary).
         order: the longest n-gram (context of ``order - 1`` tokens).
         counts: per order n = 1..order, ``(keys, counts)`` of the n-grams seen, keys sorted.
-        contexts: per order n = 2..order, ``(keys, totals, types)`` of the (n−1)-token
-            contexts: how often each was followed by anything, and by how many distinct tokens.
+        contexts: per order n = 2..order, ``(keys, totals, types, kept)`` of the (n−1)-token
+            contexts: how often each was followed by anything, by how many distinct tokens,
+            and how many of those followers are still in ``counts`` after pruning (the
+            pruned rest goes to the shorter history).
         provenance: how it was built (texts, seed, order...), saved in the file's metadata.
     """
 
     tokens: tuple[str, ...]
     order: int
     counts: tuple[tuple[np.ndarray, np.ndarray], ...]
-    contexts: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
+    contexts: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
     provenance: dict = field(default_factory=dict, compare=False)  # how it was built, kept in the file
     _cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
@@ -76,9 +80,11 @@ class NgramLanguageModel:
         Returns:
             float32 array of ``size`` log-probabilities.
         """
-        context = context[len(context) - self.order + 1 :] if self.order > 1 else ()
+        context = tuple(context[-(self.order - 1) :]) if self.order > 1 else ()
         cached = self._cache.get(context)
         if cached is None:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()  # a long-running reader meets endless contexts; recomputing is cheap
             cached = np.log(self._probs(context)).astype(np.float32)
             self._cache[context] = cached
         return cached
@@ -90,7 +96,7 @@ class NgramLanguageModel:
         probs /= probs.sum()  # add-one unigram: every token keeps some probability
         for length in range(1, len(context) + 1):
             history = _key(context[-length:], self.bits)
-            context_keys, totals, types = self.contexts[length - 1]
+            context_keys, totals, types, kept = self.contexts[length - 1]
             at = int(np.searchsorted(context_keys, history))
             if at == len(context_keys) or context_keys[at] != history:
                 break  # a longer history was never seen either
@@ -98,7 +104,10 @@ class NgramLanguageModel:
             low, high = np.searchsorted(keys, [history << self.bits, (history + 1) << self.bits])
             seen = np.zeros(self.size, np.float64)
             seen[keys[low:high] - (history << self.bits)] = counts[low:high]
-            probs = (seen + types[at] * probs) / (totals[at] + types[at])
+            # Witten-Bell: the history's distinct followers, and the counts pruned from the
+            # file, are the share the shorter history's distribution gets
+            backoff = float(types[at]) + float(totals[at]) - float(kept[at])
+            probs = (seen + backoff * probs) / (float(totals[at]) + float(types[at]))
         return probs
 
     def score(self, ids: Iterable[int]) -> float:
@@ -122,12 +131,9 @@ class NgramLanguageModel:
         arrays: dict[str, np.ndarray] = {}
         for n, (keys, counts) in enumerate(self.counts, start=1):
             arrays[f"ngrams.{n}.keys"], arrays[f"ngrams.{n}.counts"] = keys, counts
-        for n, (keys, totals, types) in enumerate(self.contexts, start=2):
-            arrays[f"contexts.{n}.keys"], arrays[f"contexts.{n}.totals"], arrays[f"contexts.{n}.types"] = (
-                keys,
-                totals,
-                types,
-            )
+        for n, context in enumerate(self.contexts, start=2):
+            for name, values in zip(CONTEXT_ARRAYS, context):
+                arrays[f"contexts.{n}.{name}"] = values
         metadata = {
             "format": FORMAT,
             "order": str(self.order),
@@ -155,18 +161,21 @@ class NgramLanguageModel:
             raise CheckpointError(f"{path}: not a safetensors language-model file ({error})") from None
         if metadata.get("format") != FORMAT:
             raise CheckpointError(f"{path}: not a krocr language model (format {metadata.get('format')!r})")
-        order = int(metadata["order"])
-        tokens = tuple(json.loads(metadata["tokens"]))
-        provenance = json.loads(metadata.get("provenance", "{}"))
         try:
+            order = int(metadata["order"])
+            tokens = tuple(json.loads(metadata["tokens"]))
+            provenance = json.loads(metadata.get("provenance", "{}"))
             counts = tuple((arrays[f"ngrams.{n}.keys"], arrays[f"ngrams.{n}.counts"]) for n in range(1, order + 1))
             contexts = tuple(
-                (arrays[f"contexts.{n}.keys"], arrays[f"contexts.{n}.totals"], arrays[f"contexts.{n}.types"])
-                for n in range(2, order + 1)
+                tuple(arrays[f"contexts.{n}.{name}"] for name in CONTEXT_ARRAYS) for n in range(2, order + 1)
             )
         except KeyError as error:
-            raise CheckpointError(f"{path}: language model lacks the array {error}") from error
-        return cls(tokens, order, counts, contexts, provenance)
+            raise CheckpointError(f"{path}: language model lacks {error}") from None
+        except ValueError as error:
+            raise CheckpointError(f"{path}: language model metadata unreadable ({error})") from None
+        if len(set(tokens)) != len(tokens) or order < 1 or order * _bits(len(tokens) + 1) > KEY_BITS:
+            raise CheckpointError(f"{path}: language model with duplicate tokens or an order its keys cannot hold")
+        return cls(tokens, order, counts, contexts, provenance)  # type: ignore[arg-type]  # 4 arrays per context
 
 
 def lm_log_prob(log_probs: np.ndarray, lm_id: int) -> float:
@@ -192,12 +201,13 @@ def build_language_model(
     """Count a language model over ``charset``'s tokens.
 
     Args:
-        texts: the training texts (characters the charset lacks make a text be skipped
-            — the caller counts them: see :func:`count_ngrams`).
+        texts: the training texts, in the charset (a character it lacks raises
+            :class:`~krocr.errors.OutOfCharsetError` naming the text).
         charset: whose tokens the model predicts.
         order: the longest n-gram.
-        min_count: n-grams of order ≥ 3 seen fewer times are left out of the file (their
-            contexts keep the full totals, so their share backs off to shorter histories).
+        min_count: n-grams of order ≥ 3 seen fewer times are left out of the file; their
+            counts go to the shorter history's distribution, so every distribution still
+            sums to one.
 
     Returns:
         The model.
@@ -210,6 +220,8 @@ def count_ngrams(
     sequences: list[list[int]], tokens: tuple[str, ...], order: int, min_count: int = 2
 ) -> NgramLanguageModel:
     """The n-gram counts of token-id sequences (boundaries added here), all with numpy."""
+    if not sequences:
+        raise ConfigError("a language model needs at least one text")
     size = len(tokens) + 1
     bits = _bits(size)
     if order < 1 or order * bits > KEY_BITS:
@@ -233,18 +245,24 @@ def count_ngrams(
             for column in range(n):
                 keys = (keys << bits) | windows[inside, column]
         keys, seen = np.unique(keys, return_counts=True)
+        if seen.size and seen.max() > np.iinfo(np.int32).max:
+            raise ConfigError(f"an {n}-gram was seen {seen.max()} times, more than the file's int32 counts hold")
         if n >= 2:
             history, first = np.unique(keys >> bits, return_index=True)
             totals = np.add.reduceat(seen, first) if len(first) else np.zeros(0, np.int64)
             types = np.diff(np.r_[first, len(keys)])
             if n >= 3 and min_count > 1:
-                kept = seen >= min_count
-                keys, seen = keys[kept], seen[kept]
-                # a history with no n-gram left is dropped too: queries then back off past it
-                # (its n-grams' suffixes were seen at least as often, so shorter histories stay)
-                used = np.isin(history, keys >> bits)
-                history, totals, types = history[used], totals[used], types[used]
-            contexts.append((history, totals.astype(np.int32), types.astype(np.int32)))
+                survives = seen >= min_count
+                kept = np.add.reduceat(np.where(survives, seen, 0), first) if len(first) else totals
+                keys, seen = keys[survives], seen[survives]
+                # a history with no n-gram left is dropped too: as unseen it backs off to the
+                # shorter history's distribution, which is what its kept share would give
+                # (its n-grams' suffixes were seen at least as often, so those histories stay)
+                used = kept > 0
+                history, totals, types, kept = history[used], totals[used], types[used], kept[used]
+            else:
+                kept = totals
+            contexts.append((history, totals.astype(np.int32), types.astype(np.int32), kept.astype(np.int32)))
         counts.append((keys, seen.astype(np.int32)))
     return NgramLanguageModel(tuple(tokens), order, tuple(counts), tuple(contexts))
 

@@ -81,7 +81,6 @@ def resolve_weights(spec: str | Path) -> Path:
 SHIPPED_LANGUAGE_MODELS: dict[str, str] = {
     "ko": "ko_lm.safetensors",  # jamo 6-gram of the Korean text stream: `krocr lm` (docs/decoding.md)
 }
-DEFAULT_LANGUAGE_MODEL = "ko"
 
 
 def resolve_language_model(spec: str | Path) -> Path:
