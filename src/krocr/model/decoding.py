@@ -157,17 +157,17 @@ class _LanguageScorer:
 
     def __init__(self, fusion: LanguageFusion, charset: Charset):
         self.fusion = fusion
-        self.to_model = fusion.model.token_map(charset)
+        self.to_model: list[int] = fusion.model.token_map(charset).tolist()  # lists: per-token numpy calls cost more
         self.context_length = fusion.model.order - 1
         self.prefix_scores: dict[tuple[int, ...], float] = {(): 0.0}  # grows with every crop of a call
 
     def _next(self, prefix: tuple[int, ...], token: int) -> float:
         """Weighted log P(token | prefix); the history before a token the model lacks is dropped."""
         history = ((BLANK_ID,) + prefix)[-self.context_length :] if self.context_length else ()
-        ids = self.to_model[list(history)] if history else np.zeros(0, np.int64)
-        unknown = np.flatnonzero(ids < 0)
-        context = tuple(ids[unknown[-1] + 1 :].tolist() if unknown.size else ids.tolist())
-        return self.fusion.weight * lm_log_prob(self.fusion.model.log_probs(context), int(self.to_model[token]))
+        context = [self.to_model[t] for t in history]
+        if -1 in context:
+            context = context[len(context) - context[::-1].index(-1) :]
+        return self.fusion.weight * lm_log_prob(self.fusion.model.log_probs(tuple(context)), self.to_model[token])
 
     def prefix(self, prefix: tuple[int, ...]) -> float:
         """The fusion's score of a prefix (extended one token at a time, so memoised)."""
