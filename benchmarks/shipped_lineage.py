@@ -50,6 +50,7 @@ SHIPPED: tuple[tuple[str, int], ...] = (
     ("v10", 670),
     ("v10", 670),  # 2026-12-05: temperature refitted on held-out-design renders (1.33)
     ("v10", 670),  # 2026-12-05: mean-frame Platt calibration on the same renders
+    ("v14", 826),  # v10 + v13's 90 min + 66 min on the render with wide spaces and `|`
 )
 
 

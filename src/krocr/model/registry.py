@@ -37,7 +37,7 @@ _KO_CRNN = ShippedModel(
     "ko-crnn",
     "ko_crnn.safetensors",
     "ko_crnn.onnx",
-    "Korean signboard CRNN v10 (slim, jamo tokens, 32 px high): the reference reproduction",
+    "Korean signboard CRNN v14 (slim, jamo tokens, 32 px high): the reference reproduction",
 )
 SHIPPED: dict[str, ShippedModel] = {
     "ko": _KO_CRNN,  # what `krocr read` uses by default
