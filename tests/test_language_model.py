@@ -185,3 +185,18 @@ def test_the_lm_command_writes_a_model_that_loads(tmp_path, capsys):
     assert model.order == 3 and model.provenance["texts"] == 300 and model.provenance["tokenizer"] == "jamo"
     assert "3-gram" in capsys.readouterr().out
     assert main(["lm", "--out", str(tmp_path / "lm.bin"), "--texts", "10"]) == 1
+
+
+def test_layouts_are_chosen_by_greedy_readings_and_only_the_chosen_one_is_weighed(monkeypatch):
+    reader = Recognizer("ko", language_model="ko")
+    sure, doubtful = np.zeros((4, 191), np.float32), np.zeros((4, 191), np.float32)
+    sure[[0, 2, 3], 0] = doubtful[[0, 2, 3], 0] = 30.0  # blanks around one token
+    sure[1, 40] = 30.0  # a sure token
+    doubtful[1, 41], doubtful[1, 42] = 10.0, 9.9  # two tokens nearly tied
+    monkeypatch.setattr(reader, "crop_logits", lambda prepared: [doubtful, sure])
+    rows, greedy = reader.choose_layouts([[np.zeros((1, 32, 128), np.float32)] * 2])
+    assert rows[0] is sure and greedy[0].text
+    decoded: list[np.ndarray] = []
+    monkeypatch.setattr(reader, "decode", lambda logits: decoded.append(logits) or [greedy[0]])
+    reader.finish(rows, greedy)
+    assert len(decoded) == 1 and np.array_equal(decoded[0][0], sure)  # the beam reads the chosen layout only

@@ -133,17 +133,21 @@ def test_a_column_layout_that_cannot_be_read_leaves_the_other(recognizer, monkey
         recognizer.prepare_layouts(np.full((60, 3), 30, np.uint8))
 
 
+def greedy_readings(recognizer, monkeypatch, readings: list[Reading]) -> None:
+    """The recognizer's greedy readings of its next crops are ``readings``, in order."""
+    stream = iter(readings)
+    monkeypatch.setattr(recognizer, "crop_logits", lambda arrays: [np.zeros((1, 1), np.float32)] * len(arrays))
+    monkeypatch.setattr(recognizer, "_greedy", lambda logits: [next(stream)])
+
+
 def test_recognize_layouts_keeps_each_inputs_most_confident_reading(recognizer, monkeypatch):
-    confidences = iter([0.2, 0.9, 0.5, 0.7, 0.7])
-    monkeypatch.setattr(
-        recognizer, "recognize", lambda arrays: [Reading(f"r{i}", next(confidences)) for i in range(len(arrays))]
-    )
+    greedy_readings(recognizer, monkeypatch, [Reading(f"r{i}", c) for i, c in enumerate([0.2, 0.9, 0.5, 0.7, 0.7])])
     layouts = [[np.zeros(1)] * 2, [np.zeros(1)], [np.zeros(1)] * 2]
     assert recognizer.recognize_layouts(layouts) == [Reading("r1", 0.9), Reading("r2", 0.5), Reading("r3", 0.7)]
 
 
 def test_recognize_layouts_prefers_a_reading_that_says_something(recognizer, monkeypatch):
-    monkeypatch.setattr(recognizer, "recognize", lambda arrays: [Reading("", 0.99), Reading("약국", 0.4)])
+    greedy_readings(recognizer, monkeypatch, [Reading("", 0.99), Reading("약국", 0.4)])
     assert recognizer.recognize_layouts([[np.zeros(1)] * 2]) == [Reading("약국", 0.4)]
 
 

@@ -197,11 +197,12 @@ class PhotoReader:
                 kept.append(i)
             except DataError as exc:  # too long for the recognizer: say so, keep the rest
                 skipped.append(SkippedRegion(quads[i], str(exc).split(": ", 1)[-1]))
-        readings = self.recognizer.recognize_layouts(crops)
+        rows, judged = self.recognizer.choose_layouts(crops)
         turned: list[int] = []
         photo_turned = False
         if self.upside_down:
-            turned, photo_turned = self._turned(rgb, [quads[i] for i in kept], readings)
+            turned, photo_turned = self._turned(rgb, [quads[i] for i in kept], rows, judged)
+        readings = self.recognizer.finish(rows, judged)
         for n in turned:
             quads[kept[n]] = np.roll(quads[kept[n]], 2, axis=0)
         if photo_turned:
@@ -225,16 +226,21 @@ class PhotoReader:
             crop = np.ascontiguousarray(np.rot90(crop, 2))
         return self.recognizer.prepare_layouts(crop, column=column)
 
-    def _turned(self, rgb: np.ndarray, quads: list[np.ndarray], readings: list[Reading]) -> tuple[list[int], bool]:
-        """Read every region turned 180°; where that way up wins, its reading replaces the
-        first in ``readings``. Returns the indices replaced, and whether the photo is upside down."""
-        turned = self.recognizer.recognize_layouts([self._layouts(rgb, quad, upside_down=True) for quad in quads])
-        gains = [t.confidence - r.confidence for t, r in zip(turned, readings)]
+    def _turned(
+        self, rgb: np.ndarray, quads: list[np.ndarray], rows: list[np.ndarray], judged: list[Reading]
+    ) -> tuple[list[int], bool]:
+        """Read every region turned 180° (greedy readings, as layouts are chosen); where that
+        way up wins, its logits and reading replace the first in ``rows`` and ``judged``.
+        Returns the indices replaced, and whether the photo is upside down."""
+        turned_rows, turned = self.recognizer.choose_layouts(
+            [self._layouts(rgb, quad, upside_down=True) for quad in quads]
+        )
+        gains = [t.confidence - r.confidence for t, r in zip(turned, judged)]
         photo_turned = bool(gains) and float(np.mean(gains)) > PHOTO_TURN_MARGIN
         needed = -REGION_TURN_MARGIN if photo_turned else REGION_TURN_MARGIN
         replaced = [n for n, gain in enumerate(gains) if gain > needed and turned[n].text]
         for n in replaced:
-            readings[n] = turned[n]
+            rows[n], judged[n] = turned_rows[n], turned[n]
         return replaced, photo_turned
 
 

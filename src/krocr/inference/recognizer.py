@@ -43,7 +43,7 @@ from krocr.inference.onnx_engine import (
     session_metadata,
 )
 from krocr.model.calibration import ConfidenceCalibration
-from krocr.model.decoding import LanguageFusion, beam_decode, greedy_decode, raw_frames
+from krocr.model.decoding import Decoded, LanguageFusion, beam_decode, greedy_decode, raw_frames
 from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_WEIGHT, NgramLanguageModel
 from krocr.model.metadata import parse_metadata
 from krocr.model.preprocess import PreprocessConfig, WidthMode, collate_widths, preprocess, target_width, to_gray
@@ -301,9 +301,13 @@ class Recognizer:
         weights' calibration (greedy only), and empty text below ``min_confidence``."""
         if self.decoder == "beam":
             # the calibration is fitted to greedy confidences (per-frame top probabilities), not to beam probabilities
-            decoded = beam_decode(logits, self.charset, beam_width=self.beam_width, fusion=self.fusion)
-        else:
-            decoded = greedy_decode(logits, self.charset, self.calibration)
+            return self._readings(beam_decode(logits, self.charset, self.beam_width, fusion=self.fusion), logits)
+        return self._greedy(logits)
+
+    def _greedy(self, logits: np.ndarray) -> list[Reading]:
+        return self._readings(greedy_decode(logits, self.charset, self.calibration), logits)
+
+    def _readings(self, decoded: list[Decoded], logits: np.ndarray) -> list[Reading]:
         raws = raw_frames(logits, self.charset)
         return [
             Reading(d.text if d.confidence >= self.min_confidence else "", d.confidence, raw)
@@ -316,15 +320,33 @@ class Recognizer:
         return [self.decode(row[None])[0] for row in self.crop_logits(prepared)]
 
     def recognize_layouts(self, layouts: Sequence[Sequence[np.ndarray]]) -> list[Reading]:
-        """Read each input's layouts from :meth:`prepare_layouts` (at least one each); per
-        input, the most confident reading that says something (the first on a tie), in
-        input order."""
-        readings = iter(self.recognize([array for group in layouts for array in group]))
-        chosen = []
+        """Read each input's layouts from :meth:`prepare_layouts` (at least one each): per
+        input, the layout :meth:`choose_layouts` picks, read by :meth:`finish`; input order."""
+        return self.finish(*self.choose_layouts(layouts))
+
+    def choose_layouts(self, layouts: Sequence[Sequence[np.ndarray]]) -> tuple[list[np.ndarray], list[Reading]]:
+        """Per input, its layout whose greedy reading says something and is the most confident
+        (the first on a tie): that layout's logits and greedy reading, in input order.
+
+        Layouts (and the photo reader's ways up) are chosen by greedy readings whatever the
+        decoder: their confidence is calibrated, while a beam's follows the text a language
+        model chose, so a rare word could lose to its upside-down reading.
+        """
+        rows = iter(self.crop_logits([array for group in layouts for array in group]))
+        chosen_rows, chosen = [], []
         for group in layouts:
-            candidates = [next(readings) for _ in group]
-            chosen.append(max(candidates, key=lambda reading: (bool(reading.text), reading.confidence)))
-        return chosen
+            candidates = [(row, self._greedy(row[None])[0]) for row in (next(rows) for _ in group)]
+            row, reading = max(candidates, key=lambda pair: (bool(pair[1].text), pair[1].confidence))
+            chosen_rows.append(row)
+            chosen.append(reading)
+        return chosen_rows, chosen
+
+    def finish(self, rows: Sequence[np.ndarray], greedy: Sequence[Reading]) -> list[Reading]:
+        """The readings of chosen layouts (from :meth:`choose_layouts`): their greedy readings,
+        or with the beam decoder their logits decoded again."""
+        if self.decoder == "greedy":
+            return list(greedy)
+        return [self.decode(row[None])[0] for row in rows]
 
     def crop_logits(self, prepared: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each crop's (frames, classes) logits, in input order.
