@@ -1,10 +1,12 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from krocr.charset import BLANK_ID, Charset
-from krocr.model.decoding import beam_decode, collapse_path, greedy_decode, raw_frames
+from krocr.model.calibration import ConfidenceCalibration
+from krocr.model.decoding import beam_decode, best_alignment, collapse_path, greedy_decode, log_softmax, raw_frames
 
 CS = Charset(tuple("abc"))  # ids: a=1, b=2, c=3
 
@@ -81,3 +83,38 @@ def test_batched_decoding_keeps_order():
     logits = torch.cat([one_hot_logits([1, 0]), one_hot_logits([2, 0]), one_hot_logits([3, 3])])
     assert [d.text for d in greedy_decode(logits, CS)] == ["a", "b", "c"]
     assert [d.text for d in beam_decode(logits, CS)] == ["a", "b", "c"]
+
+
+def test_best_alignment_of_the_greedy_text_is_the_best_path():
+    logits = torch.randn(1, 12, 4, generator=torch.Generator().manual_seed(3)).numpy()[0]
+    log_probs = log_softmax(logits.astype(np.float64))
+    path = log_probs.argmax(-1)
+    frames = best_alignment(log_probs, collapse_path(path.tolist()))
+    assert frames is not None
+    assert frames.sum() == pytest.approx(log_probs.max(-1).sum())
+
+
+def test_best_alignment_of_another_text_takes_the_frames_it_needs():
+    # frames read a, blank, b: the text "ab" takes them all; "aa" must spend frame 2 on an a
+    # after a blank (or frame 1, the blank, on a), paying that frame's probability
+    probs = np.array([[0.02, 0.9, 0.06, 0.02], [0.8, 0.1, 0.05, 0.05], [0.05, 0.15, 0.75, 0.05]])
+    log_probs = np.log(probs)
+    assert np.exp(best_alignment(log_probs, [1, 2])) == pytest.approx([0.9, 0.8, 0.75])
+    assert np.exp(best_alignment(log_probs, [1, 1])) == pytest.approx([0.9, 0.8, 0.15])
+    assert best_alignment(log_probs, [1, 1, 1]) is None  # three a's need five frames
+
+
+def test_beam_confidence_under_a_calibration_equals_greedy_for_the_same_text():
+    logits = one_hot_logits([1, 1, 0, 1, 3, 0, 2], confidence=2.0)
+    platt = ConfidenceCalibration(platt=(-1.8, -5.5))
+    beam = beam_decode(logits, CS, calibration=platt)[0]
+    greedy = greedy_decode(logits, CS, platt)[0]
+    assert beam.text == greedy.text and beam.confidence == greedy.confidence
+
+
+def test_beam_confidence_under_a_calibration_is_lower_for_a_text_the_frames_do_not_show():
+    probs = torch.tensor([[0.4, 0.35, 0.25, 1e-9]] * 2)  # greedy "", beam "a" (see above)
+    platt = ConfidenceCalibration(platt=(-1.8, -5.5))
+    beam = beam_decode(probs.log()[None], CS, beam_width=8, prune_below=1e-6, calibration=platt)[0]
+    assert beam.text == "a"
+    assert beam.confidence < greedy_decode(probs.log()[None], CS, platt)[0].confidence

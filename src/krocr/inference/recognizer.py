@@ -114,8 +114,9 @@ class Recognizer:
 
     Greedy confidences use the calibration the weights file carries (``krocr calibrate``:
     a temperature, or a Platt map of the mean frame; :mod:`krocr.model.calibration`), kept
-    as ``calibration``; without one, the weakest frame at temperature 1. Beam confidences
-    are not calibrated.
+    as ``calibration``; without one, the weakest frame at temperature 1. The beam decoder
+    scores its text's best alignment with the same calibration, so both decoders' confidences
+    mean the same.
 
     Example:
         >>> reader = Recognizer("ko")  # doctest: +SKIP
@@ -298,10 +299,11 @@ class Recognizer:
 
     def decode(self, logits: np.ndarray) -> list[Reading]:
         """Logits → one Reading per crop, with the decoder chosen at construction, the
-        weights' calibration (greedy only), and empty text below ``min_confidence``."""
+        weights' calibration, and empty text below ``min_confidence``."""
         if self.decoder == "beam":
-            # the calibration is fitted to greedy confidences (per-frame top probabilities), not to beam probabilities
-            return self._readings(beam_decode(logits, self.charset, self.beam_width, fusion=self.fusion), logits)
+            calibration = self.calibration
+            decoded = beam_decode(logits, self.charset, self.beam_width, fusion=self.fusion, calibration=calibration)
+            return self._readings(decoded, logits)
         return self._greedy(logits)
 
     def _greedy(self, logits: np.ndarray) -> list[Reading]:
@@ -329,8 +331,8 @@ class Recognizer:
         (the first on a tie): that layout's logits and greedy reading, in input order.
 
         Layouts (and the photo reader's ways up) are chosen by greedy readings whatever the
-        decoder: their confidence is calibrated, while a beam's follows the text a language
-        model chose, so a rare word could lose to its upside-down reading.
+        decoder: they say what the frames show, while a beam's confidence drops where a
+        language model overrode the frames, so a rare word could lose to its upside-down reading.
         """
         rows = iter(self.crop_logits([array for group in layouts for array in group]))
         chosen_rows, chosen = [], []

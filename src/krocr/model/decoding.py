@@ -7,8 +7,11 @@ Both return ``Decoded(text, confidence)`` with confidence in [0, 1]:
   lowest of them (as docTR does), so a single doubtful frame makes the whole reading
   doubtful; calibrated, the weakest frame at a temperature or a logistic (Platt) map of
   the mean frame;
-* beam: the probability of the returned text summed over all its alignments, as the
-  prefix beam search estimates it (never calibrated).
+* beam: with a calibration, the returned text's best alignment (:func:`best_alignment`)
+  scored exactly as greedy scores its path, so one calibration serves both decoders and a
+  beam that returns the greedy text returns its confidence too; without one, the
+  probability of the text summed over all its alignments, as the prefix beam search
+  estimates it.
 """
 
 from __future__ import annotations
@@ -83,6 +86,46 @@ def _greedy_one(logits: np.ndarray, charset: Charset, calibration: ConfidenceCal
     return Decoded(charset.decode(collapse_path(path.tolist())), confidence)
 
 
+def best_alignment(log_probs: np.ndarray, tokens: list[int]) -> np.ndarray | None:
+    """Per frame, the log-probability that the most probable CTC alignment of ``tokens``
+    gives that frame (Viterbi over the blank-interleaved labels).
+
+    Args:
+        log_probs: (frames, classes) log-probabilities of one crop.
+        tokens: the text's token ids (no blanks).
+
+    Returns:
+        (frames,) log-probabilities, or None when the frames are too few for the text.
+        For the greedy text this is the best path's top log-probabilities.
+    """
+    labels = np.full(2 * len(tokens) + 1, BLANK_ID, dtype=np.int64)
+    labels[1::2] = tokens
+    states, frames = len(labels), len(log_probs)
+    # a state may come from itself, the one before, or skip a blank between two different tokens
+    can_skip = np.zeros(states, dtype=bool)
+    can_skip[2:] = (labels[2:] != BLANK_ID) & (labels[2:] != labels[:-2])
+    score = np.full(states, -np.inf)
+    score[:2] = log_probs[0, labels[:2]]
+    came_from = np.zeros((frames, states), dtype=np.int64)
+    index = np.arange(states)
+    for t in range(1, frames):
+        stay, step, skip = score, np.r_[-np.inf, score[:-1]], np.r_[-np.inf, -np.inf, score[:-2]]
+        skip = np.where(can_skip, skip, -np.inf)
+        choices = np.stack([stay, step, skip])
+        best = choices.argmax(axis=0)
+        came_from[t] = index - best
+        score = choices[best, index] + log_probs[t, labels]
+    ends = [s for s in (states - 1, states - 2) if s >= 0 and np.isfinite(score[s])]
+    if not ends:
+        return None
+    state = max(ends, key=lambda s: score[s])
+    path = np.empty(frames, dtype=np.int64)
+    for t in range(frames - 1, -1, -1):
+        path[t] = state
+        state = came_from[t, state]
+    return log_probs[np.arange(frames), labels[path]]
+
+
 def raw_frames(logits: Any, charset: Charset, blank: str = "-") -> list[str]:
     """Per-frame argmax as text, blank shown as ``blank`` (for galleries and debugging)."""
     tokens = ("",) + charset.tokens
@@ -135,21 +178,42 @@ def beam_decode(
     lexicon: Iterable[str] | None = None,
     prune_below: float = 1e-3,
     fusion: LanguageFusion | None = None,
+    calibration: ConfidenceCalibration | None = None,
 ) -> list[Decoded]:
     """CTC prefix beam search over (N, T, C) logits.
 
     Per frame only tokens with probability ≥ ``prune_below`` (and the best one) extend the
     beams. With a ``lexicon`` only prefixes of its words survive and the result is the best
     complete word (empty text with confidence 0 when no word fits). With a ``fusion`` a
-    language model re-weighs the beams; the confidence stays the recognizer's own
-    probability of the text returned.
+    language model re-weighs the beams; the confidence stays the recognizer's own.
+
+    Args:
+        calibration: score the returned text's best alignment as the greedy decoder scores
+            its path (the weights' calibration; see the module docstring). None: the text's
+            probability summed over its alignments.
+
+    Returns:
+        One ``Decoded`` per crop, in order.
     """
     trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
     scorer = _LanguageScorer(fusion, charset) if fusion is not None else None
-    return [
-        _beam_one(log_softmax(row), charset, beam_width, trie, math.log(prune_below), scorer)
-        for row in as_array(logits)
-    ]
+    decoded = []
+    for row in as_array(logits):
+        text, probability = _beam_one(log_softmax(row), beam_width, trie, math.log(prune_below), scorer)
+        if text is None:
+            decoded.append(Decoded("", 0.0))
+        elif calibration is None:
+            decoded.append(Decoded(charset.decode(text), probability))
+        else:
+            decoded.append(Decoded(charset.decode(text), _aligned_confidence(row, text, calibration)))
+    return decoded
+
+
+def _aligned_confidence(logits: np.ndarray, tokens: list[int], calibration: ConfidenceCalibration) -> float:
+    """``calibration``'s confidence of the text's best alignment, in greedy's arithmetic."""
+    log_probs = log_softmax(logits.astype(np.float64) / calibration.temperature)
+    frames = best_alignment(log_probs, tokens)
+    return 0.0 if frames is None else float(np.float32(calibration.confidence(frames)))
 
 
 class _LanguageScorer:
@@ -194,12 +258,12 @@ def _add_path(
 
 def _beam_one(
     log_probs: np.ndarray,
-    charset: Charset,
     beam_width: int,
     trie: _Trie | None,
     floor: float,
     scorer: _LanguageScorer | None = None,
-) -> Decoded:
+) -> tuple[list[int] | None, float]:
+    """The best text's token ids (None: no lexicon word fits) and its summed probability."""
     # prefix -> (log P(prefix, ends in blank), log P(prefix, ends in non-blank))
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
     for frame in log_probs:
@@ -230,6 +294,6 @@ def _beam_one(
         beams = {prefix: (v[0], v[1]) for prefix, v in ranked[:beam_width]}
     finals = [(prefix, _logsumexp(*v)) for prefix, v in beams.items() if trie is None or prefix in trie.words]
     if not finals:
-        return Decoded("", 0.0)
+        return None, 0.0
     prefix, score = max(finals, key=lambda kv: kv[1] + (scorer.final(kv[0]) if scorer is not None else 0.0))
-    return Decoded(charset.decode(prefix), min(1.0, math.exp(score)))
+    return list(prefix), min(1.0, math.exp(score))
