@@ -146,6 +146,18 @@ def test_the_end_of_text_counts_when_a_token_may_be_missing():
     assert beam_decode(logits, CS, fusion=LanguageFusion(model, weight=1.0))[0].text == "ab"
 
 
+def test_with_scope_hangul_punctuation_follows_the_recognizer():
+    # between 가 and 다 the frames say "." more than 나; the text stream almost always has 나
+    charset = Charset(tuple("가나다."))  # ids: 가 1, 나 2, 다 3, . 4
+    probs = np.array([[0.02, 0.95, 0.01, 0.01, 0.01], [0.04, 0.01, 0.35, 0.01, 0.59], [0.02, 0.01, 0.01, 0.95, 0.01]])
+    logits = np.log(probs)[None].astype(np.float32)
+    model = build_language_model(["가나다"] * 50 + ["가.다"], charset, order=3, min_count=1)
+    assert greedy_decode(logits, charset)[0].text == "가.다"
+    assert beam_decode(logits, charset, fusion=LanguageFusion(model, weight=1.0))[0].text == "가나다"
+    hangul = LanguageFusion(model, weight=1.0, scope="hangul")
+    assert beam_decode(logits, charset, fusion=hangul)[0].text == "가.다"
+
+
 def test_a_token_the_model_lacks_cuts_the_history_and_decoding_goes_on():
     model = build_language_model(["ab"] * 20, Charset(tuple("ab")), order=3, min_count=1)
     logits = np.log(np.array([[0.01, 0.01, 0.01, 0.97], [0.97, 0.01, 0.01, 0.01], [0.01, 0.97, 0.01, 0.01]]))
@@ -162,6 +174,8 @@ def test_a_recognizer_with_a_language_model_decodes_with_beams():
         Recognizer("ko", language_model="missing.safetensors")
     with pytest.raises(KrocrError, match="lm_weight must be a finite number"):
         Recognizer("ko", language_model="ko", lm_weight=float("nan"))
+    with pytest.raises(KrocrError, match="unknown lm_scope 'latin'"):
+        Recognizer("ko", language_model="ko", lm_scope="latin")  # type: ignore[arg-type]
 
 
 def test_a_language_model_of_other_tokens_is_refused():
@@ -175,6 +189,8 @@ def test_read_takes_a_language_model_by_name_and_refuses_its_weight_alone(capsys
     assert main(["read", "--lm", "ko", crop]) == 0
     assert capsys.readouterr().out.startswith(crop + "\t24시\t")
     assert main(["read", "--lm-weight", "0.3", crop]) == 1
+    assert "give it with --lm" in capsys.readouterr().err
+    assert main(["read", "--lm-scope", "hangul", crop]) == 1
     assert "give it with --lm" in capsys.readouterr().err
 
 

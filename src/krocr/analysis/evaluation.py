@@ -447,6 +447,7 @@ def recognizer_settings(recognizer: Recognizer) -> dict:
         "language_model": None if recognizer.fusion is None else str(recognizer.language_model_file or "(in memory)"),
         "lm_weight": None if recognizer.fusion is None else recognizer.fusion.weight,
         "lm_bonus": None if recognizer.fusion is None else recognizer.fusion.bonus,
+        "lm_scope": None if recognizer.fusion is None else recognizer.fusion.scope,
         "width_mode": recognizer.preprocess.width_mode,
         "engine": recognizer.engine,
         "precision": recognizer.precision,

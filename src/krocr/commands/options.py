@@ -10,7 +10,7 @@ from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE
 from krocr.detection.registry import DEFAULT_DETECTOR
 from krocr.errors import ConfigError
 from krocr.inference.recognizer import Recognizer
-from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_WEIGHT
+from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_SCOPE, DEFAULT_LM_WEIGHT, LM_SCOPES
 from krocr.model.registry import DEFAULT_MODEL, SHIPPED, SHIPPED_LANGUAGE_MODELS
 
 if TYPE_CHECKING:
@@ -64,6 +64,12 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
         "--lm-bonus", type=float, help=f"log-score added per token, with --lm (default: {DEFAULT_LM_BONUS})"
     )
     group.add_argument(
+        "--lm-scope",
+        choices=LM_SCOPES,
+        help="tokens the language model weighs, with --lm: all, or hangul (spaces, punctuation, digits and "
+        f"Latin then follow the recognizer alone) (default: {DEFAULT_LM_SCOPE})",
+    )
+    group.add_argument(
         "--min-confidence",
         type=float,
         default=0.0,
@@ -72,8 +78,10 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
-    if args.lm is None and (args.lm_weight is not None or args.lm_bonus is not None):
-        raise ConfigError("--lm-weight and --lm-bonus weigh a language model: give it with --lm (e.g. --lm ko)")
+    if args.lm is None and any(v is not None for v in (args.lm_weight, args.lm_bonus, args.lm_scope)):
+        raise ConfigError(
+            "--lm-weight, --lm-bonus and --lm-scope weigh a language model: give it with --lm (e.g. --lm ko)"
+        )
     return Recognizer(
         args.weights,
         device=args.device,
@@ -87,6 +95,7 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
         language_model=args.lm,
         lm_weight=DEFAULT_LM_WEIGHT if args.lm_weight is None else args.lm_weight,
         lm_bonus=DEFAULT_LM_BONUS if args.lm_bonus is None else args.lm_bonus,
+        lm_scope=DEFAULT_LM_SCOPE if args.lm_scope is None else args.lm_scope,
     )
 
 

@@ -44,7 +44,14 @@ from krocr.inference.onnx_engine import (
 )
 from krocr.model.calibration import ConfidenceCalibration
 from krocr.model.decoding import Decoded, LanguageFusion, beam_decode, greedy_decode, raw_frames
-from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_WEIGHT, NgramLanguageModel
+from krocr.model.language_model import (
+    DEFAULT_LM_BONUS,
+    DEFAULT_LM_SCOPE,
+    DEFAULT_LM_WEIGHT,
+    LM_SCOPES,
+    LmScope,
+    NgramLanguageModel,
+)
 from krocr.model.metadata import parse_metadata
 from krocr.model.preprocess import PreprocessConfig, WidthMode, collate_widths, preprocess, target_width, to_gray
 from krocr.model.registry import (
@@ -111,6 +118,8 @@ class Recognizer:
             :class:`~krocr.model.language_model.NgramLanguageModel`. None: no language model.
         lm_weight: the weight of its log-probability against the recognizer's.
         lm_bonus: log-score added per token (offsets the model's taste for short texts).
+        lm_scope: the tokens it weighs: ``all``, or ``hangul`` (spaces, punctuation, digits
+            and Latin letters then follow the recognizer alone).
 
     Greedy confidences use the calibration the weights file carries (``krocr calibrate``:
     a temperature, or a Platt map of the mean frame; :mod:`krocr.model.calibration`), kept
@@ -145,6 +154,7 @@ class Recognizer:
         language_model: str | Path | NgramLanguageModel | None = None,
         lm_weight: float = DEFAULT_LM_WEIGHT,
         lm_bonus: float = DEFAULT_LM_BONUS,
+        lm_scope: LmScope = DEFAULT_LM_SCOPE,
     ):
         if batch_size < 1:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
@@ -200,7 +210,9 @@ class Recognizer:
         self.fusion = (
             None
             if language_model is None
-            else _fusion(_language_model(language_model), self.language_model_file, self.charset, lm_weight, lm_bonus)
+            else _fusion(
+                _language_model(language_model), self.language_model_file, self.charset, lm_weight, lm_bonus, lm_scope
+            )
         )
 
     def _open_onnx(self) -> None:
@@ -438,18 +450,20 @@ def _language_model(spec: str | Path | NgramLanguageModel) -> NgramLanguageModel
 
 
 def _fusion(
-    model: NgramLanguageModel, file: Path | None, charset: Charset, weight: float, bonus: float
+    model: NgramLanguageModel, file: Path | None, charset: Charset, weight: float, bonus: float, scope: LmScope
 ) -> LanguageFusion:
     """The fusion of ``model`` into beam search, refused when it cannot serve this charset."""
     if not (math.isfinite(weight) and weight >= 0 and math.isfinite(bonus)):
         raise KrocrError(f"lm_weight must be a finite number ≥ 0 and lm_bonus finite, got {weight} and {bonus}")
+    if scope not in LM_SCOPES:
+        raise KrocrError(f"unknown lm_scope {scope!r}; use {' or '.join(map(repr, LM_SCOPES))}")
     known = float(np.mean(model.token_map(charset)[1:] >= 0))
     if known < MIN_LM_COVERAGE:
         raise KrocrError(
             f"{file or 'the language model'}: knows {known:.0%} of the recognizer's {charset.tokenizer} tokens; "
             f"it was counted for other tokens (its tokenizer: {model.provenance.get('tokenizer', 'not recorded')})"
         )
-    return LanguageFusion(model, weight, bonus)
+    return LanguageFusion(model, weight, bonus, scope)
 
 
 def _checked_device(device: str) -> torch.device:

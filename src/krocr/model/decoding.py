@@ -17,6 +17,7 @@ Both return ``Decoded(text, confidence)`` with confidence in [0, 1]:
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ import numpy as np
 
 from krocr.charset import BLANK_ID, Charset
 from krocr.model.calibration import UNCALIBRATED, ConfidenceCalibration
-from krocr.model.language_model import NgramLanguageModel, lm_log_prob
+from krocr.model.language_model import LmScope, NgramLanguageModel, lm_log_prob
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,15 @@ class LanguageFusion:
         model: the n-gram (:class:`~krocr.model.language_model.NgramLanguageModel`).
         weight: how much its log-probability counts against the recognizer's.
         bonus: log-score added per emitted token.
+        scope: ``all`` tokens, or ``hangul`` only: then spaces, punctuation, digits and
+            Latin letters get neither the model's score nor the bonus and follow the
+            recognizer alone (the model still reads them as history).
     """
 
     model: NgramLanguageModel
     weight: float = 0.3
     bonus: float = 0.0
+    scope: LmScope = "all"
 
 
 def beam_decode(
@@ -223,6 +228,8 @@ class _LanguageScorer:
         self.fusion = fusion
         self.to_model: list[int] = fusion.model.token_map(charset).tolist()  # lists: per-token numpy calls cost more
         self.context_length = fusion.model.order - 1
+        # per charset id (0 is the blank): whether the fusion weighs that token
+        self.weighed = [False] + [fusion.scope == "all" or _is_hangul(token) for token in charset.tokens]
         self.prefix_scores: dict[tuple[int, ...], float] = {(): 0.0}  # grows with every crop of a call
 
     def _next(self, prefix: tuple[int, ...], token: int) -> float:
@@ -237,14 +244,24 @@ class _LanguageScorer:
         """The fusion's score of a prefix (extended one token at a time, so memoised)."""
         score = self.prefix_scores.get(prefix)
         if score is None:
-            score = self.prefix(prefix[:-1]) + self._next(prefix[:-1], prefix[-1])
-            score += self.fusion.bonus
+            score = self.prefix(prefix[:-1])
+            if self.weighed[prefix[-1]]:
+                score += self._next(prefix[:-1], prefix[-1]) + self.fusion.bonus
             self.prefix_scores[prefix] = score
         return score
 
     def final(self, prefix: tuple[int, ...]) -> float:
-        """The prefix's score as a whole text: its end must be likely too."""
-        return self.prefix(prefix) + self._next(prefix, BLANK_ID)
+        """The prefix's score as a whole text: its end must be likely too (after its last
+        weighed token, so that trailing tokens the fusion leaves alone stay left alone)."""
+        weighed_end = len(prefix)
+        while weighed_end and not self.weighed[prefix[weighed_end - 1]]:
+            weighed_end -= 1
+        return self.prefix(prefix) + self._next(prefix[:weighed_end], BLANK_ID)
+
+
+def _is_hangul(token: str) -> bool:
+    """A syllable or jamo token (Unicode names them all HANGUL …)."""
+    return all(unicodedata.name(ch, "").startswith("HANGUL") for ch in token)
 
 
 def _add_path(

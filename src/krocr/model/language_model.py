@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
@@ -33,6 +34,13 @@ FORMAT = "krocr-ngram/1"
 # 40), never on the real set: docs/experiments/2026-12-05-language-model.md
 DEFAULT_LM_WEIGHT = 0.2
 DEFAULT_LM_BONUS = 1.0
+# Which tokens the model weighs in beam search: all, or Hangul only (spaces, punctuation,
+# digits and Latin then follow the recognizer alone). Hangul by default: the stream's
+# spacing and punctuation are krocr's own formats, not the world's (real set 17 / 7 against
+# greedy, all tokens 19 / 11; docs/experiments/2026-12-05-lm-scope.md)
+LmScope = Literal["all", "hangul"]
+LM_SCOPES: tuple[LmScope, ...] = ("all", "hangul")
+DEFAULT_LM_SCOPE: LmScope = "hangul"
 BOUNDARY = BLANK_ID  # start and end of a text
 KEY_BITS = 62  # keys are int64: order × bits per token must fit
 CONTEXT_ARRAYS = ("keys", "totals", "types", "kept")
