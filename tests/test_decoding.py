@@ -118,3 +118,10 @@ def test_beam_confidence_under_a_calibration_is_lower_for_a_text_the_frames_do_n
     beam = beam_decode(probs.log()[None], CS, beam_width=8, prune_below=1e-6, calibration=platt)[0]
     assert beam.text == "a"
     assert beam.confidence < greedy_decode(probs.log()[None], CS, platt)[0].confidence
+
+
+def test_a_blank_crop_reads_empty_under_a_calibration():
+    logits = one_hot_logits([0, 0, 0])
+    platt = ConfidenceCalibration(platt=(-1.8, -5.5))
+    beam = beam_decode(logits, CS, calibration=platt)[0]
+    assert beam.text == "" and beam.confidence == greedy_decode(logits, CS, platt)[0].confidence

@@ -14,7 +14,7 @@ from krocr.charset import BLANK_ID, Charset
 from krocr.cli import main
 from krocr.errors import CheckpointError, ConfigError, KrocrError
 from krocr.inference.recognizer import Recognizer
-from krocr.model.decoding import LanguageFusion, beam_decode, greedy_decode
+from krocr.model.decoding import LanguageFusion, _LanguageScorer, beam_decode, greedy_decode
 from krocr.model.language_model import NgramLanguageModel, build_language_model, lm_log_prob
 
 CS = Charset(tuple("abc"))  # ids: a=1, b=2, c=3; 0 is the text boundary
@@ -156,6 +156,14 @@ def test_with_scope_hangul_punctuation_follows_the_recognizer():
     assert beam_decode(logits, charset, fusion=LanguageFusion(model, weight=1.0))[0].text == "가나다"
     hangul = LanguageFusion(model, weight=1.0, scope="hangul")
     assert beam_decode(logits, charset, fusion=hangul)[0].text == "가.다"
+
+
+def test_with_scope_hangul_a_text_without_hangul_gets_no_end_score():
+    charset = Charset(tuple("가1"))
+    model = build_language_model(["가"] * 50, charset, order=2, min_count=1)
+    scorer = _LanguageScorer(LanguageFusion(model, weight=1.0, scope="hangul"), charset)
+    assert scorer.final((2, 2)) == 0.0 and scorer.final(()) == 0.0  # "11" and the empty text
+    assert scorer.final((1,)) != 0.0
 
 
 def test_a_token_the_model_lacks_cuts_the_history_and_decoding_goes_on():

@@ -313,8 +313,9 @@ class Recognizer:
         """Logits → one Reading per crop, with the decoder chosen at construction, the
         weights' calibration, and empty text below ``min_confidence``."""
         if self.decoder == "beam":
-            calibration = self.calibration
-            decoded = beam_decode(logits, self.charset, self.beam_width, fusion=self.fusion, calibration=calibration)
+            decoded = beam_decode(
+                logits, self.charset, self.beam_width, fusion=self.fusion, calibration=self.calibration
+            )
             return self._readings(decoded, logits)
         return self._greedy(logits)
 

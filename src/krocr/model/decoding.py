@@ -9,7 +9,7 @@ Both return ``Decoded(text, confidence)`` with confidence in [0, 1]:
   the mean frame;
 * beam: with a calibration, the returned text's best alignment (:func:`best_alignment`)
   scored exactly as greedy scores its path, so one calibration serves both decoders and a
-  beam that returns the greedy text returns its confidence too; without one, the
+  beam that returns the greedy path's tokens returns its confidence too; without one, the
   probability of the text summed over all its alignments, as the prefix beam search
   estimates it.
 """
@@ -97,7 +97,7 @@ def best_alignment(log_probs: np.ndarray, tokens: list[int]) -> np.ndarray | Non
 
     Returns:
         (frames,) log-probabilities, or None when the frames are too few for the text.
-        For the greedy text this is the best path's top log-probabilities.
+        For the greedy path's tokens these are the best path's top log-probabilities.
     """
     labels = np.full(2 * len(tokens) + 1, BLANK_ID, dtype=np.int64)
     labels[1::2] = tokens
@@ -110,9 +110,10 @@ def best_alignment(log_probs: np.ndarray, tokens: list[int]) -> np.ndarray | Non
     came_from = np.zeros((frames, states), dtype=np.int64)
     index = np.arange(states)
     for t in range(1, frames):
-        stay, step, skip = score, np.r_[-np.inf, score[:-1]], np.r_[-np.inf, -np.inf, score[:-2]]
-        skip = np.where(can_skip, skip, -np.inf)
-        choices = np.stack([stay, step, skip])
+        choices = np.full((3, states), -np.inf)  # from the same state, the one before, two before
+        choices[0] = score
+        choices[1, 1:] = score[:-1]
+        choices[2, 2:] = np.where(can_skip[2:], score[:-2], -np.inf)
         best = choices.argmax(axis=0)
         came_from[t] = index - best
         score = choices[best, index] + log_probs[t, labels]
@@ -256,11 +257,14 @@ class _LanguageScorer:
         weighed_end = len(prefix)
         while weighed_end and not self.weighed[prefix[weighed_end - 1]]:
             weighed_end -= 1
+        if weighed_end == 0 and self.fusion.scope == "hangul":
+            return 0.0  # no Hangul (or no text): nothing for the model to judge, not even its end
         return self.prefix(prefix) + self._next(prefix[:weighed_end], BLANK_ID)
 
 
 def _is_hangul(token: str) -> bool:
-    """A syllable or jamo token (Unicode names them all HANGUL …)."""
+    """A Hangul syllable or jamo token (their Unicode names start with HANGUL; ㈜'s with
+    PARENTHESIZED, so it counts as punctuation)."""
     return all(unicodedata.name(ch, "").startswith("HANGUL") for ch in token)
 
 

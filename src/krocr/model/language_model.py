@@ -36,7 +36,7 @@ DEFAULT_LM_WEIGHT = 0.2
 DEFAULT_LM_BONUS = 1.0
 # Which tokens the model weighs in beam search: all, or Hangul only (spaces, punctuation,
 # digits and Latin then follow the recognizer alone). Hangul by default: the stream's
-# spacing and punctuation are krocr's own formats, not the world's (real set 17 / 7 against
+# spacing and punctuation are krocr's own formats, not the world's (real set 18 / 7 against
 # greedy, all tokens 19 / 11; docs/experiments/2026-12-05-lm-scope.md)
 LmScope = Literal["all", "hangul"]
 LM_SCOPES: tuple[LmScope, ...] = ("all", "hangul")
