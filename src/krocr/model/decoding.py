@@ -81,10 +81,20 @@ def _greedy_one(logits: np.ndarray, charset: Charset, calibration: ConfidenceCal
     # A crop's confidence must not depend on the other crops of its batch, but numpy's SIMD
     # exp rounds float32 differently with the buffer's alignment: compute in float64 and
     # round the result to float32, which hides those last-bit differences.
-    log_probs = log_softmax(logits.astype(np.float64) / calibration.temperature)
+    log_probs = _calibrated_log_probs(logits, calibration)
     path = log_probs.argmax(axis=-1)
-    confidence = float(np.float32(calibration.confidence(log_probs[np.arange(len(path)), path])))
+    confidence = _rounded_confidence(log_probs[np.arange(len(path)), path], calibration)
     return Decoded(charset.decode(collapse_path(path.tolist())), confidence)
+
+
+def _calibrated_log_probs(logits: np.ndarray, calibration: ConfidenceCalibration) -> np.ndarray:
+    """Log-probabilities at the calibration's temperature, in float64."""
+    return log_softmax(logits.astype(np.float64) / calibration.temperature)
+
+
+def _rounded_confidence(frames: np.ndarray, calibration: ConfidenceCalibration) -> float:
+    """The calibration's confidence of a path's per-frame log-probabilities, rounded to float32."""
+    return float(np.float32(calibration.confidence(frames)))
 
 
 def best_alignment(log_probs: np.ndarray, tokens: list[int]) -> np.ndarray | None:
@@ -217,9 +227,8 @@ def beam_decode(
 
 def _aligned_confidence(logits: np.ndarray, tokens: list[int], calibration: ConfidenceCalibration) -> float:
     """``calibration``'s confidence of the text's best alignment, in greedy's arithmetic."""
-    log_probs = log_softmax(logits.astype(np.float64) / calibration.temperature)
-    frames = best_alignment(log_probs, tokens)
-    return 0.0 if frames is None else float(np.float32(calibration.confidence(frames)))
+    frames = best_alignment(_calibrated_log_probs(logits, calibration), tokens)
+    return 0.0 if frames is None else _rounded_confidence(frames, calibration)
 
 
 class _LanguageScorer:
