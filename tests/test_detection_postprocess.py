@@ -12,6 +12,7 @@ from krocr.detection.config import PostprocessConfig
 from krocr.detection.metrics import DetectionCounts, detection_metrics, match_image
 from krocr.detection.postprocess import order_text_corners, polygons_from_map, region_score
 from krocr.detection.targets import make_targets
+from krocr.errors import ConfigError
 
 WIDE = cv2.boxPoints(((150, 100), (180, 40), 20))  # a word tilted 20°
 TALL = cv2.boxPoints(((320, 300), (50, 200), -10))  # a vertical column
@@ -42,6 +43,30 @@ def test_the_inverse_unclip_returns_words_of_any_aspect_at_their_size_where_dbne
     (ratio,) = polygons_from_map(probability, config=PostprocessConfig(unclip="ratio", unclip_ratio=1.5)).polygons
     if aspect >= 8:
         assert _iou(ratio, word) < 0.7  # the height comes back at ~60 %
+
+
+def test_a_line_of_merged_word_kernels_is_grown_as_words_with_max_word_aspect():
+    # three 3:1 words 40 px high whose kernels touch (a sign set tight): one long thin blob
+    words = [cv2.boxPoints(((100 + 120 * i, 240), (120, 40), 0)) for i in range(3)]
+    probability = make_targets(words, [False] * 3, (480, 640)).shrink_map
+    rows = np.flatnonzero(probability[:, 100] > 0)
+    probability[rows.min() : rows.max() + 1, 100:340] = 1.0  # the gaps between kernels filled
+    (uncapped,) = polygons_from_map(probability).polygons
+    (capped,) = polygons_from_map(probability, config=PostprocessConfig(max_word_aspect=3)).polygons
+    line = np.array([[40, 220], [400, 220], [400, 260], [40, 260]], np.float32)
+    assert np.ptp(uncapped[:, 1]) > 1.3 * 40  # grown as one 9:1 word would have shrunk
+    assert np.ptp(capped[:, 1]) == pytest.approx(40, abs=5)
+    assert _iou(capped, line) > 0.8 > _iou(uncapped, line)
+
+
+def test_max_word_aspect_leaves_shorter_words_as_the_exact_inverse_grows_them():
+    word = cv2.boxPoints(((320, 240), (64, 32), 5))  # 2:1, under the cap
+    probability = make_targets([word], [False], (480, 640)).shrink_map
+    (exact,) = polygons_from_map(probability).polygons
+    (capped,) = polygons_from_map(probability, config=PostprocessConfig(max_word_aspect=3)).polygons
+    np.testing.assert_allclose(capped, exact)
+    with pytest.raises(ConfigError, match="max_word_aspect"):
+        PostprocessConfig(max_word_aspect=0.5)
 
 
 def test_corners_run_clockwise_from_the_top_left_of_the_text_as_it_is_read():

@@ -8,9 +8,10 @@
    A, perimeter L, r = 0.4). By default (``unclip="inverse"``) the box grows by the D that
    solves that equation for the word it came from — for a rectangle w × h found, the
    positive root of 4 (1 + r²) D² + 2 r² (w + h) D − (1 − r²) w h = 0 — so words of any
-   aspect ratio come back at their size. ``unclip="ratio"`` is DBNet's rule: pyclipper
-   offsets the box by A × ``unclip_ratio`` / L with round joins, which suits words of
-   about 3:1 and returns longer ones too thin. The grown shape's minimum-area box is the
+   aspect ratio come back at their size; ``max_word_aspect`` caps that growth at a word of
+   that aspect's (a merged line of words is grown as its words). ``unclip="ratio"`` is
+   DBNet's rule: pyclipper offsets the box by A × ``unclip_ratio`` / L with round joins,
+   which suits words of about 3:1 and returns longer ones too thin. The grown shape's minimum-area box is the
    region (dropped if thinner than ``min_size`` + 2);
 5. corners are scaled from the map to the original image (x and y each by their own
    factor: the detector's input is a resize to multiples of 32) and clipped to it.
@@ -86,7 +87,7 @@ def polygons_from_map(
         if score < config.box_thresh:
             continue
         if config.unclip == "inverse":
-            box, thickness = unshrink(box)
+            box, thickness = unshrink(box, max_aspect=config.max_word_aspect)
         else:
             grown = unclip(box, config.unclip_ratio)
             if grown is None:
@@ -130,10 +131,22 @@ def inverse_offset(width: float, height: float, ratio: float = SHRINK_RATIO) -> 
     return float((-b + math.sqrt(b * b - 4 * a * c)) / (2 * a))
 
 
-def unshrink(box: np.ndarray, ratio: float = SHRINK_RATIO) -> tuple[np.ndarray, float]:
-    """A rotated box (4, 2) grown by :func:`inverse_offset` on every side: its corners and short side."""
+def word_offset(thickness: float, aspect: float, ratio: float = SHRINK_RATIO) -> float:
+    """The D that shrank a word ``aspect`` times as long as high to ``thickness``: D = d h
+    with d = aspect (1 − r²) / (2 (aspect + 1)) of the word's height h = thickness / (1 − 2 d)."""
+    share = aspect * (1 - ratio * ratio) / (2 * (aspect + 1))
+    return share * thickness / (1 - 2 * share)
+
+
+def unshrink(box: np.ndarray, ratio: float = SHRINK_RATIO, max_aspect: float | None = None) -> tuple[np.ndarray, float]:
+    """A rotated box (4, 2) grown by :func:`inverse_offset` on every side, at most by the
+    :func:`word_offset` of a word ``max_aspect`` times as long as high (None: no cap): its
+    corners and short side."""
     (cx, cy), (w, h), angle = cv2.minAreaRect(np.asarray(box, dtype=np.float32).reshape(-1, 1, 2))
-    grow = 2 * inverse_offset(w, h, ratio)
+    offset = inverse_offset(w, h, ratio)
+    if max_aspect is not None:
+        offset = min(offset, word_offset(min(w, h), max_aspect, ratio))
+    grow = 2 * offset
     rect = ((cx, cy), (w + grow, h + grow), angle)
     return cv2.boxPoints(rect).astype(np.float64), float(min(w, h) + grow)
 
