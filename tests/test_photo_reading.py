@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from krocr.data.crops import is_turned_column, validate_box
+from krocr.data.crops import is_turned_column, validate_box, warp_crop
 from krocr.data.importers import read_icdar2015
-from krocr.errors import DataError
+from krocr.errors import ConfigError, DataError
 from krocr.inference.photo import (
     PhotoReader,
     TextRegion,
@@ -234,3 +234,49 @@ def test_an_rgba_array_is_read_as_its_file_would_be(tmp_path: Path) -> None:
     assert (load_photo(rgba) == 255).all()
     with pytest.raises(DataError, match="expected uint8 gray, RGB or RGBA"):
         load_photo(np.zeros((40, 60), np.float32))
+
+
+def _sign(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """A white photo with ``text`` in black, and the text's box."""
+    from PIL import Image, ImageDraw
+
+    from krocr.captions import korean_font
+
+    canvas = Image.new("RGB", (640, 200), "white")
+    draw = ImageDraw.Draw(canvas)
+    left, top, right, bottom = draw.textbbox((40, 60), text, font=korean_font(64))
+    draw.text((40, 60), text, font=korean_font(64), fill="black")
+    return np.asarray(canvas), quad(left - 6, top - 8, right + 6, bottom + 8)
+
+
+def test_a_line_cut_in_two_is_read_as_one_crop_when_asked() -> None:
+    photo, box = _sign("행복약국")
+    middle = float(box[:, 0].mean())
+    halves = [quad(box[0, 0], box[0, 1], middle - 3, box[2, 1]), quad(middle + 3, box[0, 1], box[2, 0], box[2, 1])]
+    recognizer = Recognizer("ko")
+
+    def read(mode: str):
+        reader = PhotoReader(BoxesAsDetector(halves, photo), recognizer, upside_down=False, line_reading=mode)
+        return reader.read(photo)
+
+    joined, whole, confident = read("joined"), read("crop"), read("confident")
+    assert [line.regions for line in whole.lines] == [(0, 1)]
+    assert joined.lines[0].text == " ".join(region.text for region in joined.regions)
+    as_one = recognizer.read(warp_crop(photo, whole.lines[0].polygon))
+    assert (whole.lines[0].text, whole.lines[0].confidence) == (as_one.text, as_one.confidence)
+    assert [r.text for r in whole.regions] == [r.text for r in joined.regions] == ["행복", "약국"]
+    better = whole.lines[0] if whole.lines[0].confidence >= joined.lines[0].confidence else joined.lines[0]
+    assert (confident.lines[0].text, confident.lines[0].confidence) == (better.text, better.confidence)
+
+
+def test_an_unknown_line_reading_is_refused() -> None:
+    with pytest.raises(ConfigError, match="line_reading"):
+        PhotoReader(BoxesAsDetector([], EXAMPLES / "signs.jpg"), Recognizer("ko"), line_reading="words")
+
+
+def test_a_line_with_a_region_read_turned_is_not_cut_out_whole() -> None:
+    from krocr.inference.photo import _one_way_up
+
+    upright = [quad(10, 10, 100, 40), quad(112, 10, 200, 40)]
+    assert _one_way_up(upright)
+    assert not _one_way_up([upright[0], np.roll(upright[1], 2, axis=0)])  # the second read turned 180°

@@ -128,10 +128,10 @@ def test_two_photos_with_one_name_cannot_be_drawn_into_one_folder(
 def test_detection_options_with_boxes_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     photo = str(EXAMPLES / "photo" / "signs.jpg")
     boxes = ["--boxes", str(EXAMPLES / "photo" / "gt_signs.txt"), "--format", "icdar2015"]
-    for option in (["--mode", "photo"], ["--max-side", "2048"]):
+    for option in (["--mode", "photo"], ["--max-side", "2048"], ["--line-reading", "joined"]):
         code, lines, err = run([*boxes, *option, photo], capsys)
         assert lines == []
-        assert code == 1 and "--mode, --draw, --detector, --max-side and --lines are for detection" in err
+        assert code == 1 and "--max-side, --lines and --line-reading are for detection" in err
 
 
 def test_max_side_reaches_the_detector() -> None:
@@ -142,6 +142,11 @@ def test_max_side_reaches_the_detector() -> None:
     args = parser.parse_args(["--max-side", "2048", "photo.jpg"])
     reader = photo_reader_from_args(args, Recognizer())
     assert reader.detector.max_side == 2048
+    assert reader.line_reading == "confident"  # the default
+    assert (
+        photo_reader_from_args(parser.parse_args(["--line-reading", "joined", "x.jpg"]), Recognizer()).line_reading
+        == "joined"
+    )
     with pytest.raises(SystemExit):  # refused while parsing, before any photo is read
         parser.parse_args(["--max-side", "16", "photo.jpg"])
 

@@ -293,6 +293,7 @@ def _settings(reader: PhotoReader, limit: int | None) -> dict:
         "detector": str(getattr(detector, "path", type(detector).__name__)),
         "max_side": getattr(detector, "max_side", None),
         "upside_down": reader.upside_down,
+        "line_reading": reader.line_reading,
         "recognizer": recognizer_settings(reader.recognizer),
         **run_stamp(limit),
     }

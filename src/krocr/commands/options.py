@@ -118,6 +118,13 @@ def add_detector_arguments(parser: argparse.ArgumentParser, help_suffix: str = "
         help="photos are shrunk for detection until their longer side is at most this; raise it "
         f"for small text on big photos, at a time that grows with the pixels (default: {DEFAULT_MAX_SIDE})",
     )
+    group.add_argument(
+        "--line-reading",
+        choices=("joined", "crop", "confident"),
+        default=None,  # None: not given (read refuses it beside --boxes); the PhotoReader's default applies
+        help="how a text line of several regions gets its text: their texts joined, the line cut out and read "
+        "as one crop, or the crop's reading where it is at least as confident (default: confident)",
+    )
 
 
 def _detection_side(value: str) -> int:
@@ -136,7 +143,8 @@ def detector_from_args(args: argparse.Namespace) -> Detector:
 
 
 def photo_reader_from_args(args: argparse.Namespace, recognizer: Recognizer) -> PhotoReader:
-    """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo reader."""
-    from krocr.inference.photo import PhotoReader
+    """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo
+    reader whose lines are read as ``--line-reading`` says."""
+    from krocr.inference.photo import DEFAULT_LINE_READING, PhotoReader
 
-    return PhotoReader(detector_from_args(args), recognizer)
+    return PhotoReader(detector_from_args(args), recognizer, line_reading=args.line_reading or DEFAULT_LINE_READING)

@@ -14,7 +14,7 @@ Output, in input order (directories expand to their image files, sorted by name)
     path<TAB>text<TAB>confidence                     a crop
     path<TAB>x1,y1,x2,y2,x3,y3,x4,y4<TAB>text<TAB>confidence
                                                      a text region of a photo, in reading order
-                                                     (with --lines: a text line, its regions joined)
+                                                     (with --lines: a text line of neighbouring regions)
     path#region<TAB>text<TAB>confidence              a box of a photo (--boxes)
     path<TAB><TAB>0.000<TAB>error: reason            unreadable file, too small or too long, bad box,
                                                      broken link, a directory without images
@@ -125,7 +125,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lines",
         action="store_true",
-        help="print a photo's text lines (neighbouring regions of one line joined by spaces) instead of its regions",
+        help="print a photo's text lines instead of its regions: neighbouring regions of one line, joined "
+        "(see --line-reading)",
     )
     parser.add_argument("--boxes", type=Path, help="box file (or directory of them) for the photos: read every box")
     parser.add_argument("--format", choices=sorted(BOX_READERS), help="format of --boxes")
@@ -139,10 +140,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if bool(args.boxes) != bool(args.format):
         raise ConfigError("--boxes and --format go together: give both or neither")
-    detecting = args.mode != "auto" or args.draw or args.detector or args.lines or args.max_side is not None
+    detecting = (
+        args.mode != "auto"
+        or args.draw
+        or args.detector
+        or args.lines
+        or args.max_side is not None
+        or args.line_reading is not None
+    )
     if args.boxes and detecting:
         raise ConfigError(
-            "--boxes reads the given boxes: --mode, --draw, --detector, --max-side and --lines are for detection"
+            "--boxes reads the given boxes: --mode, --draw, --detector, --max-side, --lines and --line-reading "
+            "are for detection"
         )
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)

@@ -26,6 +26,10 @@ line where the gap between neighbours is at most :data:`LINE_GAP` times the text
 (a word space; a wider gap, as between a menu's columns or two signs at one height, starts a
 new line). Only regions read left to right join: a vertical column stays a line of its own.
 A line's polygon runs from its first region's left edge to its last region's right edge.
+Its text (``line_reading``): the regions' texts joined by spaces, the line cut out along its
+polygon and read as one crop, or by default (``confident``) the crop's reading where it is at
+least as confident as the joined texts (chosen on held-out scenes,
+docs/experiments/2026-12-06-line-reading.md).
 
 Upside-down text: the detector's boxes say where text is, not which way up, so every region
 is also read turned 180° (twice the recognition work, a small share of a photo's time). A
@@ -40,15 +44,15 @@ were chosen before measuring, not fitted to any evaluation set.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import cv2
 import numpy as np
 
 from krocr.data.crops import is_turned_column, validate_box, warp_standing
 from krocr.data.images import ImageInput, border_pixels, pil_to_rgb, read_image
-from krocr.errors import DataError
+from krocr.errors import ConfigError, DataError
 from krocr.inference.recognizer import Reading, Recognizer
 
 if TYPE_CHECKING:
@@ -138,6 +142,12 @@ class PhotoReading:
     lines: list[TextLine] = field(default_factory=list)
 
 
+LineReading = Literal["joined", "crop", "confident"]
+DEFAULT_LINE_READING: LineReading = (
+    "confident"  # chosen on held-out scenes: docs/experiments/2026-12-06-line-reading.md
+)
+
+
 class PhotoReader:
     """A text detector and a recognizer made ready to read whole photos.
 
@@ -147,6 +157,10 @@ class PhotoReader:
         recognizer: a :class:`Recognizer`; None loads the shipped default.
         upside_down: read regions turned 180° too and keep the way up that reads better
             (see the module's docs); False reads each region as its polygon says.
+        line_reading: how a text line of several regions gets its text: ``joined``, its
+            regions' texts joined by spaces; ``crop``, the line cut out whole and read as
+            one crop; ``confident``, the crop's reading where it is at least as confident
+            as the least confident of its regions, else the joined texts.
 
     Example:
         >>> reading = PhotoReader().read("sign.jpg")  # doctest: +SKIP
@@ -155,7 +169,11 @@ class PhotoReader:
     """
 
     def __init__(
-        self, detector: TextDetector | None = None, recognizer: Recognizer | None = None, upside_down: bool = True
+        self,
+        detector: TextDetector | None = None,
+        recognizer: Recognizer | None = None,
+        upside_down: bool = True,
+        line_reading: LineReading = DEFAULT_LINE_READING,
     ):
         if detector is None:
             from krocr.detection.detector import Detector  # torch-free, but loads the weights
@@ -164,6 +182,9 @@ class PhotoReader:
         self.detector: TextDetector = detector
         self.recognizer = recognizer if recognizer is not None else Recognizer()
         self.upside_down = upside_down
+        if line_reading not in ("joined", "crop", "confident"):
+            raise ConfigError(f"line_reading must be joined, crop or confident, got {line_reading!r}")
+        self.line_reading = line_reading
 
     def read(self, image: ImageInput) -> PhotoReading:
         """Detect, order, warp and read every text region of one photo.
@@ -215,7 +236,32 @@ class PhotoReader:
                 line_of.append(line_number[i])
             else:  # below the recognizer's min_confidence, or it saw no character
                 skipped.append(SkippedRegion(quads[i], f"nothing read (confidence {reading.confidence:.2f})"))
-        return PhotoReading(regions, skipped, (width, height), len(turned), text_lines(regions, line_of))
+        joined_lines = text_lines(regions, line_of)
+        if self.line_reading != "joined":
+            joined_lines = self._lines_read_whole(rgb, joined_lines, regions)
+        return PhotoReading(regions, skipped, (width, height), len(turned), joined_lines)
+
+    def _lines_read_whole(self, rgb: np.ndarray, lines: list[TextLine], regions: list[TextRegion]) -> list[TextLine]:
+        """Each line of several regions read the same way up, cut out along its polygon and
+        read as one crop; its reading replaces the joined texts as :attr:`line_reading` says."""
+        joined = [
+            n
+            for n, line in enumerate(lines)
+            if len(line.regions) > 1 and _one_way_up([regions[i].polygon for i in line.regions])
+        ]
+        crops, kept = [], []
+        for n in joined:
+            try:
+                crops.append(self._layouts(rgb, lines[n].polygon))
+                kept.append(n)
+            except DataError:  # longer than the recognizer reads: the joined texts stay
+                continue
+        rows, judged = self.recognizer.choose_layouts(crops)
+        result = list(lines)
+        for n, reading in zip(kept, self.recognizer.finish(rows, judged)):
+            if reading.text and (self.line_reading == "crop" or reading.confidence >= lines[n].confidence):
+                result[n] = replace(lines[n], text=reading.text, confidence=reading.confidence)
+        return result
 
     def _layouts(self, rgb: np.ndarray, quad: np.ndarray, upside_down: bool = False) -> list[np.ndarray]:
         """The recognizer's layouts of one region (a column handed over standing), read as
@@ -391,6 +437,13 @@ def _has_neighbour(line: list[int], i: int, boxes: np.ndarray) -> bool:
             if gap <= LINE_GAP * height:
                 return True
     return False
+
+
+def _one_way_up(polygons: Sequence[np.ndarray]) -> bool:
+    """Whether regions run the same way (their reading edges, first corner to second, point
+    alike): a line with one region read turned 180° has no single polygon to cut out."""
+    first = polygons[0][1] - polygons[0][0]
+    return all(float(np.dot(p[1] - p[0], first)) > 0 for p in polygons[1:])
 
 
 def _axis_aligned(quad: np.ndarray) -> bool:
