@@ -7,8 +7,9 @@ annotations.jsonl (words found, read, read by lines).
     python benchmarks/detector_growth.py ../shared/data/real-dev --caps none 2 --out runs/growth
 
 Each cap's full output (``krocr eval --photos``'s files) goes to ``OUT/<set>_cap<A>``, so two
-caps on one photo set compare word by word with ``benchmarks/paired_compare.py``. Choose a
-cap on held-out scenes; a real set only checks the choice.
+caps on one photo set compare word by word with ``benchmarks/paired_compare.py``. Text lines
+are their regions' texts joined (``line_reading="joined"``, as when the caps were measured).
+Choose a cap on held-out scenes; a real set only checks the choice.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def main() -> None:
     print(f"{args.data}: shipped detector and recognizer (greedy)")
     for cap in args.caps:
         postprocess = PostprocessConfig(max_word_aspect=None if cap == "none" else float(cap))
-        reader = PhotoReader(Detector(postprocess=postprocess), recognizer)
+        reader = PhotoReader(Detector(postprocess=postprocess), recognizer, line_reading="joined")
         started = time.perf_counter()
         row = summary(args.data, reader, args.out / f"{args.data.name}_cap{cap}")
         print(f"max_word_aspect {cap:>5}: {row}  ({time.perf_counter() - started:.0f} s)", flush=True)

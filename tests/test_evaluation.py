@@ -312,5 +312,6 @@ def test_a_malformed_meta_line_names_the_file_and_line(tmp_path):
 def test_detector_options_without_photos_are_refused(dataset):
     parser = argparse.ArgumentParser()
     eval_command.configure(parser)
-    with pytest.raises(ConfigError, match="--detector and --max-side are for --photos"):
-        eval_command.run(parser.parse_args([str(dataset), "--max-side", "2048"]))
+    for option in (["--max-side", "2048"], ["--line-reading", "crop"]):
+        with pytest.raises(ConfigError, match="--detector, --max-side and --line-reading are for --photos"):
+            eval_command.run(parser.parse_args([str(dataset), *option]))

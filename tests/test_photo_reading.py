@@ -280,3 +280,11 @@ def test_a_line_with_a_region_read_turned_is_not_cut_out_whole() -> None:
     upright = [quad(10, 10, 100, 40), quad(112, 10, 200, 40)]
     assert _one_way_up(upright)
     assert not _one_way_up([upright[0], np.roll(upright[1], 2, axis=0)])  # the second read turned 180°
+
+
+def test_a_line_of_regions_read_turned_runs_from_its_last_region_to_its_first() -> None:
+    # two words read turned 180° in an upright photo: left to right in the image, each reading right to left
+    left, right = np.roll(quad(10, 10, 100, 40), 2, axis=0), np.roll(quad(112, 10, 200, 40), 2, axis=0)
+    [line] = text_lines([_region("만세", left), _region("대한민국", right)], [0, 0])
+    assert line.regions == (1, 0) and line.text == "대한민국 만세"
+    assert line.polygon.tolist() == [[200, 40], [10, 40], [10, 10], [200, 10]]  # the whole line, turned

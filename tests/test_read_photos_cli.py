@@ -36,7 +36,9 @@ class OneBoxDetector:
 @pytest.fixture
 def stand_in_detector(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        read_command, "photo_reader_from_args", lambda args, recognizer: PhotoReader(OneBoxDetector(), recognizer)
+        read_command,
+        "photo_reader_from_args",
+        lambda args, recognizer, lines=True: PhotoReader(OneBoxDetector(), recognizer),
     )
 
 
@@ -83,7 +85,7 @@ class WholeImageDetector:
 def test_mode_crop_reads_a_large_image_as_one_crop(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def photo_reader(args: object, recognizer: Recognizer) -> PhotoReader:
+    def photo_reader(args: object, recognizer: Recognizer, lines: bool = True) -> PhotoReader:
         return PhotoReader(WholeImageDetector(), recognizer)
 
     monkeypatch.setattr(read_command, "photo_reader_from_args", photo_reader)
@@ -134,6 +136,11 @@ def test_detection_options_with_boxes_are_refused(capsys: pytest.CaptureFixture[
         assert code == 1 and "--max-side, --lines and --line-reading are for detection" in err
 
 
+def test_line_reading_needs_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, err = run(["--line-reading", "crop", str(EXAMPLES / "photo" / "signs.jpg")], capsys)
+    assert code == 1 and lines == [] and "give --lines too" in err
+
+
 def test_max_side_reaches_the_detector() -> None:
     from krocr.commands.options import photo_reader_from_args
 
@@ -143,6 +150,7 @@ def test_max_side_reaches_the_detector() -> None:
     reader = photo_reader_from_args(args, Recognizer())
     assert reader.detector.max_side == 2048
     assert reader.line_reading == "confident"  # the default
+    assert photo_reader_from_args(args, Recognizer(), lines=False).line_reading == "joined"  # no lines, no crops
     assert (
         photo_reader_from_args(parser.parse_args(["--line-reading", "joined", "x.jpg"]), Recognizer()).line_reading
         == "joined"

@@ -59,8 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.photos and (args.detector or args.max_side is not None):
-        raise ConfigError("--detector and --max-side are for --photos (reading whole photos)")
+    if not args.photos and (args.detector or args.max_side is not None or args.line_reading is not None):
+        raise ConfigError("--detector, --max-side and --line-reading are for --photos (reading whole photos)")
     recognizer = recognizer_from_args(args)
     out = args.out or default_out(recognizer)
     if args.photos:

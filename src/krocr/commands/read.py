@@ -153,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
             "--boxes reads the given boxes: --mode, --draw, --detector, --max-side, --lines and --line-reading "
             "are for detection"
         )
+    if args.line_reading is not None and not args.lines:
+        raise ConfigError("--line-reading says how the text lines of --lines are read: give --lines too")
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
     if args.boxes:
@@ -168,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         if mode == "crop":
             printed, failed = print_readings(recognizer, crop_items(recognizer, members), sys.stdout, args.json)
         else:
-            photo_reader = photo_reader or photo_reader_from_args(args, recognizer)
+            photo_reader = photo_reader or photo_reader_from_args(args, recognizer, lines=args.lines)
             printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, draw, args.lines)
         lines, errors = lines + printed, errors + failed
     return _status(lines, errors)

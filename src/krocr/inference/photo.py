@@ -117,9 +117,9 @@ class TextLine:
     """Neighbouring regions of one line, joined: what a document or menu line says."""
 
     polygon: np.ndarray  # (4, 2) float32: the first region's tl, the last one's tr and br, the first one's bl
-    text: str  # the regions' texts joined by spaces
-    confidence: float  # the lowest of its regions'
-    regions: tuple[int, ...]  # indices into PhotoReading.regions
+    text: str  # the regions' texts joined by spaces, or the line read as one crop (PhotoReader.line_reading)
+    confidence: float  # the lowest of its regions', or the one crop's
+    regions: tuple[int, ...]  # indices into PhotoReading.regions, in the line's reading order
 
     def to_dict(self) -> dict:
         return {
@@ -439,6 +439,14 @@ def _has_neighbour(line: list[int], i: int, boxes: np.ndarray) -> bool:
     return False
 
 
+def _runs_backwards(polygons: Sequence[np.ndarray]) -> bool:
+    """Whether the first region's reading edge points from the last region towards the first."""
+    if len(polygons) < 2:
+        return False
+    step = polygons[-1].mean(axis=0) - polygons[0].mean(axis=0)
+    return float(np.dot(polygons[0][1] - polygons[0][0], step)) < 0
+
+
 def _one_way_up(polygons: Sequence[np.ndarray]) -> bool:
     """Whether regions run the same way (their reading edges, first corner to second, point
     alike): a line with one region read turned 180° has no single polygon to cut out."""
@@ -478,6 +486,9 @@ def text_lines(regions: Sequence[TextRegion], line_of: Sequence[int]) -> list[Te
             groups[-1].append(n)
         else:
             groups.append([n])
+    # regions read turned in an upright photo (or upright in a turned one) come in the image's
+    # order but read the other way: the line runs from the last of them to the first
+    groups = [group[::-1] if _runs_backwards([regions[n].polygon for n in group]) else group for group in groups]
     return [
         TextLine(
             np.stack(
