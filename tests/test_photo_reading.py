@@ -288,3 +288,9 @@ def test_a_line_of_regions_read_turned_runs_from_its_last_region_to_its_first() 
     [line] = text_lines([_region("만세", left), _region("대한민국", right)], [0, 0])
     assert line.regions == (1, 0) and line.text == "대한민국 만세"
     assert line.polygon.tolist() == [[200, 40], [10, 40], [10, 10], [200, 10]]  # the whole line, turned
+
+
+def test_a_line_mixing_ways_up_keeps_the_images_order() -> None:
+    left, right = np.roll(quad(10, 10, 100, 40), 2, axis=0), quad(112, 10, 200, 40)
+    [line] = text_lines([_region("치킨", left), _region("홀릭", right)], [0, 0])
+    assert line.regions == (0, 1) and line.text == "치킨 홀릭"

@@ -440,8 +440,9 @@ def _has_neighbour(line: list[int], i: int, boxes: np.ndarray) -> bool:
 
 
 def _runs_backwards(polygons: Sequence[np.ndarray]) -> bool:
-    """Whether the first region's reading edge points from the last region towards the first."""
-    if len(polygons) < 2:
+    """Whether regions that all read the same way read from the last one towards the first
+    (a line mixing ways up keeps the image's order)."""
+    if len(polygons) < 2 or not _one_way_up(polygons):
         return False
     step = polygons[-1].mean(axis=0) - polygons[0].mean(axis=0)
     return float(np.dot(polygons[0][1] - polygons[0][0], step)) < 0
@@ -486,8 +487,8 @@ def text_lines(regions: Sequence[TextRegion], line_of: Sequence[int]) -> list[Te
             groups[-1].append(n)
         else:
             groups.append([n])
-    # regions read turned in an upright photo (or upright in a turned one) come in the image's
-    # order but read the other way: the line runs from the last of them to the first
+    # regions all read turned in an upright photo (or upright in a turned one) come in the
+    # image's order but read the other way: the line runs from the last of them to the first
     groups = [group[::-1] if _runs_backwards([regions[n].polygon for n in group]) else group for group in groups]
     return [
         TextLine(
