@@ -23,7 +23,7 @@ from krocr.analysis.photos import evaluate_photos
 from krocr.data.eval_sets import PHOTO_ANNOTATIONS
 from krocr.data.importers import read_icdar2015
 from krocr.detection.folders import scene_folders
-from krocr.inference.photo import PhotoReader
+from krocr.inference.photo import LINE_READINGS, PhotoReader
 from krocr.inference.recognizer import Recognizer
 
 
@@ -51,7 +51,7 @@ def scenes_as_photo_set(folder: Path, out: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", type=Path, help="held-out scenes (ICDAR 2015 folder) or a photo set")
-    parser.add_argument("--modes", nargs="+", default=["joined", "confident"], choices=("joined", "crop", "confident"))
+    parser.add_argument("--modes", nargs="+", default=["joined", "confident"], choices=LINE_READINGS)
     parser.add_argument("--out", type=Path, default=Path("runs/line_reading"))
     args = parser.parse_args()
     data = args.data

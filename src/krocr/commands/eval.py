@@ -80,8 +80,9 @@ def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> i
     from krocr.analysis.photos import evaluate_photos, evaluate_scenes
     from krocr.data.eval_sets import PHOTO_ANNOTATIONS
 
-    reader = photo_reader_from_args(args, recognizer)
-    if not (args.data / PHOTO_ANNOTATIONS).is_file():
+    photo_set = (args.data / PHOTO_ANNOTATIONS).is_file()
+    reader = photo_reader_from_args(args, recognizer, lines=photo_set)  # scenes are scored by regions only
+    if not photo_set:
         with ProgressBar(transient=True) as bar:
             scores = evaluate_scenes(reader, args.data, out, args.limit, bar)
         print(

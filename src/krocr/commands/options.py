@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE
 from krocr.detection.registry import DEFAULT_DETECTOR
 from krocr.errors import ConfigError
+from krocr.inference.photo import DEFAULT_LINE_READING, LINE_READINGS
 from krocr.inference.recognizer import Recognizer
 from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_SCOPE, DEFAULT_LM_WEIGHT, LM_SCOPES
 from krocr.model.registry import DEFAULT_MODEL, SHIPPED, SHIPPED_LANGUAGE_MODELS
@@ -120,10 +121,10 @@ def add_detector_arguments(parser: argparse.ArgumentParser, help_suffix: str = "
     )
     group.add_argument(
         "--line-reading",
-        choices=("joined", "crop", "confident"),
+        choices=LINE_READINGS,
         default=None,  # None: not given (read refuses it beside --boxes); the PhotoReader's default applies
         help="how a text line of several regions gets its text: their texts joined, the line cut out and read "
-        "as one crop, or the crop's reading where it is at least as confident (default: confident)",
+        f"as one crop, or the crop's reading where it is at least as confident (default: {DEFAULT_LINE_READING})",
     )
 
 
@@ -146,7 +147,7 @@ def photo_reader_from_args(args: argparse.Namespace, recognizer: Recognizer, lin
     """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo
     reader whose lines are read as ``--line-reading`` says; with ``lines`` False (nothing
     uses them) their texts are only joined, which costs no recognition."""
-    from krocr.inference.photo import DEFAULT_LINE_READING, PhotoReader
+    from krocr.inference.photo import PhotoReader
 
     line_reading = args.line_reading or (DEFAULT_LINE_READING if lines else "joined")
     return PhotoReader(detector_from_args(args), recognizer, line_reading=line_reading)

@@ -11,8 +11,8 @@
    aspect ratio come back at their size; ``max_word_aspect`` caps that growth at a word of
    that aspect's (a merged line of words is grown as its words). ``unclip="ratio"`` is
    DBNet's rule: pyclipper offsets the box by A × ``unclip_ratio`` / L with round joins,
-   which suits words of about 3:1 and returns longer ones too thin. The grown shape's minimum-area box is the
-   region (dropped if thinner than ``min_size`` + 2);
+   which suits words of about 3:1 and returns longer ones too thin. The grown shape's
+   minimum-area box is the region (dropped if thinner than ``min_size`` + 2);
 5. corners are scaled from the map to the original image (x and y each by their own
    factor: the detector's input is a resize to multiples of 32) and clipped to it.
 

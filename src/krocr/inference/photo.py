@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 import cv2
 import numpy as np
@@ -143,6 +143,7 @@ class PhotoReading:
 
 
 LineReading = Literal["joined", "crop", "confident"]
+LINE_READINGS: tuple[LineReading, ...] = get_args(LineReading)
 DEFAULT_LINE_READING: LineReading = (
     "confident"  # chosen on held-out scenes: docs/experiments/2026-12-06-line-reading.md
 )
@@ -182,8 +183,8 @@ class PhotoReader:
         self.detector: TextDetector = detector
         self.recognizer = recognizer if recognizer is not None else Recognizer()
         self.upside_down = upside_down
-        if line_reading not in ("joined", "crop", "confident"):
-            raise ConfigError(f"line_reading must be joined, crop or confident, got {line_reading!r}")
+        if line_reading not in LINE_READINGS:
+            raise ConfigError(f"line_reading must be one of {', '.join(LINE_READINGS)}, got {line_reading!r}")
         self.line_reading = line_reading
 
     def read(self, image: ImageInput) -> PhotoReading:
@@ -244,13 +245,13 @@ class PhotoReader:
     def _lines_read_whole(self, rgb: np.ndarray, lines: list[TextLine], regions: list[TextRegion]) -> list[TextLine]:
         """Each line of several regions read the same way up, cut out along its polygon and
         read as one crop; its reading replaces the joined texts as :attr:`line_reading` says."""
-        joined = [
+        several = [
             n
             for n, line in enumerate(lines)
             if len(line.regions) > 1 and _one_way_up([regions[i].polygon for i in line.regions])
         ]
         crops, kept = [], []
-        for n in joined:
+        for n in several:
             try:
                 crops.append(self._layouts(rgb, lines[n].polygon))
                 kept.append(n)
