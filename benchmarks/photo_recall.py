@@ -83,10 +83,12 @@ def run_tesseract(photos: list[AnnotatedPhoto], psm: str) -> tuple[list[WordOutc
 
 
 def row(engine: str, summary: dict, seconds_per_photo: float) -> str:
-    kinds = " | ".join(f"{summary['by_kind'][k]['read_rate']:.0%}" if k in summary["by_kind"] else "–" for k in KINDS)
+    kinds = " | ".join(
+        f"{summary['by_kind'][k]['read_lines_rate']:.0%}" if k in summary["by_kind"] else "–" for k in KINDS
+    )
     return (
-        f"| {engine} | {summary['words']} | {summary['found_rate']:.1%} | {summary['read_rate']:.1%} "
-        f"| {summary['read_joined_rate']:.1%} | {summary['read_lines_rate']:.1%} | {kinds} | "
+        f"| {engine} | {summary['words']} | {summary['found_rate']:.1%} | {summary['read_lines_rate']:.1%} "
+        f"| {summary['read_rate']:.1%} | {summary['read_joined_rate']:.1%} | {kinds} | "
         f"{seconds_per_photo:.2f} |"
     )
 
@@ -109,7 +111,7 @@ def main() -> None:
         outcomes, seconds = run_tesseract(photos, psm)
         rows.append(row(f"Tesseract 5, --psm {psm}", recall_summary(outcomes), seconds / max(len(photos), 1)))
     header = (
-        "| engine | words | found | read | read, joined | read, lines | read: "
+        "| engine | words | found | read (lines) | read (words) | read (words joined) | read (lines): "
         + " | ".join(KINDS)
         + " | s/photo |\n|"
         + "---|" * (8 + len(KINDS) - 1)
@@ -119,10 +121,11 @@ def main() -> None:
             f"Data `{args.data}` ({len(photos)} photos); krocr: detector `{args.detector or 'shipped'}` at "
             f"{reader.detector.max_side} px, recognizer "
             f"`{args.weights}`; Tesseract `-l kor+eng`, its text lines as regions. Found: regions cover half the "
-            "word; read: an overlapping region's text contains it (NFC, spaces ignored); read, joined: or the "
-            "texts of the regions lying mostly inside it, joined in reading order, do (a third of the labels "
-            "are whole lines); read, lines: krocr's text lines (`krocr read --lines`) as its regions, the level "
-            "Tesseract's rows are scored at (for Tesseract the two are the same).",
+            "word; read (lines): an overlapping text line's text contains it (NFC, spaces ignored): krocr's "
+            "lines are what `krocr read` prints, Tesseract's its rows; read (words): an overlapping word "
+            "region's does (`krocr read --level word`; for Tesseract its rows again); read (words joined): or the "
+            "texts of the word regions lying mostly inside it, joined in reading order, do (a third of the labels "
+            "are whole lines).",
             "",
             header,
             *rows,

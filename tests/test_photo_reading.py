@@ -267,6 +267,19 @@ def test_a_line_cut_in_two_is_read_as_one_crop_when_asked() -> None:
     assert [r.text for r in whole.regions] == [r.text for r in joined.regions] == ["행복", "약국"]
     better = whole.lines[0] if whole.lines[0].confidence >= joined.lines[0].confidence else joined.lines[0]
     assert (confident.lines[0].text, confident.lines[0].confidence) == (better.text, better.confidence)
+    assert (whole.lines[0].read_whole, joined.lines[0].read_whole) == (True, False)
+    assert confident.lines[0].read_whole == (better is whole.lines[0])
+
+
+def test_a_reading_at_each_level_and_drawn_at_each() -> None:
+    photo, box = _sign("행복약국")
+    middle = float(box[:, 0].mean())
+    halves = [quad(box[0, 0], box[0, 1], middle - 3, box[2, 1]), quad(middle + 3, box[0, 1], box[2, 0], box[2, 1])]
+    reading = PhotoReader(BoxesAsDetector(halves, photo), Recognizer("ko"), upside_down=False).read(photo)
+    assert reading.at("line") == reading.lines and len(reading.lines) == 1
+    assert reading.at("word") == reading.regions and len(reading.regions) == 2
+    by_line, by_word = (np.asarray(draw_reading(photo, reading, level)) for level in ("line", "word"))
+    assert by_line.shape == by_word.shape and (by_line != by_word).any()  # one polygon, or two
 
 
 def test_an_unknown_line_reading_is_refused() -> None:

@@ -97,10 +97,12 @@ def test_mode_crop_reads_a_large_image_as_one_crop(
     assert len(crop_line.split("\t")) == 3
 
 
-def test_json_and_draw(tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None) -> None:
+def test_json_and_draw_of_word_regions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
     photo = EXAMPLES / "photo" / "signs.jpg"
     drawn = tmp_path / "drawn.png"
-    code, [line], _ = run(["--json", "--draw", str(drawn), str(photo)], capsys)
+    code, [line], _ = run(["--level", "word", "--json", "--draw", str(drawn), str(photo)], capsys)
     record = json.loads(line)
     assert code == 0
     assert set(record) == {"path", "polygon", "text", "confidence", "detection_score", "error"}
@@ -130,15 +132,16 @@ def test_two_photos_with_one_name_cannot_be_drawn_into_one_folder(
 def test_detection_options_with_boxes_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     photo = str(EXAMPLES / "photo" / "signs.jpg")
     boxes = ["--boxes", str(EXAMPLES / "photo" / "gt_signs.txt"), "--format", "icdar2015"]
-    for option in (["--mode", "photo"], ["--max-side", "2048"], ["--line-reading", "joined"]):
+    for option in (["--mode", "photo"], ["--max-side", "2048"], ["--level", "word"], ["--line-reading", "joined"]):
         code, lines, err = run([*boxes, *option, photo], capsys)
         assert lines == []
-        assert code == 1 and "--max-side, --lines and --line-reading are for detection" in err
+        assert code == 1 and "--max-side, --level and --line-reading are for detection" in err
 
 
-def test_line_reading_needs_lines(capsys: pytest.CaptureFixture[str]) -> None:
-    code, lines, err = run(["--line-reading", "crop", str(EXAMPLES / "photo" / "signs.jpg")], capsys)
-    assert code == 1 and lines == [] and "give --lines too" in err
+def test_line_reading_with_word_regions_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--level", "word", "--line-reading", "crop", str(EXAMPLES / "photo" / "signs.jpg")]
+    code, lines, err = run(args, capsys)
+    assert code == 1 and lines == [] and "--level word prints no lines" in err
 
 
 def test_max_side_reaches_the_detector() -> None:
@@ -159,11 +162,32 @@ def test_max_side_reaches_the_detector() -> None:
         parser.parse_args(["--max-side", "16", "photo.jpg"])
 
 
-def test_lines_print_a_photos_text_lines_with_their_regions(
-    capsys: pytest.CaptureFixture[str], stand_in_detector: None
+def test_a_photo_prints_its_text_lines_with_their_word_regions(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     photo = str(EXAMPLES / "photo" / "signs.jpg")
-    code, [line], _ = run(["--lines", "--json", photo], capsys)
-    record = json.loads(line)
-    assert code == 0 and set(record) == {"path", "polygon", "text", "confidence", "regions", "error"}
-    assert record["regions"] == [0] and record["polygon"][0] == [111.0, 39.0]
+    pad = OneBoxDetector().pad
+    # 녹차 and 9,000 of one printed line (gt_signs.txt), a word space apart, and 법원 on a line of its own
+    boxes = [[[264, 275], [290, 275], [290, 286], [264, 286]], [[294, 275], [323, 275], [323, 286], [294, 286]]]
+    boxes.append([[354, 100], [389, 104], [387, 119], [353, 115]])
+
+    class ThreeWords:
+        def detect(self, image: np.ndarray) -> list[DetectedRegion]:
+            return [DetectedRegion(np.array(box, np.float32) + pad, 0.9) for box in boxes]
+
+    def photo_reader(args: object, recognizer: Recognizer, lines: bool = True) -> PhotoReader:
+        return PhotoReader(ThreeWords(), recognizer)
+
+    monkeypatch.setattr(read_command, "photo_reader_from_args", photo_reader)
+    code, lines, _ = run(["--json", photo], capsys)
+    records = [json.loads(line) for line in lines]
+    assert code == 0 and len(records) == 2  # two lines, not three words
+    assert set(records[1]) == {"path", "polygon", "text", "confidence", "regions", "read_whole", "error"}
+    assert [len(record["regions"]) for record in records] == [1, 2]  # 법원 is above the price line
+    two = records[1]
+    assert two["polygon"][0] == [264.0, 275.0] and two["polygon"][2] == [323.0, 286.0]
+    assert all(set(word) >= {"polygon", "text", "confidence"} for word in two["regions"])
+    if not two["read_whole"]:  # else the line's crop, read as one, was at least as confident
+        assert two["text"] == " ".join(word["text"] for word in two["regions"])
+    _, words, _ = run(["--level", "word", photo], capsys)
+    assert len(words) == 3

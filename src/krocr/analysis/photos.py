@@ -5,18 +5,17 @@ detection that matches no label may still be text: precision cannot be scored th
 is scored is recall, word by word (``###`` regions are not scored):
 
 * **found** — the detected regions together cover at least half of the word's area;
-* **read** — found, and one region that overlaps the word has a text that contains the
-  word's (both NFC, whitespace removed), so a region holding a whole line reads each of
-  its words;
-* **read, joined** — read, or found and the texts of the regions lying mostly inside the
-  label (at least :data:`JOIN_INSIDE` of each region's area), joined in reading order,
-  contain it. A third of the real set's labels are whole lines, which word-level regions
-  can only read together; the strict measure is the issue's, this one says how much of the
-  gap is the level of the boxes;
-* **read, lines** — found, and one of the reader's text lines (:attr:`PhotoReading.lines`,
-  its regions joined where a word space parts them) that overlaps the word contains it: the
-  strict rule applied to what ``krocr read --lines`` prints, and to the same level as
-  Tesseract's text lines in ``benchmarks/photo_recall.py``.
+* **read (lines)** (``read_lines``) — found, and one of the reader's text lines
+  (:attr:`PhotoReading.lines`: its word regions joined where a word space parts them, read
+  whole where that is more confident) that overlaps the word contains it (both NFC,
+  whitespace removed): the issue's rule applied to what ``krocr read`` prints, and to the
+  same level as Tesseract's text lines in ``benchmarks/photo_recall.py``;
+* **read (words)** (``read``) — found, and one of the detector's word regions that overlaps
+  the word has a text that contains it (what ``krocr read --level word`` prints);
+* **read (words joined)** (``read_joined``) — read by words, or found and the texts of the
+  word regions lying mostly inside the label (at least :data:`JOIN_INSIDE` of each region's
+  area), joined in reading order, contain it. A third of the real set's labels are whole
+  lines, which word regions can only read together.
 
 Synthetic scenes, boxed completely, are scored by :func:`evaluate_scenes` with ICDAR 2015
 precision / recall / h-mean (IoU ≥ 0.5, ``###`` words don't-care; :mod:`krocr.detection.metrics`)
@@ -187,7 +186,8 @@ def evaluate_photos(
         reader: the detector and recognizer to evaluate.
         data: the set's folder (``annotations.jsonl`` and ``images/``, as ``shared/data/real-dev``).
         out: where ``photo_metrics.json``, ``photo_words.csv`` (every word, found and read)
-            and ``photos/`` (each photo drawn: regions read in green/orange, words missed in red) go.
+            and ``photos/`` (each photo drawn: its text lines in green/orange, words its lines
+            do not read in red) go.
         limit: only the first N photos.
         progress: told the photo count, then advanced once per photo.
 
@@ -224,7 +224,7 @@ def evaluate_photos(
         "seconds_per_photo": seconds / max(len(photos) - len(unreadable), 1),
         "seconds_per_megapixel": seconds / megapixels if megapixels else 0.0,
         "unreadable": unreadable,
-        "missed": [asdict(o) for o in outcomes if not o.read],
+        "missed": [asdict(o) for o in outcomes if not o.read_lines],  # by what `krocr read` prints
     }
     (out / "photo_metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")
     _write_words(outcomes, out / "photo_words.csv")
@@ -306,7 +306,7 @@ def _draw(photo: AnnotatedPhoto, reading: PhotoReading, outcomes: Sequence[WordO
     draw = ImageDraw.Draw(canvas)
     labelled = [w for w in photo.words if w.text != ILLEGIBLE]
     for word, outcome in zip(labelled, outcomes):
-        if not outcome.read:
+        if not outcome.read_lines:
             draw.polygon([tuple(p) for p in word.points], outline=(220, 0, 0), width=2)
     canvas.save(path, quality=85)
 

@@ -105,16 +105,17 @@ def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> i
 
 def recall_table(groups: dict[str, dict], title: str) -> Table:
     table = Table(title=title)
-    for column in ("group", "words", "found", "read", "read, joined", "read, lines"):
+    # "read (lines)" first: text lines are what `krocr read` prints
+    for column in ("group", "words", "found", "read (lines)", "read (words)", "read (words joined)"):
         table.add_column(column, justify="left" if column == "group" else "right")
     for name, figures in groups.items():
         table.add_row(
             name,
             str(figures["words"]),
             f"{figures['found_rate']:.1%}",
+            f"{figures['read_lines_rate']:.1%}",
             f"{figures['read_rate']:.1%}",
             f"{figures['read_joined_rate']:.1%}",
-            f"{figures['read_lines_rate']:.1%}",
         )
     return table
 

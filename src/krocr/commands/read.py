@@ -2,6 +2,7 @@
 
     krocr read [--weights W] IMAGE_OR_DIR...                      # crops as crops, photos detected
     krocr read --mode photo --draw out.png PHOTO                  # detect, read, and draw what was read
+    krocr read --level word PHOTO                                 # the detector's word regions, not lines
     krocr read --boxes FILE --format icdar2015|via|aihub PHOTO... # every box of each photo
 
 ``--mode auto`` (the default) reads an image whose shorter side is under 200 px as one word
@@ -9,12 +10,18 @@ crop and a larger one as a photo: the detector finds its text regions, which are
 reading order (``krocr.inference.photo``). ``--mode crop`` or ``--mode photo`` decides for
 every input (a large crop of one word reads as a crop with ``--mode crop``).
 
+A photo is printed one text line per row (``--level line``, the default): neighbouring
+words of one line, read again as one crop where that is at least as confident
+(``--line-reading``). Lines were chosen over the detector's words because they read more of
+the held-out scenes' and the real photos' words (docs/experiments/2026-12-06-line-level.md);
+``--level word`` prints the words.
+
 Output, in input order (directories expand to their image files, sorted by name)::
 
     path<TAB>text<TAB>confidence                     a crop
     path<TAB>x1,y1,x2,y2,x3,y3,x4,y4<TAB>text<TAB>confidence
-                                                     a text region of a photo, in reading order
-                                                     (with --lines: a text line of neighbouring regions)
+                                                     a text line of a photo, in reading order
+                                                     (with --level word: a word region)
     path#region<TAB>text<TAB>confidence              a box of a photo (--boxes)
     path<TAB><TAB>0.000<TAB>error: reason            unreadable file, too small or too long, bad box,
                                                      broken link, a directory without images
@@ -45,7 +52,15 @@ from krocr.commands.options import (
     recognizer_from_args,
 )
 from krocr.errors import ConfigError, DataError
-from krocr.inference.photo import PhotoReader, TextLine, TextRegion, draw_reading
+from krocr.inference.photo import (
+    DEFAULT_LEVEL,
+    OUTPUT_LEVELS,
+    OutputLevel,
+    PhotoReader,
+    TextLine,
+    TextRegion,
+    draw_reading,
+)
 from krocr.inference.reading import (
     BOX_READERS,
     Item,
@@ -80,10 +95,16 @@ def format_json(name: str, reading: Reading | None, error: str = "") -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def format_region(name: str, region: TextRegion | TextLine, as_json: bool = False) -> str:
-    """One text region or line of a photo: a TSV line (polygon as integer x,y pairs) or a JSON object."""
+def format_region(
+    name: str, region: TextRegion | TextLine, as_json: bool = False, words: Sequence[TextRegion] = ()
+) -> str:
+    """One text line or word region of a photo: a TSV line (polygon as integer x,y pairs) or
+    a JSON object, in which a line lists its word regions (from ``words``, the photo's regions)."""
     if as_json:
-        return json.dumps({"path": name, **region.to_dict(), "error": None}, ensure_ascii=False)
+        record = region.to_dict()
+        if isinstance(region, TextLine):
+            record["regions"] = [words[n].to_dict() for n in region.regions]
+        return json.dumps({"path": name, **record, "error": None}, ensure_ascii=False)
     polygon = ",".join(str(round(float(v))) for v in region.polygon.reshape(-1))
     return f"{name.translate(_ESCAPES)}\t{polygon}\t{region.text}\t{region.confidence:.3f}"
 
@@ -123,10 +144,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "else a directory (one PNG per photo, named after it)",
     )
     parser.add_argument(
-        "--lines",
-        action="store_true",
-        help="print a photo's text lines instead of its regions: neighbouring regions of one line, joined "
-        "(see --line-reading)",
+        "--level",
+        choices=OUTPUT_LEVELS,
+        default=None,  # None: not given (refused beside --boxes); DEFAULT_LEVEL applies
+        help="what a photo's rows are: its text lines (neighbouring words of one line; see --line-reading) "
+        f"or the detector's word regions (default: {DEFAULT_LEVEL})",
     )
     parser.add_argument("--boxes", type=Path, help="box file (or directory of them) for the photos: read every box")
     parser.add_argument("--format", choices=sorted(BOX_READERS), help="format of --boxes")
@@ -144,17 +166,18 @@ def run(args: argparse.Namespace) -> int:
         args.mode != "auto"
         or args.draw
         or args.detector
-        or args.lines
+        or args.level is not None
         or args.max_side is not None
         or args.line_reading is not None
     )
     if args.boxes and detecting:
         raise ConfigError(
-            "--boxes reads the given boxes: --mode, --draw, --detector, --max-side, --lines and --line-reading "
+            "--boxes reads the given boxes: --mode, --draw, --detector, --max-side, --level and --line-reading "
             "are for detection"
         )
-    if args.line_reading is not None and not args.lines:
-        raise ConfigError("--line-reading says how the text lines of --lines are read: give --lines too")
+    level: OutputLevel = args.level or DEFAULT_LEVEL
+    if args.line_reading is not None and level != "line":
+        raise ConfigError("--line-reading says how text lines are read, and --level word prints no lines")
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
     if args.boxes:
@@ -170,17 +193,22 @@ def run(args: argparse.Namespace) -> int:
         if mode == "crop":
             printed, failed = print_readings(recognizer, crop_items(recognizer, members), sys.stdout, args.json)
         else:
-            photo_reader = photo_reader or photo_reader_from_args(args, recognizer, lines=args.lines)
-            printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, draw, args.lines)
+            photo_reader = photo_reader or photo_reader_from_args(args, recognizer, lines=level == "line")
+            printed, failed = print_photos(photo_reader, members, sys.stdout, args.json, draw, level)
         lines, errors = lines + printed, errors + failed
     return _status(lines, errors)
 
 
 def print_photos(
-    reader: PhotoReader, paths: Sequence[Path], out: TextIO, as_json: bool, draw: Path | None, lines: bool = False
+    reader: PhotoReader,
+    paths: Sequence[Path],
+    out: TextIO,
+    as_json: bool,
+    draw: Path | None,
+    level: OutputLevel = DEFAULT_LEVEL,
 ) -> tuple[int, int]:
-    """Detect and read each photo, printing its regions (or, with ``lines``, its text lines);
-    returns (inputs read, inputs that are errors)."""
+    """Detect and read each photo, printing its text lines (or, at ``level`` word, its word
+    regions); returns (inputs read, inputs that are errors)."""
     inputs = errors = 0
     for path in paths:
         inputs += 1
@@ -191,8 +219,8 @@ def print_photos(
             formatter = format_json if as_json else format_line
             print(formatter(str(path), None, str(exc).removeprefix(f"{path}: ")), file=out, flush=True)
             continue
-        for region in reading.lines if lines else reading.regions:
-            print(format_region(str(path), region, as_json), file=out, flush=True)
+        for region in reading.at(level):
+            print(format_region(str(path), region, as_json, reading.regions), file=out, flush=True)
         if not reading.regions:
             print(f"krocr read: {path}: no text found", file=sys.stderr)
         if reading.turned:
@@ -205,7 +233,7 @@ def print_photos(
         if draw is not None:
             target = draw / f"{path.stem}.png" if draw.suffix.lower() not in (".png", ".jpg", ".jpeg") else draw
             target.parent.mkdir(parents=True, exist_ok=True)
-            draw_reading(path, reading).save(target)
+            draw_reading(path, reading, level).save(target)
     return inputs, errors
 
 

@@ -3,8 +3,12 @@ upright and read them in batches.
 
     from krocr import PhotoReader
     reader = PhotoReader()                     # the shipped detector and recognizer
-    for region in reader.read("street.jpg").regions:
-        print(region.polygon.tolist(), region.text, region.confidence)
+    for line in reader.read("street.jpg").lines:
+        print(line.polygon.tolist(), line.text, line.confidence)
+
+The detector finds words (regions); they are joined into text lines, which are what
+``krocr read`` prints (``PhotoReading.at(level)``): lines read more words than their regions
+on held-out scenes and real photos (docs/experiments/2026-12-06-line-level.md).
 
 A region's polygon is four corners (x, y) in the pixels of the photo as given (after its
 EXIF rotation), clockwise from the top-left corner of the text as it is read; for a
@@ -120,6 +124,7 @@ class TextLine:
     text: str  # the regions' texts joined by spaces, or the line read as one crop (PhotoReader.line_reading)
     confidence: float  # the lowest of its regions', or the one crop's
     regions: tuple[int, ...]  # indices into PhotoReading.regions, in the line's reading order
+    read_whole: bool = False  # its text is the line's crop read as one, not its regions' texts joined
 
     def to_dict(self) -> dict:
         return {
@@ -127,6 +132,7 @@ class TextLine:
             "text": self.text,
             "confidence": round(self.confidence, 4),
             "regions": list(self.regions),
+            "read_whole": self.read_whole,
         }
 
 
@@ -141,7 +147,16 @@ class PhotoReading:
     turned: int = 0  # regions read upside down (turned 180°)
     lines: list[TextLine] = field(default_factory=list)
 
+    def at(self, level: OutputLevel) -> list[TextLine] | list[TextRegion]:
+        """What the photo says at one level: its text lines (``line``) or the detector's word regions (``word``)."""
+        return self.lines if level == "line" else self.regions
 
+
+# The level krocr read prints: lines read better than their words on held-out scenes and on
+# the real photos (docs/experiments/2026-12-06-line-level.md); words stay one option away.
+OutputLevel = Literal["line", "word"]
+OUTPUT_LEVELS: tuple[OutputLevel, ...] = get_args(OutputLevel)
+DEFAULT_LEVEL: OutputLevel = "line"
 LineReading = Literal["joined", "crop", "confident"]
 LINE_READINGS: tuple[LineReading, ...] = get_args(LineReading)
 DEFAULT_LINE_READING: LineReading = (
@@ -261,7 +276,7 @@ class PhotoReader:
         result = list(lines)
         for n, reading in zip(kept, self.recognizer.finish(rows, judged)):
             if reading.text and (self.line_reading == "crop" or reading.confidence >= lines[n].confidence):
-                result[n] = replace(lines[n], text=reading.text, confidence=reading.confidence)
+                result[n] = replace(lines[n], text=reading.text, confidence=reading.confidence, read_whole=True)
         return result
 
     def _layouts(self, rgb: np.ndarray, quad: np.ndarray, upside_down: bool = False) -> list[np.ndarray]:
@@ -525,13 +540,14 @@ def _joins(before: np.ndarray, after: np.ndarray) -> bool:
     return gap <= LINE_GAP * max(height, 1e-9)
 
 
-def draw_reading(image: ImageInput, reading: PhotoReading) -> Image.Image:
-    """The photo with each region's polygon and its text above it (in a Korean font), for a
-    person to check what was read.
+def draw_reading(image: ImageInput, reading: PhotoReading, level: OutputLevel = DEFAULT_LEVEL) -> Image.Image:
+    """The photo with each text line's (or word region's) polygon and its text above it (in a
+    Korean font), for a person to check what was read; regions not read in grey.
 
     Args:
         image: the photo that was read.
         reading: what :meth:`PhotoReader.read` returned for it.
+        level: draw its text lines (``line``) or the detector's word regions (``word``).
 
     Returns:
         An RGB PIL image the size of the photo.
@@ -545,7 +561,7 @@ def draw_reading(image: ImageInput, reading: PhotoReading) -> Image.Image:
     line_width = max(2, round(max(canvas.size) / 500))
     for skipped in reading.skipped:
         draw.polygon([tuple(p) for p in skipped.polygon.tolist()], outline=(160, 160, 160), width=line_width)
-    for region in reading.regions:
+    for region in reading.at(level):
         corners = [tuple(p) for p in region.polygon.tolist()]
         color = (0, 200, 0) if region.confidence >= 0.5 else (230, 120, 0)
         draw.polygon(corners, outline=color, width=line_width)
