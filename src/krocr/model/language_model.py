@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -74,8 +75,9 @@ class NgramLanguageModel:
         """Token ids 0..size−1."""
         return len(self.tokens) + 1
 
-    @property
+    @cached_property
     def bits(self) -> int:
+        """Bits per token in a key (asked for every context looked up)."""
         return _bits(self.size)
 
     def log_probs(self, context: tuple[int, ...]) -> np.ndarray:
