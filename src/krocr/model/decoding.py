@@ -304,7 +304,10 @@ def _beam_one(
             # a third of the frames: every beam only moves to ending in blank, so the beams,
             # their ranking (all gain the same) and their order stay; no search needed
             blank = float(frame[BLANK_ID])
-            beams = {prefix: (_logsumexp(p_blank, p_token) + blank, -math.inf) for prefix, (p_blank, p_token) in beams.items()}
+            beams = {
+                prefix: (_logsumexp(p_blank, p_token) + blank, -math.inf)
+                for prefix, (p_blank, p_token) in beams.items()
+            }
             continue
         next_beams: dict[tuple[int, ...], list[float]] = {}
         for prefix, (p_blank, p_token) in beams.items():
