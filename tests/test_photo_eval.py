@@ -153,3 +153,41 @@ def test_photo_evaluation_writes_its_scores_and_what_read_them(tmp_path: Path) -
     assert settings["detector"] == "_WholeImageDetector" and settings["max_side"] == 777
     assert settings["recognizer"]["weights"] == str(recognizer.weights)
     assert settings["recognizer"]["min_confidence"] == 0.5 and settings["upside_down"] is True
+
+
+def test_scenes_with_their_drawn_lines_are_scored_as_words_and_as_lines(tmp_path: Path) -> None:
+    import shutil
+
+    from krocr.analysis.photos import evaluate_scenes
+    from krocr.detection.detector import DetectedRegion
+    from krocr.inference.photo import PhotoReader, load_photo, pad_for_detection
+    from krocr.inference.recognizer import Recognizer
+
+    photo = Path(__file__).parents[1] / "examples" / "photo" / "signs.jpg"
+    # 녹차 and 9,000: two words a word space apart, drawn as one line; 법원 a line of its own
+    words = [box(264, 275, 290, 286), box(294, 275, 323, 286), box(354, 101, 389, 117)]
+    (tmp_path / "images").mkdir()
+    shutil.copy(photo, tmp_path / "images" / "img_1.jpg")
+
+    def write(folder: str, boxes: list[np.ndarray], texts: list[str]) -> None:
+        (tmp_path / folder).mkdir()
+        rows = [",".join(str(int(v)) for v in b.reshape(-1)) + f",{t}" for b, t in zip(boxes, texts)]
+        (tmp_path / folder / "gt_img_1.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    write("gt", words, ["녹차", "9,000", "법원"])
+    pad = pad_for_detection(load_photo(photo))[1]
+
+    class TruthDetector:
+        def detect(self, image: np.ndarray) -> list[DetectedRegion]:
+            return [DetectedRegion(b + pad, 0.9) for b in words]
+
+    reader = PhotoReader(TruthDetector(), Recognizer("ko"), upside_down=False)
+    assert evaluate_scenes(reader, tmp_path, tmp_path / "out")["lines"] is None  # no lines/: words only
+    write("lines", [box(264, 275, 323, 286), words[2]], ["녹차 9,000", "법원"])
+    metrics = evaluate_scenes(reader, tmp_path, tmp_path / "out")
+    assert (metrics["hmean"], metrics["ground_truth"]) == (1.0, 3)
+    lines = metrics["lines"]
+    assert (lines["hmean"], lines["ground_truth"], lines["detections"]) == (1.0, 2, 2)
+    assert 0.0 <= lines["end_to_end_line_accuracy"] <= 1.0 and lines["rejected"] == {}
+    saved = json.loads((tmp_path / "out" / "scene_metrics.json").read_text(encoding="utf-8"))
+    assert saved["lines"]["hmean"] == 1.0

@@ -88,6 +88,17 @@ def test_scenes_write_icdar2015_ground_truth_that_imports(tmp_path):
     assert len(records) == 3 and len(log) == 0
     assert sum(len(r.words) for r in records) == len(lines)
     assert {w.text for r in records for w in r.words} == {line.split(",", 8)[8] for line in lines}
+    # and their drawn lines: each word in one, a line's text its words' (### where one is)
+    line_records, line_log = read_icdar2015(tmp_path / "scenes" / "lines", images_dir)
+    assert len(line_records) == 3 and len(line_log) == 0
+    by_image = {r.path.name: r for r in records}
+    for line_record in line_records:
+        words = [w.text for w in by_image[line_record.path.name].words]
+        texts = [w.text for w in line_record.words]
+        assert 0 < len(texts) <= len(words)
+        joined = [t for t in texts if t != "###"]
+        legible = " ".join(words).split(" ")
+        assert all(part in legible for text in joined for part in text.split(" "))
 
 
 def test_heldout_fonts_render_only_heldout_faces(tmp_path):

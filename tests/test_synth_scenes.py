@@ -441,7 +441,7 @@ def test_scenes_are_the_same_bytes_with_one_or_two_workers(tmp_path):
         generate(SynthOptions(out=out, lang="ko", count=4, seed=7, scenes=True, workers=workers, scene=config))
         outs.append(out / "scenes")
     names = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
-    assert len(names) == 8
+    assert len(names) == 12  # per scene: the image, its words and its lines
     for name in names:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
@@ -459,3 +459,26 @@ def test_scene_options_on_the_command_line():
         SceneConfig(kinds=(("signs", -1.0),))
     with pytest.raises(ConfigError):
         SceneConfig(size=(32, 32))
+
+
+def test_scene_lines_join_the_words_of_each_drawn_line_in_a_box_around_them():
+    from krocr.synth.scenes import SceneWord, scene_lines
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+
+    words = [
+        SceneWord(box(10, 10, 50, 30), "김치", line=0),
+        SceneWord(box(60, 12, 100, 32), "찌개", line=0),
+        SceneWord(box(200, 10, 240, 30), "8,000", line=1),
+        SceneWord(box(10, 50, 50, 70), "###", line=2),
+        SceneWord(box(60, 50, 90, 70), "라면", line=2),
+    ]
+    lines = scene_lines(words)
+    assert [line.text for line in lines] == ["김치 찌개", "8,000", "###"]
+    # the first word's left corners and the last one's right corners, as the photo reader's lines
+    assert lines[0].points.tolist() == [[10, 10], [100, 12], [100, 32], [10, 30]]
+    assert lines[1].points.tolist() == words[2].points.tolist()  # a word alone keeps its box
+    stacked = scene_lines([SceneWord(box(10, 10, 40, 70), "피부과"), SceneWord(box(12, 80, 38, 120), "의원")])
+    assert [line.text for line in stacked] == ["피부과 의원"]
+    assert np.allclose(stacked[0].points, box(10, 10, 40, 120))  # a column: the rectangle around both

@@ -30,7 +30,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ from krocr.analysis.evaluation import recognizer_settings, run_stamp
 from krocr.analysis.metrics import compact
 from krocr.data.eval_sets import AnnotatedPhoto, read_photo_set
 from krocr.data.importers import read_icdar2015
+from krocr.data.records import ImageRecord
 from krocr.detection.folders import scene_folders
 from krocr.detection.metrics import DetectionCounts, match_image
 from krocr.errors import DataError
@@ -239,7 +240,9 @@ def evaluate_scenes(
     progress: ProgressHook = SILENT,
 ) -> dict:
     """Detection precision / recall / h-mean and end-to-end word accuracy on completely boxed
-    photos (ICDAR 2015 ground truth, as ``krocr synth --scenes`` writes).
+    photos (ICDAR 2015 ground truth, as ``krocr synth --scenes`` writes); where the folder
+    also holds its drawn lines (``lines/`` beside ``gt/``), the reader's text lines are
+    scored against them the same way (``lines``).
 
     Args:
         reader: the detector and recognizer to evaluate.
@@ -251,39 +254,59 @@ def evaluate_scenes(
 
     Returns:
         The metrics written to ``scene_metrics.json``; ``rejected`` counts the ground-truth
-        lines that could not be read, by reason.
+        lines that could not be read, by reason; ``lines`` is None without line ground truth.
     """
     gt_dir, image_dir = scene_folders(folder)
     records, log = read_icdar2015(gt_dir, image_dir)
     records = sorted(records, key=lambda record: str(record.path))[:limit]
-    counts = DetectionCounts()
-    read_right = 0
+    lines_dir = gt_dir.parent / "lines"
+    line_records, line_log = {}, None
+    if gt_dir.name == "gt" and lines_dir.is_dir():
+        found_lines, line_log = read_icdar2015(lines_dir, image_dir)
+        line_records = {record.path: record for record in found_lines}
+    words, lines = _LevelScore(), _LevelScore()
     started = time.perf_counter()
     progress.start("scenes", len(records))
     for record in records:
         reading = reader.read(record.path)
-        truths = [word.text for word in record.words]
-        detected = detected_regions(reading)
-        match = match_image(
-            [np.asarray(word.points, np.float32) for word in record.words],
-            [text == ILLEGIBLE for text in truths],
-            [polygon for polygon, _ in detected],
-        )
-        counts = counts + match.counts
-        read_right += sum(compact(detected[d][1]) == compact(truths[g]) for g, d in match.pairs)
+        words.add(record, detected_regions(reading))
+        if record.path in line_records:
+            lines.add(line_records[record.path], [(line.polygon, line.text) for line in reading.lines])
         progress.advance(1)
     metrics = {
         "data": str(folder),
         "settings": _settings(reader, limit),
         "photos": len(records),
-        **counts.to_dict(),
-        "end_to_end_word_accuracy": read_right / counts.ground_truth if counts.ground_truth else 0.0,
+        **words.to_dict("word"),
+        "lines": None if line_log is None else {**lines.to_dict("line"), "rejected": line_log.counts_by_reason()},
         "seconds_per_photo": (time.perf_counter() - started) / max(len(records), 1),
         "rejected": log.counts_by_reason(),
     }
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / "scene_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return metrics
+
+
+@dataclass
+class _LevelScore:
+    """ICDAR 2015 counts and exact readings of one level (words or lines) over a scene set."""
+
+    counts: DetectionCounts = field(default_factory=DetectionCounts)
+    read_right: int = 0
+
+    def add(self, record: ImageRecord, detected: Sequence[tuple[np.ndarray, str]]) -> None:
+        truths = [word.text for word in record.words]
+        match = match_image(
+            [np.asarray(word.points, np.float32) for word in record.words],
+            [text == ILLEGIBLE for text in truths],
+            [polygon for polygon, _ in detected],
+        )
+        self.counts = self.counts + match.counts
+        self.read_right += sum(compact(detected[d][1]) == compact(truths[g]) for g, d in match.pairs)
+
+    def to_dict(self, level: str) -> dict:
+        truth = self.counts.ground_truth
+        return {**self.counts.to_dict(), f"end_to_end_{level}_accuracy": self.read_right / truth if truth else 0.0}
 
 
 def _settings(reader: PhotoReader, limit: int | None) -> dict:

@@ -81,7 +81,7 @@ def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> i
     from krocr.data.eval_sets import PHOTO_ANNOTATIONS
 
     photo_set = (args.data / PHOTO_ANNOTATIONS).is_file()
-    reader = photo_reader_from_args(args, recognizer, lines=photo_set)  # scenes are scored by regions only
+    reader = photo_reader_from_args(args, recognizer)  # both score its text lines (scenes where they have lines/)
     if not photo_set:
         with ProgressBar(transient=True) as bar:
             scores = evaluate_scenes(reader, args.data, out, args.limit, bar)
@@ -90,6 +90,13 @@ def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> i
             f"{scores['precision']:.3f}, recall {scores['recall']:.3f}, h-mean {scores['hmean']:.3f}, "
             f"end-to-end word accuracy {scores['end_to_end_word_accuracy']:.1%}; wrote {out}/scene_metrics.json"
         )
+        if scores["lines"] is not None:  # the folder holds its drawn lines (krocr synth --scenes writes lines/)
+            lines = scores["lines"]
+            print(
+                f"text lines: {lines['ground_truth']} lines: precision {lines['precision']:.3f}, recall "
+                f"{lines['recall']:.3f}, h-mean {lines['hmean']:.3f}, end-to-end line accuracy "
+                f"{lines['end_to_end_line_accuracy']:.1%}"
+            )
         return 0
     with ProgressBar(transient=True) as bar:
         metrics = evaluate_photos(reader, args.data, out, args.limit, bar)

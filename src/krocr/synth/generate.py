@@ -55,7 +55,15 @@ from krocr.synth.fonts import (
     split_fonts,
 )
 from krocr.synth.render import RenderConfig, render
-from krocr.synth.scenes import FALLBACKS, ILLEGIBLE, SceneConfig, plan_scene, render_scene, write_icdar2015
+from krocr.synth.scenes import (
+    FALLBACKS,
+    ILLEGIBLE,
+    SceneConfig,
+    plan_scene,
+    render_scene,
+    scene_lines,
+    write_icdar2015,
+)
 from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
 
 TEXT_STREAM = 0x7E47  # seeds the text stream apart from the per-sample generators
@@ -194,6 +202,7 @@ def _render_scenes(job: tuple[int, list[Any]]) -> list[_SceneDone]:
             [cv2.IMWRITE_JPEG_QUALITY, quality],
         )
         write_icdar2015(state.scenes_dir / "gt" / f"gt_img_{index}.txt", scene.words)
+        write_icdar2015(state.scenes_dir / "lines" / f"gt_img_{index}.txt", scene_lines(scene.words))
         out.append(
             _SceneDone(
                 len(scene.words),
@@ -335,7 +344,7 @@ def _write_scenes(
     reasons), the unreadable files by path, the words an edge cut (``clipped_words``) and the
     scenes drawn at night (``night``)."""
     scenes_dir = options.out / "scenes"
-    for sub in ("images", "gt"):
+    for sub in ("images", "gt", "lines"):
         (scenes_dir / sub).mkdir(parents=True, exist_ok=True)
     state = _WorkerState(options.seed, pool, options.render, options.scene, PreprocessConfig(), scenes_dir)
 

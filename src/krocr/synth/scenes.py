@@ -47,6 +47,8 @@ starts at its first letter's top-left, i.e. the box's top-right on screen. Words
 surfaces are sized to their widest line (a document title to its widest word), and a word
 whose box the edge of its surface or of the image still cuts by more than
 :data:`CLIP_TOLERANCE` px is written as ``###`` and counted (``Scene.clipped_words``).
+Each word knows the drawn line it belongs to (``SceneWord.line``); :func:`scene_lines` joins
+them into line ground truth (``lines/gt_img_N.txt`` beside ``gt/``).
 
 Fallbacks are counted per scene (``Scene.fallbacks``, keys :data:`FALLBACKS`): a photo
 backdrop, a document page's paper texture or a photo sign panel that was wanted but is not
@@ -196,6 +198,7 @@ class SceneWord:
     generated: bool = False  # made by the scene (a menu price), not a word of the text stream
     # the box before the edges of its surface and of the image cut it (None: never cut yet)
     unclipped: np.ndarray | None = None
+    line: int = 0  # the drawn line it is a word of, numbered from 0 per surface, then per scene
 
 
 @dataclass
@@ -644,7 +647,8 @@ def _paint_lines(surface: Surface, puts: Sequence[_Put], generated: Callable[[in
     clipped too (each keeps its whole box in ``unclipped``: render_scene judges the cut)."""
     height, width = surface.image.shape[:2]
     count = 0
-    for put in puts:
+    first_line = 1 + max((word.line for word in surface.words), default=-1)
+    for line_number, put in enumerate(puts, first_line):
         line_h, line_w = put.line.masks.shape[:2]
         x0, y0 = max(put.x, 0), max(put.y, 0)
         x1, y1 = min(put.x + line_w, width), min(put.y + line_h, height)
@@ -663,7 +667,7 @@ def _paint_lines(surface: Surface, puts: Sequence[_Put], generated: Callable[[in
             points = whole.copy()
             points[:, 0] = np.clip(points[:, 0], 0, width)
             points[:, 1] = np.clip(points[:, 1], 0, height)
-            surface.words.append(SceneWord(points, word.text, generated(count), whole))
+            surface.words.append(SceneWord(points, word.text, generated(count), whole, line_number))
             count += 1
 
 
@@ -1274,7 +1278,9 @@ def render_scene(
                 tilt = (config.tilt, config.tilt_degrees, config.perspective)
             else:
                 tilt = _TILTS[block.kind]
-            words += _place(scene, surface, block, rng, tilt, grow=block.kind in ("menu", "label", "page", "scan"))
+            placed = _place(scene, surface, block, rng, tilt, grow=block.kind in ("menu", "label", "page", "scan"))
+            first_line = 1 + max((word.line for word in words), default=-1)
+            words += [replace(word, line=word.line + first_line) for word in placed]
             fonts += surface.fonts
             fallbacks.update(surface.fallbacks)
     hidden = _occluders(scene, rng, plan.night) if rng.random() < config.occluders else None
@@ -1417,7 +1423,9 @@ def _place(
         return cv2.perspectiveTransform(points[None].astype(np.float32), matrix)[0]
 
     return [
-        SceneWord(mapped(w.points), w.text, w.generated, None if w.unclipped is None else mapped(w.unclipped))
+        SceneWord(
+            mapped(w.points), w.text, w.generated, None if w.unclipped is None else mapped(w.unclipped), w.line
+        )
         for w in surface.words
     ]
 
@@ -1632,6 +1640,48 @@ def icdar2015_lines(words: list[SceneWord]) -> list[str]:
     """``x1,y1,x2,y2,x3,y3,x4,y4,text`` per word, integer pixels, clockwise from top-left."""
     # float(): round() of a NumPy 1.x float scalar gives a float, of a Python float an int
     return [",".join(str(round(float(v))) for v in w.points.reshape(-1)) + f",{w.text}" for w in words]
+
+
+def scene_lines(words: Sequence[SceneWord]) -> list[SceneWord]:
+    """The drawn lines of a scene's words, as the photo reader's text lines are scored
+    (:func:`krocr.analysis.photos.evaluate_scenes`): the words of one line joined by spaces
+    (``###`` when any of them is), boxed as :func:`_line_box` says, in the order of their
+    first words.
+
+    Args:
+        words: a scene's words (:attr:`Scene.words`).
+
+    Returns:
+        One pseudo-word per line; its ``points`` start at the corner nearest its first
+        word's first corner and run clockwise.
+    """
+    members: dict[int, list[SceneWord]] = {}
+    for word in words:
+        members.setdefault(word.line, []).append(word)
+    lines = []
+    for group in members.values():
+        text = ILLEGIBLE if any(w.text == ILLEGIBLE for w in group) else " ".join(w.text for w in group)
+        lines.append(SceneWord(_line_box([w.points for w in group]), text, line=group[0].line))
+    return lines
+
+
+def _line_box(boxes: Sequence[np.ndarray]) -> np.ndarray:
+    """A line's box from its words' (in reading order): one word's own; words running along
+    their text, as the photo reader builds its lines (the first word's left corners, the last
+    one's right corners, which follow the line's tilt and perspective); words stacked across
+    it (a vertical sign's ``피부과`` over ``의원``), the smallest rotated rectangle around them."""
+    first, last = np.asarray(boxes[0], np.float32), np.asarray(boxes[-1], np.float32)
+    if len(boxes) == 1:
+        return first
+    step = last.mean(axis=0) - first.mean(axis=0)
+    along = first[1] - first[0]
+    if abs(float(step @ along)) >= abs(float(step[0] * along[1] - step[1] * along[0])):
+        return np.stack([first[0], last[1], last[2], first[3]]).astype(np.float32)
+    corners = cv2.boxPoints(cv2.minAreaRect(np.concatenate(boxes).astype(np.float32)))
+    if cv2.contourArea(corners, oriented=True) < 0:  # clockwise on screen (y down), as every box here
+        corners = corners[::-1]
+    start = int(np.argmin(np.linalg.norm(corners - first[0], axis=1)))
+    return np.roll(corners, -start, axis=0).astype(np.float32)
 
 
 def write_icdar2015(path: str | Path, words: list[SceneWord]) -> Path:
