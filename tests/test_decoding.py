@@ -125,3 +125,30 @@ def test_a_blank_crop_reads_empty_under_a_calibration():
     platt = ConfidenceCalibration(platt=(-1.8, -5.5))
     beam = beam_decode(logits, CS, calibration=platt)[0]
     assert beam.text == "" and beam.confidence == greedy_decode(logits, CS, platt)[0].confidence
+
+
+def test_beam_over_frames_where_only_the_blank_survives_equals_the_exact_text_probability():
+    # frames 1 and 3 are likely blanks whose other tokens fall below the pruning floor, so
+    # only the blank extends the beams there (the search's shortcut); a wide beam must still
+    # return the likeliest text and its exact probability over the paths the floor allows
+    from itertools import product
+
+    floor = 0.2
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(4), size=5)
+    probs[[1, 3]] = [0.7, 0.1, 0.1, 0.1]
+    allowed = [np.flatnonzero(frame >= floor) for frame in probs]
+    texts: dict[tuple[int, ...], float] = {}
+    for path in product(*allowed):
+        text = tuple(collapse_path(path))
+        texts[text] = texts.get(text, 0.0) + float(np.prod(probs[np.arange(5), list(path)]))
+    best_text, best_probability = max(texts.items(), key=lambda kv: kv[1])
+    decoded = beam_decode(np.log(probs)[None].astype(np.float32), CS, beam_width=64, prune_below=floor)[0]
+    assert [list(a) for a in allowed][1] == [BLANK_ID]
+    assert decoded.text == CS.decode(list(best_text))
+    assert decoded.confidence == pytest.approx(best_probability, rel=1e-5)
+
+
+def test_a_beam_width_below_one_is_refused():
+    with pytest.raises(ValueError, match="beam_width"):
+        beam_decode(one_hot_logits([1, 0, 2]), CS, beam_width=0)

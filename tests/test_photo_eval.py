@@ -188,6 +188,11 @@ def test_scenes_with_their_drawn_lines_are_scored_as_words_and_as_lines(tmp_path
     assert (metrics["hmean"], metrics["ground_truth"]) == (1.0, 3)
     lines = metrics["lines"]
     assert (lines["hmean"], lines["ground_truth"], lines["detections"]) == (1.0, 2, 2)
-    assert 0.0 <= lines["end_to_end_line_accuracy"] <= 1.0 and lines["rejected"] == {}
+    reading = reader.read(tmp_path / "images" / "img_1.jpg")  # lines in reading order: 법원 first
+    assert (
+        lines["end_to_end_line_accuracy"]
+        == sum(compact(line.text) == compact(truth) for line, truth in zip(reading.lines, ["법원", "녹차 9,000"])) / 2
+    )
+    assert lines["rejected"] == {} and (lines["photos"], lines["photos_without_lines"]) == (1, [])
     saved = json.loads((tmp_path / "out" / "scene_metrics.json").read_text(encoding="utf-8"))
     assert saved["lines"]["hmean"] == 1.0

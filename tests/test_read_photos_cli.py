@@ -138,6 +138,11 @@ def test_detection_options_with_boxes_are_refused(capsys: pytest.CaptureFixture[
         assert code == 1 and "--max-side, --level and --line-reading are for detection" in err
 
 
+def test_photo_options_with_mode_crop_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, err = run(["--mode", "crop", "--level", "word", str(EXAMPLES / "crops" / "crop_01.png")], capsys)
+    assert code == 1 and lines == [] and "--mode crop reads every input as a crop" in err
+
+
 def test_line_reading_with_word_regions_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--level", "word", "--line-reading", "crop", str(EXAMPLES / "photo" / "signs.jpg")]
     code, lines, err = run(args, capsys)
@@ -175,19 +180,20 @@ def test_a_photo_prints_its_text_lines_with_their_word_regions(
         def detect(self, image: np.ndarray) -> list[DetectedRegion]:
             return [DetectedRegion(np.array(box, np.float32) + pad, 0.9) for box in boxes]
 
-    def photo_reader(args: object, recognizer: Recognizer, lines: bool = True) -> PhotoReader:
-        return PhotoReader(ThreeWords(), recognizer)
+    def photo_reader(args: argparse.Namespace, recognizer: Recognizer, lines: bool = True) -> PhotoReader:
+        return PhotoReader(ThreeWords(), recognizer, line_reading=args.line_reading or "confident")
 
     monkeypatch.setattr(read_command, "photo_reader_from_args", photo_reader)
     code, lines, _ = run(["--json", photo], capsys)
     records = [json.loads(line) for line in lines]
     assert code == 0 and len(records) == 2  # two lines, not three words
-    assert set(records[1]) == {"path", "polygon", "text", "confidence", "regions", "read_whole", "error"}
-    assert [len(record["regions"]) for record in records] == [1, 2]  # 법원 is above the price line
+    assert set(records[1]) == {"path", "polygon", "text", "confidence", "words", "read_whole", "error"}
+    assert [len(record["words"]) for record in records] == [1, 2]  # 법원 is above the price line
     two = records[1]
     assert two["polygon"][0] == [264.0, 275.0] and two["polygon"][2] == [323.0, 286.0]
-    assert all(set(word) >= {"polygon", "text", "confidence"} for word in two["regions"])
-    if not two["read_whole"]:  # else the line's crop, read as one, was at least as confident
-        assert two["text"] == " ".join(word["text"] for word in two["regions"])
+    assert all(set(word) >= {"polygon", "text", "confidence", "detection_score"} for word in two["words"])
+    _, [_, joined_line], _ = run(["--json", "--line-reading", "joined", photo], capsys)
+    joined = json.loads(joined_line)
+    assert not joined["read_whole"] and joined["text"] == " ".join(word["text"] for word in joined["words"])
     _, words, _ = run(["--level", "word", photo], capsys)
     assert len(words) == 3

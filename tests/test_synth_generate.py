@@ -92,13 +92,17 @@ def test_scenes_write_icdar2015_ground_truth_that_imports(tmp_path):
     line_records, line_log = read_icdar2015(tmp_path / "scenes" / "lines", images_dir)
     assert len(line_records) == 3 and len(line_log) == 0
     by_image = {r.path.name: r for r in records}
+    several = False
     for line_record in line_records:
         words = [w.text for w in by_image[line_record.path.name].words]
         texts = [w.text for w in line_record.words]
-        assert 0 < len(texts) <= len(words)
-        joined = [t for t in texts if t != "###"]
-        legible = " ".join(words).split(" ")
-        assert all(part in legible for text in joined for part in text.split(" "))
+        # every legible word in exactly one legible line, in the order drawn
+        legible_lines = [t.split(" ") for t in texts if t != "###"]
+        in_legible_lines = [word for line in legible_lines for word in line]
+        assert all(word in words for word in in_legible_lines)
+        assert len(in_legible_lines) + sum(t == "###" for t in texts) <= len(words)
+        several |= len(texts) > 1 and any(len(line) > 1 for line in legible_lines)
+    assert several  # lines of several words, and photos of several lines
 
 
 def test_heldout_fonts_render_only_heldout_faces(tmp_path):

@@ -42,6 +42,7 @@ from krocr.analysis.metrics import compact
 from krocr.data.eval_sets import AnnotatedPhoto, read_photo_set
 from krocr.data.importers import read_icdar2015
 from krocr.data.records import ImageRecord
+from krocr.data.rejections import RejectionLog
 from krocr.detection.folders import scene_folders
 from krocr.detection.metrics import DetectionCounts, match_image
 from krocr.errors import DataError
@@ -259,9 +260,9 @@ def evaluate_scenes(
     gt_dir, image_dir = scene_folders(folder)
     records, log = read_icdar2015(gt_dir, image_dir)
     records = sorted(records, key=lambda record: str(record.path))[:limit]
-    lines_dir = gt_dir.parent / "lines"
+    lines_dir = scene_lines_dir(folder)
     line_records, line_log = {}, None
-    if gt_dir.name == "gt" and lines_dir.is_dir():
+    if lines_dir is not None:
         found_lines, line_log = read_icdar2015(lines_dir, image_dir)
         line_records = {record.path: record for record in found_lines}
     words, lines = _LevelScore(), _LevelScore()
@@ -270,21 +271,43 @@ def evaluate_scenes(
     for record in records:
         reading = reader.read(record.path)
         words.add(record, detected_regions(reading))
-        if record.path in line_records:
-            lines.add(line_records[record.path], [(line.polygon, line.text) for line in reading.lines])
+        if record.path in line_records:  # regions not read count as detections, as for words
+            skipped = [(region.polygon, "") for region in reading.skipped]
+            lines.add(line_records[record.path], [(line.polygon, line.text) for line in reading.lines] + skipped)
         progress.advance(1)
     metrics = {
         "data": str(folder),
         "settings": _settings(reader, limit),
         "photos": len(records),
         **words.to_dict("word"),
-        "lines": None if line_log is None else {**lines.to_dict("line"), "rejected": line_log.counts_by_reason()},
+        "lines": None if line_log is None else _line_metrics(lines, line_log, records, line_records),
         "seconds_per_photo": (time.perf_counter() - started) / max(len(records), 1),
         "rejected": log.counts_by_reason(),
     }
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / "scene_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return metrics
+
+
+def scene_lines_dir(folder: str | Path) -> Path | None:
+    """The drawn lines' ground truth of an ICDAR 2015 folder (``lines/`` beside ``gt/``), if it has one."""
+    gt_dir, _ = scene_folders(folder)
+    lines_dir = gt_dir.parent / "lines"
+    return lines_dir if gt_dir.name == "gt" and lines_dir.is_dir() else None
+
+
+def _line_metrics(
+    lines: _LevelScore, log: RejectionLog, records: Sequence[ImageRecord], line_records: dict[Path, ImageRecord]
+) -> dict:
+    """The line scores, the line files' rejections, and the photos scored for words only
+    (no line file: say so rather than score fewer photos unnoticed)."""
+    missing = [str(record.path) for record in records if record.path not in line_records]
+    return {
+        **lines.to_dict("line"),
+        "photos": len(records) - len(missing),
+        "photos_without_lines": missing,
+        "rejected": log.counts_by_reason(),
+    }
 
 
 @dataclass

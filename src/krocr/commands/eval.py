@@ -77,11 +77,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_photos(args: argparse.Namespace, recognizer: Recognizer, out: Path) -> int:
-    from krocr.analysis.photos import evaluate_photos, evaluate_scenes
+    from krocr.analysis.photos import evaluate_photos, evaluate_scenes, scene_lines_dir
     from krocr.data.eval_sets import PHOTO_ANNOTATIONS
 
     photo_set = (args.data / PHOTO_ANNOTATIONS).is_file()
-    reader = photo_reader_from_args(args, recognizer)  # both score its text lines (scenes where they have lines/)
+    # text lines are scored on photo sets, and on scenes that have their drawn lines
+    reader = photo_reader_from_args(args, recognizer, lines=photo_set or scene_lines_dir(args.data) is not None)
     if not photo_set:
         with ProgressBar(transient=True) as bar:
             scores = evaluate_scenes(reader, args.data, out, args.limit, bar)

@@ -99,11 +99,13 @@ def format_region(
     name: str, region: TextRegion | TextLine, as_json: bool = False, words: Sequence[TextRegion] = ()
 ) -> str:
     """One text line or word region of a photo: a TSV line (polygon as integer x,y pairs) or
-    a JSON object, in which a line lists its word regions (from ``words``, the photo's regions)."""
+    a JSON object, in which a line lists its word regions under ``words`` when ``words``
+    (the photo's regions) is given, else their indices under ``regions``."""
     if as_json:
         record = region.to_dict()
-        if isinstance(region, TextLine):
-            record["regions"] = [words[n].to_dict() for n in region.regions]
+        if isinstance(region, TextLine) and words:
+            del record["regions"]
+            record["words"] = [words[n].to_dict() for n in region.regions]
         return json.dumps({"path": name, **record, "error": None}, ensure_ascii=False)
     polygon = ",".join(str(round(float(v))) for v in region.polygon.reshape(-1))
     return f"{name.translate(_ESCAPES)}\t{polygon}\t{region.text}\t{region.confidence:.3f}"
@@ -178,6 +180,10 @@ def run(args: argparse.Namespace) -> int:
     level: OutputLevel = args.level or DEFAULT_LEVEL
     if args.line_reading is not None and level != "line":
         raise ConfigError("--line-reading says how text lines are read, and --level word prints no lines")
+    if args.mode == "crop" and (args.level or args.line_reading or args.draw):
+        raise ConfigError(
+            "--level, --line-reading and --draw are for photos, and --mode crop reads every input as a crop"
+        )
     recognizer = recognizer_from_args(args)
     paths = expand_inputs(args.inputs)
     if args.boxes:

@@ -149,6 +149,8 @@ class PhotoReading:
 
     def at(self, level: OutputLevel) -> list[TextLine] | list[TextRegion]:
         """What the photo says at one level: its text lines (``line``) or the detector's word regions (``word``)."""
+        if level not in OUTPUT_LEVELS:
+            raise ConfigError(f"level must be one of {', '.join(OUTPUT_LEVELS)}, got {level!r}")
         return self.lines if level == "line" else self.regions
 
 

@@ -158,6 +158,8 @@ class Recognizer:
     ):
         if batch_size < 1:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
+        if beam_width < 1:
+            raise KrocrError(f"beam width must be at least 1, got {beam_width}")
         if decoder is None:
             decoder = "greedy" if language_model is None else "beam"
         if language_model is not None and decoder != "beam":

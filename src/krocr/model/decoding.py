@@ -211,6 +211,8 @@ def beam_decode(
     Returns:
         One ``Decoded`` per crop, in order.
     """
+    if beam_width < 1:
+        raise ValueError(f"beam_width must be at least 1, got {beam_width}")
     trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
     scorer = _LanguageScorer(fusion, charset) if fusion is not None else None
     decoded = []
@@ -302,7 +304,7 @@ def _beam_one(
             candidates = np.array([int(frame.argmax())])
         if candidates.size == 1 and candidates[0] == BLANK_ID:
             # a third of the frames: every beam only moves to ending in blank, so the beams,
-            # their ranking (all gain the same) and their order stay; no search needed
+            # their ranking (all gain the same, up to rounding) and their order stay; no search needed
             blank = float(frame[BLANK_ID])
             beams = {
                 prefix: (_logsumexp(p_blank, p_token) + blank, -math.inf)

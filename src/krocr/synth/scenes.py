@@ -1423,9 +1423,7 @@ def _place(
         return cv2.perspectiveTransform(points[None].astype(np.float32), matrix)[0]
 
     return [
-        SceneWord(
-            mapped(w.points), w.text, w.generated, None if w.unclipped is None else mapped(w.unclipped), w.line
-        )
+        SceneWord(mapped(w.points), w.text, w.generated, None if w.unclipped is None else mapped(w.unclipped), w.line)
         for w in surface.words
     ]
 
