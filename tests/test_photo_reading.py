@@ -57,6 +57,16 @@ def test_reading_order_goes_line_by_line_left_to_right() -> None:
     assert reading_order([]) == []
 
 
+def test_the_words_of_a_tilted_page_stay_on_their_lines() -> None:
+    # two lines of ten words, turned 8°: a line rises 125 px over its length, six word heights
+    words = [quad(100 * n, 0, 100 * n + 80, 20) for n in range(10)]
+    turn = np.array([[np.cos(0.14), -np.sin(0.14)], [np.sin(0.14), np.cos(0.14)]], np.float32)
+    tilted = [w @ turn.T for w in words] + [w @ turn.T + [0, 60] for w in words]
+    assert reading_lines(tilted) == [list(range(10)), list(range(10, 20))]
+    turned = [np.roll(w, 2, axis=0) for w in tilted]  # read upside down: the same lines
+    assert reading_lines(turned) == [list(range(10)), list(range(10, 20))]
+
+
 def test_reading_order_reads_words_stacked_on_a_tilted_panel_top_down() -> None:
     # three words at one x, each 20 px lower than the one above, 35 px high: they overlap in y
     stacked = [quad(100, 60, 170, 95), quad(100, 20, 170, 55), quad(100, 40, 170, 75)]

@@ -20,7 +20,9 @@ over each other with small gaps, none with a neighbour beside it on its line, ar
 into one column first (:func:`stacked_columns`), which the recognizer reads far better than
 single syllables.
 
-Reading order: regions are grouped into lines by vertical overlap (two regions share a
+Reading order: the regions are first turned so that the photo's text runs level (by the
+median angle of the regions that read across; a tilted page's line otherwise drifts out of
+its first word's height), then grouped into lines by vertical overlap (two regions share a
 line when they overlap over at least half the shorter one's height, and do not overlap
 over half the narrower one's width, as words stacked on a tilted panel do), lines go top to
 bottom, and regions left to right within a line.
@@ -350,6 +352,7 @@ def reading_lines(quads: Sequence[np.ndarray]) -> list[list[int]]:
     top to bottom, each left to right."""
     if not quads:
         return []
+    quads = _levelled(quads)
     tops = np.array([q[:, 1].min() for q in quads])
     bottoms = np.array([q[:, 1].max() for q in quads])
     lefts = np.array([q[:, 0].min() for q in quads])
@@ -374,6 +377,24 @@ def reading_lines(quads: Sequence[np.ndarray]) -> list[list[int]]:
             line_spans.append((float(tops[i]), float(bottoms[i])))
     lines.sort(key=lambda line: float(np.mean(tops[line])))
     return [sorted(line, key=lambda j: float(lefts[j])) for line in lines]
+
+
+def _levelled(quads: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The quads turned so that the photo's text runs level: by minus the median angle of the
+    regions that read across (a region read turned counts by its line's direction), so that
+    the words of a tilted page or sign overlap in height along the whole line, not only near
+    its first word."""
+    angles = []
+    for quad in quads:
+        dx, dy = quad[1] - quad[0]
+        if abs(dx) > abs(dy):
+            angles.append(float(np.arctan2(dy, dx)) - (np.pi if dx < 0 else 0.0))
+    angles = [(a + np.pi / 2) % np.pi - np.pi / 2 for a in angles]
+    if not angles:
+        return list(quads)
+    angle = float(np.median(angles))
+    turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]], np.float32)
+    return [np.asarray(quad, np.float32) @ turn.T for quad in quads]
 
 
 def stacked_columns(quads: Sequence[np.ndarray]) -> list[list[int]]:
