@@ -132,6 +132,14 @@ def warp_crop(image: np.ndarray, points: np.ndarray, height: int | None = None) 
     return cv2.resize(crop, (new_w, height), interpolation=interpolation)
 
 
+def line_quad(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The quad of a text line from its first and last words' quads (each tl, tr, br, bl as
+    the text is read): the first word's left corners and the last one's right corners, so it
+    follows the line's tilt and perspective. The photo reader builds its text lines so, and
+    the synthetic scenes their drawn lines, so that the two are scored alike."""
+    return np.stack([first[0], last[1], last[2], first[3]]).astype(np.float32)
+
+
 def is_turned_column(ordered: np.ndarray) -> bool:
     """Whether corners from :func:`validate_box` are a vertical column's, relabelled so that
     :func:`warp_crop` turns it: their reading edge (first corner to second) runs down the image."""

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, get_args
 import cv2
 import numpy as np
 
-from krocr.data.crops import is_turned_column, validate_box, warp_standing
+from krocr.data.crops import is_turned_column, line_quad, validate_box, warp_standing
 from krocr.data.images import ImageInput, border_pixels, pil_to_rgb, read_image
 from krocr.errors import ConfigError, DataError
 from krocr.inference.recognizer import Reading, Recognizer
@@ -387,9 +387,8 @@ def _levelled(quads: Sequence[np.ndarray]) -> list[np.ndarray]:
     angles = []
     for quad in quads:
         dx, dy = quad[1] - quad[0]
-        if abs(dx) > abs(dy):
-            angles.append(float(np.arctan2(dy, dx)) - (np.pi if dx < 0 else 0.0))
-    angles = [(a + np.pi / 2) % np.pi - np.pi / 2 for a in angles]
+        if abs(dx) > abs(dy):  # folded into [-90°, 90°): a turned region's 180° counts as 0°
+            angles.append((float(np.arctan2(dy, dx)) + np.pi / 2) % np.pi - np.pi / 2)
     if not angles:
         return list(quads)
     angle = float(np.median(angles))
@@ -531,14 +530,7 @@ def text_lines(regions: Sequence[TextRegion], line_of: Sequence[int]) -> list[Te
     groups = [group[::-1] if _runs_backwards([regions[n].polygon for n in group]) else group for group in groups]
     return [
         TextLine(
-            np.stack(
-                [
-                    regions[group[0]].polygon[0],
-                    regions[group[-1]].polygon[1],
-                    regions[group[-1]].polygon[2],
-                    regions[group[0]].polygon[3],
-                ]
-            ).astype(np.float32),
+            line_quad(regions[group[0]].polygon, regions[group[-1]].polygon),
             " ".join(regions[n].text for n in group),
             min(regions[n].confidence for n in group),
             tuple(group),

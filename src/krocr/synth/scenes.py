@@ -75,6 +75,7 @@ import numpy as np
 from PIL import ImageFont
 
 from krocr.charset import is_hangul_syllable, normalize_text
+from krocr.data.crops import line_quad
 from krocr.errors import ConfigError
 from krocr.synth.backgrounds import random_background, random_paper, unreadable_files
 from krocr.synth.fonts import FontFace, FontPool
@@ -1665,16 +1666,16 @@ def scene_lines(words: Sequence[SceneWord]) -> list[SceneWord]:
 
 def _line_box(boxes: Sequence[np.ndarray]) -> np.ndarray:
     """A line's box from its words' (in reading order): one word's own; words running along
-    their text, as the photo reader builds its lines (the first word's left corners, the last
-    one's right corners, which follow the line's tilt and perspective); words stacked across
-    it (a vertical sign's ``피부과`` over ``의원``), the smallest rotated rectangle around them."""
+    their text, :func:`~krocr.data.crops.line_quad`, as the photo reader builds its lines;
+    words stacked across it (a vertical sign's ``피부과`` over ``의원``), the smallest rotated
+    rectangle around them."""
     first, last = np.asarray(boxes[0], np.float32), np.asarray(boxes[-1], np.float32)
     if len(boxes) == 1:
         return first
     step = last.mean(axis=0) - first.mean(axis=0)
     along = first[1] - first[0]
     if abs(float(step @ along)) >= abs(float(step[0] * along[1] - step[1] * along[0])):
-        return np.stack([first[0], last[1], last[2], first[3]]).astype(np.float32)
+        return line_quad(first, last)
     corners = cv2.boxPoints(cv2.minAreaRect(np.concatenate(boxes).astype(np.float32)))
     if cv2.contourArea(corners, oriented=True) < 0:  # clockwise on screen (y down), as every box here
         corners = corners[::-1]
