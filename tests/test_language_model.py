@@ -99,6 +99,24 @@ def test_the_cache_of_distributions_stays_bounded(monkeypatch):
         assert len(model._cache) <= 3
 
 
+@pytest.mark.parametrize("shared_limit", [2, 20_000])
+def test_distributions_built_on_kept_short_histories_equal_those_built_from_scratch(monkeypatch, shared_limit):
+    from krocr.model import language_model
+
+    texts = ["abcab", "cabba", "bcaac", "aab", "cbc"] * 2
+    rng = np.random.default_rng(3)
+    contexts = [tuple(int(t) for t in rng.integers(0, 4, size=rng.integers(0, 5))) for _ in range(300)]
+    monkeypatch.setattr(language_model, "SHARED_HISTORY", 0)  # every history from the unigram up
+    scratch = build_language_model(texts, CS, order=5, min_count=1)
+    expected = [scratch.log_probs(context) for context in contexts]
+    monkeypatch.setattr(language_model, "SHARED_HISTORY", 3)
+    monkeypatch.setattr(language_model, "SHARED_LIMIT", shared_limit)
+    shared = build_language_model(texts, CS, order=5, min_count=1)
+    for context, want in zip(contexts, expected):
+        assert np.array_equal(shared.log_probs(context), want), context
+    assert 0 < len(shared._shared) <= shared_limit
+
+
 def test_an_order_too_long_for_the_keys_is_refused():
     with pytest.raises(ConfigError, match="does not fit"):
         build_language_model(["ab"], CS, order=40)
@@ -164,6 +182,31 @@ def test_with_scope_hangul_a_text_without_hangul_gets_no_end_score():
     scorer = _LanguageScorer(LanguageFusion(model, weight=1.0, scope="hangul"), charset)
     assert scorer.final((2, 2)) == 0.0 and scorer.final(()) == 0.0  # "11" and the empty text
     assert scorer.final((1,)) != 0.0
+
+
+@pytest.mark.parametrize("cache_limit", [5, 1_000_000])
+def test_scores_kept_from_call_to_call_change_no_reading(monkeypatch, cache_limit):
+    from krocr.model import decoding
+
+    model = build_language_model(["abc", "cab", "bca", "aab", "cbc"] * 3, CS, order=3, min_count=1)
+    rng = np.random.default_rng(5)
+    crops = (rng.normal(size=(12, 9, 4)) * 3).astype(np.float32)
+    monkeypatch.setattr(decoding, "SCORE_CACHE_LIMIT", cache_limit)
+    fresh = [beam_decode(crop[None], CS, fusion=LanguageFusion(model, 0.5, 0.2))[0] for crop in crops]
+    fusion = LanguageFusion(model, 0.5, 0.2)
+    kept = [beam_decode(crop[None], CS, fusion=fusion)[0] for crop in crops]
+    assert kept == fresh
+    assert beam_decode(crops, CS, fusion=fusion) == fresh
+    assert fusion.scorer(CS) is fusion.scorer(CS)  # one per charset, kept
+
+    def kept_scores(fusion: LanguageFusion) -> int:
+        return len(fusion.scorer(CS).prefix_scores) + len(fusion.scorer(CS).next_scores)
+
+    monkeypatch.setattr(decoding, "SCORE_CACHE_LIMIT", 1_000_000)
+    unbounded = LanguageFusion(model, 0.5, 0.2)
+    beam_decode(crops, CS, fusion=unbounded)
+    # a small limit forgets (between crops), a large one keeps everything
+    assert (kept_scores(fusion) < kept_scores(unbounded)) == (cache_limit < kept_scores(unbounded))
 
 
 def test_a_token_the_model_lacks_cuts_the_history_and_decoding_goes_on():

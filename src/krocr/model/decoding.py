@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -157,6 +157,9 @@ class _Trie:
             self.prefixes.update(key[:i] for i in range(1, len(key) + 1))
 
 
+SCORE_CACHE_LIMIT = 1_000_000  # prefix and next-token scores a language scorer keeps (~150 B each)
+
+
 def _logsumexp(a: float, b: float) -> float:
     if a == -math.inf:
         return b
@@ -185,6 +188,17 @@ class LanguageFusion:
     weight: float = 0.3
     bonus: float = 0.0
     scope: LmScope = "all"
+    # per charset (its tokens): the scores already computed, kept from call to call because
+    # a reader decodes its crops one call each and most prefixes recur
+    _scorers: dict[tuple[str, ...], _LanguageScorer] = field(default_factory=dict, compare=False, repr=False)
+
+    def scorer(self, charset: Charset) -> _LanguageScorer:
+        """This fusion's scorer for ``charset``'s ids (made once per charset)."""
+        key = tuple(charset.tokens)
+        scorer = self._scorers.get(key)
+        if scorer is None:
+            scorer = self._scorers[key] = _LanguageScorer(self, charset)
+        return scorer
 
 
 def beam_decode(
@@ -214,9 +228,11 @@ def beam_decode(
     if beam_width < 1:
         raise ValueError(f"beam_width must be at least 1, got {beam_width}")
     trie = _Trie(charset.encode(w) for w in lexicon) if lexicon is not None else None
-    scorer = _LanguageScorer(fusion, charset) if fusion is not None else None
+    scorer = fusion.scorer(charset) if fusion is not None else None
     decoded = []
     for row in as_array(logits):
+        if scorer is not None:
+            scorer.bound_memory()
         text, probability = _beam_one(log_softmax(row), beam_width, trie, math.log(prune_below), scorer)
         if text is None:
             decoded.append(Decoded("", 0.0))
@@ -242,21 +258,36 @@ class _LanguageScorer:
         self.context_length = fusion.model.order - 1
         # per charset id (0 is the blank): whether the fusion weighs that token
         self.weighed = [False] + [fusion.scope == "all" or _is_hangul(token) for token in charset.tokens]
-        self.prefix_scores: dict[tuple[int, ...], float] = {(): 0.0}  # grows with every crop of a call
+        self.prefix_scores: dict[tuple[int, ...], float] = {(): 0.0}
+        self.next_scores: dict[tuple[tuple[int, ...], int], float] = {}  # by history: prefixes share them
+
+    def bound_memory(self) -> None:
+        """Forget the scores once there are many (a long-running reader meets endless
+        prefixes; a forgotten score is recomputed)."""
+        if len(self.prefix_scores) + len(self.next_scores) > SCORE_CACHE_LIMIT:
+            self.prefix_scores = {(): 0.0}
+            self.next_scores = {}
 
     def _next(self, prefix: tuple[int, ...], token: int) -> float:
         """Weighted log P(token | prefix); the history before a token the model lacks is dropped."""
         history = ((BLANK_ID,) + prefix)[-self.context_length :] if self.context_length else ()
-        context = [self.to_model[t] for t in history]
-        if -1 in context:
-            context = context[len(context) - context[::-1].index(-1) :]
-        return self.fusion.weight * lm_log_prob(self.fusion.model.log_probs(tuple(context)), self.to_model[token])
+        key = (history, token)
+        score = self.next_scores.get(key)
+        if score is None:
+            context = [self.to_model[t] for t in history]
+            if -1 in context:
+                context = context[len(context) - context[::-1].index(-1) :]
+            log_probs = self.fusion.model.log_probs(tuple(context))
+            score = self.fusion.weight * lm_log_prob(log_probs, self.to_model[token])
+            self.next_scores[key] = score
+        return score
 
     def prefix(self, prefix: tuple[int, ...]) -> float:
         """The fusion's score of a prefix (extended one token at a time, so memoised)."""
         score = self.prefix_scores.get(prefix)
         if score is None:
-            score = self.prefix(prefix[:-1])
+            parent = self.prefix_scores.get(prefix[:-1])
+            score = self.prefix(prefix[:-1]) if parent is None else parent
             if self.weighed[prefix[-1]]:
                 score += self._next(prefix[:-1], prefix[-1]) + self.fusion.bonus
             self.prefix_scores[prefix] = score
@@ -279,13 +310,22 @@ def _is_hangul(token: str) -> bool:
     return all(unicodedata.name(ch, "").startswith("HANGUL") for ch in token)
 
 
-def _add_path(
-    beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], blank_p: float, token_p: float
-) -> None:
-    """Add a path's probabilities (ending in blank, ending in a token) to ``prefix``'s beam."""
-    entry = beams.setdefault(prefix, [-math.inf, -math.inf])
-    entry[0] = _logsumexp(entry[0], blank_p)
-    entry[1] = _logsumexp(entry[1], token_p)
+def _add_blank_path(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], p: float) -> None:
+    """Add a path ending in blank to ``prefix``'s beam (log P ending in blank, in a token)."""
+    entry = beams.get(prefix)
+    if entry is None:
+        beams[prefix] = [p, -math.inf]
+    else:
+        entry[0] = _logsumexp(entry[0], p)
+
+
+def _add_token_path(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], p: float) -> None:
+    """Add a path ending in ``prefix``'s last token to its beam."""
+    entry = beams.get(prefix)
+    if entry is None:
+        beams[prefix] = [-math.inf, p]
+    else:
+        entry[1] = _logsumexp(entry[1], p)
 
 
 def _beam_one(
@@ -312,21 +352,21 @@ def _beam_one(
             }
             continue
         next_beams: dict[tuple[int, ...], list[float]] = {}
+        extensions = [(token, float(frame[token])) for token in candidates.tolist()]
         for prefix, (p_blank, p_token) in beams.items():
             total = _logsumexp(p_blank, p_token)
-            for token in candidates.tolist():
-                p = float(frame[token])
+            for token, p in extensions:
                 if token == BLANK_ID:
-                    _add_path(next_beams, prefix, total + p, -math.inf)
+                    _add_blank_path(next_beams, prefix, total + p)
                     continue
                 extended = prefix + (token,)
                 if trie is not None and extended not in trie.prefixes:
                     continue
                 if prefix and prefix[-1] == token:
-                    _add_path(next_beams, extended, -math.inf, p_blank + p)  # a repeat needs a blank between
-                    _add_path(next_beams, prefix, -math.inf, p_token + p)  # otherwise it merges
+                    _add_token_path(next_beams, extended, p_blank + p)  # a repeat needs a blank between
+                    _add_token_path(next_beams, prefix, p_token + p)  # otherwise it merges
                 else:
-                    _add_path(next_beams, extended, -math.inf, total + p)
+                    _add_token_path(next_beams, extended, total + p)
 
         def rank(item: tuple[tuple[int, ...], list[float]]) -> float:
             return _logsumexp(*item[1]) + (scorer.prefix(item[0]) if scorer is not None else 0.0)

@@ -46,6 +46,10 @@ BOUNDARY = BLANK_ID  # start and end of a text
 KEY_BITS = 62  # keys are int64: order × bits per token must fit
 CONTEXT_ARRAYS = ("keys", "totals", "types", "kept")
 CACHE_LIMIT = 200_000  # next-token distributions kept (each 4 × the vocabulary in bytes)
+# Distributions after histories of at most SHARED_HISTORY tokens are kept in float64 as the
+# start of longer ones (most contexts share them), at most SHARED_LIMIT (8 × the vocabulary in bytes each)
+SHARED_HISTORY = 3
+SHARED_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class NgramLanguageModel:
     contexts: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
     provenance: dict = field(default_factory=dict, compare=False)  # how it was built, kept in the file
     _cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _shared: dict[tuple[int, ...], tuple[np.ndarray, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def size(self) -> int:
@@ -99,26 +104,61 @@ class NgramLanguageModel:
             self._cache[context] = cached
         return cached
 
-    def _probs(self, context: tuple[int, ...]) -> np.ndarray:
+    @cached_property
+    def _unigram(self) -> np.ndarray:
+        """Add-one unigram probabilities: every token keeps some probability."""
         keys, counts = self.counts[0]
         probs = np.ones(self.size, np.float64)
         probs[keys] += counts
-        probs /= probs.sum()  # add-one unigram: every token keeps some probability
-        for length in range(1, len(context) + 1):
-            history = _key(context[-length:], self.bits)
-            context_keys, totals, types, kept = self.contexts[length - 1]
-            at = int(np.searchsorted(context_keys, history))
-            if at == len(context_keys) or context_keys[at] != history:
+        return probs / probs.sum()
+
+    def _probs(self, context: tuple[int, ...]) -> np.ndarray:
+        shared = min(len(context), SHARED_HISTORY)
+        probs, complete = self._history_probs(context[len(context) - shared :])
+        if not complete:
+            return probs
+        probs = probs.copy()
+        for length in range(shared + 1, len(context) + 1):
+            if not self._step(probs, context[-length:]):
                 break  # a longer history was never seen either
-            keys, counts = self.counts[length]
-            low, high = np.searchsorted(keys, [history << self.bits, (history + 1) << self.bits])
-            seen = np.zeros(self.size, np.float64)
-            seen[keys[low:high] - (history << self.bits)] = counts[low:high]
-            # Witten-Bell: the history's distinct followers, and the counts pruned from the
-            # file, are the share the shorter history's distribution gets
-            backoff = float(types[at]) + float(totals[at]) - float(kept[at])
-            probs = (seen + backoff * probs) / (float(totals[at]) + float(types[at]))
         return probs
+
+    def _history_probs(self, history: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+        """The next-token distribution after a short ``history``, and whether every suffix of
+        it was seen (else longer histories are not looked up); memoised: contexts share them."""
+        known = self._shared.get(history)
+        if known is None:
+            if not history:
+                known = (self._unigram, True)
+            else:
+                probs, complete = self._history_probs(history[1:])
+                if complete:
+                    probs = probs.copy()
+                    complete = self._step(probs, history)
+                known = (probs, complete)
+            if len(self._shared) >= SHARED_LIMIT:
+                self._shared.clear()
+            self._shared[history] = known
+        return known
+
+    def _step(self, probs: np.ndarray, history: tuple[int, ...]) -> bool:
+        """Interpolate the shorter history's ``probs`` (in place) with ``history``'s counts;
+        False, leaving ``probs`` alone, where ``history`` was never seen."""
+        key = _key(history, self.bits)
+        context_keys, totals, types, kept = self.contexts[len(history) - 1]
+        at = int(context_keys.searchsorted(key))
+        if at == len(context_keys) or context_keys[at] != key:
+            return False
+        keys, counts = self.counts[len(history)]
+        first = key << self.bits
+        low, high = int(keys.searchsorted(first)), int(keys.searchsorted(first + (1 << self.bits)))
+        # Witten-Bell: the history's distinct followers, and the counts pruned from the
+        # file, are the share the shorter history's distribution gets
+        total, distinct = float(totals[at]), float(types[at])
+        probs *= distinct + total - float(kept[at])
+        probs[keys[low:high] - first] += counts[low:high]
+        probs /= total + distinct
+        return True
 
     def score(self, ids: Iterable[int]) -> float:
         """log P of a whole text given as token ids (without boundaries), its end included."""
