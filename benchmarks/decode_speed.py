@@ -49,21 +49,19 @@ def main() -> None:
     fused = Recognizer("ko", language_model="ko")
     load_seconds = time.perf_counter() - started
     rows = [
-        ("greedy", greedy, "greedy"),
-        ("beam search, width 10", Recognizer("ko", language_model=None, decoder="beam"), "beam"),
-        ("beam + `--lm ko`, fresh caches", fused, "lm cold"),
-        ("beam + `--lm ko`, caches warm", fused, "lm warm"),
+        ("greedy", greedy),
+        ("beam search, width 10", Recognizer("ko", language_model=None, decoder="beam")),
+        ("beam + `--lm ko`, fresh caches", fused),
+        ("beam + `--lm ko`, caches warm", fused),
     ]
     lines = [
         "| decoder | ms per crop | crops/s | words read |",
         "|---|---:|---:|---:|",
     ]
-    for label, recognizer, _ in rows:
+    for label, recognizer in rows:
         seconds, texts = timed(recognizer, logits)
-        right = sum(text == truth for text, truth in zip(texts, truths))
-        lines.append(
-            f"| {label} | {1000 * seconds / len(logits):.2f} | {len(logits) / seconds:,.0f} | {right / len(truths):.1%} |"
-        )
+        read = sum(text == truth for text, truth in zip(texts, truths)) / len(truths)
+        lines.append(f"| {label} | {1000 * seconds / len(logits):.2f} | {len(logits) / seconds:,.0f} | {read:.1%} |")
     body = (
         f"Data `{args.data}`: {len(logits)} crops, {np.mean([row.shape[0] for row in logits]):.0f} frames on "
         f"average; one crop per call, one thread, each crop read one way up (without the layout choice "

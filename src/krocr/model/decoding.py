@@ -157,7 +157,9 @@ class _Trie:
             self.prefixes.update(key[:i] for i in range(1, len(key) + 1))
 
 
-SCORE_CACHE_LIMIT = 1_000_000  # prefix and next-token scores a language scorer keeps (~150 B each)
+# prefix and next-token scores a language scorer keeps: ~220 B each at 14-token prefixes, more
+# for long lines, so up to ~50–100 MB per fusion and charset
+SCORE_CACHE_LIMIT = 300_000
 
 
 def _logsumexp(a: float, b: float) -> float:
@@ -190,7 +192,9 @@ class LanguageFusion:
     scope: LmScope = "all"
     # per charset (its tokens): the scores already computed, kept from call to call because
     # a reader decodes its crops one call each and most prefixes recur
-    _scorers: dict[tuple[str, ...], _LanguageScorer] = field(default_factory=dict, compare=False, repr=False)
+    _scorers: dict[tuple[str, ...], _LanguageScorer] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def scorer(self, charset: Charset) -> _LanguageScorer:
         """This fusion's scorer for ``charset``'s ids (made once per charset)."""

@@ -72,8 +72,10 @@ class NgramLanguageModel:
     counts: tuple[tuple[np.ndarray, np.ndarray], ...]
     contexts: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
     provenance: dict = field(default_factory=dict, compare=False)  # how it was built, kept in the file
-    _cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
-    _shared: dict[tuple[int, ...], tuple[np.ndarray, bool]] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _shared: dict[tuple[int, ...], tuple[np.ndarray, bool]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def size(self) -> int:
