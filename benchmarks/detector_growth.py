@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--caps", nargs="+", default=["none", "2"], help="max_word_aspect values; none: no cap")
     parser.add_argument("--out", type=Path, default=Path("runs/detector_growth"))
     args = parser.parse_args()
-    recognizer = Recognizer()
+    recognizer = Recognizer(language_model=None)  # greedy, as its figures in the docs were read
     print(f"{args.data}: shipped detector and recognizer (greedy)")
     for cap in args.caps:
         postprocess = PostprocessConfig(max_word_aspect=None if cap == "none" else float(cap))

@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="photos (the first N by path)")
     parser.add_argument("--write", action="store_true", help="also write the table into docs/benchmarks.md")
     add_recognizer_arguments(parser)
+    parser.set_defaults(lm="none")  # greedy unless --lm is given, as its documented figures were read
     add_detector_arguments(parser)
     args = parser.parse_args()
     detector = detector_from_args(args)

@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="also write the table into docs/benchmarks.md")
     add_recognizer_arguments(parser)
+    parser.set_defaults(lm="none")  # greedy unless --lm is given, as its documented figures were read
     args = parser.parse_args()
     recognizer = recognizer_from_args(args)
     columns = upright_columns(args.count, args.seed)

@@ -5,6 +5,7 @@ model turns from the recognizer's first guess to the likelier text."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from krocr.cli import main
 from krocr.errors import CheckpointError, ConfigError, KrocrError
 from krocr.inference.recognizer import Recognizer
 from krocr.model.decoding import LanguageFusion, _LanguageScorer, beam_decode, greedy_decode
-from krocr.model.language_model import NgramLanguageModel, build_language_model, lm_log_prob
+from krocr.model.language_model import NgramLanguageModel, _key, build_language_model, lm_log_prob
 
 CS = Charset(tuple("abc"))  # ids: a=1, b=2, c=3; 0 is the text boundary
 
@@ -99,22 +100,42 @@ def test_the_cache_of_distributions_stays_bounded(monkeypatch):
         assert len(model._cache) <= 3
 
 
+def _plain_witten_bell(model: NgramLanguageModel, context: tuple[int, ...]) -> np.ndarray:
+    """The distribution after ``context`` computed the plain way: from the add-one unigram
+    up through every longer history, stopping at the first one never seen."""
+    keys, counts = model.counts[0]
+    probs = np.ones(model.size, np.float64)
+    probs[keys] += counts
+    probs /= probs.sum()
+    for length in range(1, len(context) + 1):
+        history = _key(context[-length:], model.bits)
+        context_keys, totals, types, kept = model.contexts[length - 1]
+        at = int(np.searchsorted(context_keys, history))
+        if at == len(context_keys) or context_keys[at] != history:
+            break
+        keys, counts = model.counts[length]
+        low, high = np.searchsorted(keys, [history << model.bits, (history + 1) << model.bits])
+        seen = np.zeros(model.size, np.float64)
+        seen[keys[low:high] - (history << model.bits)] = counts[low:high]
+        backoff = float(types[at]) + float(totals[at]) - float(kept[at])
+        probs = (seen + backoff * probs) / (float(totals[at]) + float(types[at]))
+    return np.log(probs).astype(np.float32)
+
+
 @pytest.mark.parametrize("shared_limit", [2, 20_000])
-def test_distributions_built_on_kept_short_histories_equal_those_built_from_scratch(monkeypatch, shared_limit):
+def test_distributions_built_on_kept_short_histories_equal_the_plain_computation(monkeypatch, shared_limit):
     from krocr.model import language_model
 
-    texts = ["abcab", "cabba", "bcaac", "aab", "cbc"] * 2
+    # min_count 2 prunes, so the pruned share of a history (kept < totals) is exercised too
+    texts = ["abcab", "cabba", "bcaac", "aab", "cbc", "abca", "bbca"] * 2 + ["acbac", "ccab"]
+    model = build_language_model(texts, CS, order=5, min_count=2)
+    assert any((kept < totals).any() for _, totals, _, kept in model.contexts)
     rng = np.random.default_rng(3)
     contexts = [tuple(int(t) for t in rng.integers(0, 4, size=rng.integers(0, 5))) for _ in range(300)]
-    monkeypatch.setattr(language_model, "SHARED_HISTORY", 0)  # every history from the unigram up
-    scratch = build_language_model(texts, CS, order=5, min_count=1)
-    expected = [scratch.log_probs(context) for context in contexts]
-    monkeypatch.setattr(language_model, "SHARED_HISTORY", 3)
     monkeypatch.setattr(language_model, "SHARED_LIMIT", shared_limit)
-    shared = build_language_model(texts, CS, order=5, min_count=1)
-    for context, want in zip(contexts, expected):
-        assert np.array_equal(shared.log_probs(context), want), context
-    assert 0 < len(shared._shared) <= shared_limit
+    for context in contexts:
+        assert np.array_equal(model.log_probs(context), _plain_witten_bell(model, context)), context
+    assert 0 < len(model._shared) <= shared_limit
 
 
 def test_an_order_too_long_for_the_keys_is_refused():
@@ -153,6 +174,14 @@ def test_the_language_model_turns_the_beam_to_the_likelier_text():
     # alignments: "ab-" carries nearly all of it
     assert fused.confidence == pytest.approx(0.96 * 0.42 * 0.97, rel=0.02)
     assert beam_decode(logits, CS, fusion=LanguageFusion(model, weight=0.0))[0].text == "ac"
+
+
+def test_a_fusion_copied_with_another_weight_scores_afresh():
+    model = build_language_model(["ab"] * 50 + ["ac"], CS, order=3, min_count=1)
+    weighed = LanguageFusion(model, weight=1.0)
+    assert beam_decode(ambiguous_logits(), CS, fusion=weighed)[0].text == "ab"
+    # the kept scores belong to the weights they were computed with
+    assert beam_decode(ambiguous_logits(), CS, fusion=replace(weighed, weight=0.0))[0].text == "ac"
 
 
 def test_the_end_of_text_counts_when_a_token_may_be_missing():
@@ -235,14 +264,29 @@ def test_a_language_model_of_other_tokens_is_refused():
         Recognizer("ko", language_model=syllables)
 
 
-def test_read_takes_a_language_model_by_name_and_refuses_its_weight_alone(capsys):
+def test_an_unknown_decoder_is_named_before_any_language_model_is_chosen():
+    with pytest.raises(KrocrError, match="unknown decoder 'viterbi'"):
+        Recognizer("ko", decoder="viterbi")
+
+
+def test_read_takes_a_language_model_by_name_and_refuses_its_weight_without_one(capsys):
     crop = "examples/crops/crop_01.png"
     assert main(["read", "--lm", "ko", crop]) == 0
     assert capsys.readouterr().out.startswith(crop + "\t24시\t")
-    assert main(["read", "--lm-weight", "0.3", crop]) == 1
-    assert "give it with --lm" in capsys.readouterr().err
-    assert main(["read", "--lm-scope", "hangul", crop]) == 1
-    assert "give it with --lm" in capsys.readouterr().err
+    assert main(["read", "--lm-weight", "0.3", crop]) == 0  # the shipped model's own, weighed otherwise
+    assert main(["read", "--lm", "none", "--lm-weight", "0.3", crop]) == 1
+    assert "give one with --lm" in capsys.readouterr().err
+    assert main(["read", "--lm", "none", "--lm-scope", "hangul", crop]) == 1
+    assert "give one with --lm" in capsys.readouterr().err
+
+
+def test_the_shipped_korean_model_reads_with_its_language_model_unless_told_otherwise():
+    assert Recognizer("ko").fusion is not None and Recognizer("ko").decoder == "beam"
+    assert Recognizer().language_model_file == Recognizer("ko", language_model="ko").language_model_file
+    assert Recognizer("ko", language_model=None).fusion is None
+    assert Recognizer("ko", decoder="greedy").fusion is None
+    assert Recognizer("en").fusion is None  # no language model of its own
+    assert Recognizer("en").decoder == "greedy"
 
 
 def test_the_lm_command_writes_a_model_that_loads(tmp_path, capsys):

@@ -274,8 +274,8 @@ def test_a_crops_reading_does_not_depend_on_its_companions(weights, onnx_weights
 
 def test_the_shipped_beam_confidence_is_greedys_where_their_texts_agree():
     crops = sorted((Path(__file__).parents[1] / "examples" / "crops").glob("*.png"))
-    greedy = Recognizer("ko").read(crops)
-    beam = Recognizer("ko", decoder="beam").read(crops)
+    greedy = Recognizer("ko", language_model=None).read(crops)
+    beam = Recognizer("ko", language_model=None, decoder="beam").read(crops)
     agreeing = [(g, b) for g, b in zip(greedy, beam) if g.text == b.text]
     assert agreeing  # the tour's crops are clear: the two decoders read most of them alike
     assert all(b.confidence == g.confidence for g, b in agreeing)

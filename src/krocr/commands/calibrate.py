@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             f"--data {args.data} is inside {held_out}, an evaluation-only set: fit on a held-out synthetic "
             "split and measure this set with --check"
         )
-    recognizer = Recognizer(args.weights, engine="torch")
+    recognizer = Recognizer(args.weights, engine="torch", language_model=None)  # fits greedy's frames
     with ProgressBar(transient=True) as bar:
         before, after = calibrate(recognizer, args.data, args.split, args.limit, bar, args.method)
         checks = {

@@ -10,9 +10,11 @@ from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE
 from krocr.detection.registry import DEFAULT_DETECTOR
 from krocr.errors import ConfigError
 from krocr.inference.photo import DEFAULT_LINE_READING, LINE_READINGS
-from krocr.inference.recognizer import Recognizer
+from krocr.inference.recognizer import AUTO_LANGUAGE_MODEL, Recognizer
 from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_SCOPE, DEFAULT_LM_WEIGHT, LM_SCOPES
 from krocr.model.registry import DEFAULT_MODEL, SHIPPED, SHIPPED_LANGUAGE_MODELS
+
+NO_LANGUAGE_MODEL = "none"  # --lm none: greedy decoding
 
 if TYPE_CHECKING:
     from krocr.detection.detector import Detector
@@ -48,26 +50,36 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--precision", choices=("fp32", "bf16"), default="fp32", help="torch engine only (default: fp32)"
     )
-    group.add_argument("--beam", action="store_true", help="CTC prefix beam search instead of greedy decoding")
-    group.add_argument("--beam-width", type=int, default=10, help="beams kept with --beam (default: 10)")
+    group.add_argument(
+        "--beam",
+        action="store_true",
+        help="CTC prefix beam search (the shipped Korean model already searches beams with its language "
+        "model; plain beam search: --beam --lm none)",
+    )
+    group.add_argument(
+        "--beam-width", type=int, default=10, help="beams kept by beam search, with or without --lm (default: 10)"
+    )
     group.add_argument(
         "--lm",
         metavar="NAME_OR_FILE",
-        help=f"beam search weighed by a language model: a shipped one ({', '.join(SHIPPED_LANGUAGE_MODELS)}) "
-        "or a file written by `krocr lm`; implies --beam (off by default: see docs/models.md)",
+        default=AUTO_LANGUAGE_MODEL,
+        help=f"beam search weighed by a language model: a shipped one ({', '.join(SHIPPED_LANGUAGE_MODELS)}), "
+        "a file written by `krocr lm`, or none (greedy decoding, the fastest); auto: the shipped model's "
+        "own (ko for the Korean model, by name), none for weights given as a file, the shipped ones "
+        "included (default: auto)",
     )
     group.add_argument(
         "--lm-weight",
         type=float,
-        help=f"weight of the language model's log-probability, with --lm (default: {DEFAULT_LM_WEIGHT})",
+        help=f"weight of the language model's log-probability (default: {DEFAULT_LM_WEIGHT})",
     )
     group.add_argument(
-        "--lm-bonus", type=float, help=f"log-score added per token, with --lm (default: {DEFAULT_LM_BONUS})"
+        "--lm-bonus", type=float, help=f"log-score added per token by the language model (default: {DEFAULT_LM_BONUS})"
     )
     group.add_argument(
         "--lm-scope",
         choices=LM_SCOPES,
-        help="tokens the language model weighs, with --lm: all, or hangul (spaces, punctuation, digits and "
+        help="tokens the language model weighs: all, or hangul (spaces, punctuation, digits and "
         f"Latin then follow the recognizer alone) (default: {DEFAULT_LM_SCOPE})",
     )
     group.add_argument(
@@ -79,25 +91,29 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
-    if args.lm is None and any(v is not None for v in (args.lm_weight, args.lm_bonus, args.lm_scope)):
-        raise ConfigError(
-            "--lm-weight, --lm-bonus and --lm-scope weigh a language model: give it with --lm (e.g. --lm ko)"
-        )
-    return Recognizer(
+    language_model = None if args.lm == NO_LANGUAGE_MODEL else args.lm
+    recognizer = Recognizer(
         args.weights,
         device=args.device,
         batch_size=args.batch_size,
         width_mode=args.width_mode,
-        decoder="beam" if args.beam or args.lm else "greedy",
+        decoder="beam" if args.beam else None,
         precision=args.precision,
         min_confidence=args.min_confidence,
         beam_width=args.beam_width,
         engine=args.engine,
-        language_model=args.lm,
+        language_model=language_model,
         lm_weight=DEFAULT_LM_WEIGHT if args.lm_weight is None else args.lm_weight,
         lm_bonus=DEFAULT_LM_BONUS if args.lm_bonus is None else args.lm_bonus,
         lm_scope=DEFAULT_LM_SCOPE if args.lm_scope is None else args.lm_scope,
     )
+    if recognizer.fusion is None and any(v is not None for v in (args.lm_weight, args.lm_bonus, args.lm_scope)):
+        chosen = "--lm none" if args.lm == NO_LANGUAGE_MODEL else f"--lm auto uses none for --weights {args.weights}"
+        raise ConfigError(
+            f"--lm-weight, --lm-bonus and --lm-scope weigh a language model, and this reading has none ({chosen}; "
+            "only the shipped model read by name has one): give one with --lm (e.g. --lm ko)"
+        )
+    return recognizer
 
 
 def add_detector_arguments(parser: argparse.ArgumentParser, help_suffix: str = "") -> None:

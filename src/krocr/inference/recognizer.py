@@ -69,6 +69,8 @@ if TYPE_CHECKING:
 
 # A language model must know this share of the recognizer's tokens (v10 lacks only the "|" of today's charset)
 MIN_LM_COVERAGE = 0.9
+# language_model="auto": the shipped model's own (docs/experiments/2026-12-06-lm-default.md)
+AUTO_LANGUAGE_MODEL = "auto"
 # Crops are padded to a multiple of this many pixels (8 CRNN frames) and batched only with
 # crops of the same padded width, so a crop's reading does not depend on its companions.
 WIDTH_BUCKET = 32
@@ -107,7 +109,7 @@ class Recognizer:
         width_mode: ``natural`` keeps each crop's aspect ratio; ``fixed`` squeezes it to the
             training width.
         decoder: ``greedy`` (best path) or ``beam`` (CTC prefix beam search, ``beam_width``
-            beams). Default: greedy, or beam when a ``language_model`` is given.
+            beams). Default: beam when a language model weighs the beams, else greedy.
         precision: ``fp32``, or ``bf16`` autocast (torch engine; fast on CPUs with AVX-512 BF16 / AMX).
         beam_width: beams kept by the beam decoder.
         engine: ``auto``, ``onnx`` or ``torch`` (see the module docstring).
@@ -116,6 +118,8 @@ class Recognizer:
         language_model: a language model that weighs the beams (shallow fusion): a shipped
             one's name (``"ko"``), a file written by ``krocr lm``, or a loaded
             :class:`~krocr.model.language_model.NgramLanguageModel`. None: no language model.
+            ``"auto"`` (the default): the one the shipped model reads with (``"ko"`` for the
+            Korean model), none for other weights or with ``decoder="greedy"``.
         lm_weight: the weight of its log-probability against the recognizer's.
         lm_bonus: log-score added per token (offsets the model's taste for short texts).
         lm_scope: the tokens it weighs: ``all``, or ``hangul`` (spaces, punctuation, digits
@@ -151,7 +155,7 @@ class Recognizer:
         beam_width: int = 10,
         engine: Engine = "auto",
         min_confidence: float = 0.0,
-        language_model: str | Path | NgramLanguageModel | None = None,
+        language_model: str | Path | NgramLanguageModel | None = AUTO_LANGUAGE_MODEL,
         lm_weight: float = DEFAULT_LM_WEIGHT,
         lm_bonus: float = DEFAULT_LM_BONUS,
         lm_scope: LmScope = DEFAULT_LM_SCOPE,
@@ -160,12 +164,14 @@ class Recognizer:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
         if beam_width < 1:
             raise KrocrError(f"beam width must be at least 1, got {beam_width}")
+        if decoder not in (None, "greedy", "beam"):
+            raise KrocrError(f"unknown decoder {decoder!r}; use 'greedy' or 'beam'")
+        if language_model == AUTO_LANGUAGE_MODEL:
+            language_model = _default_language_model(DEFAULT_MODEL if weights is None else weights, decoder)
         if decoder is None:
             decoder = "greedy" if language_model is None else "beam"
         if language_model is not None and decoder != "beam":
             raise KrocrError(f"a language model weighs beams: it needs decoder='beam', not {decoder!r}")
-        if decoder not in ("greedy", "beam"):
-            raise KrocrError(f"unknown decoder {decoder!r}; use 'greedy' or 'beam'")
         if precision not in ("fp32", "bf16"):
             raise KrocrError(f"unknown precision {precision!r}; use 'fp32' or 'bf16'")
         if engine not in ("auto", "torch", "onnx"):
@@ -446,6 +452,13 @@ def _weights_file(shipped: ShippedModel | None, weights: str | Path | None, engi
             )
         return shipped.onnx_path
     return resolve_weights(shipped.name)
+
+
+def _default_language_model(weights: str | Path, decoder: Decoder | None) -> str | None:
+    """What ``language_model="auto"`` means: the shipped model's own language model, unless
+    greedy decoding was asked for; none for weights of one's own (their tokens may differ)."""
+    shipped = shipped_model(weights)
+    return None if shipped is None or decoder == "greedy" else shipped.language_model
 
 
 def _language_model(spec: str | Path | NgramLanguageModel) -> NgramLanguageModel:

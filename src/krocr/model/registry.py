@@ -23,6 +23,7 @@ class ShippedModel:
     safetensors: str  # file name in WEIGHTS_DIR
     onnx: str | None  # its ONNX export, when reading it should not need torch
     description: str
+    language_model: str | None = None  # the shipped language model it reads with by default (a name)
 
     @property
     def safetensors_path(self) -> Path:
@@ -38,6 +39,7 @@ _KO_CRNN = ShippedModel(
     "ko_crnn.safetensors",
     "ko_crnn.onnx",
     "Korean signboard CRNN v14 (slim, jamo tokens, 32 px high): the reference reproduction",
+    "ko",
 )
 SHIPPED: dict[str, ShippedModel] = {
     "ko": _KO_CRNN,  # what `krocr read` uses by default
