@@ -258,6 +258,15 @@ def test_a_recognizer_with_a_language_model_decodes_with_beams():
         Recognizer("ko", language_model="ko", lm_scope="latin")  # type: ignore[arg-type]
 
 
+def test_a_fusion_refuses_a_weight_bonus_or_scope_it_cannot_use():
+    model = build_language_model(["ab"], CS, order=2, min_count=1)
+    with pytest.raises(KrocrError, match="unknown lm_scope 'latin'"):
+        LanguageFusion(model, 0.2, 1.0, "latin")  # type: ignore[arg-type]
+    for weight, bonus in [(-0.1, 0.0), (float("nan"), 0.0), (0.2, float("inf"))]:
+        with pytest.raises(KrocrError, match="lm_weight must be a finite number"):
+            LanguageFusion(model, weight, bonus)
+
+
 def test_a_language_model_of_other_tokens_is_refused():
     syllables = build_language_model(["가나"], Charset(tuple("가나")), order=2, min_count=1)
     with pytest.raises(KrocrError, match="knows 0% of the recognizer's jamo tokens"):

@@ -21,7 +21,6 @@ a shipped model with an ONNX export, torch otherwise.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -48,7 +47,6 @@ from krocr.model.language_model import (
     DEFAULT_LM_BONUS,
     DEFAULT_LM_SCOPE,
     DEFAULT_LM_WEIGHT,
-    LM_SCOPES,
     LmScope,
     NgramLanguageModel,
 )
@@ -468,18 +466,16 @@ def _language_model(spec: str | Path | NgramLanguageModel) -> NgramLanguageModel
 def _fusion(
     model: NgramLanguageModel, file: Path | None, charset: Charset, weight: float, bonus: float, scope: LmScope
 ) -> LanguageFusion:
-    """The fusion of ``model`` into beam search, refused when it cannot serve this charset."""
-    if not (math.isfinite(weight) and weight >= 0 and math.isfinite(bonus)):
-        raise KrocrError(f"lm_weight must be a finite number ≥ 0 and lm_bonus finite, got {weight} and {bonus}")
-    if scope not in LM_SCOPES:
-        raise KrocrError(f"unknown lm_scope {scope!r}; use {' or '.join(map(repr, LM_SCOPES))}")
+    """The fusion of ``model`` into beam search (which checks the weight, bonus and scope),
+    refused when it cannot serve this charset."""
+    fusion = LanguageFusion(model, weight, bonus, scope)
     known = float(np.mean(model.token_map(charset)[1:] >= 0))
     if known < MIN_LM_COVERAGE:
         raise KrocrError(
             f"{file or 'the language model'}: knows {known:.0%} of the recognizer's {charset.tokenizer} tokens; "
             f"it was counted for other tokens (its tokenizer: {model.provenance.get('tokenizer', 'not recorded')})"
         )
-    return LanguageFusion(model, weight, bonus, scope)
+    return fusion
 
 
 def _checked_device(device: str) -> torch.device:

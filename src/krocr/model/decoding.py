@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from krocr.charset import BLANK_ID, Charset
+from krocr.errors import KrocrError
 from krocr.model.calibration import UNCALIBRATED, ConfidenceCalibration
-from krocr.model.language_model import LmScope, NgramLanguageModel, lm_log_prob
+from krocr.model.language_model import LM_SCOPES, LmScope, NgramLanguageModel, lm_log_prob
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,14 @@ class LanguageFusion:
     _scorers: dict[tuple[str, ...], _LanguageScorer] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.weight) and self.weight >= 0 and math.isfinite(self.bonus)):
+            raise KrocrError(
+                f"lm_weight must be a finite number ≥ 0 and lm_bonus finite, got {self.weight} and {self.bonus}"
+            )
+        if self.scope not in LM_SCOPES:
+            raise KrocrError(f"unknown lm_scope {self.scope!r}; use {' or '.join(map(repr, LM_SCOPES))}")
 
     def scorer(self, charset: Charset) -> _LanguageScorer:
         """This fusion's scorer for ``charset``'s ids (made once per charset)."""
