@@ -31,7 +31,7 @@ from krocr.commands.options import (
 )
 from krocr.data.importers import read_icdar2015
 from krocr.detection.folders import scene_folders
-from krocr.inference.photo import PhotoReader
+from krocr.inference.photo import DEFAULT_LINE_READING, PhotoReader
 
 
 def turn_folder(folder: Path, out: Path, limit: int | None) -> Path:
@@ -68,7 +68,9 @@ def main() -> None:
         folders = {"as drawn": args.scenes, "turned 180°": turn_folder(args.scenes, Path(tmp) / "turned", args.limit)}
         for name, folder in folders.items():
             for check in (False, True):
-                reader = PhotoReader(detector, recognizer, upside_down=check)
+                reader = PhotoReader(
+                    detector, recognizer, upside_down=check, line_reading=args.line_reading or DEFAULT_LINE_READING
+                )
                 metrics = evaluate_scenes(reader, folder, Path(tmp) / "out", limit=args.limit)
                 rows.append(
                     f"| {name} | {'on' if check else 'off'} | {metrics['end_to_end_word_accuracy']:.1%} "
