@@ -299,8 +299,7 @@ class _LanguageScorer:
         """The fusion's score of a prefix (extended one token at a time, so memoised)."""
         score = self.prefix_scores.get(prefix)
         if score is None:
-            parent = self.prefix_scores.get(prefix[:-1])
-            score = self.prefix(prefix[:-1]) if parent is None else parent
+            score = self.prefix(prefix[:-1])
             if self.weighed[prefix[-1]]:
                 score += self._next(prefix[:-1], prefix[-1]) + self.fusion.bonus
             self.prefix_scores[prefix] = score
@@ -323,22 +322,15 @@ def _is_hangul(token: str) -> bool:
     return all(unicodedata.name(ch, "").startswith("HANGUL") for ch in token)
 
 
-def _add_blank_path(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], p: float) -> None:
-    """Add a path ending in blank to ``prefix``'s beam (log P ending in blank, in a token)."""
-    entry = beams.get(prefix)
-    if entry is None:
-        beams[prefix] = [p, -math.inf]
-    else:
-        entry[0] = _logsumexp(entry[0], p)
+BLANK_END, TOKEN_END = 0, 1  # a beam's two log-probabilities: its paths ending in blank, in its last token
 
 
-def _add_token_path(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], p: float) -> None:
-    """Add a path ending in ``prefix``'s last token to its beam."""
+def _add_path(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], end: int, p: float) -> None:
+    """Add a path's log-probability ``p`` to ``prefix``'s beam, among its paths that end as ``end`` says."""
     entry = beams.get(prefix)
     if entry is None:
-        beams[prefix] = [-math.inf, p]
-    else:
-        entry[1] = _logsumexp(entry[1], p)
+        entry = beams[prefix] = [-math.inf, -math.inf]
+    entry[end] = _logsumexp(entry[end], p)
 
 
 def _beam_one(
@@ -370,16 +362,16 @@ def _beam_one(
             total = _logsumexp(p_blank, p_token)
             for token, p in extensions:
                 if token == BLANK_ID:
-                    _add_blank_path(next_beams, prefix, total + p)
+                    _add_path(next_beams, prefix, BLANK_END, total + p)
                     continue
                 extended = prefix + (token,)
                 if trie is not None and extended not in trie.prefixes:
                     continue
                 if prefix and prefix[-1] == token:
-                    _add_token_path(next_beams, extended, p_blank + p)  # a repeat needs a blank between
-                    _add_token_path(next_beams, prefix, p_token + p)  # otherwise it merges
+                    _add_path(next_beams, extended, TOKEN_END, p_blank + p)  # a repeat needs a blank between
+                    _add_path(next_beams, prefix, TOKEN_END, p_token + p)  # otherwise it merges
                 else:
-                    _add_token_path(next_beams, extended, total + p)
+                    _add_path(next_beams, extended, TOKEN_END, total + p)
 
         def rank(item: tuple[tuple[int, ...], list[float]]) -> float:
             return _logsumexp(*item[1]) + (scorer.prefix(item[0]) if scorer is not None else 0.0)
