@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from krocr.charset import BLANK_ID, Charset
+from krocr.charset import BLANK_ID, Charset, korean_charset
 from krocr.cli import main
 from krocr.errors import CheckpointError, ConfigError, KrocrError
 from krocr.inference.recognizer import Recognizer
@@ -305,6 +305,25 @@ def test_the_lm_command_writes_a_model_that_loads(tmp_path, capsys):
     assert model.order == 3 and model.provenance["texts"] == 300 and model.provenance["tokenizer"] == "jamo"
     assert "3-gram" in capsys.readouterr().out
     assert main(["lm", "--out", str(tmp_path / "lm.bin"), "--texts", "10"]) == 1
+
+
+def test_corpus_lines_are_counted_into_the_model_and_recorded(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("휘뚜루마뚜루 쓰는 밥솥\n가 = 나\n", encoding="utf-8")
+    plain, mixed = tmp_path / "plain.safetensors", tmp_path / "mixed.safetensors"
+    flags = ["--texts", "300", "--order", "3", "--min-count", "1"]
+    assert main(["lm", "--out", str(plain), *flags]) == 0
+    assert main(["lm", "--out", str(mixed), *flags, "--corpus", str(corpus), "--corpus-repeat", "3"]) == 0
+    assert "1 lines (left out: 1 characters outside the charset" in capsys.readouterr().out
+    charset = korean_charset(tokenizer="jamo")  # the command's default tokens
+    with_corpus, without = NgramLanguageModel.load(mixed), NgramLanguageModel.load(plain)
+    sentence = charset.encode("휘뚜루마뚜루 쓰는 밥솥")
+    assert with_corpus.score(with_corpus.token_map(charset)[sentence]) > without.score(
+        without.token_map(charset)[sentence]
+    )
+    (recorded,) = with_corpus.provenance["corpora"]
+    assert recorded["lines"] == 1 and recorded["left_out"] == {"characters outside the charset": 1}
+    assert with_corpus.provenance["command"].endswith(f"--corpus {corpus} --corpus-repeat 3")
 
 
 def test_layouts_are_chosen_by_greedy_readings_and_only_the_chosen_one_is_weighed(monkeypatch):

@@ -192,6 +192,8 @@ def test_design_weights_reach_the_rendered_crops(tmp_path):
             ["--design-weight", "UnDotum=2", "--design-weight", "UnDotum=3"],
             r"--design-weight given twice for 'UnDotum'",
         ),
+        (["--scenes", "--texts", "texts.txt"], r"--texts draws crops' texts from a file: not with --scenes"),
+        (["--without", "text", "--texts", "texts.txt"], r"not with --scenes or --without text"),
     ],
 )
 def test_contradicting_options_are_refused_before_rendering(tmp_path, options, message):
@@ -233,3 +235,20 @@ def test_fonts_found_but_not_used_are_listed_in_the_summary_and_printed(tmp_path
     summary = json.loads((tmp_path / "synth_summary.json").read_text(encoding="utf-8"))
     assert {"path": "/fonts/Jua.ttf", "reason": "Jua is reserved for evaluation"} in summary["fonts"]["skipped"]
     assert "font not used: /fonts/Jua.ttf: Jua is reserved for evaluation" in capsys.readouterr().out
+
+
+def test_the_command_renders_the_lines_of_a_text_file_and_records_it(tmp_path, capsys):
+    texts = tmp_path / "texts.txt"
+    texts.write_text("데비안 패키지\n설치할 수 있나요?\n가 = 나\n", encoding="utf-8")
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    out = tmp_path / "out"
+    args = parser.parse_args(["--count", "4", "--out", str(out), "--workers", "1", "--quiet", "--texts", str(texts)])
+    assert run(args) == 0
+    labels = [CacheReader(out / "train.lmdb")[i][1] for i in range(4)]
+    assert sorted(labels[:2]) == ["데비안 패키지", "설치할 수 있나요?"] and set(labels) == set(labels[:2])
+    summary = json.loads((out / "synth_summary.json").read_text(encoding="utf-8"))
+    assert summary["kinds"] == {"file": 4}
+    assert summary["config"]["texts"]["lines"] == 2
+    assert summary["config"]["texts"]["left_out"] == {"characters outside the charset": 1}
+    assert "2 lines of" in capsys.readouterr().out

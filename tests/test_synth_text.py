@@ -17,13 +17,15 @@ from krocr.charset import (
     nfc,
     normalize_text,
 )
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, DataError
 from krocr.synth import text_forms
 from krocr.synth.text import (
     KOREAN_SHARES,
+    FileTextSource,
     SyllableCounter,
     TextConfig,
     TextSource,
+    read_text_lines,
     wordfreq_vocabulary,
 )
 
@@ -206,3 +208,42 @@ def test_fit_keeps_whole_parts_within_the_limit():
     assert text_forms.fit(["밀가루", "설탕", "정제소금"], ", ", limit=10) == "밀가루, 설탕"
     assert text_forms.fit(["밀가루", "설탕"], ", ", limit=20, head="원재료명: ") == "원재료명: 밀가루, 설탕"
     assert text_forms.fit(["아주긴첫번째항목"], ", ", limit=3) == "아주긴첫번째항목"  # the first part always
+
+
+# ---- texts from a file -------------------------------------------------------------------------
+def test_text_file_lines_are_cleaned_and_the_unusable_counted_by_reason(tmp_path):
+    path = tmp_path / "texts.txt"
+    path.write_text("\ufeff 서울  우유 \n\n가격 = 3,000원\n아주 긴 문장입니다\n메뉴표\n", encoding="utf-8")
+    lines = read_text_lines(path, korean_charset(), max_length=8)
+    assert lines.lines == ("서울 우유", "메뉴표")
+    assert lines.rejected == {"empty": 1, "characters outside the charset": 1, "longer than 8 characters": 1}
+    assert lines.first_rejected["characters outside the charset"] == "line 3: 가격 = 3,000원 (lacks =)"
+    assert "1 empty (first, line 2: )" in lines.left_out()
+    assert len(lines.sha256) == 64
+    assert read_text_lines(path, korean_charset()).rejected["characters outside the charset"] == 1
+
+
+@pytest.mark.parametrize("content", [b"=\n\n", b"\xff\xfe\x00bad"])
+def test_a_text_file_without_a_usable_line_is_refused_by_name(tmp_path, content):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match="bad.txt"):
+        read_text_lines(path, korean_charset())
+
+
+def test_a_file_source_draws_every_line_once_before_any_repeats_and_is_seeded(tmp_path):
+    path = tmp_path / "texts.txt"
+    path.write_text("\n".join(f"줄 {i}" for i in range(10)), encoding="utf-8")
+    lines = read_text_lines(path, korean_charset())
+
+    def draws(seed, accept=None):
+        rng = np.random.default_rng(seed)
+        source = FileTextSource(korean_charset(), TextConfig(), rng, lines, accept=accept)
+        return [source() for _ in range(15)], source
+
+    first, source = draws(1)
+    assert sorted(text for text, _ in first[:10]) == sorted(lines.lines)
+    assert {kind for _, kind in first} == {"file"}
+    assert draws(1)[0] == first and draws(2)[0] != first
+    refused, source = draws(1, accept=lambda text: text != "줄 3")
+    assert "줄 3" not in [text for text, _ in refused] and source.stats.redrawn["file"] >= 1

@@ -28,7 +28,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "  krocr synth --lang ko --count 100 --out data/scenes --scenes\n"
         "  krocr synth --lang ko --count 5000 --out data/det --scenes --scene-size 640x640 "
         "--scene-kinds signs=2,document=1\n"
-        "  krocr synth --lang ko --count 60000 --seed 50 --out data/lever_fonts --without text,looks"
+        "  krocr synth --lang ko --count 60000 --seed 50 --out data/lever_fonts --without text,looks\n"
+        "  krocr synth --lang ko --count 2000 --out data/faq-heldout --texts faq.txt --fonts heldout --split test"
     )
     parser.add_argument("--lang", choices=("en", "ko"), default="ko", help="English pretraining or Korean signboards")
     parser.add_argument("--count", type=int, required=True, help="samples to render (scenes with --scenes)")
@@ -113,6 +114,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"switch off issue 27's levers ({', '.join(LEVERS)}): render with the fonts, text or looks "
         "from before them, everything else alike, to measure each (docs/synth.md)",
     )
+    parser.add_argument(
+        "--texts",
+        type=Path,
+        metavar="FILE",
+        help="render these texts (a UTF-8 file, one per line, each once in a seeded order before any "
+        "repeats) instead of the text stream; lines outside the charset or over 40 characters are left out",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -182,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
         render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
         design_weights=tuple(args.design_weight),
         without=args.without,
+        texts=args.texts,
         scene=scene,
         height=args.height,
         max_width=DEFAULT_MAX_WIDTH * args.height // 32,  # the same longest line at any height
@@ -194,6 +203,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {written} to {options.out} ({summary['per_second']}/s){seen}")
     if options.scenes:
         print(_scene_line(summary["scenes"]))
+    texts = summary["config"].get("texts")
+    if texts:
+        left_out = ", ".join(f"{n} {reason}" for reason, n in texts["left_out"].items()) or "none"
+        print(f"texts: {texts['lines']:,} lines of {texts['path']} (left out: {left_out})")
     for skipped in summary["fonts"]["skipped"]:
         print(f"font not used: {skipped['path']}: {skipped['reason']}")
     missing_photos = summary.get("looks", {}).get("photo_missing", 0)

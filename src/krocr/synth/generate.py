@@ -64,7 +64,7 @@ from krocr.synth.scenes import (
     scene_lines,
     write_icdar2015,
 )
-from krocr.synth.text import DRAWN_SIGN_SYMBOLS, TextConfig, TextSource
+from krocr.synth.text import DRAWN_SIGN_SYMBOLS, FileTextSource, TextConfig, TextSource, read_text_lines
 
 TEXT_STREAM = 0x7E47  # seeds the text stream apart from the per-sample generators
 CHUNK = 64  # samples per task sent to a worker
@@ -93,6 +93,7 @@ class SynthOptions:
     scene: SceneConfig = field(default_factory=SceneConfig)
     design_weights: tuple[tuple[str, float], ...] = ()  # (font design, multiplier of its sampling weight)
     without: tuple[str, ...] = ()  # issue 27's levers switched off (LEVERS); crops only
+    texts: Path | None = None  # a text file whose lines are drawn instead of the text stream; crops only
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -114,6 +115,8 @@ class SynthOptions:
             raise ConfigError(f"--without names a lever twice: {','.join(self.without)}")
         if self.without and self.scenes:
             raise ConfigError("--without applies to crops (issue 27's levers), not to --scenes")
+        if self.texts is not None and (self.scenes or "text" in self.without):
+            raise ConfigError("--texts draws crops' texts from a file: not with --scenes or --without text")
 
     @property
     def charset_name(self) -> str:
@@ -269,7 +272,12 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
     pool = FontPool.build(faces, chars, design_weights=dict(options.design_weights), workers=options.workers)
     if options.lang == "ko" and not any(map(draws_hangul, pool.drawable)):  # e.g. only Latin fonts installed
         raise missing_fonts_error(options.lang, options.fonts, found, faces)
-    source = TextSource(charset, text_config, np.random.default_rng([options.seed, TEXT_STREAM]), accept=pool.covers)
+    rng = np.random.default_rng([options.seed, TEXT_STREAM])
+    if options.texts is None:
+        source = TextSource(charset, text_config, rng, accept=pool.covers)
+    else:
+        lines = read_text_lines(options.texts, charset, text_config.max_length)
+        source = FileTextSource(charset, text_config, rng, lines, accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)
     scene_stats: dict[str, Any] = {}
     looks: dict[str, int] = {}
@@ -425,6 +433,13 @@ def _summary(
     }
     if options.scenes:
         config["scene"] = asdict(options.scene)
+    if isinstance(source, FileTextSource):
+        config["texts"] = {
+            "path": str(source.texts.path),
+            "sha256": source.texts.sha256,
+            "lines": len(source.texts.lines),
+            "left_out": dict(source.texts.rejected),
+        }
     return {
         "format": "krocr-synth/1",
         "config": config,

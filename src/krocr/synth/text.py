@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ import numpy as np
 import wordfreq
 
 from krocr.charset import SIGN_SYMBOLS, Charset, is_hangul_syllable, nfc
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, DataError, read_input
 from krocr.progress import SILENT, ProgressHook
 from krocr.synth import text_forms
 
@@ -456,6 +457,91 @@ class TextSource:
                     return prefix + word[: max(1, target - len(prefix))]
                 line = candidate
         return line
+
+
+# ---- texts from a file ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TextLines:
+    """The lines of a text file that can be used, and those left out, by reason."""
+
+    path: Path
+    sha256: str  # of the file's bytes, to record which text a model or render was made from
+    lines: tuple[str, ...]
+    rejected: Counter  # reason -> lines
+    first_rejected: dict[str, str]  # reason -> "line N: text", to show what was left out
+
+    def left_out(self) -> str:
+        """The lines left out, by reason with the first of each, or "none"."""
+        return "; ".join(f"{n} {r} (first, {self.first_rejected[r]})" for r, n in self.rejected.items()) or "none"
+
+
+def read_text_lines(path: Path, charset: Charset, max_length: int | None = None) -> TextLines:
+    """The lines of a UTF-8 text file, one text each, as the stream writes texts (NFC, single
+    spaces, stripped). Empty lines, lines with characters outside ``charset`` and lines
+    longer than ``max_length`` are left out and counted by reason.
+
+    Args:
+        path: the file.
+        charset: the characters a text may hold.
+        max_length: the longest text kept, in characters; None keeps every length.
+
+    Returns:
+        The lines kept, in file order, and those left out.
+
+    Raises:
+        DataError: naming the file, when it cannot be read or keeps no line.
+    """
+    data = read_input(path, "text file", DataError)
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 ({exc})") from None
+    kept: list[str] = []
+    rejected: Counter = Counter()
+    first: dict[str, str] = {}
+    for number, line in enumerate(raw.splitlines(), 1):
+        text = _clean(line)
+        if not text:
+            reason = "empty"
+        elif missing := charset.missing(text):
+            reason = "characters outside the charset"
+            text = f"{text} (lacks {''.join(missing[:5])})"
+        elif max_length is not None and len(text) > max_length:
+            reason = f"longer than {max_length} characters"
+        else:
+            kept.append(text)
+            continue
+        rejected[reason] += 1
+        first.setdefault(reason, f"line {number}: {text[:60]}")
+    if not kept:
+        raise DataError(f"{path}: no usable text line ({', '.join(f'{n} {r}' for r, n in rejected.items())})")
+    return TextLines(path, hashlib.sha256(data).hexdigest(), tuple(kept), rejected, first)
+
+
+class FileTextSource(TextSource):
+    """:class:`TextSource` whose texts are a file's lines (:func:`read_text_lines`), each once
+    in a seeded order before any repeats (kind ``file``); a line ``accept`` refuses (no font
+    draws it) is skipped for the next, and counted."""
+
+    def __init__(
+        self,
+        charset: Charset,
+        config: TextConfig,
+        rng: Generator,
+        texts: TextLines,
+        accept: Callable[[str], bool] | None = None,
+    ):
+        self.texts = texts
+        self._order: list[int] = []
+        super().__init__(charset, config, rng, accept)
+
+    def _kind_table(self) -> tuple[list[str], np.ndarray]:
+        return ["file"], np.ones(1)
+
+    def _make(self, kind: str) -> str:
+        if not self._order:
+            self._order = list(self.rng.permutation(len(self.texts.lines))[::-1])
+        return self.texts.lines[self._order.pop()]
 
 
 def _clean(text: str) -> str:
