@@ -66,6 +66,15 @@ class _TextBlocks(HTMLParser):
         if self._depth:
             self._parts.append(data)
 
+    @property
+    def open_blocks(self) -> int:
+        """Blocks still open when the page ended (a tag never closed)."""
+        return self._depth
+
+    @property
+    def open_text(self) -> list[str]:
+        return self._parts
+
 
 def hangul_share(text: str) -> float:
     """Hangul syllables among a text's letters (0 for a text without letters)."""
@@ -107,12 +116,18 @@ def paragraph_lines(paragraphs: list[str], dropped: Counter) -> list[str]:
     return lines
 
 
-def html_paragraphs(root: Path) -> list[str]:
-    """Every HTML page's paragraphs, each distinct paragraph once (help pages embed each other)."""
+def html_paragraphs(root: Path, problems: Counter) -> list[str]:
+    """Every HTML page's paragraphs, each distinct paragraph once (help pages embed each
+    other). A page that ends inside a block (a tag never closed) gives the open block's text
+    as one paragraph and is counted in ``problems``."""
     seen: dict[str, None] = {}
     for page in sorted(root.rglob("*.html")):
         parser = _TextBlocks()
         parser.feed(page.read_text(encoding="utf-8"))
+        parser.close()
+        if parser.open_blocks:
+            problems["pages ending inside an unclosed block"] += 1
+            parser.paragraphs.append("".join(parser.open_text))
         seen.update(dict.fromkeys(parser.paragraphs))
     return list(seen)
 
@@ -160,7 +175,7 @@ def main() -> int:
             subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
             manifest["packages"][package] = {"version": deb_version(deb), "sha256": sha256(deb), "licence": licence}
             dropped: Counter = Counter()
-            lines = paragraph_lines(html_paragraphs(unpacked), dropped)
+            lines = paragraph_lines(html_paragraphs(unpacked, dropped), dropped)
             print(f"{package}: {len(lines):,} lines ({dict(dropped)} left out)")
             for name, part in outputs(package, lines).items():
                 path = args.out / name
@@ -172,7 +187,7 @@ def main() -> int:
                     "sha256": sha256(path),
                 }
                 print(f"  {path}: {len(part):,} lines")
-            manifest["packages"][package]["lines_left_out"] = dict(dropped)
+            manifest["packages"][package]["left_out"] = dict(dropped)
     (args.out / "corpus_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return 0
 

@@ -324,6 +324,7 @@ def test_corpus_lines_are_counted_into_the_model_and_recorded(tmp_path, capsys):
     (recorded,) = with_corpus.provenance["corpora"]
     assert recorded["lines"] == 1 and recorded["left_out"] == {"characters outside the charset": 1}
     assert with_corpus.provenance["command"].endswith(f"--corpus {corpus} --corpus-repeat 3")
+    assert main(["lm", "--out", str(plain), *flags, "--corpus-repeat", "3"]) == 1  # nothing to repeat
 
 
 def test_layouts_are_chosen_by_greedy_readings_and_only_the_chosen_one_is_weighed(monkeypatch):

@@ -241,9 +241,13 @@ def test_a_file_source_draws_every_line_once_before_any_repeats_and_is_seeded(tm
         source = FileTextSource(korean_charset(), TextConfig(), rng, lines, accept=accept)
         return [source() for _ in range(15)], source
 
-    first, source = draws(1)
+    first, _ = draws(1)
     assert sorted(text for text, _ in first[:10]) == sorted(lines.lines)
     assert {kind for _, kind in first} == {"file"}
     assert draws(1)[0] == first and draws(2)[0] != first
     refused, source = draws(1, accept=lambda text: text != "줄 3")
-    assert "줄 3" not in [text for text, _ in refused] and source.stats.redrawn["file"] >= 1
+    assert "줄 3" not in [text for text, _ in refused] and len(source.texts.lines) == 9
+    assert source.texts.rejected == {"no font draws it": 1}
+    assert source.texts.first_rejected["no font draws it"] == "line 4: 줄 3"
+    with pytest.raises(DataError, match="texts.txt: no usable text line .10 no font draws it"):
+        draws(1, accept=lambda text: False)

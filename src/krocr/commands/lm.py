@@ -14,6 +14,7 @@ times: the stream knows words, real text knows what comes between them.
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {args.out}: a language model is written as .safetensors")
     if args.texts < 1 or args.order < 1 or args.min_count < 1 or args.corpus_repeat < 1:
         raise ConfigError("--texts, --order, --min-count and --corpus-repeat must be at least 1")
+    if args.corpus_repeat != 1 and not args.corpus:
+        raise ConfigError("--corpus-repeat weighs the lines of --corpus files; no --corpus was given")
     charset = korean_charset(tokenizer=args.tokenizer)
     corpora = [read_text_lines(path, charset) for path in args.corpus]
     for corpus in corpora:
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     with ProgressBar() as bar:
         texts = sample_texts(source, args.texts, bar)
     texts += [line for corpus in corpora for line in corpus.lines] * args.corpus_repeat
-    corpus_flags = "".join(f" --corpus {c.path}" for c in corpora)
+    corpus_flags = "".join(f" --corpus {shlex.quote(str(c.path))}" for c in corpora)
     if corpora:
         corpus_flags += f" --corpus-repeat {args.corpus_repeat}"
     provenance = {

@@ -119,7 +119,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="render these texts (a UTF-8 file, one per line, each once in a seeded order before any "
-        "repeats) instead of the text stream; lines outside the charset or over 40 characters are left out",
+        "repeats) instead of the text stream; lines outside the charset, over 40 characters or that no font "
+        "draws are left out and counted (with --val-fraction a repeated line may land in both splits)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace LMDBs that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

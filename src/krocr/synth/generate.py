@@ -263,6 +263,7 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
     text_config = TextConfig(**{**asdict(options.text), "lang": options.lang, "forms": "text" not in options.without})
     if "looks" in options.without:
         options = replace(options, render=options.render.only_look(None))
+    texts = None if options.texts is None else read_text_lines(options.texts, charset, text_config.max_length)
     scan = scan_fonts(exclude=ISSUE27_FONT_PACKAGES if "fonts" in options.without else frozenset())
     found = list(scan.faces)
     faces = split_fonts(found).select(options.fonts)
@@ -273,11 +274,10 @@ def generate(options: SynthOptions, progress: ProgressHook = SILENT) -> dict:
     if options.lang == "ko" and not any(map(draws_hangul, pool.drawable)):  # e.g. only Latin fonts installed
         raise missing_fonts_error(options.lang, options.fonts, found, faces)
     rng = np.random.default_rng([options.seed, TEXT_STREAM])
-    if options.texts is None:
+    if texts is None:
         source = TextSource(charset, text_config, rng, accept=pool.covers)
     else:
-        lines = read_text_lines(options.texts, charset, text_config.max_length)
-        source = FileTextSource(charset, text_config, rng, lines, accept=pool.covers)
+        source = FileTextSource(charset, text_config, rng, texts, accept=pool.covers)
     options.out.mkdir(parents=True, exist_ok=True)
     scene_stats: dict[str, Any] = {}
     looks: dict[str, int] = {}

@@ -35,7 +35,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -467,12 +467,31 @@ class TextLines:
     path: Path
     sha256: str  # of the file's bytes, to record which text a model or render was made from
     lines: tuple[str, ...]
+    numbers: tuple[int, ...]  # each kept line's line number in the file
     rejected: Counter  # reason -> lines
     first_rejected: dict[str, str]  # reason -> "line N: text", to show what was left out
 
     def left_out(self) -> str:
         """The lines left out, by reason with the first of each, or "none"."""
         return "; ".join(f"{n} {r} (first, {self.first_rejected[r]})" for r, n in self.rejected.items()) or "none"
+
+    def keeping(self, accept: Callable[[str], bool], reason: str) -> TextLines:
+        """These lines without those ``accept`` refuses, which are counted under ``reason``.
+
+        Raises:
+            DataError: naming the file, when no line is left.
+        """
+        refused = [(number, line) for number, line in zip(self.numbers, self.lines) if not accept(line)]
+        if not refused:
+            return self
+        gone = {number for number, _ in refused}
+        kept = [(number, line) for number, line in zip(self.numbers, self.lines) if number not in gone]
+        rejected = self.rejected + Counter({reason: len(refused)})
+        first = {**self.first_rejected, reason: f"line {refused[0][0]}: {refused[0][1][:60]}"}
+        if not kept:
+            raise DataError(f"{self.path}: no usable text line ({_counts(rejected)})")
+        numbers, lines = zip(*kept)
+        return replace(self, lines=tuple(lines), numbers=tuple(numbers), rejected=rejected, first_rejected=first)
 
 
 def read_text_lines(path: Path, charset: Charset, max_length: int | None = None) -> TextLines:
@@ -497,6 +516,7 @@ def read_text_lines(path: Path, charset: Charset, max_length: int | None = None)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 ({exc})") from None
     kept: list[str] = []
+    numbers: list[int] = []
     rejected: Counter = Counter()
     first: dict[str, str] = {}
     for number, line in enumerate(raw.splitlines(), 1):
@@ -510,18 +530,23 @@ def read_text_lines(path: Path, charset: Charset, max_length: int | None = None)
             reason = f"longer than {max_length} characters"
         else:
             kept.append(text)
+            numbers.append(number)
             continue
         rejected[reason] += 1
         first.setdefault(reason, f"line {number}: {text[:60]}")
     if not kept:
-        raise DataError(f"{path}: no usable text line ({', '.join(f'{n} {r}' for r, n in rejected.items())})")
-    return TextLines(path, hashlib.sha256(data).hexdigest(), tuple(kept), rejected, first)
+        raise DataError(f"{path}: no usable text line ({_counts(rejected)})")
+    return TextLines(path, hashlib.sha256(data).hexdigest(), tuple(kept), tuple(numbers), rejected, first)
+
+
+def _counts(rejected: Counter) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in rejected.items())
 
 
 class FileTextSource(TextSource):
     """:class:`TextSource` whose texts are a file's lines (:func:`read_text_lines`), each once
-    in a seeded order before any repeats (kind ``file``); a line ``accept`` refuses (no font
-    draws it) is skipped for the next, and counted."""
+    in a seeded order before any repeats (kind ``file``); lines ``accept`` refuses (no font
+    draws them) are left out first and counted in ``texts.rejected``."""
 
     def __init__(
         self,
@@ -531,7 +556,7 @@ class FileTextSource(TextSource):
         texts: TextLines,
         accept: Callable[[str], bool] | None = None,
     ):
-        self.texts = texts
+        self.texts = texts if accept is None else texts.keeping(accept, "no font draws it")
         self._order: list[int] = []
         super().__init__(charset, config, rng, accept)
 
