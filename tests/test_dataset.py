@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -201,3 +203,54 @@ def test_concat_needs_natural_width():
     configs = Path(__file__).resolve().parents[1] / "configs"
     with pytest.raises(ConfigError, match="augment.concat.*width_mode: natural"):
         load_config(configs / "tiny.yaml", ["augment.concat=0.2"])
+
+
+def _squeeze_dataset(caches, charset, squeeze_range) -> CropDataset:
+    config = PreprocessConfig(width=8, width_mode="natural", max_width=2048)  # pads hardly at all
+    augment = replace(AugmentConfig.preset("none"), squeeze=1.0, squeeze_range=squeeze_range)
+    return CropDataset(caches, charset, preprocess=config, augment=augment, seed=3)
+
+
+def test_squeeze_narrows_crops_but_never_below_the_frames_their_labels_need(caches, charset):
+    from krocr.model.config import output_length
+    from krocr.model.focal_ctc import required_frames
+
+    dataset = _squeeze_dataset(caches, charset, (0.35, 0.35))
+    widths = {}
+    for index, sample in enumerate(dataset.samples):
+        image, tokens, text = dataset[index]
+        assert text == sample.text and tokens.tolist() == list(sample.tokens)
+        asked = round(0.35 * dataset.readers[sample.reader][sample.index][0].shape[1])
+        needed = int(required_frames(tokens, torch.tensor([len(tokens)]))[0])
+        width = widths[text] = image.shape[2]
+        assert output_length(width) >= needed and width >= asked
+        assert width == max(asked, 8) or output_length(width - 1) < needed  # no wider than it must be
+    assert widths["간판"] == 28  # 80 px, asked 0.35
+    assert widths["ab" * 20] > 0.35 * 300 + 8  # 40 frames: it keeps more of its width
+    assert [dataset[i][0].shape for i in range(len(dataset))] == [dataset[i][0].shape for i in range(len(dataset))]
+
+
+def test_squeeze_range_outside_zero_to_one_is_refused():
+    from krocr.errors import InvalidOption
+
+    with pytest.raises(InvalidOption, match="squeeze_range"):
+        AugmentConfig(squeeze_range=(0.0, 1.0))
+    with pytest.raises(InvalidOption, match="squeeze_range"):
+        AugmentConfig(squeeze_range=(0.8, 0.5))
+
+
+def test_pasting_and_squeezing_draw_apart_from_every_transform():
+    from krocr.data.augment import build_pipeline
+    from krocr.data.dataset import CONCAT_STREAM, SQUEEZE_STREAM
+
+    positions = range(len(build_pipeline(AugmentConfig()).transforms))  # the Augmenter's item_seed keys
+    assert {CONCAT_STREAM, SQUEEZE_STREAM}.isdisjoint(positions) and CONCAT_STREAM != SQUEEZE_STREAM
+
+
+def test_a_squeeze_by_one_leaves_every_augmented_crop_as_it_was(caches, charset):
+    config = PreprocessConfig(width=8, width_mode="natural", max_width=2048)
+    plain = CropDataset(caches, charset, preprocess=config, augment=AugmentConfig(), seed=3)
+    no_op = replace(AugmentConfig(), squeeze=1.0, squeeze_range=(1.0, 1.0))
+    squeezed = CropDataset(caches, charset, preprocess=config, augment=no_op, seed=3)
+    for index in range(len(plain)):
+        assert torch.equal(plain[index][0], squeezed[index][0])

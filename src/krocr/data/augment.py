@@ -56,11 +56,21 @@ class AugmentConfig:
     # PaddleOCR's RecConAug: paste a second training crop to the right, a word space between
     # them, the labels joined by a space (natural width only; see CropDataset)
     concat: float = 0.0
+    # condensed lettering (narrow sign faces, text squeezed to fit a panel): the crop's width
+    # times a factor drawn from squeeze_range, never below what its label needs in CTC frames
+    # (see CropDataset). The renders set every font at its own width.
+    squeeze: float = 0.0
+    squeeze_range: tuple[float, float] = (0.35, 1.0)
 
     def __post_init__(self) -> None:
         for name in _PROBABILITIES:
             if not 0 <= getattr(self, name) <= 1:
                 raise InvalidOption(f"augment.{name}", f"must be a probability in [0, 1], got {getattr(self, name)}")
+        low, high = self.squeeze_range
+        if not 0 < low <= high <= 1:
+            raise InvalidOption(
+                "augment.squeeze_range", f"must be [low, high] with 0 < low <= high <= 1, got {low, high}"
+            )
         try:  # the strengths: albumentations checks them when the transforms are built
             build_pipeline(self)
         except (ValueError, TypeError) as exc:
@@ -101,6 +111,7 @@ _PROBABILITIES = (
     "stroke_width",
     "elastic",
     "concat",
+    "squeeze",
 )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -41,7 +42,10 @@ from krocr.model.preprocess import (
 )
 
 _DEFAULT_PREPROCESS = PreprocessConfig()  # frozen: one shared default instance is safe
-CONCAT_STREAM = 1  # item_seed key of the pasting draws, apart from the augmenter's own seed
+# item_seed keys of the pasting and squeezing draws: apart from the augmenter's own seed and
+# from the keys it gives its transforms (their positions, 0, 1, 2...), so no draw is shared
+CONCAT_STREAM = 1001
+SQUEEZE_STREAM = 1002
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class CropDataset(Dataset):
         self.preprocess = preprocess
         self.augmenter = Augmenter(augment or AugmentConfig.preset("none"))
         self.concat = self.augmenter.config.concat
+        self.squeeze = self.augmenter.config.squeeze
         self.max_label_length = max_label_length
         self.max_output_length = max_output_length
         self.frames_for_width = frames_for_width
@@ -180,6 +185,10 @@ class CropDataset(Dataset):
             rng = np.random.default_rng(item_seed(seed, CONCAT_STREAM))
             if rng.random() < self.concat:
                 gray, text, tokens = self._joined(gray, sample, self.samples[int(rng.integers(len(self)))], rng)
+        if self.squeeze:
+            rng = np.random.default_rng(item_seed(seed, SQUEEZE_STREAM))
+            if rng.random() < self.squeeze:
+                gray = self._squeezed(gray, tokens, float(rng.uniform(*self.augmenter.config.squeeze_range)))
         gray = self.augmenter(gray, seed)
         image = torch.from_numpy(preprocess(gray, self.preprocess))
         return image, torch.tensor(tokens, dtype=torch.long), text
@@ -208,6 +217,23 @@ class CropDataset(Dataset):
         available = self.max_output_length if self.max_output_length is not None else self.frames_for_width(width)
         fits = len(text) <= self.max_label_length and joined.shape[1] <= self.preprocess.max_width
         return (joined, text, tokens) if fits and frames <= available else (gray, sample.text, sample.tokens)
+
+    def _squeezed(self, gray: np.ndarray, tokens: tuple[int, ...], factor: float) -> np.ndarray:
+        """A crop at the model's height narrowed to ``factor`` of its width, or less narrowed
+        where its label would need more CTC frames than the narrower crop gives."""
+        height, width = gray.shape
+        frames = int(required_frames(torch.tensor(tokens), torch.tensor([len(tokens)]))[0])
+
+        def enough(candidate: int) -> bool:
+            padded = max(target_width(height, candidate, self.preprocess), self.preprocess.width)
+            available = self.max_output_length if self.max_output_length is not None else self.frames_for_width(padded)
+            return frames <= available
+
+        narrow, wide = max(1, round(width * factor)), width  # the crop as it is fits (_alignable)
+        while narrow < wide:  # the narrowest width at least the asked one that still fits
+            middle = (narrow + wide) // 2
+            narrow, wide = (narrow, middle) if enough(middle) else (middle + 1, wide)
+        return cv2.resize(gray, (narrow, height), interpolation=cv2.INTER_AREA) if narrow < width else gray
 
     def texts(self) -> list[str]:
         return [s.text for s in self.samples]
