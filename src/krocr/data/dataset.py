@@ -212,31 +212,35 @@ class CropDataset(Dataset):
         space = np.full((height, round(rng.uniform(0.25, 0.6) * height)), int(gap), np.uint8)
         joined = np.hstack([gray, space, other])
         tokens = tuple(self.charset.encode(text))
-        width = max(target_width(joined.shape[0], joined.shape[1], self.preprocess), self.preprocess.width)
-        frames = int(required_frames(torch.tensor(tokens), torch.tensor([len(tokens)]))[0])
-        available = self.max_output_length if self.max_output_length is not None else self.frames_for_width(width)
+        frames_fit = _needed_frames(tokens) <= self._available_frames(*joined.shape)
         fits = len(text) <= self.max_label_length and joined.shape[1] <= self.preprocess.max_width
-        return (joined, text, tokens) if fits and frames <= available else (gray, sample.text, sample.tokens)
+        return (joined, text, tokens) if fits and frames_fit else (gray, sample.text, sample.tokens)
+
+    def _available_frames(self, height: int, width: int) -> int:
+        """CTC frames the model emits for a crop of this size at the model's height, once
+        resized and padded as :func:`preprocess` will."""
+        if self.max_output_length is not None:
+            return self.max_output_length
+        return self.frames_for_width(max(target_width(height, width, self.preprocess), self.preprocess.width))
 
     def _squeezed(self, gray: np.ndarray, tokens: tuple[int, ...], factor: float) -> np.ndarray:
         """A crop at the model's height narrowed to ``factor`` of its width, or less narrowed
         where its label would need more CTC frames than the narrower crop gives."""
         height, width = gray.shape
-        frames = int(required_frames(torch.tensor(tokens), torch.tensor([len(tokens)]))[0])
-
-        def enough(candidate: int) -> bool:
-            padded = max(target_width(height, candidate, self.preprocess), self.preprocess.width)
-            available = self.max_output_length if self.max_output_length is not None else self.frames_for_width(padded)
-            return frames <= available
-
+        frames = _needed_frames(tokens)
         narrow, wide = max(1, round(width * factor)), width  # the crop as it is fits (_alignable)
         while narrow < wide:  # the narrowest width at least the asked one that still fits
             middle = (narrow + wide) // 2
-            narrow, wide = (narrow, middle) if enough(middle) else (middle + 1, wide)
+            narrow, wide = (narrow, middle) if frames <= self._available_frames(height, middle) else (middle + 1, wide)
         return cv2.resize(gray, (narrow, height), interpolation=cv2.INTER_AREA) if narrow < width else gray
 
     def texts(self) -> list[str]:
         return [s.text for s in self.samples]
+
+
+def _needed_frames(tokens: tuple[int, ...]) -> int:
+    """CTC frames a label needs (one per token, one more between repeats)."""
+    return int(required_frames(torch.tensor(tokens), torch.tensor([len(tokens)]))[0])
 
 
 def _percentile_rank(values: np.ndarray) -> np.ndarray:

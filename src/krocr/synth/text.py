@@ -481,11 +481,12 @@ class TextLines:
         Raises:
             DataError: naming the file, when no line is left.
         """
-        refused = [(number, line) for number, line in zip(self.numbers, self.lines) if not accept(line)]
+        kept: list[tuple[int, str]] = []
+        refused: list[tuple[int, str]] = []
+        for pair in zip(self.numbers, self.lines):
+            (kept if accept(pair[1]) else refused).append(pair)
         if not refused:
             return self
-        gone = {number for number, _ in refused}
-        kept = [(number, line) for number, line in zip(self.numbers, self.lines) if number not in gone]
         rejected = self.rejected + Counter({reason: len(refused)})
         first = {**self.first_rejected, reason: f"line {refused[0][0]}: {refused[0][1][:60]}"}
         if not kept:
