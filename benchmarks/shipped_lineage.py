@@ -108,7 +108,8 @@ def weights_at(commit: str, folder: Path) -> Path:
 
 
 def measure(version: Version, weights: Path, eval_set: EvalSet) -> LineageRow:
-    evaluation = predict(Recognizer(weights), eval_set)
+    # crops as they are: the lineage compares the weights, not the reader's layouts
+    evaluation = predict(Recognizer(weights, stretch_condensed=False), eval_set)
     everything = compute_metrics(
         [p.sample.truth for p in evaluation.predictions], [p.reading.text for p in evaluation.predictions]
     )

@@ -159,8 +159,13 @@ def test_command_writes_next_to_the_weights_by_default(weights, dataset, tmp_pat
     )
     assert default_out(Recognizer(local)) == tmp_path / "run" / "eval"
     assert default_out(Recognizer("ko")) == Path("eval")  # never inside the installed package
-    assert json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())["samples"] == 2
+    metrics = json.loads((tmp_path / "run" / "eval" / "metrics.json").read_text())
+    assert metrics["samples"] == 2 and metrics["settings"]["stretch_condensed"] is True
     assert "word accuracy" in capsys.readouterr().out
+    plain = tmp_path / "plain"
+    flags = [str(dataset), "--weights", str(local), "--split", "val", "--gallery", "0", "--limit", "2"]
+    assert eval_command.run(parser.parse_args([*flags, "--no-stretch", "--out", str(plain)])) == 0
+    assert json.loads((plain / "metrics.json").read_text())["settings"]["stretch_condensed"] is False
 
 
 # ---- analysis on hand-made predictions -----------------------------------------------------------

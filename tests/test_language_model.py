@@ -14,7 +14,7 @@ from safetensors.numpy import save_file
 from krocr.charset import BLANK_ID, Charset, korean_charset
 from krocr.cli import main
 from krocr.errors import CheckpointError, ConfigError, KrocrError
-from krocr.inference.recognizer import Recognizer
+from krocr.inference.recognizer import Layout, Recognizer
 from krocr.model.decoding import LanguageFusion, _LanguageScorer, beam_decode, greedy_decode
 from krocr.model.language_model import NgramLanguageModel, _key, build_language_model, lm_log_prob
 
@@ -334,7 +334,7 @@ def test_layouts_are_chosen_by_greedy_readings_and_only_the_chosen_one_is_weighe
     sure[1, 40] = 30.0  # a sure token
     doubtful[1, 41], doubtful[1, 42] = 10.0, 9.9  # two tokens nearly tied
     monkeypatch.setattr(reader, "crop_logits", lambda prepared: [doubtful, sure])
-    rows, greedy = reader.choose_layouts([[np.zeros((1, 32, 128), np.float32)] * 2])
+    rows, greedy = reader.choose_layouts([[Layout(np.zeros((1, 32, 128), np.float32))] * 2])
     assert rows[0] is sure and greedy[0].text
     decoded: list[np.ndarray] = []
     monkeypatch.setattr(reader, "decode", lambda logits: decoded.append(logits) or [greedy[0]])

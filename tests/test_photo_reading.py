@@ -115,7 +115,7 @@ def test_photo_reading_reads_what_box_reading_reads_for_the_same_boxes() -> None
     photo = EXAMPLES / "signs.jpg"
     records, _ = read_icdar2015(EXAMPLES / "gt_signs.txt", EXAMPLES)
     words = [w for w in records[0].words if w.text != "###"]
-    recognizer = Recognizer("ko")
+    recognizer = Recognizer("ko", stretch_condensed=False)  # crops as they are, as the photo reader reads regions
     items = box_items(recognizer, [photo], EXAMPLES / "gt_signs.txt", "icdar2015")
     expected = [
         reading.text
@@ -132,6 +132,13 @@ def test_photo_reading_reads_what_box_reading_reads_for_the_same_boxes() -> None
     # regions come in reading order: the first is the top-most line's left-most word
     tops = [float(r.polygon[:, 1].min()) for r in reading.regions]
     assert tops[0] == pytest.approx(min(tops), abs=15)
+
+
+def test_photo_regions_are_read_as_they_are_not_stretched() -> None:
+    reader = PhotoReader(BoxesAsDetector([], EXAMPLES / "signs.jpg"), Recognizer("ko"))
+    assert reader.recognizer.stretch_condensed  # crops read alone are also read stretched
+    line = quad(10, 10, 110, 40)  # a line region, not a column
+    assert len(reader._layouts(load_photo(EXAMPLES / "signs.jpg"), line)) == 1
 
 
 def test_an_upside_down_photo_is_read_as_the_upright_one() -> None:

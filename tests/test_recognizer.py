@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ from krocr.charset import Charset, korean_charset
 from krocr.data.columns import unstack_column
 from krocr.data.images import read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
-from krocr.inference.recognizer import Reading, Recognizer
+from krocr.inference.condensed import CONDENSED_MARGIN, condensed_min_ems, stretched
+from krocr.inference.recognizer import Layout, Reading, Recognizer
 from krocr.model.config import output_length
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig, preprocess, to_gray
@@ -110,25 +112,25 @@ def test_a_vertical_column_is_read_unstacked_and_turned(recognizer):
     line = word_image(200)  # one line, its first character on the left
     column = np.ascontiguousarray(np.rot90(line, -1))  # turned back 90°: first character on top
     assert column.shape[0] >= 1.5 * column.shape[1]
-    unstacked, turned = recognizer.prepare_layouts(column)
+    unstacked, turned = (layout.pixels for layout in recognizer.prepare_layouts(column))
     assert turned.tolist() == recognizer.prepare(line).tolist()
     assert unstacked.tolist() == preprocess(unstack_column(to_gray(column)), recognizer.preprocess).tolist()
     assert recognizer.prepare(column).tolist() == unstacked.tolist()
     readings = recognizer.recognize([unstacked, turned])
     assert recognizer.read(column) in readings
     glyph = np.ascontiguousarray(line[:, :28])  # 1.4× taller than wide, as one tall glyph: read as it is
-    assert [a.tolist() for a in recognizer.prepare_layouts(glyph)] == [
-        preprocess(to_gray(glyph), recognizer.preprocess).tolist()
-    ]
+    as_is, wide = recognizer.prepare_layouts(glyph)  # as it is, and stretched: not a column's layouts
+    assert as_is.pixels.tolist() == preprocess(to_gray(glyph), recognizer.preprocess).tolist()
+    assert wide.min_ems > 0
     assert len(recognizer.prepare_layouts(glyph, column=True)) == 2  # a box known to be a column
-    assert len(recognizer.prepare_layouts(column, column=False)) == 1  # a region known to be a line
+    assert len(recognizer.prepare_layouts(column, column=False)) == 2  # a region known to be a line: also stretched
 
 
 def test_a_column_layout_that_cannot_be_read_leaves_the_other(recognizer, monkeypatch):
     column = np.ascontiguousarray(np.rot90(word_image(200), -1))
     monkeypatch.setattr("krocr.inference.recognizer.unstack_column", lambda gray: gray[:2])  # too thin to read
     [turned] = recognizer.prepare_layouts(column)
-    assert turned.tolist() == recognizer.prepare(np.rot90(column)).tolist()
+    assert turned.pixels.tolist() == recognizer.prepare(np.rot90(column)).tolist()
     with pytest.raises(DataError, match="3 px high"):  # turned, a 3-px-wide column is 3 px high
         recognizer.prepare_layouts(np.full((60, 3), 30, np.uint8))
 
@@ -137,18 +139,52 @@ def greedy_readings(recognizer, monkeypatch, readings: list[Reading]) -> None:
     """The recognizer's greedy readings of its next crops are ``readings``, in order."""
     stream = iter(readings)
     monkeypatch.setattr(recognizer, "crop_logits", lambda arrays: [np.zeros((1, 1), np.float32)] * len(arrays))
-    monkeypatch.setattr(recognizer, "_greedy", lambda logits: [next(stream)])
+    monkeypatch.setattr(recognizer, "decode_greedy", lambda logits: [next(stream)])
 
 
 def test_recognize_layouts_keeps_each_inputs_most_confident_reading(recognizer, monkeypatch):
     greedy_readings(recognizer, monkeypatch, [Reading(f"r{i}", c) for i, c in enumerate([0.2, 0.9, 0.5, 0.7, 0.7])])
-    layouts = [[np.zeros(1)] * 2, [np.zeros(1)], [np.zeros(1)] * 2]
+    layouts = [[Layout(np.zeros(1))] * 2, [Layout(np.zeros(1))], [Layout(np.zeros(1))] * 2]
     assert recognizer.recognize_layouts(layouts) == [Reading("r1", 0.9), Reading("r2", 0.5), Reading("r3", 0.7)]
 
 
 def test_recognize_layouts_prefers_a_reading_that_says_something(recognizer, monkeypatch):
     greedy_readings(recognizer, monkeypatch, [Reading("", 0.99), Reading("약국", 0.4)])
-    assert recognizer.recognize_layouts([[np.zeros(1)] * 2]) == [Reading("약국", 0.4)]
+    assert recognizer.recognize_layouts([[Layout(np.zeros(1))] * 2]) == [Reading("약국", 0.4)]
+
+
+def test_a_crop_is_also_read_stretched_for_condensed_lettering(weights):
+    crop = word_image(60)  # 1.5 heights wide
+    reader = Recognizer(weights)
+    as_is, wide = reader.prepare_layouts(crop)
+    assert as_is.min_ems == 0 and as_is.pixels.tolist() == preprocess(to_gray(crop), reader.preprocess).tolist()
+    assert wide.pixels.tolist() == preprocess(stretched(to_gray(crop)), reader.preprocess).tolist()
+    assert wide.min_ems == condensed_min_ems(to_gray(crop)) == 3.0  # 1.5 heights at tau 0.5
+    assert len(Recognizer(weights, stretch_condensed=False).prepare_layouts(crop)) == 1
+
+
+def test_a_crop_too_long_to_read_stretched_is_read_as_it_is(weights):
+    reader = Recognizer(weights)
+    longest = word_image(reader.preprocess.max_width * 40 // reader.preprocess.height, height=40)
+    [as_is] = reader.prepare_layouts(longest)  # exactly the widest the model reads: not twice that
+    assert as_is.pixels.shape[-1] == reader.preprocess.max_width
+
+
+def test_a_stretched_reading_counts_only_when_its_text_is_long_for_the_crop(recognizer, monkeypatch):
+    narrow = [Layout(np.zeros(1)), Layout(np.zeros(1), min_ems=3.0)]  # a crop 1.5 heights wide
+    greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.6), Reading("우리은", 0.9)])
+    assert recognizer.recognize_layouts([narrow]) == [Reading("우리", 0.6)]  # 3 ems: ordinary proportions
+    greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.6), Reading("우리은행", 0.9)])
+    assert recognizer.recognize_layouts([narrow]) == [Reading("우리은행", 0.9)]  # 4 ems in 1.5 heights
+    greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.95), Reading("우리은행", 0.9)])
+    assert recognizer.recognize_layouts([narrow]) == [Reading("우리", 0.95)]  # the more confident stays
+    greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.6), Reading("우리은행", 0.65)])
+    assert recognizer.recognize_layouts([[narrow[0], replace(narrow[1], handicap=0.1)]]) == [Reading("우리", 0.6)]
+
+
+def test_the_stretched_layout_carries_the_condensed_margin(weights):
+    [_, wide] = Recognizer(weights).prepare_layouts(word_image(60))
+    assert wide.handicap == CONDENSED_MARGIN > 0
 
 
 @pytest.mark.parametrize(

@@ -449,6 +449,7 @@ def recognizer_settings(recognizer: Recognizer) -> dict:
         "lm_bonus": None if recognizer.fusion is None else recognizer.fusion.bonus,
         "lm_scope": None if recognizer.fusion is None else recognizer.fusion.scope,
         "width_mode": recognizer.preprocess.width_mode,
+        "stretch_condensed": recognizer.stretch_condensed,
         "engine": recognizer.engine,
         "precision": recognizer.precision,
         "device": str(recognizer.device),

@@ -88,6 +88,13 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help="readings below this confidence come back with empty text (photo regions: not listed) (default: 0)",
     )
+    group.add_argument(
+        "--no-stretch",
+        dest="stretch_condensed",
+        action="store_false",
+        help="read each crop only as it is, not also stretched to twice its width for condensed "
+        "lettering: one forward pass per crop instead of two",
+    )
 
 
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
@@ -106,6 +113,7 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
         lm_weight=DEFAULT_LM_WEIGHT if args.lm_weight is None else args.lm_weight,
         lm_bonus=DEFAULT_LM_BONUS if args.lm_bonus is None else args.lm_bonus,
         lm_scope=DEFAULT_LM_SCOPE if args.lm_scope is None else args.lm_scope,
+        stretch_condensed=args.stretch_condensed,
     )
     if recognizer.fusion is None and any(v is not None for v in (args.lm_weight, args.lm_bonus, args.lm_scope)):
         chosen = "--lm none" if args.lm == NO_LANGUAGE_MODEL else f"--lm auto uses none for --weights {args.weights}"

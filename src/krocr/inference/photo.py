@@ -59,7 +59,7 @@ import numpy as np
 from krocr.data.crops import is_turned_column, line_quad, validate_box, warp_standing
 from krocr.data.images import ImageInput, border_pixels, pil_to_rgb, read_image
 from krocr.errors import ConfigError, DataError
-from krocr.inference.recognizer import Reading, Recognizer
+from krocr.inference.recognizer import Layout, Reading, Recognizer
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -283,14 +283,16 @@ class PhotoReader:
                 result[n] = replace(lines[n], text=reading.text, confidence=reading.confidence, read_whole=True)
         return result
 
-    def _layouts(self, rgb: np.ndarray, quad: np.ndarray, upside_down: bool = False) -> list[np.ndarray]:
+    def _layouts(self, rgb: np.ndarray, quad: np.ndarray, upside_down: bool = False) -> list[Layout]:
         """The recognizer's layouts of one region (a column handed over standing), read as
         its polygon says or turned 180°."""
         column = is_turned_column(quad)
         crop = warp_standing(rgb, quad, self.recognizer.preprocess.height)
         if upside_down:
             crop = np.ascontiguousarray(np.rot90(crop, 2))
-        return self.recognizer.prepare_layouts(crop, column=column)
+        # regions as they are: stretched too, the real photos' lines read no better (4 fixed / 4
+        # broken) at 1.6 times the time (docs/experiments/2026-12-06-condensed-stretch.md)
+        return self.recognizer.prepare_layouts(crop, column=column, stretch=False)
 
     def _turned(
         self, rgb: np.ndarray, quads: list[np.ndarray], rows: list[np.ndarray], judged: list[Reading]

@@ -17,7 +17,7 @@ from krocr.data.importers import IMAGE_SUFFIXES, read_aihub, read_icdar2015, rea
 from krocr.data.records import ImageRecord, Word
 from krocr.data.rejections import Reason, RejectionLog
 from krocr.errors import DataError
-from krocr.inference.recognizer import Reading, Recognizer
+from krocr.inference.recognizer import Layout, Reading, Recognizer
 
 # A box file and the directory of its images → records and what was dropped.
 BoxReader = Callable[[Path, Path], tuple[list[ImageRecord], RejectionLog]]
@@ -37,7 +37,7 @@ class Item:
     """One line of output: a crop to read, or the reason it cannot be read."""
 
     name: str
-    layouts: list[np.ndarray] | None = None  # preprocessed (1, H, W) arrays, Recognizer.prepare_layouts
+    layouts: list[Layout] | None = None  # from Recognizer.prepare_layouts
     error: str = ""
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
@@ -35,6 +36,7 @@ from krocr.data.columns import unstack_column
 from krocr.data.crops import CropConfig
 from krocr.data.images import ImageInput, pil_to_rgb, read_image
 from krocr.errors import CheckpointError, DataError, KrocrError
+from krocr.inference.condensed import CONDENSED_MARGIN, condensed_min_ems, stretched, text_ems
 from krocr.inference.onnx_engine import (
     Logits,
     open_session,
@@ -86,6 +88,22 @@ Engine = Literal["auto", "torch", "onnx"]
 
 
 @dataclass(frozen=True)
+class Layout:
+    """One way of showing an input to the model: the float32 (1, height, width) array it sees,
+    the fewest ems (:func:`krocr.inference.condensed.text_ems`) its reading must hold to count
+    (0: any reading counts; a stretched layout of a condensed crop asks for more), and the
+    handicap taken from its reading's confidence when layouts are compared."""
+
+    pixels: np.ndarray
+    min_ems: float = 0.0
+    handicap: float = 0.0
+
+    def admits(self, text: str) -> bool:
+        """Whether a reading of this layout with ``text`` may be chosen."""
+        return self.min_ems <= 0 or text_ems(text) > self.min_ems
+
+
+@dataclass(frozen=True)
 class Reading:
     """What the model read in one crop. ``raw`` is the per-frame argmax (blank shown as
     ``-``) before CTC collapsing: it shows where the model saw each character."""
@@ -122,6 +140,9 @@ class Recognizer:
         lm_bonus: log-score added per token (offsets the model's taste for short texts).
         lm_scope: the tokens it weighs: ``all``, or ``hangul`` (spaces, punctuation, digits
             and Latin letters then follow the recognizer alone).
+        stretch_condensed: also read each crop (not a column) stretched to twice its width,
+            for condensed lettering (:mod:`krocr.inference.condensed`); it costs a second,
+            twice as wide forward pass per crop.
 
     Greedy confidences use the calibration the weights file carries (``krocr calibrate``:
     a temperature, or a Platt map of the mean frame; :mod:`krocr.model.calibration`), kept
@@ -157,6 +178,7 @@ class Recognizer:
         lm_weight: float = DEFAULT_LM_WEIGHT,
         lm_bonus: float = DEFAULT_LM_BONUS,
         lm_scope: LmScope = DEFAULT_LM_SCOPE,
+        stretch_condensed: bool = True,
     ):
         if batch_size < 1:
             raise KrocrError(f"batch size must be at least 1, got {batch_size}")
@@ -205,6 +227,7 @@ class Recognizer:
 
             warn_if_bf16_is_emulated(self.device, f"reading with {self.weights.name}")
         self.beam_width = beam_width
+        self.stretch_condensed = stretch_condensed
         self.min_confidence = min_confidence
         self.calibration = ConfidenceCalibration.from_info(self.info, self.weights)
         # where the language model came from, for metrics files; None: none, or one built in memory
@@ -249,20 +272,25 @@ class Recognizer:
     # ---- single steps ---------------------------------------------------------------------
     def prepare(self, image: ImageInput) -> np.ndarray:
         """One input → the float32 (1, height, width) array the model sees: the first of
-        :meth:`prepare_layouts` (for a vertical column, its characters unstacked into a row)."""
-        return self.prepare_layouts(image)[0]
+        :meth:`prepare_layouts` (the crop as it is; for a vertical column, its characters
+        unstacked into a row)."""
+        return self.prepare_layouts(image)[0].pixels
 
-    def prepare_layouts(self, image: ImageInput, column: bool | None = None) -> list[np.ndarray]:
-        """Every layout of one input worth reading, as arrays the model sees: the crop as
-        it is, or for a vertical column its characters unstacked into a row of upright cells
-        and the column turned 90° counter-clockwise. :meth:`recognize_layouts` keeps the
-        more confident reading.
+    def prepare_layouts(
+        self, image: ImageInput, column: bool | None = None, stretch: bool | None = None
+    ) -> list[Layout]:
+        """Every layout of one input worth reading: the crop as it is, and with
+        :attr:`stretch_condensed` the crop stretched to twice its width (its reading trusted
+        only when long for the crop); or for a vertical column its characters unstacked
+        into a row of upright cells and the column turned 90° counter-clockwise.
+        :meth:`recognize_layouts` keeps the most confident reading a layout admits.
 
         Args:
             image: a path, PIL image or uint8 array.
             column: whether the input is a standing column (a box or photo region known to
                 be one, :func:`krocr.data.crops.warp_standing`); None decides by its shape
                 (:data:`VERTICAL_RATIO`).
+            stretch: whether a crop is also read stretched; None: :attr:`stretch_condensed`.
 
         Raises:
             DataError: naming the input, when it cannot be read, or no layout of it can
@@ -272,11 +300,17 @@ class Recognizer:
         if column is None:
             column = pixels.shape[0] >= VERTICAL_RATIO * pixels.shape[1]
         if not column:
-            return [self._model_input(pixels, image)]
+            layouts = [Layout(self._model_input(pixels, image))]
+            # too long for the model stretched (DataError): the crop as it is reads alone
+            with suppress(DataError):
+                if self.stretch_condensed if stretch is None else stretch:
+                    wide = self._model_input(stretched(pixels), image)
+                    layouts.append(Layout(wide, condensed_min_ems(pixels), CONDENSED_MARGIN))
+            return layouts
         layouts, errors = [], []
         for layout in (unstack_column, np.rot90):
             try:
-                layouts.append(self._model_input(layout(pixels), image))
+                layouts.append(Layout(self._model_input(layout(pixels), image)))
             except DataError as exc:  # the other layout may still read
                 errors.append(exc)
         if not layouts:
@@ -323,9 +357,11 @@ class Recognizer:
                 logits, self.charset, self.beam_width, fusion=self.fusion, calibration=self.calibration
             )
             return self._readings(decoded, logits)
-        return self._greedy(logits)
+        return self.decode_greedy(logits)
 
-    def _greedy(self, logits: np.ndarray) -> list[Reading]:
+    def decode_greedy(self, logits: np.ndarray) -> list[Reading]:
+        """Logits → one Reading per crop by best path, whatever the decoder (layouts and ways
+        up are chosen by these), calibrated, empty text below ``min_confidence``."""
         return self._readings(greedy_decode(logits, self.charset, self.calibration), logits)
 
     def _readings(self, decoded: list[Decoded], logits: np.ndarray) -> list[Reading]:
@@ -340,26 +376,29 @@ class Recognizer:
         """Read arrays from :meth:`prepare`, returned in input order (see :meth:`crop_logits`)."""
         return [self.decode(row[None])[0] for row in self.crop_logits(prepared)]
 
-    def recognize_layouts(self, layouts: Sequence[Sequence[np.ndarray]]) -> list[Reading]:
+    def recognize_layouts(self, layouts: Sequence[Sequence[Layout]]) -> list[Reading]:
         """Read each input's layouts from :meth:`prepare_layouts` (at least one each): per
         input, the layout :meth:`choose_layouts` picks, read by :meth:`finish`; input order."""
         return self.finish(*self.choose_layouts(layouts))
 
-    def choose_layouts(self, layouts: Sequence[Sequence[np.ndarray]]) -> tuple[list[np.ndarray], list[Reading]]:
-        """Per input, its layout whose greedy reading says something and is the most confident
-        (the first on a tie): that layout's logits and greedy reading, in input order.
+    def choose_layouts(self, layouts: Sequence[Sequence[Layout]]) -> tuple[list[np.ndarray], list[Reading]]:
+        """Per input, among the layouts that admit their greedy reading (the first always
+        does), the one whose reading says something and is the most confident less the
+        layout's handicap (the first on a tie): that layout's logits and greedy reading, in
+        input order.
 
         Layouts (and the photo reader's ways up) are chosen by greedy readings whatever the
         decoder: they say what the frames show, while a beam's confidence drops where a
         language model overrode the frames, so a rare word could lose to its upside-down reading.
         """
-        rows = iter(self.crop_logits([array for group in layouts for array in group]))
+        rows = iter(self.crop_logits([layout.pixels for group in layouts for layout in group]))
         chosen_rows, chosen = [], []
         for group in layouts:
-            candidates = [(row, self._greedy(row[None])[0]) for row in (next(rows) for _ in group)]
-            row, reading = max(candidates, key=lambda pair: (bool(pair[1].text), pair[1].confidence))
-            chosen_rows.append(row)
-            chosen.append(reading)
+            group_rows = [next(rows) for _ in group]
+            readings = [self.decode_greedy(row[None])[0] for row in group_rows]
+            best = chosen_layout(group, readings)
+            chosen_rows.append(group_rows[best])
+            chosen.append(readings[best])
         return chosen_rows, chosen
 
     def finish(self, rows: Sequence[np.ndarray], greedy: Sequence[Reading]) -> list[Reading]:
@@ -401,6 +440,15 @@ class Recognizer:
         if isinstance(inputs, (list, tuple)):
             return self.recognize_layouts([self.prepare_layouts(item) for item in inputs])
         return self.recognize_layouts([self.prepare_layouts(inputs)])[0]
+
+
+def chosen_layout(layouts: Sequence[Layout], readings: Sequence[Reading]) -> int:
+    """Which of one input's layouts :meth:`Recognizer.choose_layouts` keeps, given each one's
+    greedy reading: among those that admit their reading (the first always does), the one
+    whose reading says something and is the most confident less its handicap; the first on a tie.
+    """
+    admitted = [0] + [i for i in range(1, len(layouts)) if layouts[i].admits(readings[i].text)]
+    return max(admitted, key=lambda i: (bool(readings[i].text), readings[i].confidence - layouts[i].handicap))
 
 
 def load_input(image: ImageInput) -> np.ndarray:
