@@ -106,7 +106,6 @@ def main() -> None:
     body = f"{args.data}, {len(next(iter(results.values())))} crops, {recognizer.weights.name}:\n\n" + table(
         results, args.margins
     )
-    print(body)
     publish("condensed_margin", "Condensed stretch: the confidence margin", body, args.write)
 
 
