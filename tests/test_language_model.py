@@ -333,7 +333,8 @@ def test_layouts_are_chosen_by_greedy_readings_and_only_the_chosen_one_is_weighe
     sure[[0, 2, 3], 0] = doubtful[[0, 2, 3], 0] = 30.0  # blanks around one token
     sure[1, 40] = 30.0  # a sure token
     doubtful[1, 41], doubtful[1, 42] = 10.0, 9.9  # two tokens nearly tied
-    monkeypatch.setattr(reader, "crop_logits", lambda prepared: [doubtful, sure])
+    logits = iter([doubtful, sure])  # the first layout's, then the second's
+    monkeypatch.setattr(reader, "crop_logits", lambda prepared: [next(logits) for _ in prepared])
     rows, greedy = reader.choose_layouts([[Layout(np.zeros((1, 32, 128), np.float32))] * 2])
     assert rows[0] is sure and greedy[0].text
     decoded: list[np.ndarray] = []

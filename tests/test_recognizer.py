@@ -136,16 +136,34 @@ def test_a_column_layout_that_cannot_be_read_leaves_the_other(recognizer, monkey
 
 
 def greedy_readings(recognizer, monkeypatch, readings: list[Reading]) -> None:
-    """The recognizer's greedy readings of its next crops are ``readings``, in order."""
+    """The recognizer's greedy readings of its next crops are ``readings``, in the order they
+    are read: every input's first layout, then the later layouts that could win."""
     stream = iter(readings)
     monkeypatch.setattr(recognizer, "crop_logits", lambda arrays: [np.zeros((1, 1), np.float32)] * len(arrays))
     monkeypatch.setattr(recognizer, "decode_greedy", lambda logits: [next(stream)])
 
 
 def test_recognize_layouts_keeps_each_inputs_most_confident_reading(recognizer, monkeypatch):
-    greedy_readings(recognizer, monkeypatch, [Reading(f"r{i}", c) for i, c in enumerate([0.2, 0.9, 0.5, 0.7, 0.7])])
+    greedy_readings(recognizer, monkeypatch, [Reading(f"r{i}", c) for i, c in enumerate([0.2, 0.9, 0.7, 0.9, 0.7])])
     layouts = [[Layout(np.zeros(1))] * 2, [Layout(np.zeros(1))], [Layout(np.zeros(1))] * 2]
-    assert recognizer.recognize_layouts(layouts) == [Reading("r1", 0.9), Reading("r2", 0.5), Reading("r3", 0.7)]
+    # firsts r0, r1, r2; then the first input's second layout r3 and the third's r4 (a tie: the first stays)
+    assert recognizer.recognize_layouts(layouts) == [Reading("r3", 0.9), Reading("r1", 0.9), Reading("r2", 0.7)]
+
+
+def test_a_later_layout_is_read_only_where_it_could_win(recognizer, monkeypatch):
+    read: list[int] = []
+    monkeypatch.setattr(
+        recognizer, "crop_logits", lambda arrays: read.append(len(arrays)) or [np.zeros((1, 1))] * len(arrays)
+    )
+    stream = iter([Reading("우리은행", 0.95), Reading("", 0.99), Reading("약국", 0.5)])
+    monkeypatch.setattr(recognizer, "decode_greedy", lambda logits: [next(stream)])
+    stretched_too = [Layout(np.zeros(1)), Layout(np.zeros(1), min_ems=1.0, handicap=0.1)]
+    # sure at 0.95: its stretched layout could not beat it by 0.1 and is not read; an empty first is
+    assert recognizer.recognize_layouts([stretched_too, stretched_too]) == [
+        Reading("우리은행", 0.95),
+        Reading("약국", 0.5),
+    ]
+    assert read == [2, 1]
 
 
 def test_recognize_layouts_prefers_a_reading_that_says_something(recognizer, monkeypatch):

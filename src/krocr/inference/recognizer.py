@@ -385,18 +385,27 @@ class Recognizer:
         """Per input, among the layouts that admit their greedy reading (the first always
         does), the one whose reading says something and is the most confident less the
         layout's handicap (the first on a tie): that layout's logits and greedy reading, in
-        input order.
+        input order. The first layouts are read first; a later one only where it could win
+        (a stretched crop is not read again when its own reading is surer than 0.9).
 
         Layouts (and the photo reader's ways up) are chosen by greedy readings whatever the
         decoder: they say what the frames show, while a beam's confidence drops where a
         language model overrode the frames, so a rare word could lose to its upside-down reading.
         """
-        rows = iter(self.crop_logits([layout.pixels for group in layouts for layout in group]))
+        first_rows = self.crop_logits([group[0].pixels for group in layouts])
+        first_readings = [self.decode_greedy(row[None])[0] for row in first_rows]
+        # a later layout is read only where it could win: one handicapped by h cannot beat a
+        # first reading that says something at confidence 1 - h or more
+        contenders = [
+            [layout for layout in group[1:] if not first.text or first.confidence < 1 - layout.handicap]
+            for group, first in zip(layouts, first_readings)
+        ]
+        later_rows = iter(self.crop_logits([layout.pixels for group in contenders for layout in group]))
         chosen_rows, chosen = [], []
-        for group in layouts:
-            group_rows = [next(rows) for _ in group]
-            readings = [self.decode_greedy(row[None])[0] for row in group_rows]
-            best = chosen_layout(group, readings)
+        for group, first_row, first, later in zip(layouts, first_rows, first_readings, contenders):
+            group_rows = [first_row, *(next(later_rows) for _ in later)]
+            readings = [first, *(self.decode_greedy(row[None])[0] for row in group_rows[1:])]
+            best = chosen_layout([group[0], *later], readings)
             chosen_rows.append(group_rows[best])
             chosen.append(readings[best])
         return chosen_rows, chosen
