@@ -287,6 +287,9 @@ def test_read_takes_a_language_model_by_name_and_refuses_its_weight_without_one(
     assert "give one with --lm" in capsys.readouterr().err
     assert main(["read", "--lm", "none", "--lm-scope", "hangul", crop]) == 1
     assert "give one with --lm" in capsys.readouterr().err
+    # refused before any weights are loaded: a weights file of one's own reads with none
+    assert main(["read", "--weights", "no_such.safetensors", "--lm-bonus", "1", crop]) == 1
+    assert "--lm auto uses none for --weights no_such.safetensors" in capsys.readouterr().err
 
 
 def test_the_shipped_korean_model_reads_with_its_language_model_unless_told_otherwise():

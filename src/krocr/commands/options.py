@@ -10,7 +10,7 @@ from krocr.detection.config import DEFAULT_MAX_SIDE, STRIDE
 from krocr.detection.registry import DEFAULT_DETECTOR
 from krocr.errors import ConfigError
 from krocr.inference.photo import DEFAULT_LINE_READING, LINE_READINGS
-from krocr.inference.recognizer import AUTO_LANGUAGE_MODEL, Recognizer
+from krocr.inference.recognizer import AUTO_LANGUAGE_MODEL, Decoder, Recognizer, default_language_model
 from krocr.model.language_model import DEFAULT_LM_BONUS, DEFAULT_LM_SCOPE, DEFAULT_LM_WEIGHT, LM_SCOPES
 from krocr.model.registry import DEFAULT_MODEL, SHIPPED, SHIPPED_LANGUAGE_MODELS
 
@@ -99,12 +99,14 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
 
 def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
     language_model = None if args.lm == NO_LANGUAGE_MODEL else args.lm
-    recognizer = Recognizer(
+    decoder: Decoder | None = "beam" if args.beam else None
+    _refuse_lm_settings_without_one(args, language_model, decoder)  # before loading the weights
+    return Recognizer(
         args.weights,
         device=args.device,
         batch_size=args.batch_size,
         width_mode=args.width_mode,
-        decoder="beam" if args.beam else None,
+        decoder=decoder,
         precision=args.precision,
         min_confidence=args.min_confidence,
         beam_width=args.beam_width,
@@ -115,13 +117,20 @@ def recognizer_from_args(args: argparse.Namespace) -> Recognizer:
         lm_scope=DEFAULT_LM_SCOPE if args.lm_scope is None else args.lm_scope,
         stretch_condensed=args.stretch_condensed,
     )
-    if recognizer.fusion is None and any(v is not None for v in (args.lm_weight, args.lm_bonus, args.lm_scope)):
+
+
+def _refuse_lm_settings_without_one(
+    args: argparse.Namespace, language_model: str | None, decoder: Decoder | None
+) -> None:
+    """--lm-weight, --lm-bonus or --lm-scope where the reading will have no language model."""
+    if language_model == AUTO_LANGUAGE_MODEL:
+        language_model = default_language_model(args.weights, decoder)
+    if language_model is None and any(v is not None for v in (args.lm_weight, args.lm_bonus, args.lm_scope)):
         chosen = "--lm none" if args.lm == NO_LANGUAGE_MODEL else f"--lm auto uses none for --weights {args.weights}"
         raise ConfigError(
             f"--lm-weight, --lm-bonus and --lm-scope weigh a language model, and this reading has none ({chosen}; "
             "only the shipped model read by name has one): give one with --lm (e.g. --lm ko)"
         )
-    return recognizer
 
 
 def add_detector_arguments(parser: argparse.ArgumentParser, help_suffix: str = "") -> None:

@@ -187,7 +187,7 @@ class Recognizer:
         if decoder not in (None, "greedy", "beam"):
             raise KrocrError(f"unknown decoder {decoder!r}; use 'greedy' or 'beam'")
         if language_model == AUTO_LANGUAGE_MODEL:
-            language_model = _default_language_model(DEFAULT_MODEL if weights is None else weights, decoder)
+            language_model = default_language_model(DEFAULT_MODEL if weights is None else weights, decoder)
         if decoder is None:
             decoder = "greedy" if language_model is None else "beam"
         if language_model is not None and decoder != "beam":
@@ -509,7 +509,7 @@ def _weights_file(shipped: ShippedModel | None, weights: str | Path | None, engi
     return resolve_weights(shipped.name)
 
 
-def _default_language_model(weights: str | Path, decoder: Decoder | None) -> str | None:
+def default_language_model(weights: str | Path, decoder: Decoder | None) -> str | None:
     """What ``language_model="auto"`` means: the shipped model's own language model, unless
     greedy decoding was asked for; none for weights of one's own (their tokens may differ)."""
     shipped = shipped_model(weights)
