@@ -47,7 +47,7 @@ def read_both(recognizer: Recognizer, data: Path, squeeze: float, limit: int | N
         logits = iter(recognizer.crop_logits([layout.pixels for group in layouts for layout in group]))
         for i, group in zip(indices, layouts):
             group_logits = [next(logits) for _ in group]
-            greedy = [recognizer.decode_greedy(row[None])[0] for row in group_logits]
+            greedy = [recognizer.decode_greedy(row[None], thresholded=False)[0] for row in group_logits]
             final = [recognizer.decode(row[None])[0] for row in group_logits]
             rows.append((eval_set.samples[i].truth, group, greedy, final))
     return rows

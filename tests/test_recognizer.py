@@ -140,7 +140,7 @@ def greedy_readings(recognizer, monkeypatch, readings: list[Reading]) -> None:
     are read: every input's first layout, then the later layouts that could win."""
     stream = iter(readings)
     monkeypatch.setattr(recognizer, "crop_logits", lambda arrays: [np.zeros((1, 1), np.float32)] * len(arrays))
-    monkeypatch.setattr(recognizer, "decode_greedy", lambda logits: [next(stream)])
+    monkeypatch.setattr(recognizer, "decode_greedy", lambda logits, thresholded=True: [next(stream)])
 
 
 def test_recognize_layouts_keeps_each_inputs_most_confident_reading(recognizer, monkeypatch):
@@ -156,7 +156,7 @@ def test_a_later_layout_is_read_only_where_it_could_win(recognizer, monkeypatch)
         recognizer, "crop_logits", lambda arrays: read.append(len(arrays)) or [np.zeros((1, 1))] * len(arrays)
     )
     stream = iter([Reading("우리은행", 0.95), Reading("", 0.99), Reading("약국", 0.5)])
-    monkeypatch.setattr(recognizer, "decode_greedy", lambda logits: [next(stream)])
+    monkeypatch.setattr(recognizer, "decode_greedy", lambda logits, thresholded=True: [next(stream)])
     stretched_too = [Layout(np.zeros(1)), Layout(np.zeros(1), min_ems=1.0, handicap=0.1)]
     # sure at 0.95: its stretched layout could not beat it by 0.1 and is not read; an empty first is
     assert recognizer.recognize_layouts([stretched_too, stretched_too]) == [
@@ -198,6 +198,18 @@ def test_a_stretched_reading_counts_only_when_its_text_is_long_for_the_crop(reco
     assert recognizer.recognize_layouts([narrow]) == [Reading("우리", 0.95)]  # the more confident stays
     greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.6), Reading("우리은행", 0.65)])
     assert recognizer.recognize_layouts([[narrow[0], replace(narrow[1], handicap=0.1)]]) == [Reading("우리", 0.6)]
+
+
+def test_a_reading_below_min_confidence_still_holds_the_stretch_to_its_margin(recognizer, monkeypatch):
+    narrow = [Layout(np.zeros(1)), Layout(np.zeros(1), min_ems=3.0, handicap=0.1)]
+    monkeypatch.setattr(recognizer, "min_confidence", 0.5)
+    greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.49), Reading("우리은행", 0.5)])
+    # chosen on what the frames show (the stretch is not surer by 0.1), then emptied below 0.5
+    assert recognizer.recognize_layouts([narrow]) == [Reading("", 0.49)]
+
+
+def test_fixed_width_reading_is_not_stretched(weights):
+    assert len(Recognizer(weights, width_mode="fixed").prepare_layouts(word_image(60))) == 1
 
 
 def test_the_stretched_layout_carries_the_condensed_margin(weights):

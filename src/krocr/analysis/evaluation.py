@@ -384,7 +384,8 @@ def write_gallery(
 
 
 def _gallery_item(recognizer: Recognizer, eval_set: EvalSet, p: Prediction) -> GalleryItem:
-    image = recognizer.prepare(eval_set.load(p.index))  # as the model saw it (before batch padding)
+    # the crop as it is, before batch padding (its reading may come from a stretched or column layout)
+    image = recognizer.prepare(eval_set.load(p.index))
     return GalleryItem(image, p.sample.truth, p.reading.text, p.reading.raw, p.normalized_edit_distance, p.sample.item)
 
 

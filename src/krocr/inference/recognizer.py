@@ -142,7 +142,8 @@ class Recognizer:
             and Latin letters then follow the recognizer alone).
         stretch_condensed: also read each crop (not a column) stretched to twice its width,
             for condensed lettering (:mod:`krocr.inference.condensed`); it costs a second,
-            twice as wide forward pass per crop.
+            twice as wide forward pass for crops whose own reading is below 0.9. Natural
+            width mode only (a fixed width would squeeze the stretch back).
 
     Greedy confidences use the calibration the weights file carries (``krocr calibrate``:
     a temperature, or a Platt map of the mean frame; :mod:`krocr.model.calibration`), kept
@@ -301,9 +302,11 @@ class Recognizer:
             column = pixels.shape[0] >= VERTICAL_RATIO * pixels.shape[1]
         if not column:
             layouts = [Layout(self._model_input(pixels, image))]
-            # too long for the model stretched (DataError): the crop as it is reads alone
+            # too long for the model stretched (DataError): the crop as it is reads alone. In
+            # fixed width mode a stretched crop would be squeezed back: no second layout.
+            natural = self.preprocess.width_mode == "natural"
             with suppress(DataError):
-                if self.stretch_condensed if stretch is None else stretch:
+                if natural and (self.stretch_condensed if stretch is None else stretch):
                     wide = self._model_input(stretched(pixels), image)
                     layouts.append(Layout(wide, condensed_min_ems(pixels), CONDENSED_MARGIN))
             return layouts
@@ -359,17 +362,17 @@ class Recognizer:
             return self._readings(decoded, logits)
         return self.decode_greedy(logits)
 
-    def decode_greedy(self, logits: np.ndarray) -> list[Reading]:
+    def decode_greedy(self, logits: np.ndarray, thresholded: bool = True) -> list[Reading]:
         """Logits → one Reading per crop by best path, whatever the decoder (layouts and ways
-        up are chosen by these), calibrated, empty text below ``min_confidence``."""
-        return self._readings(greedy_decode(logits, self.charset, self.calibration), logits)
+        up are chosen by these), calibrated; with ``thresholded``, empty text below
+        ``min_confidence``."""
+        decoded = greedy_decode(logits, self.charset, self.calibration)
+        return self._readings(decoded, logits, thresholded)
 
-    def _readings(self, decoded: list[Decoded], logits: np.ndarray) -> list[Reading]:
+    def _readings(self, decoded: list[Decoded], logits: np.ndarray, thresholded: bool = True) -> list[Reading]:
         raws = raw_frames(logits, self.charset)
-        return [
-            Reading(d.text if d.confidence >= self.min_confidence else "", d.confidence, raw)
-            for d, raw in zip(decoded, raws)
-        ]
+        readings = [Reading(d.text, d.confidence, raw) for d, raw in zip(decoded, raws)]
+        return [self._thresholded(r) for r in readings] if thresholded else readings
 
     # ---- batches ----------------------------------------------------------------------------
     def recognize(self, prepared: Sequence[np.ndarray]) -> list[Reading]:
@@ -392,8 +395,10 @@ class Recognizer:
         decoder: they say what the frames show, while a beam's confidence drops where a
         language model overrode the frames, so a rare word could lose to its upside-down reading.
         """
+        # chosen on what the frames show (min_confidence then applies to the chosen reading):
+        # emptied below it, a reading would lose "says something" and with it the margin
         first_rows = self.crop_logits([group[0].pixels for group in layouts])
-        first_readings = [self.decode_greedy(row[None])[0] for row in first_rows]
+        first_readings = [self.decode_greedy(row[None], thresholded=False)[0] for row in first_rows]
         # a later layout is read only where it could win: one handicapped by h cannot beat a
         # first reading that says something at confidence 1 - h or more
         contenders = [
@@ -404,11 +409,15 @@ class Recognizer:
         chosen_rows, chosen = [], []
         for group, first_row, first, later in zip(layouts, first_rows, first_readings, contenders):
             group_rows = [first_row, *(next(later_rows) for _ in later)]
-            readings = [first, *(self.decode_greedy(row[None])[0] for row in group_rows[1:])]
+            readings = [first, *(self.decode_greedy(row[None], thresholded=False)[0] for row in group_rows[1:])]
             best = chosen_layout([group[0], *later], readings)
             chosen_rows.append(group_rows[best])
-            chosen.append(readings[best])
+            chosen.append(self._thresholded(readings[best]))
         return chosen_rows, chosen
+
+    def _thresholded(self, reading: Reading) -> Reading:
+        """``reading`` with empty text when its confidence is below ``min_confidence``."""
+        return reading if reading.confidence >= self.min_confidence else replace(reading, text="")
 
     def finish(self, rows: Sequence[np.ndarray], greedy: Sequence[Reading]) -> list[Reading]:
         """The readings of chosen layouts (from :meth:`choose_layouts`): their greedy readings,
