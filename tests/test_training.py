@@ -19,6 +19,7 @@ import pytest
 import torch
 from fixtures.tiny_crops import write_tiny_crops
 from safetensors.torch import load_file
+from torch.utils.data import BatchSampler
 
 from krocr.charset import Charset, alphabet87
 from krocr.commands.train import configure, run
@@ -35,7 +36,7 @@ from krocr.training.checkpoints import (
     restore_rng,
 )
 from krocr.training.run import train
-from krocr.training.samplers import EpochSampler, WidthBatchSampler
+from krocr.training.samplers import EpochSampler, ResumedBatches, WidthBatchSampler
 from krocr.training.schedules import learning_rate_factor
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "tiny.yaml"
@@ -230,6 +231,32 @@ def test_resume_after_a_crash_is_bit_exact(tmp_path, tiny_data):
     assert [s["resumed_from"] is not None for s in sessions] == [False, True]
 
 
+class _CrashMidEpoch(pl.Callback):
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        if trainer.current_epoch == 1 and batch_idx == 3:  # after the mid-epoch validation's last.ckpt
+            raise RuntimeError("simulated crash")
+
+
+@pytest.mark.parametrize("width_mode", ["fixed", "natural"])
+def test_a_run_resumed_mid_epoch_goes_on_with_the_batches_it_had_not_seen(tmp_path, tiny_data, width_mode):
+    # a validation (and last.ckpt) every half epoch of 4 batches: long runs resume between epochs
+    config = tiny_config(
+        tiny_data,
+        "train.epochs=2",
+        "train.checkpoint_every_epoch=false",
+        "train.val_check_interval=0.5",
+        f"data.width_mode={width_mode}",
+        "data.batch_size=16",
+    )
+    train(config, tmp_path / "straight")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(config, tmp_path / "resumed", callbacks=[_CrashMidEpoch()])
+    train(config, tmp_path / "resumed")
+    straight = load_file(str(tmp_path / "straight" / "last.safetensors"))
+    resumed = load_file(str(tmp_path / "resumed" / "last.safetensors"))
+    assert all(torch.equal(straight[key], resumed[key]) for key in straight)
+
+
 def _weights_file(path: Path, variant: str) -> Path:
     charset = alphabet87()
     save_weights(path, CRNN(CRNNConfig(num_classes=charset.num_classes, variant=variant)), charset, PreprocessConfig())
@@ -287,6 +314,16 @@ class _FakeDataset:
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+
+
+def test_resumed_batches_leave_out_the_batches_a_mid_epoch_checkpoint_had_seen():
+    sampler = EpochSampler(_FakeDataset(12), seed=3, epoch=1)
+    batches = BatchSampler(sampler, 3, drop_last=True)
+    whole = list(batches)
+    resumed = ResumedBatches(batches, epoch=1, done=2)
+    assert list(resumed) == whole[2:] and len(resumed) == len(whole) == 4
+    sampler.set_epoch(2)  # the next epoch is whole again
+    assert list(resumed) == list(batches) != whole
 
 
 def test_epoch_sampler_shards_by_rank_and_orders_by_seed_and_epoch():
@@ -372,7 +409,7 @@ def test_width_batches_are_full_narrow_and_reproducible():
 
     def batches(epoch: int) -> list[list[int]]:
         sampler = WidthBatchSampler(EpochSampler(_FakeDataset(1000), seed=2), widths, batch_size=16)
-        sampler.set_epoch(epoch)
+        sampler.sampler.set_epoch(epoch)  # as Lightning does: batch_sampler.sampler
         return list(sampler)
 
     first = batches(0)

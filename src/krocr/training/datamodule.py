@@ -10,7 +10,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import BatchSampler, DataLoader
 
 from krocr.charset import Charset
 from krocr.config import ExperimentConfig
@@ -20,7 +20,7 @@ from krocr.errors import DataError
 from krocr.model.config import frames_for_width
 from krocr.model.preprocess import PreprocessConfig
 from krocr.training.builders import model_config
-from krocr.training.samplers import EpochSampler, WidthBatchSampler
+from krocr.training.samplers import EpochSampler, ResumedBatches, WidthBatchSampler
 
 
 class CropDataModule(pl.LightningDataModule):
@@ -118,11 +118,19 @@ class CropDataModule(pl.LightningDataModule):
             epoch=epoch,
             curriculum_samples=self.curriculum_samples if shuffle else 0,
         )
-        if shuffle and self._train_widths is not None:
-            width_batches = WidthBatchSampler(sampler, self._train_widths, self.batch_size)
-            batching: dict[str, Any] = {"batch_sampler": width_batches}
+        if shuffle:
+            batches = (
+                BatchSampler(sampler, self.batch_size, drop_last=True)
+                if self._train_widths is None
+                else WidthBatchSampler(sampler, self._train_widths, self.batch_size)
+            )
+            # the batches of this epoch that a mid-epoch checkpoint had trained on; a checkpoint
+            # at an epoch's end counts the whole finished epoch, and the next starts afresh
+            done = trainer.fit_loop.epoch_loop.batch_progress.current.completed
+            done = done if done < len(batches) else 0
+            batching: dict[str, Any] = {"batch_sampler": ResumedBatches(batches, epoch, done)}
         else:
-            batching = {"batch_size": self.batch_size, "sampler": sampler, "drop_last": shuffle}
+            batching = {"batch_size": self.batch_size, "sampler": sampler, "drop_last": False}
         return DataLoader(
             dataset,
             **batching,

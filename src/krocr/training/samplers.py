@@ -1,16 +1,18 @@
 """Samplers that fix the data order by (seed, epoch), so a resumed run sees what an
 uninterrupted one does: :class:`EpochSampler` (each rank's share, with an optional curriculum
-for the first epoch, :func:`curriculum_order`) and :class:`WidthBatchSampler` (batches of
-similar-width crops for natural-width training).
+for the first epoch, :func:`curriculum_order`), :class:`WidthBatchSampler` (batches of
+similar-width crops for natural-width training) and :class:`ResumedBatches` (a run resumed
+mid-epoch goes on with the batches it had not seen).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from itertools import islice
 
 import numpy as np
-from torch.utils.data import Sampler
+from torch.utils.data import BatchSampler, Sampler
 
 from krocr.data.dataset import CropDataset
 
@@ -96,9 +98,6 @@ class WidthBatchSampler(Sampler[list[int]]):
         self.widths = widths
         self.batch_size = batch_size
 
-    def set_epoch(self, epoch: int) -> None:  # called by Lightning through DataLoader.batch_sampler
-        self.sampler.set_epoch(epoch)
-
     def __iter__(self) -> Iterator[list[int]]:
         order = np.fromiter(self.sampler, dtype=np.int64)
         order = order[: len(order) // self.batch_size * self.batch_size]
@@ -113,3 +112,26 @@ class WidthBatchSampler(Sampler[list[int]]):
 
     def __len__(self) -> int:
         return len(self.sampler) // self.batch_size
+
+
+class ResumedBatches(Sampler[list[int]]):
+    """A batch sampler whose epoch ``epoch`` leaves out its first ``done`` batches: those a
+    run resumed from a mid-epoch checkpoint (``train.val_check_interval`` < 1) had trained on.
+    Lightning counts them as done and ends the epoch when the batches run out, so the length
+    stays the whole epoch's. Other epochs are the inner batch sampler's as they are.
+    """
+
+    def __init__(self, batches: WidthBatchSampler | BatchSampler, epoch: int, done: int):
+        assert isinstance(batches.sampler, EpochSampler)  # the training loader's, see CropDataModule
+        self.batches = batches
+        # Lightning sets the epoch on ``batch_sampler.sampler``
+        self.sampler: EpochSampler = batches.sampler
+        self.resumed_epoch = epoch
+        self.done = done
+
+    def __iter__(self) -> Iterator[list[int]]:
+        skip = self.done if self.sampler.epoch == self.resumed_epoch else 0
+        return islice(iter(self.batches), skip, None)
+
+    def __len__(self) -> int:
+        return len(self.batches)
