@@ -1,6 +1,7 @@
 import io
 
 import lightning.pytorch as pl
+import pytest
 import torch
 from lightning.pytorch.callbacks import RichProgressBar
 from torch.utils.data import DataLoader
@@ -147,3 +148,41 @@ def test_a_detector_batch_counts_its_photos_not_its_keys():
     photos = {"image": torch.zeros(4, 3, 8, 8), "shrink_map": torch.zeros(4, 8, 8), "shrink_mask": torch.zeros(4, 8, 8)}
     assert _batch_size(photos) == 4
     assert _batch_size(torch.zeros(5, 2)) == 5
+
+
+class _StopAfterMidEpochValidation(pl.Callback):
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            trainer.save_checkpoint(self.path)
+            raise RuntimeError("session over")  # a session ending after the checkpoint
+
+    def __init__(self, path) -> None:
+        self.path = path
+
+
+def test_a_run_resumed_mid_epoch_times_the_batches_it_trains(tmp_path, monkeypatch):
+    clock = _Clock()
+    clock.now = 10_000.0  # a machine up for hours: the clock is not 0 when training starts
+    monkeypatch.setattr("krocr.training.progress.time.monotonic", clock)
+    data = DataLoader(torch.randn(16, 2), batch_size=4)  # 4 batches of 4 samples, 1 s each
+
+    def trainer(callbacks: list) -> pl.Trainer:
+        return pl.Trainer(
+            max_epochs=1,
+            val_check_interval=2,
+            num_sanity_val_steps=0,
+            logger=False,
+            callbacks=callbacks,
+            enable_checkpointing=False,
+            default_root_dir=tmp_path,
+            enable_model_summary=False,
+        )
+
+    with pytest.raises(RuntimeError, match="session over"):
+        trainer([_StopAfterMidEpochValidation(tmp_path / "mid.ckpt")]).fit(_TimedLine(clock), data, data)
+    stream = io.StringIO()
+    trainer([LogLineProgress(interval_s=0, stream=stream)]).fit(
+        _TimedLine(clock), data, data, ckpt_path=tmp_path / "mid.ckpt"
+    )
+    lines = [line for line in stream.getvalue().splitlines() if "batches" in line]
+    assert lines[0].startswith("epoch 0/0 · 3/4 batches (75 %), 1 s left in the epoch, the last epoch · 4 samples/s")

@@ -42,6 +42,7 @@ class LogLineProgress(ProgressBar):
         self._validation_s = 0.0  # spent validating in this epoch: not training time
         self._epoch_s: list[float] = []  # wall time of each whole epoch finished in this process
         self._whole_epoch = True  # this epoch started at its first batch (not resumed mid-epoch)
+        self._first_batch = 0  # the first batch this process trained in the epoch
 
     def disable(self) -> None:
         self._enabled = False
@@ -52,6 +53,10 @@ class LogLineProgress(ProgressBar):
     def _write(self, line: str) -> None:
         if self._enabled and self.trainer.is_global_zero:
             print(line, file=self._stream or sys.stderr, flush=True)
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # a run resumed mid-epoch gets no on_train_epoch_start for the epoch it resumes in
+        self._epoch_start = self._last_line = time.monotonic()
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._epoch_start = self._last_line = time.monotonic()
@@ -66,8 +71,9 @@ class LogLineProgress(ProgressBar):
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        if self._samples == 0 and batch_idx > 0:
-            self._whole_epoch = False
+        if self._samples == 0:  # the first batch of the epoch, or of a run resumed within it
+            self._first_batch = batch_idx
+            self._whole_epoch = self._whole_epoch and batch_idx == 0
         self._samples += _batch_size(batch)
         now = time.monotonic()
         if now - self._last_line < self.interval_s:
@@ -77,9 +83,10 @@ class LogLineProgress(ProgressBar):
         elapsed = max(now - self._epoch_start - self._validation_s, 1e-9)
         position = f"{done:,} batches"
         if isinstance(total, int) and total > 0:
-            left = (total - done) * elapsed / done
+            per_batch = elapsed / (done - self._first_batch)  # over the batches trained here
+            left = (total - done) * per_batch
             position = f"{done:,}/{total:,} batches ({100 * done / total:.0f} %), {_duration(left)} left in the epoch"
-            position += self._run_left(trainer, left, total * elapsed / done)
+            position += self._run_left(trainer, left, total * per_batch)
         metrics = {k: v for k, v in self.get_metrics(trainer, pl_module).items() if k != "v_num"}
         self._write(
             f"{_epoch(trainer)} · {position} · {self._samples / elapsed:,.0f} samples/s" + _metrics_text(metrics)
