@@ -182,6 +182,7 @@ def train(
         warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")  # frozen BatchNorms
         # a mid-epoch resume goes on with the unseen batches (ResumedBatches), as Lightning asks
         warnings.filterwarnings("ignore", message=r"You're resuming from a checkpoint that ended before the epoch")
+        warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")  # Lightning's, on resume
         trainer.fit(module, datamodule=data, ckpt_path=last, weights_only=True)
     return _finish(trainer, module, charset, preprocess, config, run_dir, setup, best, stopper, curves)
 
