@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,28 +30,37 @@ from common import publish
 
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
 from krocr.data.eval_sets import evaluation_only_root, open_eval_set
+from krocr.errors import DataError
 from krocr.inference.recognizer import Recognizer, chosen_layout, load_input
 
 BATCH = 256
 
 
-def read_both(recognizer: Recognizer, data: Path, squeeze: float, limit: int | None) -> list[tuple]:
+def read_both(
+    recognizer: Recognizer, data: Path, squeeze: float, limit: int | None
+) -> tuple[list[tuple], Counter[str]]:
     """Per crop: its truth, its layouts (as is, stretched) and each layout's greedy and final
-    reading. ``squeeze`` narrows the crop first (0.5: half its width)."""
+    reading. ``squeeze`` narrows the crop first (0.5: half its width). Also the crops that
+    cannot be read (too small or too long), counted by reason."""
     eval_set = open_eval_set(data)
     count = len(eval_set.samples) if limit is None else min(limit, len(eval_set.samples))
-    rows = []
+    rows, left_out = [], Counter()
     for start in tqdm(range(0, count, BATCH), desc=f"squeeze {squeeze}", unit="batch"):
-        indices = range(start, min(start + BATCH, count))
-        grays = [load_input(eval_set.load(i)) for i in indices]
-        layouts = [recognizer.prepare_layouts(squeezed(g, squeeze), column=False, stretch=True) for g in grays]
+        indices, layouts = [], []
+        for i in range(start, min(start + BATCH, count)):
+            try:
+                gray = squeezed(load_input(eval_set.load(i)), squeeze)
+                layouts.append(recognizer.prepare_layouts(gray, column=False, stretch=True))
+                indices.append(i)
+            except DataError as exc:  # named by what the recognizer says after the input's name
+                left_out[str(exc).split(": ", 1)[-1]] += 1
         logits = iter(recognizer.crop_logits([layout.pixels for group in layouts for layout in group]))
         for i, group in zip(indices, layouts):
             group_logits = [next(logits) for _ in group]
             greedy = [recognizer.decode_greedy(row[None], thresholded=False)[0] for row in group_logits]
             final = [recognizer.decode(row[None])[0] for row in group_logits]
             rows.append((eval_set.samples[i].truth, group, greedy, final))
-    return rows
+    return rows, left_out
 
 
 def squeezed(gray: np.ndarray, factor: float) -> np.ndarray:
@@ -102,9 +112,16 @@ def main() -> None:
     if evaluation_only_root(args.data) is not None:
         raise SystemExit(f"{args.data}: an evaluation-only set; choose the margin on renders, check it on real crops")
     recognizer = recognizer_from_args(args)
-    results = {squeeze: read_both(recognizer, args.data, squeeze, args.limit) for squeeze in args.squeeze}
-    body = f"{args.data}, {len(next(iter(results.values())))} crops, {recognizer.weights.name}:\n\n" + table(
-        results, args.margins
+    results, left_out = {}, Counter()
+    for squeeze in args.squeeze:
+        results[squeeze], unreadable = read_both(recognizer, args.data, squeeze, args.limit)
+        left_out += unreadable
+    lost = "; ".join(f"{n} {reason}" for reason, n in left_out.items())
+    body = (
+        f"{args.data}, {len(next(iter(results.values())))} crops read, {recognizer.weights.name}"
+        + (f" (left out, all squeezes: {lost})" if lost else "")
+        + ":\n\n"
+        + table(results, args.margins)
     )
     publish("condensed_margin", "Condensed stretch: the confidence margin", body, args.write)
 

@@ -37,3 +37,14 @@ def test_the_real_evaluation_set_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["condensed_margin.py", str(tmp_path)])
     with pytest.raises(SystemExit, match="evaluation-only"):
         condensed_margin.main()
+
+
+def test_a_crop_too_small_to_read_is_counted_not_fatal(tmp_path, monkeypatch):
+    from krocr.data.eval_sets import EvalSample, EvalSet
+    from krocr.inference.recognizer import Recognizer
+
+    crops = [np.full((2, 30), 200, np.uint8), np.full((32, 64), 200, np.uint8)]  # 2 px high: unreadable
+    samples = [EvalSample(f"#{i}", "가", "src") for i in range(2)]
+    monkeypatch.setattr(condensed_margin, "open_eval_set", lambda data: EvalSet("fake", samples, crops.__getitem__, []))
+    rows, left_out = condensed_margin.read_both(Recognizer("ko", language_model=None), tmp_path, 1.0, None)
+    assert len(rows) == 1 and sum(left_out.values()) == 1 and "2 px high" in next(iter(left_out))
