@@ -9,7 +9,9 @@ Each argument is a `krocr eval` output directory (its predictions.csv). A second
 compares characters: the crops B reads with fewer edits than A and with more, with the
 exact two-sided sign test. Two ``krocr eval --photos`` directories (their photo_words.csv)
 are compared word by word on each measure: found, read, read joined and read by lines.
-``--by kind`` or ``--by source`` adds the word comparison for each text kind or font design.
+``--by kind`` or ``--by source`` adds the word comparison for each text kind or font design;
+``--by tag`` for each tag of the real set (a crop with several tags counts under each, a crop
+with none under "(none)").
 The p-values say only how likely the test set alone would give such a split; it knows
 nothing of how much two training runs of one command differ (docs/experiments/2026-12-03-hour-fresh-crops.md).
 """
@@ -40,6 +42,17 @@ def read_column(eval_dir: Path, column: str) -> dict[str, str]:
         if column not in (reader.fieldnames or []):
             raise SystemExit(f"{eval_dir}/predictions.csv has no column {column!r}")
         return {row["item"]: row[column] for row in reader}
+
+
+def group_items(eval_dir: Path, column: str) -> dict[str, list[str]]:
+    """group → its items, from ``column`` of ``eval_dir/predictions.csv``; the ``tags`` column
+    holds comma-separated tags and puts an item under each of them."""
+    groups: dict[str, list[str]] = {}
+    for item, value in read_column(eval_dir, column).items():
+        names = value.split(",") if column == "tags" and value else [value]
+        for name in names:
+            groups.setdefault(name or "(none)", []).append(item)
+    return groups
 
 
 def compare(before: dict[str, bool], after: dict[str, bool], items: list[str]) -> str:
@@ -110,7 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before", type=Path, help="krocr eval output directory of model A")
     parser.add_argument("after", type=Path, help="krocr eval output directory of model B, same crops")
-    parser.add_argument("--by", choices=("kind", "source"), help="also compare within each text kind or source")
+    parser.add_argument(
+        "--by", choices=("kind", "source", "tag"), help="also compare within each text kind, source or tag"
+    )
     args = parser.parse_args()
     if (args.before / "photo_words.csv").is_file() and (args.after / "photo_words.csv").is_file():
         compare_photos(args.before, args.after)
@@ -121,9 +136,7 @@ def main() -> None:
     print(compare(before, after, list(before)))
     print(compare_edits(read_edit_distances(args.before), read_edit_distances(args.after)))
     if args.by:
-        groups: dict[str, list[str]] = {}
-        for item, group in read_column(args.after, args.by).items():
-            groups.setdefault(group or "(none)", []).append(item)
+        groups = group_items(args.after, "tags" if args.by == "tag" else args.by)
         width = max(map(len, groups))
         for group, items in sorted(groups.items()):
             print(f"  {group:<{width}}  {len(items):5d} crops  {compare(before, after, items)}")

@@ -29,6 +29,17 @@ def test_compares_within_groups(tmp_path):
         paired_compare.read_column(tmp_path, "source")
 
 
+def test_groups_by_each_tag_of_a_crop(tmp_path):
+    (tmp_path / "predictions.csv").write_text(
+        'item,tags,truth,prediction\n#1,,가,가\n#2,lowres,다,다\n#3,"lowres,rotated",라,마\n', encoding="utf-8"
+    )
+    assert paired_compare.group_items(tmp_path, "tags") == {
+        "(none)": ["#1"],
+        "lowres": ["#2", "#3"],
+        "rotated": ["#3"],
+    }
+
+
 def test_sign_test_known_values_and_edit_comparison(tmp_path):
     assert paired_compare.sign_test(129, 98) == pytest.approx(
         0.0462, abs=5e-4
