@@ -20,6 +20,7 @@ from krocr.analysis.evaluation import (
     PREDICTION_COLUMNS,
     Evaluation,
     Prediction,
+    _gallery_item,
     align,
     character_accuracy,
     confusions,
@@ -114,6 +115,22 @@ def test_predictions_csv_agrees_with_the_metrics(evaluated):
         assert len(row["raw"]) >= 62 and set(row["raw"]) <= set("-" + "가나다라마바사abc ")
     expected = compute_metrics([r["truth"] for r in rows], [r["prediction"] for r in rows]).to_dict()
     assert metrics["overall"] == pytest.approx(expected)
+    layouts = Counter(r["layout"] for r in rows)
+    assert set(layouts) <= {"as is", "stretched"}
+    assert {name: group["samples"] for name, group in metrics["by_layout"].items()} == layouts
+
+
+def test_the_gallery_shows_the_layout_whose_reading_was_kept(recognizer):
+    class OneCrop:
+        def load(self, index: int):
+            return word_image(60)
+
+    as_is, wide = recognizer.prepare_layouts(word_image(60))
+    sample = EvalSample("a.png", "가나다라", "real")
+    for layout in (as_is, wide):
+        prediction = Prediction(0, sample, Reading("가나다라", 0.9, layout=layout.name), 0, 0.0)
+        item = _gallery_item(recognizer, OneCrop(), prediction)  # type: ignore[arg-type]
+        assert item.image.tolist() == layout.pixels.tolist()
 
 
 def test_out_of_charset_share_is_reported(evaluated):

@@ -112,12 +112,15 @@ def test_a_vertical_column_is_read_unstacked_and_turned(recognizer):
     line = word_image(200)  # one line, its first character on the left
     column = np.ascontiguousarray(np.rot90(line, -1))  # turned back 90°: first character on top
     assert column.shape[0] >= 1.5 * column.shape[1]
-    unstacked, turned = (layout.pixels for layout in recognizer.prepare_layouts(column))
+    layouts = recognizer.prepare_layouts(column)
+    assert [layout.name for layout in layouts] == ["unstacked", "turned"]
+    unstacked, turned = (layout.pixels for layout in layouts)
     assert turned.tolist() == recognizer.prepare(line).tolist()
     assert unstacked.tolist() == preprocess(unstack_column(to_gray(column)), recognizer.preprocess).tolist()
     assert recognizer.prepare(column).tolist() == unstacked.tolist()
     readings = recognizer.recognize([unstacked, turned])
-    assert recognizer.read(column) in readings
+    reading = recognizer.read(column)
+    assert replace(reading, layout="as is") == readings[["unstacked", "turned"].index(reading.layout)]
     glyph = np.ascontiguousarray(line[:, :28])  # 1.4× taller than wide, as one tall glyph: read as it is
     as_is, wide = recognizer.prepare_layouts(glyph)  # as it is, and stretched: not a column's layouts
     assert as_is.pixels.tolist() == preprocess(to_gray(glyph), recognizer.preprocess).tolist()
@@ -130,6 +133,7 @@ def test_a_column_layout_that_cannot_be_read_leaves_the_other(recognizer, monkey
     column = np.ascontiguousarray(np.rot90(word_image(200), -1))
     monkeypatch.setattr("krocr.inference.recognizer.unstack_column", lambda gray: gray[:2])  # too thin to read
     [turned] = recognizer.prepare_layouts(column)
+    assert turned.name == "turned"
     assert turned.pixels.tolist() == recognizer.prepare(np.rot90(column)).tolist()
     with pytest.raises(DataError, match="3 px high"):  # turned, a 3-px-wide column is 3 px high
         recognizer.prepare_layouts(np.full((60, 3), 30, np.uint8))
@@ -175,6 +179,7 @@ def test_a_crop_is_also_read_stretched_for_condensed_lettering(weights):
     crop = word_image(60)  # 1.5 heights wide
     reader = Recognizer(weights)
     as_is, wide = reader.prepare_layouts(crop)
+    assert (as_is.name, wide.name) == ("as is", "stretched")
     assert as_is.min_ems == 0 and as_is.pixels.tolist() == preprocess(to_gray(crop), reader.preprocess).tolist()
     assert wide.pixels.tolist() == preprocess(stretched(to_gray(crop)), reader.preprocess).tolist()
     assert wide.min_ems == condensed_min_ems(to_gray(crop)) == 3.0  # 1.5 heights at tau 0.5
@@ -189,11 +194,12 @@ def test_a_crop_too_long_to_read_stretched_is_read_as_it_is(weights):
 
 
 def test_a_stretched_reading_counts_only_when_its_text_is_long_for_the_crop(recognizer, monkeypatch):
-    narrow = [Layout(np.zeros(1)), Layout(np.zeros(1), min_ems=3.0)]  # a crop 1.5 heights wide
+    narrow = [Layout(np.zeros(1)), Layout(np.zeros(1), min_ems=3.0, name="stretched")]  # 1.5 heights wide
     greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.6), Reading("우리은", 0.9)])
     assert recognizer.recognize_layouts([narrow]) == [Reading("우리", 0.6)]  # 3 ems: ordinary proportions
     greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.6), Reading("우리은행", 0.9)])
-    assert recognizer.recognize_layouts([narrow]) == [Reading("우리은행", 0.9)]  # 4 ems in 1.5 heights
+    # 4 ems in 1.5 heights, and the reading says which layout it came from
+    assert recognizer.recognize_layouts([narrow]) == [Reading("우리은행", 0.9, layout="stretched")]
     greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.95), Reading("우리은행", 0.9)])
     assert recognizer.recognize_layouts([narrow]) == [Reading("우리", 0.95)]  # the more confident stays
     greedy_readings(recognizer, monkeypatch, [Reading("우리", 0.6), Reading("우리은행", 0.65)])

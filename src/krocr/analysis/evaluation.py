@@ -3,10 +3,12 @@
 DATA is a dataset directory (``DIR/test.lmdb``, else ``DIR/val.lmdb``; ``--split``
 chooses), one LMDB, or a label file (``image_path<TAB>text``). Written to ``--out``:
 
-* ``metrics.json``: the krocr.analysis.metrics figures overall, by label length and by source;
+* ``metrics.json``: the krocr.analysis.metrics figures overall, by label length, source, kind,
+  tag and by the layout whose reading was kept (a crop as it is or stretched, a column
+  unstacked or turned: :class:`krocr.inference.recognizer.Layout`);
   speed; the most frequent character substitutions; character accuracy of frequent, rare
   and unseen characters; the out-of-charset share; the unreadable crops;
-* ``predictions.csv``: one row per crop;
+* ``predictions.csv``: one row per crop, with the layout its reading came from;
 * ``gallery_worst.png`` and ``gallery_random.png`` (see :mod:`krocr.analysis.gallery`).
 
 Unreadable crops (corrupt bytes, missing files, too small) are listed and left out of the
@@ -318,6 +320,7 @@ def summarize(
         "by_source": grouped_metrics(predictions, lambda p: p.sample.source),
         "by_kind": grouped_metrics([p for p in predictions if p.sample.kind], lambda p: p.sample.kind),
         "by_tag": tag_metrics(predictions),
+        "by_layout": grouped_metrics(predictions, lambda p: p.reading.layout),
         "out_of_charset": out_of_charset(predictions, charset),
         "confusions": confusions(alignments),
         "character_accuracy": character_accuracy(predictions, alignments, reference, reference_name),
@@ -339,6 +342,7 @@ PREDICTION_COLUMNS = (
     "edit_distance",
     "normalized_edit_distance",
     "raw",
+    "layout",
 )
 
 
@@ -359,6 +363,7 @@ def write_predictions(predictions: Sequence[Prediction], path: Path) -> None:
                     p.edit_distance,
                     f"{p.normalized_edit_distance:.4f}",
                     p.reading.raw,
+                    p.reading.layout,
                 ]
             )
 
@@ -384,8 +389,9 @@ def write_gallery(
 
 
 def _gallery_item(recognizer: Recognizer, eval_set: EvalSet, p: Prediction) -> GalleryItem:
-    # the crop as it is, before batch padding (its reading may come from a stretched or column layout)
-    image = recognizer.prepare(eval_set.load(p.index))
+    # the layout whose reading was kept (a stretched crop, an unstacked column), before batch padding
+    layouts = recognizer.prepare_layouts(eval_set.load(p.index))
+    image = next(layout.pixels for layout in layouts if layout.name == p.reading.layout)
     return GalleryItem(image, p.sample.truth, p.reading.text, p.reading.raw, p.normalized_edit_distance, p.sample.item)
 
 

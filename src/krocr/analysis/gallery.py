@@ -1,9 +1,10 @@
 """Prediction galleries: PNG sheets of crops as the model saw them, with what it read.
 
 Like the reference's figure, each row shows one crop (the preprocessed array: gray,
-height 32, padded) and under it the raw per-frame argmax (blank ``-``), then the ground
-truth, the prediction and the normalized edit distance (ED / len(ground truth)), green
-when the reading is exact and red otherwise.
+height 32, as the model saw it for the reading that was kept, stretched or unstacked if so)
+and under it the raw per-frame argmax (blank ``-``), then the ground truth, the prediction
+and the normalized edit distance (ED / len(ground truth)), green when the reading is exact
+and red otherwise.
 
 Korean text needs a Korean font: NanumGothic (or what fontconfig picks for Korean) is
 registered with matplotlib; without one the sheet is still drawn, with boxes for Hangul.

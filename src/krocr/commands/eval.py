@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         metrics = evaluate(recognizer, args.data, out, args.split, args.train_stats, args.limit, args.gallery, bar)
     console = Console(markup=False, emoji=False)
     console.print(summary_table(metrics))
-    for key, title in (("by_source", "by source"), ("by_kind", "by kind"), ("by_tag", "by tag")):
+    groups = (("by_source", "by source"), ("by_kind", "by kind"), ("by_tag", "by tag"), ("by_layout", "by layout"))
+    for key, title in groups:
         if len(metrics[key]) > 1:  # e.g. font designs and text kinds of synthetic test sets
             console.print(group_table(metrics[key], title))
     print(f"wrote {out}/metrics.json, predictions.csv" + (" and the gallery" if args.gallery > 0 else ""))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -82,6 +82,9 @@ MIN_INPUT_HEIGHT = int(CropConfig().min_height)
 # renders draw columns, and the more confident reading is kept
 VERTICAL_RATIO = 1.5
 
+# How a layout showed its input to the model, as a reading and an evaluation's predictions.csv
+# record it: a crop as it is or stretched ×2 wide, a column unstacked into a row or turned 90°
+LayoutName = Literal["as is", "stretched", "unstacked", "turned"]
 Decoder = Literal["greedy", "beam"]
 Precision = Literal["fp32", "bf16"]
 Engine = Literal["auto", "torch", "onnx"]
@@ -92,11 +95,13 @@ class Layout:
     """One way of showing an input to the model: the float32 (1, height, width) array it sees,
     the fewest ems (:func:`krocr.inference.condensed.text_ems`) its reading must hold to count
     (0: any reading counts; a stretched layout of a condensed crop asks for more), and the
-    handicap taken from its reading's confidence when layouts are compared."""
+    handicap taken from its reading's confidence when layouts are compared; its name says which
+    way of showing it is (:data:`LayoutName`)."""
 
     pixels: np.ndarray
     min_ems: float = 0.0
     handicap: float = 0.0
+    name: LayoutName = "as is"
 
     def admits(self, text: str) -> bool:
         """Whether a reading of this layout with ``text`` may be chosen."""
@@ -106,11 +111,13 @@ class Layout:
 @dataclass(frozen=True)
 class Reading:
     """What the model read in one crop. ``raw`` is the per-frame argmax (blank shown as
-    ``-``) before CTC collapsing: it shows where the model saw each character."""
+    ``-``) before CTC collapsing: it shows where the model saw each character. ``layout``
+    says how the input was shown to the model for the reading that was kept (:data:`LayoutName`)."""
 
     text: str
     confidence: float
     raw: str = ""
+    layout: LayoutName = "as is"
 
 
 class Recognizer:
@@ -308,12 +315,16 @@ class Recognizer:
             with suppress(DataError):
                 if natural and (self.stretch_condensed if stretch is None else stretch):
                     wide = self._model_input(stretched(pixels), image)
-                    layouts.append(Layout(wide, condensed_min_ems(pixels), CONDENSED_MARGIN))
+                    layouts.append(Layout(wide, condensed_min_ems(pixels), CONDENSED_MARGIN, "stretched"))
             return layouts
         layouts, errors = [], []
-        for layout in (unstack_column, np.rot90):
+        column_layouts: tuple[tuple[Callable[[np.ndarray], np.ndarray], LayoutName], ...] = (
+            (unstack_column, "unstacked"),
+            (np.rot90, "turned"),
+        )
+        for layout, name in column_layouts:
             try:
-                layouts.append(Layout(self._model_input(layout(pixels), image)))
+                layouts.append(Layout(self._model_input(layout(pixels), image), name=name))
             except DataError as exc:  # the other layout may still read
                 errors.append(exc)
         if not layouts:
@@ -410,9 +421,10 @@ class Recognizer:
         for group, first_row, first, later in zip(layouts, first_rows, first_readings, contenders):
             group_rows = [first_row, *(next(later_rows) for _ in later)]
             readings = [first, *(self.decode_greedy(row[None], thresholded=False)[0] for row in group_rows[1:])]
-            best = chosen_layout([group[0], *later], readings)
+            candidates = [group[0], *later]
+            best = chosen_layout(candidates, readings)
             chosen_rows.append(group_rows[best])
-            chosen.append(self._thresholded(readings[best]))
+            chosen.append(replace(self._thresholded(readings[best]), layout=candidates[best].name))
         return chosen_rows, chosen
 
     def _thresholded(self, reading: Reading) -> Reading:
@@ -424,7 +436,7 @@ class Recognizer:
         or with the beam decoder their logits decoded again."""
         if self.decoder == "greedy":
             return list(greedy)
-        return [self.decode(row[None])[0] for row in rows]
+        return [replace(self.decode(row[None])[0], layout=g.layout) for row, g in zip(rows, greedy)]
 
     def crop_logits(self, prepared: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each crop's (frames, classes) logits, in input order.
