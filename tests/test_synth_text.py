@@ -251,3 +251,16 @@ def test_a_file_source_draws_every_line_once_before_any_repeats_and_is_seeded(tm
     assert source.texts.first_rejected["no font draws it"] == "line 4: 줄 3"
     with pytest.raises(DataError, match="texts.txt: no usable text line .10 no font draws it"):
         draws(1, accept=lambda text: False)
+
+
+def test_a_file_source_builds_no_word_vocabulary(tmp_path, monkeypatch):
+    path = tmp_path / "texts.txt"
+    path.write_text("첫 줄\n둘째 줄\n", encoding="utf-8")
+    lines = read_text_lines(path, korean_charset())
+
+    def no_vocabulary(*args, **kwargs):
+        raise AssertionError("a file's texts need no wordfreq vocabulary")
+
+    monkeypatch.setattr("krocr.synth.text.wordfreq_vocabulary", no_vocabulary)
+    source = FileTextSource(korean_charset(), TextConfig(), np.random.default_rng(0), lines)
+    assert sorted(source()[0] for _ in range(2)) == ["둘째 줄", "첫 줄"]

@@ -345,9 +345,6 @@ class TextSource:
         self.config = config
         self.rng = rng
         self.accept = accept
-        symbols = frozenset(charset.symbols)
-        self.words = wordfreq_vocabulary(config.lang, config.vocabulary, config.frequency_power, symbols)
-        self.english = wordfreq_vocabulary("en", config.vocabulary, config.frequency_power, symbols)
         self.counter = SyllableCounter("".join(s for s in charset.symbols if is_hangul_syllable(s)))
         self.stats = TextStats()
         if config.lang == "ko" and not len(self.counter):
@@ -355,6 +352,21 @@ class TextSource:
         self._makers = _ENGLISH_MAKERS if config.lang == "en" else _KOREAN_MAKERS
         self._long_makers = _LONG_MAKERS[config.lang] if config.forms else _SIGN_LONG_MAKERS[config.lang]
         self._kinds, self._cumulative = self._kind_table()
+
+    # built when first drawn from: a file's texts (FileTextSource) need no vocabulary
+    @functools.cached_property
+    def words(self) -> Vocabulary:
+        """The language's words by frequency (wordfreq), limited to the charset's symbols."""
+        return self._vocabulary(self.config.lang)
+
+    @functools.cached_property
+    def english(self) -> Vocabulary:
+        """English words by frequency, for the Latin parts of Korean signs."""
+        return self._vocabulary("en")
+
+    def _vocabulary(self, lang: Language) -> Vocabulary:
+        config = self.config
+        return wordfreq_vocabulary(lang, config.vocabulary, config.frequency_power, frozenset(self.charset.symbols))
 
     def _kind_table(self) -> tuple[list[str], np.ndarray]:
         rare = self.config.rare_share if self.config.lang == "ko" else 0.0
