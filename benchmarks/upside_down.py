@@ -26,12 +26,11 @@ from krocr.analysis.photos import evaluate_scenes
 from krocr.commands.options import (
     add_detector_arguments,
     add_recognizer_arguments,
-    detector_from_args,
+    photo_reader_from_args,
     recognizer_from_args,
 )
 from krocr.data.importers import read_icdar2015
 from krocr.detection.folders import scene_folders
-from krocr.inference.photo import DEFAULT_LINE_READING, PhotoReader
 
 
 def turn_folder(folder: Path, out: Path, limit: int | None) -> Path:
@@ -61,16 +60,13 @@ def main() -> None:
     parser.set_defaults(lm="none")  # greedy unless --lm is given, as its documented figures were read
     add_detector_arguments(parser)
     args = parser.parse_args()
-    detector = detector_from_args(args)
     recognizer = recognizer_from_args(args)
     rows = ["| photos | way-up check | end-to-end words read | h-mean | s / photo |", "|---|---|---:|---:|---:|"]
     with tempfile.TemporaryDirectory() as tmp:
         folders = {"as drawn": args.scenes, "turned 180°": turn_folder(args.scenes, Path(tmp) / "turned", args.limit)}
         for name, folder in folders.items():
             for check in (False, True):
-                reader = PhotoReader(
-                    detector, recognizer, upside_down=check, line_reading=args.line_reading or DEFAULT_LINE_READING
-                )
+                reader = photo_reader_from_args(args, recognizer, upside_down=check)
                 metrics = evaluate_scenes(reader, folder, Path(tmp) / "out", limit=args.limit)
                 rows.append(
                     f"| {name} | {'on' if check else 'off'} | {metrics['end_to_end_word_accuracy']:.1%} "

@@ -176,11 +176,14 @@ def detector_from_args(args: argparse.Namespace) -> Detector:
     return Detector(args.detector or DEFAULT_DETECTOR, max_side=max_side)
 
 
-def photo_reader_from_args(args: argparse.Namespace, recognizer: Recognizer, lines: bool = True) -> PhotoReader:
+def photo_reader_from_args(
+    args: argparse.Namespace, recognizer: Recognizer, lines: bool = True, upside_down: bool = True
+) -> PhotoReader:
     """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo
     reader whose lines are read as ``--line-reading`` says; with ``lines`` False (nothing
-    uses them) their texts are only joined, which costs no recognition."""
+    uses them) their texts are only joined, which costs no recognition. ``upside_down``: the
+    way-up check (:class:`krocr.inference.photo.PhotoReader`)."""
     from krocr.inference.photo import PhotoReader
 
     line_reading = args.line_reading or (DEFAULT_LINE_READING if lines else "joined")
-    return PhotoReader(detector_from_args(args), recognizer, line_reading=line_reading)
+    return PhotoReader(detector_from_args(args), recognizer, upside_down=upside_down, line_reading=line_reading)
