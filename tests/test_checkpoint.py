@@ -7,7 +7,7 @@ from krocr.charset import Charset, alphabet87, korean_charset
 from krocr.errors import CheckpointError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
-from krocr.model.weights import load_weights, read_metadata, save_weights
+from krocr.model.weights import average_weights, load_weights, read_metadata, save_weights
 
 
 def small_model(charset: Charset, variant="slim") -> CRNN:
@@ -76,3 +76,36 @@ def test_weights_of_another_architecture_are_named(tmp_path):
 def test_charset_model_mismatch_refused_at_save(tmp_path):
     with pytest.raises(CheckpointError, match="classes"):
         save_weights(tmp_path / "x.safetensors", small_model(alphabet87()), korean_charset(), PreprocessConfig())
+
+
+def test_averaged_weights_are_the_mean_of_each_tensor(tmp_path):
+    cs = alphabet87()
+    models = [small_model(cs) for _ in range(2)]
+    with torch.no_grad():
+        for tensor in models[1].state_dict().values():
+            if tensor.is_floating_point():
+                tensor.add_(1.0)  # every float tensor of the second file is the first's + 1
+    for i, model in enumerate(models):
+        info = {"command": f"run {i}", "calibration": {"temperature": 1.3}}
+        save_weights(tmp_path / f"{i}.safetensors", model, cs, PreprocessConfig(), info=info)
+    averaged = average_weights([tmp_path / "0.safetensors", tmp_path / "1.safetensors"])
+    for name, tensor in averaged.model.state_dict().items():
+        first = models[0].state_dict()[name]
+        expected = first + 0.5 if first.is_floating_point() else first
+        torch.testing.assert_close(tensor, expected, msg=name)
+    assert averaged.info == {"command": "run 0", "averaged_from": [str(tmp_path / f"{i}.safetensors") for i in (0, 1)]}
+
+
+def test_only_like_weights_average(tmp_path):
+    save_weights(tmp_path / "a.safetensors", small_model(alphabet87()), alphabet87(), PreprocessConfig())
+    other = korean_charset()
+    save_weights(tmp_path / "b.safetensors", small_model(other), other, PreprocessConfig())
+    save_weights(
+        tmp_path / "c.safetensors", small_model(alphabet87()), alphabet87(), PreprocessConfig(width_mode="natural")
+    )
+    with pytest.raises(CheckpointError, match="b.safetensors: its architecture differs"):
+        average_weights([tmp_path / "a.safetensors", tmp_path / "b.safetensors"])
+    with pytest.raises(CheckpointError, match="c.safetensors: its preprocessing differs"):
+        average_weights([tmp_path / "a.safetensors", tmp_path / "c.safetensors"])
+    with pytest.raises(CheckpointError, match="two or more"):
+        average_weights([tmp_path / "a.safetensors"])

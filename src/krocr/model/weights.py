@@ -100,6 +100,47 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> ModelB
     return ModelBundle(cast(Network, model), meta.charset, meta.preprocess, meta.info)
 
 
+def average_weights(paths: Sequence[str | Path]) -> ModelBundle:
+    """A uniform average of weights files of one architecture, charset and preprocessing (a
+    "model soup": runs fine-tuned from the same weights can be averaged tensor by tensor).
+
+    The average carries the first file's info without its confidence calibration (fitted on
+    another model: fit the average's with ``krocr calibrate``) and with ``averaged_from``.
+
+    Args:
+        paths: two or more krocr ``.safetensors`` weights files (or shipped models' names).
+
+    Returns:
+        The averaged model with the shared charset and preprocessing.
+
+    Raises:
+        CheckpointError: fewer than two files, or a file whose architecture, charset or
+            preprocessing differs from the first's (naming that file and what differs).
+    """
+    if len(paths) < 2:
+        raise CheckpointError(f"averaging needs two or more weights files, got {len(paths)}")
+    bundles = [load_weights(path) for path in paths]
+    first = bundles[0]
+    for path, bundle in zip(paths[1:], bundles[1:]):
+        for what, mine, theirs in (
+            ("architecture", bundle.model.config.to_dict(), first.model.config.to_dict()),
+            ("charset", bundle.charset.to_json(), first.charset.to_json()),
+            ("preprocessing", bundle.preprocess.to_dict(), first.preprocess.to_dict()),
+        ):
+            if mine != theirs:
+                raise CheckpointError(f"{path}: its {what} differs from {paths[0]}'s; only like weights average")
+    states = [bundle.model.state_dict() for bundle in bundles]
+    # integer buffers (BatchNorm's batch counts) are not averaged: the first file's are kept
+    averaged = {
+        name: torch.stack([state[name] for state in states]).mean(0) if tensor.is_floating_point() else tensor
+        for name, tensor in states[0].items()
+    }
+    first.model.load_state_dict(averaged)
+    info = {key: value for key, value in first.info.items() if key != "calibration"}
+    info["averaged_from"] = [str(path) for path in paths]
+    return ModelBundle(first.model, first.charset, first.preprocess, info)
+
+
 def build_and_load(
     path: Path, build: Callable[[], torch.nn.Module], what: str, device: str | torch.device = "cpu"
 ) -> torch.nn.Module:
