@@ -10,9 +10,17 @@ from krocr.inference.condensed import CONDENSED_TAU, condensed_min_ems, stretche
 
 @pytest.mark.parametrize(
     "text, ems",
-    [("카페", 2.0), ("카 페", 2.3), ("A1", 1.1), ("", 0.0), ("24시 편의점", 4.0 + 0.3 + 2 * 0.55)],
+    [
+        ("카페", 2.0),
+        ("카 페", 2.28),
+        ("A1", 0.71 + 0.60),
+        ("", 0.0),
+        ("24시 편의점", 4.0 + 0.28 + 2 * 0.60),
+        ("T 051.818", 0.71 + 0.28 + 6 * 0.60 + 0.33),  # a full stop is half a digit
+        ("■ 1,000₩", 0.64 + 0.28 + 4 * 0.60 + 0.33 + 0.64),  # ■ has no class: an other symbol's width
+    ],
 )
-def test_text_ems_counts_hangul_as_square_and_the_rest_narrower(text, ems):
+def test_text_ems_counts_hangul_as_square_and_the_rest_by_class(text, ems):
     assert text_ems(text) == pytest.approx(ems)
 
 

@@ -25,16 +25,37 @@ CONDENSED_TAU = 0.5
 # words, 2,132 edits: 0 gave 69.2 % and 2,159; 0.1 gives 69.4 % and 2,125), while squeezed to
 # half their width they read 59.5 % instead of 16.8 % (60.7 % at 0)
 CONDENSED_MARGIN = 0.1
-# the width of characters in ems (heights): Hangul syllables are square; Latin letters,
-# digits and punctuation about half as wide; a word space narrower still
+# the width of characters in ems (heights): Hangul syllables are square; the other classes'
+# widths beside a syllable are medians over the training faces (benchmarks/character_widths.py);
+# a character of no class (■, ×, …) counts as the other symbols do
 HANGUL_EMS = 1.0
-SPACE_EMS = 0.3
-OTHER_EMS = 0.55
+CHARACTER_CLASSES = {
+    "digits": "0123456789",
+    "capitals": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "small letters": "abcdefghijklmnopqrstuvwxyz",
+    "narrow marks": ".,:;'!|`",
+    "brackets": "()[]{}",
+    "dashes": "-~/·",
+    "other symbols": '%&@#₩+=*?"<>',
+    "space": " ",
+}
+CLASS_EMS = {
+    "digits": 0.60,
+    "capitals": 0.71,
+    "small letters": 0.57,
+    "narrow marks": 0.33,
+    "brackets": 0.39,
+    "dashes": 0.50,
+    "other symbols": 0.64,
+    "space": 0.28,
+}
+OTHER_EMS = CLASS_EMS["other symbols"]
+_CHARACTER_EMS = {c: CLASS_EMS[name] for name, chars in CHARACTER_CLASSES.items() for c in chars}
 
 
 def text_ems(text: str) -> float:
     """How wide ``text`` is when lettered at ordinary proportions, in heights."""
-    return sum(HANGUL_EMS if "가" <= c <= "힣" else SPACE_EMS if c == " " else OTHER_EMS for c in text)
+    return sum(HANGUL_EMS if "가" <= c <= "힣" else _CHARACTER_EMS.get(c, OTHER_EMS) for c in text)
 
 
 def stretched(gray: np.ndarray, factor: float = CONDENSED_STRETCH) -> np.ndarray:
