@@ -63,7 +63,8 @@ def main() -> None:
     for name, values in per_class.items():
         low, _, high = statistics.quantiles(values, n=4)
         chars = CHARACTER_CLASSES[name]
-        shown = "(a space)" if chars == " " else "`" + chars.replace("|", "\\|").replace("`", "ˋ") + "`"
+        # a double-backtick code span holds the backtick itself
+        shown = "(a space)" if chars == " " else "`` " + chars.replace("|", "\\|") + " ``"
         lines.append(f"| {name} | {shown} | {len(values)} | {statistics.median(values):.3f} | {low:.2f}–{high:.2f} |")
     body = (
         f"{measured} of {len(faces)} training faces draw the syllables; widths over the median syllable's:\n\n"

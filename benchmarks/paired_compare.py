@@ -11,7 +11,8 @@ exact two-sided sign test. Two ``krocr eval --photos`` directories (their photo_
 are compared word by word on each measure: found, read, read joined and read by lines.
 ``--by kind`` or ``--by source`` adds the word comparison for each text kind or font design;
 ``--by tag`` for each tag of the real set (a crop with several tags counts under each, a crop
-with none under "(none)").
+with none under "(no tag)", as ``krocr eval`` names it); ``--by layout`` for each layout B's
+readings came from (as is, stretched, …).
 The p-values say only how likely the test set alone would give such a split; it knows
 nothing of how much two training runs of one command differ (docs/experiments/2026-12-03-hour-fresh-crops.md).
 """
@@ -51,7 +52,7 @@ def group_items(eval_dir: Path, column: str) -> dict[str, list[str]]:
     for item, value in read_column(eval_dir, column).items():
         names = value.split(",") if column == "tags" and value else [value]
         for name in names:
-            groups.setdefault(name or "(none)", []).append(item)
+            groups.setdefault(name or ("(no tag)" if column == "tags" else "(none)"), []).append(item)
     return groups
 
 
@@ -124,7 +125,9 @@ def main() -> None:
     parser.add_argument("before", type=Path, help="krocr eval output directory of model A")
     parser.add_argument("after", type=Path, help="krocr eval output directory of model B, same crops")
     parser.add_argument(
-        "--by", choices=("kind", "source", "tag"), help="also compare within each text kind, source or tag"
+        "--by",
+        choices=("kind", "source", "tag", "layout"),
+        help="also compare within each text kind, source, tag, or layout of B's readings",
     )
     args = parser.parse_args()
     if (args.before / "photo_words.csv").is_file() and (args.after / "photo_words.csv").is_file():

@@ -3,8 +3,9 @@
     python scripts/average_weights.py OUT.safetensors A.safetensors B.safetensors [...]
 
 The files must share architecture, charset and preprocessing, as runs fine-tuned from the
-same weights do (docs/experiments/2026-12-06-weight-soup.md). The average has no confidence
-calibration; fit one before reading with it:
+same weights do (docs/experiments/2026-12-06-weight-soup.md). It is written in fp32
+(`krocr export --half` halves it) and has no confidence calibration; fit one before reading
+with it:
 
     krocr calibrate OUT.safetensors --data data/calib_heldout40 --method platt --out CALIBRATED.safetensors
 """

@@ -93,7 +93,11 @@ def test_averaged_weights_are_the_mean_of_each_tensor(tmp_path):
         first = models[0].state_dict()[name]
         expected = first + 0.5 if first.is_floating_point() else first
         torch.testing.assert_close(tensor, expected, msg=name)
-    assert averaged.info == {"command": "run 0", "averaged_from": [str(tmp_path / f"{i}.safetensors") for i in (0, 1)]}
+    assert averaged.info == {
+        "averaged_from": [
+            {"weights": str(tmp_path / f"{i}.safetensors"), "info": {"command": f"run {i}"}} for i in (0, 1)
+        ]
+    }
 
 
 def test_only_like_weights_average(tmp_path):

@@ -17,7 +17,8 @@ from krocr.inference.condensed import CONDENSED_TAU, condensed_min_ems, stretche
         ("", 0.0),
         ("24시 편의점", 4.0 + 0.28 + 2 * 0.60),
         ("T 051.818", 0.71 + 0.28 + 6 * 0.60 + 0.33),  # a full stop is half a digit
-        ("■ 1,000₩", 0.64 + 0.28 + 4 * 0.60 + 0.33 + 0.64),  # ■ has no class: an other symbol's width
+        ("■ 1,000₩", 1.0 + 0.28 + 4 * 0.60 + 0.33 + 0.64),  # ■ as wide as a syllable
+        ("×♣", 2 * 0.64),  # characters of no class: an other symbol's width
     ],
 )
 def test_text_ems_counts_hangul_as_square_and_the_rest_by_class(text, ems):

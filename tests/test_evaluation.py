@@ -337,3 +337,13 @@ def test_detector_options_without_photos_are_refused(dataset):
     for option in (["--max-side", "2048"], ["--line-reading", "crop"]):
         with pytest.raises(ConfigError, match="--detector, --max-side and --line-reading are for --photos"):
             eval_command.run(parser.parse_args([str(dataset), *option]))
+
+
+def test_readings_kept_from_a_stretched_layout_are_recorded_as_such(recognizer, dataset, tmp_path, monkeypatch):
+    # every crop's last layout kept: the tiny model's readings are never sure enough to skip it
+    monkeypatch.setattr("krocr.inference.recognizer.chosen_layout", lambda layouts, readings: len(layouts) - 1)
+    metrics = evaluate(recognizer, dataset, tmp_path, gallery=0)
+    with open(tmp_path / "predictions.csv", newline="", encoding="utf-8") as f:
+        layouts = [row["layout"] for row in csv.DictReader(f)]
+    assert set(layouts) == {"stretched"}
+    assert {name: group["samples"] for name, group in metrics["by_layout"].items()} == {"stretched": len(layouts)}

@@ -34,7 +34,7 @@ def test_groups_by_each_tag_of_a_crop(tmp_path):
         'item,tags,truth,prediction\n#1,,가,가\n#2,lowres,다,다\n#3,"lowres,rotated",라,마\n', encoding="utf-8"
     )
     assert paired_compare.group_items(tmp_path, "tags") == {
-        "(none)": ["#1"],
+        "(no tag)": ["#1"],
         "lowres": ["#2", "#3"],
         "rotated": ["#3"],
     }

@@ -351,3 +351,10 @@ def test_the_shipped_beam_confidence_is_greedys_where_their_texts_agree():
     agreeing = [(g, b) for g, b in zip(greedy, beam) if g.text == b.text]
     assert agreeing  # the tour's crops are clear: the two decoders read most of them alike
     assert all(b.confidence == g.confidence for g, b in agreeing)
+
+
+def test_the_beam_keeps_the_layout_its_greedy_reading_came_from(weights):
+    reader = Recognizer(weights, decoder="beam")
+    logits = np.random.default_rng(0).normal(size=(16, reader.charset.num_classes)).astype(np.float32)
+    [reading] = reader.finish([logits], [Reading("가", 0.5, layout="stretched")])
+    assert reading.layout == "stretched"

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from krocr.charset import (
+    Charset,
     alphabet87,
     korean_charset,
     ksx1001_hangul,
@@ -264,3 +265,9 @@ def test_a_file_source_builds_no_word_vocabulary(tmp_path, monkeypatch):
     monkeypatch.setattr("krocr.synth.text.wordfreq_vocabulary", no_vocabulary)
     source = FileTextSource(korean_charset(), TextConfig(), np.random.default_rng(0), lines)
     assert sorted(source()[0] for _ in range(2)) == ["둘째 줄", "첫 줄"]
+
+
+def test_a_charset_that_fits_no_word_is_refused_before_the_first_text():
+    hangul_only = Charset(tuple("가나다라마바사아자차카타파하"))  # no Latin letter: no English word fits
+    with pytest.raises(ConfigError, match="no wordfreq 'en' word fits the charset"):
+        TextSource(hangul_only, TextConfig(), np.random.default_rng(0))

@@ -45,7 +45,7 @@ from krocr.data.eval_sets import (
     open_eval_set,
 )
 from krocr.data.store import CacheReader
-from krocr.errors import DataError, read_input_text
+from krocr.errors import DataError, KrocrError, read_input_text
 from krocr.inference.recognizer import Reading, Recognizer
 from krocr.progress import SILENT, ProgressHook
 from krocr.version import __version__
@@ -391,7 +391,9 @@ def write_gallery(
 def _gallery_item(recognizer: Recognizer, eval_set: EvalSet, p: Prediction) -> GalleryItem:
     # the layout whose reading was kept (a stretched crop, an unstacked column), before batch padding
     layouts = recognizer.prepare_layouts(eval_set.load(p.index))
-    image = next(layout.pixels for layout in layouts if layout.name == p.reading.layout)
+    image = next((layout.pixels for layout in layouts if layout.name == p.reading.layout), None)
+    if image is None:  # prepared otherwise than when it was read: a fault of the caller, not the data
+        raise KrocrError(f"{p.sample.item}: read as {p.reading.layout!r}, but prepared again it has no such layout")
     return GalleryItem(image, p.sample.truth, p.reading.text, p.reading.raw, p.normalized_edit_distance, p.sample.item)
 
 

@@ -177,13 +177,19 @@ def detector_from_args(args: argparse.Namespace) -> Detector:
 
 
 def photo_reader_from_args(
-    args: argparse.Namespace, recognizer: Recognizer, lines: bool = True, upside_down: bool = True
+    args: argparse.Namespace,
+    recognizer: Recognizer,
+    lines: bool = True,
+    upside_down: bool = True,
+    detector: Detector | None = None,
 ) -> PhotoReader:
     """The detector of ``--detector`` / ``--max-side`` before ``recognizer``, as one photo
     reader whose lines are read as ``--line-reading`` says; with ``lines`` False (nothing
     uses them) their texts are only joined, which costs no recognition. ``upside_down``: the
-    way-up check (:class:`krocr.inference.photo.PhotoReader`)."""
+    way-up check (:class:`krocr.inference.photo.PhotoReader`); ``detector``: one already
+    made by :func:`detector_from_args`, shared by several readers."""
     from krocr.inference.photo import PhotoReader
 
     line_reading = args.line_reading or (DEFAULT_LINE_READING if lines else "joined")
-    return PhotoReader(detector_from_args(args), recognizer, upside_down=upside_down, line_reading=line_reading)
+    detector = detector or detector_from_args(args)
+    return PhotoReader(detector, recognizer, upside_down=upside_down, line_reading=line_reading)

@@ -112,7 +112,10 @@ class Layout:
 class Reading:
     """What the model read in one crop. ``raw`` is the per-frame argmax (blank shown as
     ``-``) before CTC collapsing: it shows where the model saw each character. ``layout``
-    says how the input was shown to the model for the reading that was kept (:data:`LayoutName`)."""
+    says how the input was shown to the model for the reading that was kept
+    (:data:`LayoutName`), as :meth:`Recognizer.read` and :meth:`Recognizer.recognize_layouts`
+    choose it; :meth:`Recognizer.recognize` and :meth:`Recognizer.decode` read the arrays
+    they are given and call them ``as is``."""
 
     text: str
     confidence: float

@@ -104,8 +104,10 @@ def average_weights(paths: Sequence[str | Path]) -> ModelBundle:
     """A uniform average of weights files of one architecture, charset and preprocessing (a
     "model soup": runs fine-tuned from the same weights can be averaged tensor by tensor).
 
-    The average carries the first file's info without its confidence calibration (fitted on
-    another model: fit the average's with ``krocr calibrate``) and with ``averaged_from``.
+    BatchNorm's running statistics are averaged too (not measured again). The average's info
+    is only ``averaged_from``: each file's path and info, without their confidence
+    calibrations (fitted on other models: fit the average's with ``krocr calibrate``); run
+    metrics and configs stay with the file they describe.
 
     Args:
         paths: two or more krocr ``.safetensors`` weights files (or shipped models' names).
@@ -136,9 +138,11 @@ def average_weights(paths: Sequence[str | Path]) -> ModelBundle:
         for name, tensor in states[0].items()
     }
     first.model.load_state_dict(averaged)
-    info = {key: value for key, value in first.info.items() if key != "calibration"}
-    info["averaged_from"] = [str(path) for path in paths]
-    return ModelBundle(first.model, first.charset, first.preprocess, info)
+    sources = [
+        {"weights": str(path), "info": {key: value for key, value in bundle.info.items() if key != "calibration"}}
+        for path, bundle in zip(paths, bundles)
+    ]
+    return ModelBundle(first.model, first.charset, first.preprocess, {"averaged_from": sources})
 
 
 def build_and_load(

@@ -338,6 +338,12 @@ class TextStats:
 class TextSource:
     """Deterministic stream of sign texts: ``source()`` returns ``(text, kind)``."""
 
+    # whether texts are made from wordfreq's words: their vocabularies are then built (and a
+    # charset that fits no word refused) before the first text, not midway through a dataset
+    draws_words = True
+    words: Vocabulary  # the language's words by frequency, limited to the charset's symbols
+    english: Vocabulary  # English words, for the Latin parts of Korean signs
+
     def __init__(
         self, charset: Charset, config: TextConfig, rng: Generator, accept: Callable[[str], bool] | None = None
     ):
@@ -347,26 +353,15 @@ class TextSource:
         self.accept = accept
         self.counter = SyllableCounter("".join(s for s in charset.symbols if is_hangul_syllable(s)))
         self.stats = TextStats()
+        if self.draws_words:
+            symbols = frozenset(charset.symbols)
+            self.words = wordfreq_vocabulary(config.lang, config.vocabulary, config.frequency_power, symbols)
+            self.english = wordfreq_vocabulary("en", config.vocabulary, config.frequency_power, symbols)
         if config.lang == "ko" and not len(self.counter):
             raise ConfigError("Korean text needs a charset with Hangul syllables (e.g. 'korean')")
         self._makers = _ENGLISH_MAKERS if config.lang == "en" else _KOREAN_MAKERS
         self._long_makers = _LONG_MAKERS[config.lang] if config.forms else _SIGN_LONG_MAKERS[config.lang]
         self._kinds, self._cumulative = self._kind_table()
-
-    # built when first drawn from: a file's texts (FileTextSource) need no vocabulary
-    @functools.cached_property
-    def words(self) -> Vocabulary:
-        """The language's words by frequency (wordfreq), limited to the charset's symbols."""
-        return self._vocabulary(self.config.lang)
-
-    @functools.cached_property
-    def english(self) -> Vocabulary:
-        """English words by frequency, for the Latin parts of Korean signs."""
-        return self._vocabulary("en")
-
-    def _vocabulary(self, lang: Language) -> Vocabulary:
-        config = self.config
-        return wordfreq_vocabulary(lang, config.vocabulary, config.frequency_power, frozenset(self.charset.symbols))
 
     def _kind_table(self) -> tuple[list[str], np.ndarray]:
         rare = self.config.rare_share if self.config.lang == "ko" else 0.0
@@ -560,6 +555,8 @@ class FileTextSource(TextSource):
     """:class:`TextSource` whose texts are a file's lines (:func:`read_text_lines`), each once
     in a seeded order before any repeats (kind ``file``); lines ``accept`` refuses (no font
     draws them) are left out first and counted in ``texts.rejected``."""
+
+    draws_words = False  # its texts are the file's lines
 
     def __init__(
         self,
