@@ -16,6 +16,7 @@ from krocr.data.importers import read_icdar2015
 from krocr.data.store import CacheReader
 from krocr.synth.fonts import discover_fonts
 from krocr.synth.generate import SynthOptions, generate, is_validation
+from krocr.synth.render import RenderConfig
 
 pytestmark = pytest.mark.skipif(not discover_fonts(), reason="no fonts under /usr/share/fonts")
 
@@ -183,6 +184,28 @@ def test_design_weights_reach_the_rendered_crops(tmp_path):
     assert summary["config"]["design_weights"] == {"NanumGothic": 200.0}
 
 
+def test_chance_option_parses_name_equals_number():
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    args = parser.parse_args(["--count", "1", "--out", "x", "--chance", "small_text=0.3", "--chance", " low_res = 0"])
+    assert args.chance == [("small_text", 0.3), ("low_res", 0.0)]
+    for bad in ("small_text", "small_text=", "small_text=x", "small_text=nan"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--count", "1", "--out", "x", "--chance", bad])
+
+
+def test_chances_reach_the_rendered_crops_and_the_summary(tmp_path):
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    options = ["--count", "30", "--seed", "3", "--workers", "1", "--quiet", "--chance", "small_text=1"]
+    assert run(parser.parse_args([*options, "--out", str(tmp_path / "small")])) == 0
+    summary = json.loads((tmp_path / "small" / "synth_summary.json").read_text(encoding="utf-8"))
+    assert summary["config"]["render"]["small_text"] == 1.0
+    assert summary["config"]["render"]["low_res"] == RenderConfig().low_res  # the others as they were
+    # vertical text and documents are drawn at their own size: every other crop is small
+    assert summary["looks"].get("small_text", 0) >= 15, summary["looks"]
+
+
 @pytest.mark.parametrize(
     "options, message",
     [
@@ -194,6 +217,10 @@ def test_design_weights_reach_the_rendered_crops(tmp_path):
         ),
         (["--scenes", "--texts", "texts.txt"], r"--texts draws crops' texts from a file: not with --scenes"),
         (["--without", "text", "--texts", "texts.txt"], r"not with --scenes or --without text"),
+        (["--chance", "small_text=0.3", "--chance", "small_text=0.5"], r"--chance given twice for 'small_text'"),
+        (["--chance", "sparkles=0.3"], r"--chance: unknown chance 'sparkles'; one of document, "),
+        (["--chance", "low_res=1.5"], r"--chance: chance low_res=1.5 is not a probability in \[0, 1\]"),
+        (["--chance", "photo=0.5"], r"--chance: unknown chance 'photo'"),  # a share of the panels, not a chance
     ],
 )
 def test_contradicting_options_are_refused_before_rendering(tmp_path, options, message):

@@ -13,7 +13,7 @@ from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH
 from krocr.errors import ConfigError
 from krocr.synth.backgrounds import PAPER_MANIFEST, PHOTO_MANIFEST
 from krocr.synth.generate import LEVERS, SynthOptions, generate
-from krocr.synth.render import RenderConfig
+from krocr.synth.render import CHANCES, RenderConfig
 from krocr.synth.scenes import DEFAULT_KIND_SHARES, SCENE_KINDS, SceneConfig
 from krocr.synth.text import TextConfig
 
@@ -29,6 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "  krocr synth --lang ko --count 5000 --out data/det --scenes --scene-size 640x640 "
         "--scene-kinds signs=2,document=1\n"
         "  krocr synth --lang ko --count 60000 --seed 50 --out data/lever_fonts --without text,looks\n"
+        "  krocr synth --lang ko --count 200000 --seed 90 --out data/synth_ko90 --height 64 --chance small_text=0.3\n"
         "  krocr synth --lang ko --count 2000 --out data/faq-heldout --texts faq.txt --fonts heldout --split test"
     )
     parser.add_argument("--lang", choices=("en", "ko"), default="ko", help="English pretraining or Korean signboards")
@@ -107,6 +108,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="multiply the share of a font design (repeatable), e.g. 'Nanum Pen Script=3'",
     )
     parser.add_argument(
+        "--chance",
+        action="append",
+        default=[],
+        metavar="NAME=P",
+        type=_chance,
+        help=f"set the per-crop probability of a look or a degradation (repeatable; {', '.join(CHANCES)}), "
+        "e.g. 'small_text=0.3'",
+    )
+    parser.add_argument(
         "--without",
         type=_levers,
         default=(),
@@ -135,6 +145,18 @@ def _design_weight(text: str) -> tuple[str, float]:
     if not sep or not design or not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected DESIGN=W with a number W > 0, got {text!r}")
     return design, value
+
+
+def _chance(text: str) -> tuple[str, float]:
+    """NAME=P; RenderConfig.with_chances checks the name and range, for library callers too."""
+    name, sep, chance = text.partition("=")
+    try:
+        value = float(chance)
+    except ValueError:
+        value = math.nan
+    if not sep or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected NAME=P with a number P, got {text!r}")
+    return name.strip(), value
 
 
 def _levers(text: str) -> tuple[str, ...]:
@@ -188,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         scenes=args.scenes,
         overwrite=args.overwrite,
         text=TextConfig(lang=args.lang, rare_share=args.rare_share, long_share=args.long_share),
-        render=RenderConfig().without_degradation() if args.no_degradation else RenderConfig(),
+        render=_render_config(args),
         design_weights=tuple(args.design_weight),
         without=args.without,
         texts=args.texts,
@@ -214,6 +236,18 @@ def run(args: argparse.Namespace) -> int:
     if missing_photos:
         print(f"warning: {missing_photos} crops wanted a photo panel and got a texture: no background photos installed")
     return 0
+
+
+def _render_config(args: argparse.Namespace) -> RenderConfig:
+    render = RenderConfig().without_degradation() if args.no_degradation else RenderConfig()
+    names = [name for name, _ in args.chance]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ConfigError(f"--chance given twice for {', '.join(map(repr, twice))}")
+    try:
+        return render.with_chances(dict(args.chance))
+    except ValueError as error:
+        raise ConfigError(f"--chance: {error}") from error
 
 
 def _scene_line(stats: dict) -> str:

@@ -37,6 +37,7 @@ stroker.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -183,9 +184,31 @@ class RenderConfig:
             return replace(self, **off, panels=(("photo", 1.0),))
         return replace(self, **(off | {look: 1.0}), panels=tuple(p for p in self.panels if p[0] != "photo"))
 
+    def with_chances(self, chances: Mapping[str, float]) -> RenderConfig:
+        """This configuration with some per-crop probabilities replaced, e.g. more small text.
+
+        Args:
+            chances: a name of :data:`CHANCES` to its probability in [0, 1].
+
+        Returns:
+            The changed copy.
+
+        Raises:
+            ValueError: naming the first unknown name or probability outside [0, 1].
+        """
+        for name, chance in chances.items():
+            if name not in CHANCES:
+                raise ValueError(f"unknown chance {name!r}; one of {', '.join(CHANCES)}")
+            if not 0.0 <= chance <= 1.0:
+                raise ValueError(f"chance {name}={chance} is not a probability in [0, 1]")
+        return replace(self, **chances)
+
 
 # the looks of RenderConfig that RenderConfig.only_look switches, and the preview sheets show
 LOOKS = ("document", "small_text", "extrude", "relief", "photo", "neighbour_line", "strong_curve", "edge_cut")
+# the per-crop probabilities RenderConfig.with_chances may change: the looks drawn by a
+# probability ("photo" is a share of the panels) and the degradations
+CHANCES = (*(name for name in LOOKS if name != "photo"), "shading", "blur", "motion_blur", "low_res", "noise", "jpeg")
 
 
 @dataclass
