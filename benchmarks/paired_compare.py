@@ -24,6 +24,8 @@ import csv
 import math
 from pathlib import Path
 
+from krocr.analysis.evaluation import UNTAGGED
+
 
 def read_correct(eval_dir: Path) -> dict[str, bool]:
     """item → read exactly, from ``eval_dir/predictions.csv``."""
@@ -52,7 +54,7 @@ def group_items(eval_dir: Path, column: str) -> dict[str, list[str]]:
     for item, value in read_column(eval_dir, column).items():
         names = value.split(",") if column == "tags" and value else [value]
         for name in names:
-            groups.setdefault(name or ("(no tag)" if column == "tags" else "(none)"), []).append(item)
+            groups.setdefault(name or (UNTAGGED if column == "tags" else "(none)"), []).append(item)
     return groups
 
 

@@ -288,6 +288,9 @@ def _csv_counts(text: str, path: Path) -> Counter:
 
 
 # ---- the whole evaluation ------------------------------------------------------------------------
+UNTAGGED = "(no tag)"  # the group of crops without a tag, in metrics.json and the tables
+
+
 def tag_metrics(predictions: Sequence[Prediction]) -> dict[str, dict]:
     """Metrics per tag (a crop counts under each of its tags) and for untagged crops; empty
     when no crop has a tag."""
@@ -295,7 +298,7 @@ def tag_metrics(predictions: Sequence[Prediction]) -> dict[str, dict]:
         return {}
     tags = sorted({t for p in predictions for t in p.sample.tags})
     groups = {tag: [p for p in predictions if tag in p.sample.tags] for tag in tags}
-    groups["(no tag)"] = [p for p in predictions if not p.sample.tags]
+    groups[UNTAGGED] = [p for p in predictions if not p.sample.tags]
     return {tag: _metrics(group) for tag, group in groups.items() if group}
 
 
