@@ -201,7 +201,8 @@ class RenderConfig:
                 raise ValueError(f"unknown chance {name!r}; one of {', '.join(CHANCES)}")
             if not 0.0 <= chance <= 1.0:
                 raise ValueError(f"chance {name}={chance} is not a probability in [0, 1]")
-        return replace(self, **chances)
+        changes: dict[str, Any] = dict(chances)
+        return replace(self, **changes)
 
 
 # the looks of RenderConfig that RenderConfig.only_look switches, and the preview sheets show
