@@ -137,26 +137,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _design_weight(text: str) -> tuple[str, float]:
-    design, sep, weight = text.rpartition("=")
-    try:
-        value = float(weight)
-    except ValueError:
-        value = math.nan
-    if not sep or not design or not math.isfinite(value) or value <= 0:
+    design, value = _name_and_number(text)
+    if not design or not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected DESIGN=W with a number W > 0, got {text!r}")
     return design, value
 
 
 def _chance(text: str) -> tuple[str, float]:
     """NAME=P; RenderConfig.with_chances checks the name and range, for library callers too."""
-    name, sep, chance = text.partition("=")
-    try:
-        value = float(chance)
-    except ValueError:
-        value = math.nan
-    if not sep or not math.isfinite(value):
+    name, value = _name_and_number(text)
+    if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected NAME=P with a number P, got {text!r}")
     return name.strip(), value
+
+
+def _name_and_number(text: str) -> tuple[str, float]:
+    """NAME=NUMBER split at the last ``=`` (a design's name may hold one); NaN where there is
+    no ``=`` or no number after it."""
+    name, sep, number = text.rpartition("=")
+    try:
+        return name, float(number) if sep else math.nan
+    except ValueError:
+        return name, math.nan
 
 
 def _levers(text: str) -> tuple[str, ...]:
