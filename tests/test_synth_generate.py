@@ -221,6 +221,7 @@ def test_chances_reach_the_rendered_crops_and_the_summary(tmp_path):
         (["--chance", "sparkles=0.3"], r"--chance: unknown chance 'sparkles'; one of document, "),
         (["--chance", "low_res=1.5"], r"--chance: chance low_res=1.5 is not a probability in \[0, 1\]"),
         (["--chance", "photo=0.5"], r"--chance: unknown chance 'photo'"),  # a share of the panels, not a chance
+        (["--scenes", "--chance", "blur=0"], r"--chance applies to crops"),
     ],
 )
 def test_contradicting_options_are_refused_before_rendering(tmp_path, options, message):

@@ -198,6 +198,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--scene-kinds and --scene-size apply to --scenes")
     if args.scenes and args.height != DEFAULT_HEIGHT:
         raise ConfigError("--height applies to crops: scenes keep their size (--scene-size)")
+    if args.scenes and args.chance:
+        raise ConfigError("--chance applies to crops: scenes draw no looks and degrade by their own settings")
     scene = SceneConfig(size=args.scene_size, kinds=args.scene_kinds or DEFAULT_KIND_SHARES)
     options = SynthOptions(
         out=args.out,

@@ -199,7 +199,7 @@ class RenderConfig:
         for name, chance in chances.items():
             if name not in CHANCES:
                 raise ValueError(f"unknown chance {name!r}; one of {', '.join(CHANCES)}")
-            if not 0.0 <= chance <= 1.0:
+            if isinstance(chance, bool) or not 0.0 <= chance <= 1.0:  # True would pass as 1
                 raise ValueError(f"chance {name}={chance} is not a probability in [0, 1]")
         changes: dict[str, Any] = dict(chances)
         return replace(self, **changes)
