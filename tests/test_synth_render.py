@@ -18,6 +18,7 @@ from krocr.synth.looks import (
     sample_looks,
 )
 from krocr.synth.render import (
+    CHANCES,
     LOOKS,
     RenderConfig,
     _with_neighbour,
@@ -148,6 +149,29 @@ def _names(look: str) -> set[str]:
         "relief": {"relief_emboss", "relief_engrave"},
         "photo": {"photo", "photo_missing"},
     }.get(look, {look})
+
+
+def test_with_chances_changes_only_the_chances_named():
+    base = RenderConfig()
+    changed = base.with_chances({"small_text": 0.3, "low_res": 0.0})
+    assert (changed.small_text, changed.low_res) == (0.3, 0.0)
+    assert replace(changed, small_text=base.small_text, low_res=base.low_res) == base
+    assert set(CHANCES) <= {name for name, value in vars(base).items() if isinstance(value, float)}
+
+
+@pytest.mark.parametrize(
+    "chances, message",
+    [
+        ({"sparkles": 0.5}, r"unknown chance 'sparkles'"),
+        ({"photo": 0.5}, r"unknown chance 'photo'"),
+        ({"blur": 1.01}, r"chance blur=1.01 is not a probability"),
+        ({"noise": -0.1}, r"chance noise=-0.1 is not a probability"),
+        ({"jpeg": True}, r"chance jpeg=True is not a probability"),
+    ],
+)
+def test_with_chances_refuses_what_is_not_a_chance(chances, message):
+    with pytest.raises(ValueError, match=message):
+        RenderConfig().with_chances(chances)
 
 
 @pytest.mark.parametrize("look", LOOKS)
