@@ -459,6 +459,8 @@ def test_scene_options_on_the_command_line():
         SceneConfig(kinds=(("signs", -1.0),))
     with pytest.raises(ConfigError):
         SceneConfig(size=(32, 32))
+    with pytest.raises(ConfigError, match=r"scene kind given twice: 'signs'$"):
+        SceneConfig(kinds=(("signs", 1.0), ("document", 1.0), ("signs", 2.0)))
 
 
 def test_scene_lines_join_the_words_of_each_drawn_line_in_a_box_around_them():

@@ -6,6 +6,7 @@ fix the input without reading a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -65,3 +66,12 @@ def read_input_text(path: Path, what: str, error: type[KrocrError], name: str | 
         return read_input(path, what, error, name).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(f"{name or path}: not UTF-8 ({exc})") from None
+
+
+def repeated(names: Iterable[str]) -> list[str]:
+    """The names that occur more than once, sorted, so an error can name every one given twice."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for name in names:
+        (twice if name in seen else seen).add(name)
+    return sorted(twice)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from krocr.commands.bars import ProgressBar
 from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, repeated
 from krocr.synth.backgrounds import PAPER_MANIFEST, PHOTO_MANIFEST
 from krocr.synth.generate import LEVERS, SynthOptions, generate
 from krocr.synth.render import CHANCES, RenderConfig
@@ -244,8 +244,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _render_config(args: argparse.Namespace) -> RenderConfig:
     render = RenderConfig().without_degradation() if args.no_degradation else RenderConfig()
-    names = [name for name, _ in args.chance]
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = repeated(name for name, _ in args.chance)
     if twice:
         raise ConfigError(f"--chance given twice for {', '.join(map(repr, twice))}")
     try:

@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, repeated
 from krocr.progress import SILENT, ProgressHook
 
 MANIFEST_PATH = Path(__file__).with_name("font_packages.json")
@@ -159,8 +159,7 @@ def load_manifest(path: Path | None = None) -> tuple[FontPackage, ...]:
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: 'packages' must be a list")
     packages = tuple(_package_entry(path, i, entry) for i, entry in enumerate(entries))
-    names = [p.package for p in packages]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    duplicated = repeated(p.package for p in packages)
     if duplicated:
         raise ConfigError(f"{path}: package listed twice: {', '.join(duplicated)}")
     return packages

@@ -41,7 +41,7 @@ import numpy as np
 
 from krocr.charset import Charset, resolve_charset
 from krocr.data.store import DEFAULT_HEIGHT, DEFAULT_MAX_WIDTH, CacheWriter
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, repeated
 from krocr.model.preprocess import PreprocessConfig, resize_crop
 from krocr.progress import SILENT, ProgressHook
 from krocr.synth.backgrounds import background_photos, paper_textures
@@ -104,15 +104,14 @@ class SynthOptions:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         if self.split == "val" and self.val_fraction > 0:
             raise ConfigError("--split val together with --val-fraction would write val.lmdb twice")
-        designs = [design for design, _ in self.design_weights]
-        repeated = sorted({d for d in designs if designs.count(d) > 1})
-        if repeated:
-            raise ConfigError(f"--design-weight given twice for {', '.join(map(repr, repeated))}")
+        twice = repeated(design for design, _ in self.design_weights)
+        if twice:
+            raise ConfigError(f"--design-weight given twice for {', '.join(map(repr, twice))}")
         unknown = [lever for lever in self.without if lever not in LEVERS]
         if unknown:
             raise ConfigError(f"--without: unknown lever {unknown[0]!r}; the levers are {', '.join(LEVERS)}")
-        if len(set(self.without)) != len(self.without):
-            raise ConfigError(f"--without names a lever twice: {','.join(self.without)}")
+        if repeated(self.without):
+            raise ConfigError(f"--without names a lever twice: {', '.join(repeated(self.without))}")
         if self.without and self.scenes:
             raise ConfigError("--without applies to crops (issue 27's levers), not to --scenes")
         if self.texts is not None and (self.scenes or "text" in self.without):

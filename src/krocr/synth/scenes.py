@@ -76,7 +76,7 @@ from PIL import ImageFont
 
 from krocr.charset import is_hangul_syllable, normalize_text
 from krocr.data.crops import line_quad
-from krocr.errors import ConfigError
+from krocr.errors import ConfigError, repeated
 from krocr.synth.backgrounds import random_background, random_paper, unreadable_files
 from krocr.synth.fonts import FontFace, FontPool
 from krocr.synth.render import (
@@ -160,9 +160,9 @@ class SceneConfig:
         unknown = sorted({name for name, _ in self.kinds} - set(SCENE_KINDS))
         if unknown:
             raise ConfigError(f"unknown scene kind {', '.join(map(repr, unknown))} (known: {', '.join(SCENE_KINDS)})")
-        names = [name for name, _ in self.kinds]
-        if len(set(names)) != len(names):
-            raise ConfigError("a scene kind is given twice")
+        twice = repeated(name for name, _ in self.kinds)
+        if twice:
+            raise ConfigError(f"scene kind given twice: {', '.join(map(repr, twice))}")
         if any(not math.isfinite(share) or share < 0 for _, share in self.kinds):
             raise ConfigError("scene kind shares must be finite and >= 0")
         if sum(share for _, share in self.kinds) <= 0:
