@@ -3,6 +3,7 @@ looks (krocr.synth.looks): each forced on changes the crop, keeps its type and i
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from krocr.synth import looks as looks_module
 from krocr.synth.fonts import FontFace
 from krocr.synth.looks import (
     LOOK_DRAWS,
+    bouncing_line,
     cut_edge,
     photo_panel,
     sample_looks,
@@ -21,7 +23,10 @@ from krocr.synth.render import (
     CHANCES,
     LOOKS,
     RenderConfig,
+    _line_mask,
+    _pen_gaps,
     _with_neighbour,
+    ink_box,
     luminance,
     preview_sheet,
     render,
@@ -309,3 +314,41 @@ def test_preview_sheet(gothic):
     assert sheet.dtype == np.uint8 and sheet.shape == (2 * 36 + 6, 2 * 126 + 6, 3)
     with pytest.raises(ValueError, match="unknown look"):
         RenderConfig().only_look("sparkles")
+
+
+def test_bouncing_letters_draw_from_their_own_stream_and_leave_the_other_looks_as_they_were():
+    # so renders made before the bounce repeat, and a crop's bouncing twin differs only in its letters
+    plain, bouncing = RenderConfig(document=0.0), RenderConfig(document=0.0, bounce=1.0)
+    for seed in range(20):
+        off = sample_looks(np.random.default_rng([8, seed]), plain)
+        on = sample_looks(np.random.default_rng([8, seed]), bouncing)
+        low, high = bouncing.bounce_amount
+        assert off.bounce == 0 and low <= on.bounce <= high
+        assert replace(on, bounce=0.0) == off
+
+
+def test_bouncing_letters_without_bounce_stand_where_the_straight_line_puts_them(gothic):
+    font = gothic.load(48)
+    style = sample_style("행복 치킨", np.random.default_rng(2), RenderConfig().only_look(None))
+    style = replace(style, tracking=6.0)  # the straight line is drawn a character at a time too
+    straight = _line_mask("행복 치킨", font, style, pad=20)
+    flat = bouncing_line("행복 치킨", font, _pen_gaps("행복 치킨", style), 20, 0.0, seed=1)
+    assert flat.shape == straight.shape
+    box, straight_box = ink_box(flat[..., None]), ink_box(straight[..., None])
+    assert all(abs(a - b) <= 1 for a, b in zip(box, straight_box)), (box, straight_box)
+
+
+def test_bouncing_letters_stand_at_different_heights_and_sizes(gothic):
+    font = gothic.load(48)
+    flat = bouncing_line("가가가가가가", font, [], 30, 0.0, seed=3)
+    bouncy = bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3)
+
+    def column_tops(mask: np.ndarray) -> list[int]:
+        # the top ink row of each character's sixth of the line
+        x0, _, x1, _ = ink_box(mask[..., None])
+        edges = np.linspace(x0, x1, 7).astype(int)
+        return [int(np.flatnonzero(mask[:, a:b].max(axis=1) > 12)[0]) for a, b in itertools.pairwise(edges)]
+
+    assert len(set(column_tops(flat))) == 1  # one height: the same syllable six times
+    assert max(column_tops(bouncy)) - min(column_tops(bouncy)) >= 4
+    assert np.array_equal(bouncy, bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3))  # repeats

@@ -1,10 +1,12 @@
 """Looks the signboard renderer lacked (issue #27, item 3), as pieces :mod:`krocr.synth.render`
 composes: printed-document crops with scan artefacts, text drawn small then scaled up,
 extruded (3-D) letters, embossed and engraved relief, photographic panels, a strip of the
-neighbouring line, strongly arched baselines and crops that cut a glyph's edge slightly.
+neighbouring line, strongly arched baselines, crops that cut a glyph's edge slightly, and
+playful shop lettering whose characters bounce (each its own size, height and tilt).
 
 :func:`sample_looks` decides them for one crop from a **fixed number of draws** of the
-crop's generator (one vector of uniforms and one seed, whatever is switched on), so turning
+crop's generator (one vector of uniforms and one seed, whatever is switched on; the bounce,
+added later, draws from the looks' own generator so that older renders repeat), so turning
 one look on or off leaves the other draws of the crop as they were: a crop and its twin with
 relief share everything but the lit letters (tested). A look that changes the crop's size
 (a document, small text, an arc...) also changes the draws whose count follows the size
@@ -42,7 +44,7 @@ MAX_ARC_DEGREES = 80.0  # a strong curve never turns the end glyphs more than ha
 # printed ink: black, dark gray, blue-black (RGB)
 INKS = np.array([(12, 12, 14), (35, 35, 38), (60, 60, 62), (25, 30, 70)], dtype=np.float32)
 # child generators of Looks.seed, one per look that draws while painting
-STREAM_NEIGHBOUR, STREAM_SCAN, STREAM_PHOTO = 1, 2, 3
+STREAM_NEIGHBOUR, STREAM_SCAN, STREAM_PHOTO, STREAM_BOUNCE = 1, 2, 3, 4
 
 
 @dataclass
@@ -73,13 +75,14 @@ class Looks:
     arc: float = 0.0  # a strong curve: arc height in em, > 0 arched, < 0 sagging (0: none)
     cut: Side | None = None  # the crop cuts the glyphs' edge on this side
     cut_amount: float = 0.0  # of the text height (top, bottom) or em (left, right)
+    bounce: float = 0.0  # how far the characters' sizes, heights and tilts vary (0: a straight line)
 
     def fitting(self, vertical: bool, neon: bool) -> Looks:
         """These looks less what the crop cannot have: a stacked column keeps only small text,
         extrusion and relief; neon letters (their glow stands out already) lose those two."""
         looks = self
         if vertical:
-            looks = replace(looks, document=False, document_size=0, neighbour=None, arc=0.0, cut=None)
+            looks = replace(looks, document=False, document_size=0, neighbour=None, arc=0.0, cut=None, bounce=0.0)
         if neon:
             looks = replace(looks, extrude=None, relief=None, fill_opacity=1.0)
         return looks
@@ -104,6 +107,7 @@ class Looks:
             ("neighbour_line", self.neighbour is not None),
             ("strong_curve", self.arc != 0),
             ("edge_cut", self.cut is not None),
+            ("bounce", self.bounce > 0),
         ]
         return [name for name, on in flags if on]
 
@@ -154,6 +158,11 @@ def sample_looks(rng: Generator, config: RenderConfig) -> Looks:
         looks.cut = sides[_index(len(sides), u[32])]
         across = looks.cut in ("top", "bottom")
         looks.cut_amount = (0.02 + 0.04 * u[33]) if across else (0.03 + 0.07 * u[33])
+    if not looks.document:
+        bounce = np.random.default_rng([looks.seed, STREAM_BOUNCE]).random(2)
+        if bounce[0] < config.bounce:
+            low, high = config.bounce_amount
+            looks.bounce = low + (high - low) * float(bounce[1])
     return looks
 
 
@@ -172,6 +181,64 @@ def _pick(values: np.ndarray, u: float) -> int:
 
 def _jittered(color: np.ndarray, u: float, amount: float) -> np.ndarray:
     return np.clip(color + (2 * u - 1) * amount, 0, 255).astype(np.float32)
+
+
+# ---- bouncing letters ------------------------------------------------------------------------------
+def bouncing_line(
+    text: str, font: ImageFont.FreeTypeFont, gaps: list[float], pad: int, amount: float, seed: int
+) -> np.ndarray:
+    """The fill mask of ``text`` drawn one character at a time, each scaled by up to
+    ``amount`` (mostly smaller), raised or lowered by up to half of it in font sizes and
+    tilted by up to 25 times it in degrees: the playful lettering of snack bars and toy
+    shops. ``gaps`` are the px the pen moves beyond each advance (empty: none); ``pad``
+    the px of empty canvas around the line, as the straight line has.
+
+    Returns:
+        An (H, W) uint8 mask of the height the straight line's canvas would have.
+    """
+    rng = np.random.default_rng([seed, STREAM_BOUNCE, 1])  # [seed, STREAM_BOUNCE] decided whether to bounce
+    ascent, descent = font.getmetrics()
+    size = ascent + descent
+    count = len(text)
+    scales = 1 + amount * rng.uniform(-1.0, 0.5, count)
+    shifts = amount * 0.5 * size * rng.uniform(-1.0, 1.0, count)
+    tilts = amount * 25 * rng.uniform(-1.0, 1.0, count)
+    advances = [font.getlength(ch) * scale for ch, scale in zip(text, scales)]
+    pen_gaps = gaps or [0.0] * (count - 1)
+    width = math.ceil(sum(advances) + sum(pen_gaps)) + 2 * pad
+    canvas = np.zeros((size + 2 * pad, max(width, 1)), np.uint8)
+    middle = pad + ascent - 0.4 * size  # about half-way up a Hangul syllable
+    x = float(pad)
+    for ch, advance, gap, scale, shift, tilt in zip(text, advances, [*pen_gaps, 0.0], scales, shifts, tilts):
+        glyph, (cx, cy) = _glyph(ch, font, float(scale), float(tilt))
+        _paste_max(canvas, glyph, round(x + advance / 2 - cx), round(middle + shift - cy))
+        x += advance + gap
+    return canvas
+
+
+def _glyph(ch: str, font: ImageFont.FreeTypeFont, scale: float, tilt: float) -> tuple[np.ndarray, tuple[float, float]]:
+    """One character's mask scaled and tilted about the middle of its em box, on a canvas
+    with room for both, and where that middle lies in it."""
+    ascent, descent = font.getmetrics()
+    size = ascent + descent
+    margin = math.ceil(0.6 * size)
+    advance = font.getlength(ch)
+    image = Image.new("L", (math.ceil(advance) + 2 * margin, size + 2 * margin))
+    ImageDraw.Draw(image).text((margin, margin + ascent), ch, font=font, fill=255, anchor="ls")
+    center = (margin + advance / 2, margin + ascent - 0.4 * size)
+    matrix = cv2.getRotationMatrix2D(center, tilt, scale)
+    glyph = cv2.warpAffine(np.asarray(image), matrix, image.size, flags=cv2.INTER_LINEAR)
+    return glyph, center
+
+
+def _paste_max(canvas: np.ndarray, patch: np.ndarray, left: int, top: int) -> None:
+    """``canvas`` = max(canvas, patch placed with its corner at (left, top)), clipped to the canvas."""
+    height, width = canvas.shape
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(top + patch.shape[0], height), min(left + patch.shape[1], width)
+    if y0 < y1 and x0 < x1:
+        region = canvas[y0:y1, x0:x1]
+        np.maximum(region, patch[y0 - top : y1 - top, x0 - left : x1 - left], out=region)
 
 
 # ---- extruded letters and relief -------------------------------------------------------------------

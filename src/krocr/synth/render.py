@@ -51,6 +51,7 @@ from krocr.synth.looks import (
     STREAM_NEIGHBOUR,
     Looks,
     arc_warp,
+    bouncing_line,
     cut_edge,
     extrusion,
     neighbour_line,
@@ -164,6 +165,10 @@ class RenderConfig:
     strong_curve: float = 0.05  # P(baseline on a circular arc, instead of the mild curve)
     strong_curve_em: tuple[float, float] = (0.3, 1.0)  # arc height
     edge_cut: float = 0.08  # P(the crop cuts a glyph edge: 2-6 % of the text height, or 0.03-0.1 em at an end)
+    # P(bouncing letters: each character its own size, height and tilt; not for documents or
+    # columns). Off by default so that renders made before it repeat: --chance bounce=P
+    bounce: float = 0.0
+    bounce_amount: tuple[float, float] = (0.15, 0.35)  # scale varies by up to this, height by half, tilt 25x in °
 
     def without_degradation(self) -> RenderConfig:
         """No blur, motion blur, low resolution, noise or JPEG (uneven light stays). Degradation
@@ -206,7 +211,17 @@ class RenderConfig:
 
 
 # the looks of RenderConfig that RenderConfig.only_look switches, and the preview sheets show
-LOOKS = ("document", "small_text", "extrude", "relief", "photo", "neighbour_line", "strong_curve", "edge_cut")
+LOOKS = (
+    "document",
+    "small_text",
+    "extrude",
+    "relief",
+    "photo",
+    "neighbour_line",
+    "strong_curve",
+    "edge_cut",
+    "bounce",
+)
 # the per-crop probabilities RenderConfig.with_chances may change: the looks drawn by a
 # probability ("photo" is a share of the panels) and the degradations
 CHANCES = (*(name for name in LOOKS if name != "photo"), "shading", "blur", "motion_blur", "low_res", "noise", "jpeg")
@@ -534,9 +549,11 @@ def _with_neighbour(
 
 
 def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> np.ndarray:
+    gaps = _pen_gaps(text, style)
+    if style.looks.bounce:
+        return bouncing_line(text, font, gaps, pad, style.looks.bounce, style.looks.seed)
     ascent, descent = font.getmetrics()
     advances = [font.getlength(ch) for ch in text]
-    gaps = _pen_gaps(text, style)
     # the canvas must hold the same gaps the pen adds, or the end of a spaced line is cut off
     width = math.ceil(sum(advances) + sum(gaps)) + 2 * pad
     image = Image.new("L", (max(width, 1), ascent + descent + 2 * pad))
