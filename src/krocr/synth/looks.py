@@ -161,8 +161,8 @@ def sample_looks(rng: Generator, config: RenderConfig) -> Looks:
     if not looks.document:
         bounce = np.random.default_rng([looks.seed, STREAM_BOUNCE]).random(2)
         if bounce[0] < config.bounce:
-            low, high = config.bounce_amount
-            looks.bounce = low + (high - low) * float(bounce[1])
+            weakest, strongest = config.bounce_amount
+            looks.bounce = weakest + (strongest - weakest) * float(bounce[1])
     return looks
 
 
