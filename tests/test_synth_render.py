@@ -14,6 +14,7 @@ from krocr.synth import looks as looks_module
 from krocr.synth.fonts import FontFace
 from krocr.synth.looks import (
     LOOK_DRAWS,
+    bounces,
     bouncing_line,
     cut_edge,
     photo_panel,
@@ -190,6 +191,9 @@ def test_each_look_forced_on_changes_the_crop_keeps_its_type_and_repeats(gothic,
         assert not plain.looks
         if look == "edge_cut" and not a.looks:
             continue  # nothing could be cut without removing half a stroke: left whole
+        if look == "bounce" and not any(map(bounces, text)):
+            assert not a.looks  # Latin letters and marks stay on the line: no look to name
+            continue
         assert _names(look) & set(a.looks), (text, a.looks)
         assert a.image.shape != plain.image.shape or not np.array_equal(a.image, plain.image), (look, text)
         again = render(text, gothic, np.random.default_rng([3, seed]), on)
@@ -317,14 +321,15 @@ def test_preview_sheet(gothic):
 
 
 def test_bouncing_letters_draw_from_their_own_stream_and_leave_the_other_looks_as_they_were():
-    # so renders made before the bounce repeat, and a crop's bouncing twin differs only in its letters
+    # so renders made before the bounce repeat: the crop's generator is left where it was
     plain, bouncing = RenderConfig(document=0.0), RenderConfig(document=0.0, bounce=1.0)
     for seed in range(20):
-        off = sample_looks(np.random.default_rng([8, seed]), plain)
-        on = sample_looks(np.random.default_rng([8, seed]), bouncing)
+        rng_off, rng_on = np.random.default_rng([8, seed]), np.random.default_rng([8, seed])
+        off, on = sample_looks(rng_off, plain), sample_looks(rng_on, bouncing)
         low, high = bouncing.bounce_amount
         assert off.bounce == 0 and low <= on.bounce <= high
         assert replace(on, bounce=0.0) == off
+        assert rng_on.bit_generator.state == rng_off.bit_generator.state
 
 
 def test_bouncing_letters_without_bounce_stand_where_the_straight_line_puts_them(gothic):
@@ -338,17 +343,38 @@ def test_bouncing_letters_without_bounce_stand_where_the_straight_line_puts_them
     assert all(abs(a - b) <= 1 for a, b in zip(box, straight_box)), (box, straight_box)
 
 
-def test_bouncing_letters_stand_at_different_heights_and_sizes(gothic):
+def _ink_rows(mask: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(mask.max(axis=1) > 12)
+
+
+def test_bouncing_letters_stand_at_different_heights(gothic):
     font = gothic.load(48)
     flat = bouncing_line("가가가가가가", font, [], 30, 0.0, seed=3)
     bouncy = bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3)
 
-    def column_tops(mask: np.ndarray) -> list[int]:
-        # the top ink row of each character's sixth of the line
+    def centres(mask: np.ndarray) -> list[float]:
+        # the middle of the ink rows in each character's sixth of the line
         x0, _, x1, _ = ink_box(mask[..., None])
         edges = np.linspace(x0, x1, 7).astype(int)
-        return [int(np.flatnonzero(mask[:, a:b].max(axis=1) > 12)[0]) for a, b in itertools.pairwise(edges)]
+        return [float(_ink_rows(mask[:, a:b]).mean()) for a, b in itertools.pairwise(edges)]
 
-    assert len(set(column_tops(flat))) == 1  # one height: the same syllable six times
-    assert max(column_tops(bouncy)) - min(column_tops(bouncy)) >= 4
+    assert max(centres(flat)) - min(centres(flat)) < 1  # one height: the same syllable six times
+    assert max(centres(bouncy)) - min(centres(bouncy)) >= 4
     assert np.array_equal(bouncy, bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3))  # repeats
+
+
+def test_marks_stay_on_the_line_while_the_syllables_bounce(gothic):
+    font = gothic.load(48)
+    width = round(font.getlength("."))
+    for seed in range(5):
+        bouncy = bouncing_line(".가나", font, [], 30, 0.35, seed=seed)
+        flat = bouncing_line(".가나", font, [], 30, 0.0, seed=seed)
+        dot = slice(30, 30 + width // 2 + 1)  # the left half of the mark's advance
+        assert np.array_equal(_ink_rows(bouncy[:, dot]), _ink_rows(flat[:, dot]))
+
+
+def test_a_bounce_amount_of_one_or_more_is_refused():
+    with pytest.raises(ValueError, match="bounce_amount"):
+        RenderConfig(bounce_amount=(0.5, 1.0))
+    with pytest.raises(ValueError, match="bounce_amount"):
+        RenderConfig(bounce_amount=(0.3, 0.2))

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from krocr.charset import is_hangul_syllable
 from krocr.synth.backgrounds import random_background
 
 if TYPE_CHECKING:  # render imports this module
@@ -45,6 +46,7 @@ MAX_ARC_DEGREES = 80.0  # a strong curve never turns the end glyphs more than ha
 INKS = np.array([(12, 12, 14), (35, 35, 38), (60, 60, 62), (25, 30, 70)], dtype=np.float32)
 # child generators of Looks.seed, one per look that draws while painting
 STREAM_NEIGHBOUR, STREAM_SCAN, STREAM_PHOTO, STREAM_BOUNCE = 1, 2, 3, 4
+BOUNCE_PIVOT_EM = 0.4  # bouncing letters scale and tilt about this height: half-way up a Hangul syllable
 
 
 @dataclass
@@ -77,12 +79,15 @@ class Looks:
     cut_amount: float = 0.0  # of the text height (top, bottom) or em (left, right)
     bounce: float = 0.0  # how far the characters' sizes, heights and tilts vary (0: a straight line)
 
-    def fitting(self, vertical: bool, neon: bool) -> Looks:
+    def fitting(self, text: str, vertical: bool, neon: bool) -> Looks:
         """These looks less what the crop cannot have: a stacked column keeps only small text,
-        extrusion and relief; neon letters (their glow stands out already) lose those two."""
+        extrusion and relief; neon letters (their glow stands out already) lose those two; a
+        text without a Hangul syllable or digit cannot bounce."""
         looks = self
+        if vertical or not any(bounces(ch) for ch in text):
+            looks = replace(looks, bounce=0.0)
         if vertical:
-            looks = replace(looks, document=False, document_size=0, neighbour=None, arc=0.0, cut=None, bounce=0.0)
+            looks = replace(looks, document=False, document_size=0, neighbour=None, arc=0.0, cut=None)
         if neon:
             looks = replace(looks, extrude=None, relief=None, fill_opacity=1.0)
         return looks
@@ -187,48 +192,55 @@ def _jittered(color: np.ndarray, u: float, amount: float) -> np.ndarray:
 def bouncing_line(
     text: str, font: ImageFont.FreeTypeFont, gaps: list[float], pad: int, amount: float, seed: int
 ) -> np.ndarray:
-    """The fill mask of ``text`` drawn one character at a time, each scaled by up to
-    ``amount`` (mostly smaller), raised or lowered by up to half of it in font sizes and
-    tilted by up to 25 times it in degrees: the playful lettering of snack bars and toy
-    shops. ``gaps`` are the px the pen moves beyond each advance (empty: none); ``pad``
-    the px of empty canvas around the line, as the straight line has.
+    """The fill mask of ``text`` drawn one character at a time, each Hangul syllable and digit
+    scaled by up to ``amount`` (mostly smaller), raised or lowered by up to half of it in font
+    sizes and tilted by up to 25 times it in degrees: the playful lettering of snack bars and
+    toy shops. Marks and Latin letters stay on the line at their size (a raised ``.`` would
+    read as ``·``, a shrunk ``O`` as ``o``). ``gaps`` are the px the pen moves beyond each
+    advance (empty: none); ``pad`` the px of empty canvas around the line.
 
     Returns:
         An (H, W) uint8 mask of the height the straight line's canvas would have.
     """
-    rng = np.random.default_rng([seed, STREAM_BOUNCE, 1])  # [seed, STREAM_BOUNCE] decided whether to bounce
+    # [seed, STREAM_BOUNCE] decided whether to bounce; numpy seeds [s, k] and [s, k, 0] alike
+    rng = np.random.default_rng([seed, STREAM_BOUNCE, 1])
     ascent, descent = font.getmetrics()
-    size = ascent + descent
+    em = font.size
     count = len(text)
-    scales = 1 + amount * rng.uniform(-1.0, 0.5, count)
-    shifts = amount * 0.5 * size * rng.uniform(-1.0, 1.0, count)
-    tilts = amount * 25 * rng.uniform(-1.0, 1.0, count)
+    moving = np.array([bounces(ch) for ch in text])
+    scales = np.where(moving, 1 + amount * rng.uniform(-1.0, 0.5, count), 1.0)
+    shifts = np.where(moving, amount * 0.5 * em * rng.uniform(-1.0, 1.0, count), 0.0)
+    tilts = np.where(moving, amount * 25 * rng.uniform(-1.0, 1.0, count), 0.0)
     advances = [font.getlength(ch) * scale for ch, scale in zip(text, scales)]
     pen_gaps = gaps or [0.0] * (count - 1)
     width = math.ceil(sum(advances) + sum(pen_gaps)) + 2 * pad
-    canvas = np.zeros((size + 2 * pad, max(width, 1)), np.uint8)
-    middle = pad + ascent - 0.4 * size  # about half-way up a Hangul syllable
+    canvas = np.zeros((ascent + descent + 2 * pad, max(width, 1)), np.uint8)
+    pivot = pad + ascent - BOUNCE_PIVOT_EM * em
     x = float(pad)
     for ch, advance, gap, scale, shift, tilt in zip(text, advances, [*pen_gaps, 0.0], scales, shifts, tilts):
         glyph, (cx, cy) = _glyph(ch, font, float(scale), float(tilt))
-        _paste_max(canvas, glyph, round(x + advance / 2 - cx), round(middle + shift - cy))
+        _paste_max(canvas, glyph, round(x + advance / 2 - cx), round(pivot + shift - cy))
         x += advance + gap
     return canvas
 
 
+def bounces(ch: str) -> bool:
+    """Whether ``ch`` bounces in :func:`bouncing_line`: Hangul syllables and digits do."""
+    return is_hangul_syllable(ch) or ch.isdigit()
+
+
 def _glyph(ch: str, font: ImageFont.FreeTypeFont, scale: float, tilt: float) -> tuple[np.ndarray, tuple[float, float]]:
-    """One character's mask scaled and tilted about the middle of its em box, on a canvas
-    with room for both, and where that middle lies in it."""
+    """One character's mask scaled and tilted about the point ``BOUNCE_PIVOT_EM`` above its
+    baseline, half-way along its advance, on a canvas with room for both; and that point."""
     ascent, descent = font.getmetrics()
-    size = ascent + descent
-    margin = math.ceil(0.6 * size)
+    margin = math.ceil(0.6 * (ascent + descent))
     advance = font.getlength(ch)
-    image = Image.new("L", (math.ceil(advance) + 2 * margin, size + 2 * margin))
+    image = Image.new("L", (math.ceil(advance) + 2 * margin, ascent + descent + 2 * margin))
     ImageDraw.Draw(image).text((margin, margin + ascent), ch, font=font, fill=255, anchor="ls")
-    center = (margin + advance / 2, margin + ascent - 0.4 * size)
-    matrix = cv2.getRotationMatrix2D(center, tilt, scale)
+    pivot = (margin + advance / 2, margin + ascent - BOUNCE_PIVOT_EM * font.size)
+    matrix = cv2.getRotationMatrix2D(pivot, tilt, scale)
     glyph = cv2.warpAffine(np.asarray(image), matrix, image.size, flags=cv2.INTER_LINEAR)
-    return glyph, center
+    return glyph, pivot
 
 
 def _paste_max(canvas: np.ndarray, patch: np.ndarray, left: int, top: int) -> None:

@@ -170,6 +170,11 @@ class RenderConfig:
     bounce: float = 0.0
     bounce_amount: tuple[float, float] = (0.15, 0.35)  # scale varies by up to this, height by half, tilt 25x in °
 
+    def __post_init__(self) -> None:
+        weakest, strongest = self.bounce_amount
+        if not 0.0 <= weakest <= strongest < 1.0:  # 1 - amount is the smallest scale
+            raise ValueError(f"bounce_amount {self.bounce_amount} must satisfy 0 <= low <= high < 1")
+
     def without_degradation(self) -> RenderConfig:
         """No blur, motion blur, low resolution, noise or JPEG (uneven light stays). Degradation
         is the last step of a render, so with the same per-crop generator this draws the same
@@ -343,7 +348,7 @@ def sample_style(text: str, rng: Generator, config: RenderConfig, looks: Looks |
     size = int(rng.integers(low // SIZE_STEP, high // SIZE_STEP + 1)) * SIZE_STEP
     vertical = can_stack(text) and rng.random() < config.vertical
     panel = _pick_panel(rng, config)
-    looks = Looks() if looks is None else looks.fitting(bool(vertical), panel == "neon")
+    looks = Looks() if looks is None else looks.fitting(text, bool(vertical), panel == "neon")
     size = looks.document_size or size
     background, fill, outline_color = _pick_colors(panel, rng, config.min_contrast)
     outline = _em(rng, config.outline_em, size) if rng.random() < config.outline else 0
@@ -507,6 +512,7 @@ def _pick_colors(panel: PanelKind, rng: Generator, min_contrast: float) -> tuple
 def text_layers(text: str, font: ImageFont.FreeTypeFont, style: Style) -> Layers:
     """Fill, outline and shadow masks of ``text`` on a canvas padded for every effect."""
     pad = math.ceil(style.size * 0.5 + abs(style.curve)) + style.outline + style.bold + 2
+    pad += math.ceil(style.looks.bounce * style.size)  # a raised, grown letter; 0 without the look
     if style.shadow:
         pad += max(map(abs, style.shadow))
     extrude = style.looks.extrude_px(style.size)
