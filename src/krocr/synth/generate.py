@@ -110,8 +110,9 @@ class SynthOptions:
         unknown = [lever for lever in self.without if lever not in LEVERS]
         if unknown:
             raise ConfigError(f"--without: unknown lever {unknown[0]!r}; the levers are {', '.join(LEVERS)}")
-        if repeated(self.without):
-            raise ConfigError(f"--without names a lever twice: {', '.join(repeated(self.without))}")
+        twice = repeated(self.without)
+        if twice:
+            raise ConfigError(f"--without names a lever twice: {', '.join(twice)}")
         if self.without and self.scenes:
             raise ConfigError("--without applies to crops (issue 27's levers), not to --scenes")
         if self.texts is not None and (self.scenes or "text" in self.without):

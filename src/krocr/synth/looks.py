@@ -211,14 +211,16 @@ def bouncing_line(
     scales = np.where(moving, 1 + amount * rng.uniform(-1.0, 0.5, count), 1.0)
     shifts = np.where(moving, amount * 0.5 * em * rng.uniform(-1.0, 1.0, count), 0.0)
     tilts = np.where(moving, amount * 25 * rng.uniform(-1.0, 1.0, count), 0.0)
-    advances = [font.getlength(ch) * scale for ch, scale in zip(text, scales)]
+    widths = [font.getlength(ch) for ch in text]
+    advances = [width * scale for width, scale in zip(widths, scales)]
     pen_gaps = gaps or [0.0] * (count - 1)
     width = math.ceil(sum(advances) + sum(pen_gaps)) + 2 * pad
     canvas = np.zeros((ascent + descent + 2 * pad, max(width, 1)), np.uint8)
     pivot = pad + ascent - BOUNCE_PIVOT_EM * em
     x = float(pad)
-    for ch, advance, gap, scale, shift, tilt in zip(text, advances, [*pen_gaps, 0.0], scales, shifts, tilts):
-        glyph, (cx, cy) = _glyph(ch, font, float(scale), float(tilt))
+    steps = zip(text, widths, advances, [*pen_gaps, 0.0], scales, shifts, tilts)
+    for ch, glyph_width, advance, gap, scale, shift, tilt in steps:
+        glyph, (cx, cy) = _glyph(ch, font, glyph_width, float(scale), float(tilt))
         _paste_max(canvas, glyph, round(x + advance / 2 - cx), round(pivot + shift - cy))
         x += advance + gap
     return canvas
@@ -229,12 +231,14 @@ def bounces(ch: str) -> bool:
     return is_hangul_syllable(ch) or ch.isdigit()
 
 
-def _glyph(ch: str, font: ImageFont.FreeTypeFont, scale: float, tilt: float) -> tuple[np.ndarray, tuple[float, float]]:
-    """One character's mask scaled and tilted about the point ``BOUNCE_PIVOT_EM`` above its
-    baseline, half-way along its advance, on a canvas with room for both; and that point."""
+def _glyph(
+    ch: str, font: ImageFont.FreeTypeFont, advance: float, scale: float, tilt: float
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """One character's mask (``advance``: its unscaled advance, px) scaled and tilted about the
+    point ``BOUNCE_PIVOT_EM`` above its baseline, half-way along its advance, on a canvas with
+    room for both; and that point."""
     ascent, descent = font.getmetrics()
     margin = math.ceil(0.6 * (ascent + descent))
-    advance = font.getlength(ch)
     image = Image.new("L", (math.ceil(advance) + 2 * margin, ascent + descent + 2 * margin))
     ImageDraw.Draw(image).text((margin, margin + ascent), ch, font=font, fill=255, anchor="ls")
     pivot = (margin + advance / 2, margin + ascent - BOUNCE_PIVOT_EM * font.size)
