@@ -3,6 +3,8 @@ goal (readings at confidence ≥ 0.9 right ≥ 97 % of the time on the real set)
 
     python benchmarks/confidence_signals.py --fit data/calib_heldout40 \
         --check data/heldout_ko27/test.lmdb ../shared/data/real-dev [--weights ko] [--write]
+    python benchmarks/confidence_signals.py --fit data/calib_heldout40 data/doc_heldout41 \
+        data/bounce_heldout42 data/small_heldout43 --fit-limit 2000 --check ...   # a pooled fit set
 
 Three signals of a crop's greedy reading, each from its (frames, classes) logits:
 
@@ -17,7 +19,9 @@ logistic regression on the log of the signal's negative log-probability,
 --method platt`` fits). The table gives,
 per set: AUROC (how well the signal ranks right above wrong, whatever the mapping), log-loss,
 ECE, and the crops at ≥ 0.9 with the share of them that are right. The check sets are only
-measured. ``--write`` stores the table in docs/benchmarks.md.
+measured. Several ``--fit`` sets are pooled into one fit set (``--fit-limit`` crops of each),
+so that the mappings can be fitted on renders of several looks at once. ``--write`` stores
+the table in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from scipy.stats import rankdata
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import publish
 
-from krocr.analysis.calibration import CHECK_THRESHOLD, score_logits
+from krocr.analysis.calibration import CHECK_THRESHOLD, ScoredLogits, score_logits
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
 from krocr.data.eval_sets import open_eval_set
 from krocr.model.calibration import (
@@ -73,20 +77,32 @@ def row(label: str, name: str, confidences: np.ndarray, score: np.ndarray, corre
     )
 
 
+def pooled(parts: list[ScoredLogits]) -> ScoredLogits:
+    """One fit set of several sets' crops."""
+    return ScoredLogits(
+        [logits for part in parts for logits in part.logits], np.concatenate([part.correct for part in parts])
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit", type=Path, required=True, help="held-out crops the mappings are fitted on")
+    parser.add_argument("--fit", type=Path, nargs="+", required=True, help="held-out crops the mappings are fitted on")
+    parser.add_argument("--fit-limit", type=int, help="the first N crops of each --fit set (default: all)")
     parser.add_argument("--check", type=Path, nargs="*", default=[], help="sets only measured")
     parser.add_argument("--write", action="store_true", help="also write the table into docs/benchmarks.md")
     add_recognizer_arguments(parser)
     args = parser.parse_args()
     recognizer = recognizer_from_args(args)
-    sets = {str(path): score_logits(recognizer, open_eval_set(path)) for path in [args.fit, *args.check]}
+    fit_name = "fit: " + " + ".join(str(path) for path in args.fit)
+    fit_parts = [score_logits(recognizer, open_eval_set(path), args.fit_limit) for path in args.fit]
+    sets = {fit_name: pooled(fit_parts)} | {
+        str(path): score_logits(recognizer, open_eval_set(path)) for path in args.check
+    }
     tops = {name: [top_log_probs(logits) for logits in scored.logits] for name, scored in sets.items()}
-    fit = sets[str(args.fit)]
+    fit = sets[fit_name]
     temperature_fit = fit_temperature(fit.logits, fit.correct)
     platt = {
-        signal: fit_logistic(platt_feature(np.array([f(t) for t in tops[str(args.fit)]])), fit.correct)
+        signal: fit_logistic(platt_feature(np.array([f(t) for t in tops[fit_name]])), fit.correct)
         for signal, f in SIGNALS.items()
     }
     rows = [
