@@ -17,6 +17,8 @@ from krocr.synth.looks import (
     bounces,
     bouncing_line,
     cut_edge,
+    letter_starts,
+    letter_tones,
     photo_panel,
     sample_looks,
 )
@@ -29,6 +31,7 @@ from krocr.synth.render import (
     _with_neighbour,
     ink_box,
     luminance,
+    paint_text,
     preview_sheet,
     render,
     render_word,
@@ -336,9 +339,10 @@ def test_bouncing_letters_without_bounce_stand_where_the_straight_line_puts_them
     font = gothic.load(48)
     style = sample_style("행복 치킨", np.random.default_rng(2), RenderConfig().only_look(None))
     style = replace(style, tracking=6.0)  # the straight line is drawn a character at a time too
-    straight = _line_mask("행복 치킨", font, style, pad=20)
-    flat = bouncing_line("행복 치킨", font, _pen_gaps("행복 치킨", style), 20, 0.0, seed=1)
+    straight, straight_pen = _line_mask("행복 치킨", font, style, pad=20)
+    flat, pen = bouncing_line("행복 치킨", font, _pen_gaps("행복 치킨", style), 20, 0.0, seed=1)
     assert flat.shape == straight.shape
+    assert pen == pytest.approx(straight_pen)  # unscaled letters: the pen moves alike
     box, straight_box = ink_box(flat[..., None]), ink_box(straight[..., None])
     assert all(abs(a - b) <= 1 for a, b in zip(box, straight_box)), (box, straight_box)
 
@@ -349,8 +353,8 @@ def _ink_rows(mask: np.ndarray) -> np.ndarray:
 
 def test_bouncing_letters_stand_at_different_heights(gothic):
     font = gothic.load(48)
-    flat = bouncing_line("가가가가가가", font, [], 30, 0.0, seed=3)
-    bouncy = bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3)
+    flat, _ = bouncing_line("가가가가가가", font, [], 30, 0.0, seed=3)
+    bouncy, _ = bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3)
 
     def centres(mask: np.ndarray) -> list[float]:
         # the middle of the ink rows in each character's sixth of the line
@@ -360,15 +364,15 @@ def test_bouncing_letters_stand_at_different_heights(gothic):
 
     assert max(centres(flat)) - min(centres(flat)) < 1  # one height: the same syllable six times
     assert max(centres(bouncy)) - min(centres(bouncy)) >= 4
-    assert np.array_equal(bouncy, bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3))  # repeats
+    assert np.array_equal(bouncy, bouncing_line("가가가가가가", font, [], 30, 0.35, seed=3)[0])  # repeats
 
 
 def test_marks_stay_on_the_line_while_the_syllables_bounce(gothic):
     font = gothic.load(48)
     width = round(font.getlength("."))
     for seed in range(5):
-        bouncy = bouncing_line(".가나", font, [], 30, 0.35, seed=seed)
-        flat = bouncing_line(".가나", font, [], 30, 0.0, seed=seed)
+        bouncy, _ = bouncing_line(".가나", font, [], 30, 0.35, seed=seed)
+        flat, _ = bouncing_line(".가나", font, [], 30, 0.0, seed=seed)
         dot = slice(30, 30 + width // 2 + 1)  # the left half of the mark's advance
         assert np.array_equal(_ink_rows(bouncy[:, dot]), _ink_rows(flat[:, dot]))
 
@@ -378,3 +382,64 @@ def test_a_bounce_amount_of_one_or_more_is_refused():
         RenderConfig(bounce_amount=(0.5, 1.0))
     with pytest.raises(ValueError, match="bounce_amount"):
         RenderConfig(bounce_amount=(0.3, 0.2))
+
+
+def test_letter_colours_draw_from_their_own_stream_and_leave_the_other_looks_as_they_were():
+    # so renders made before the letter colours repeat: the crop's generator is left where it was
+    plain, coloured = RenderConfig(document=0.0), RenderConfig(document=0.0, letter_colours=1.0)
+    counts = set()
+    for seed in range(20):
+        rng_off, rng_on = np.random.default_rng([9, seed]), np.random.default_rng([9, seed])
+        off, on = sample_looks(rng_off, plain), sample_looks(rng_on, coloured)
+        assert off.letter_colours == 0 and on.letter_colours in (2, 3)
+        assert replace(on, letter_colours=0) == off
+        assert rng_on.bit_generator.state == rng_off.bit_generator.state
+        counts.add(on.letter_colours)
+    assert counts == {2, 3}
+
+
+def test_letter_tones_take_the_colours_in_turn_and_skip_spaces():
+    # "가 나다": 가 over [0, 10), the space [10, 15) keeps 가's colour, 나 [15, 25), 다 to the end
+    tones = letter_tones("가 나다", [0.0, 10.0, 15.0, 25.0, 35.0], (2, 40), colours=2, vertical=False)
+    assert tones.shape == (2, 40) and tones.dtype == np.uint8
+    assert tones[0, :15].tolist() == [0] * 15 and tones[1, 15:25].tolist() == [255] * 10
+    assert tones[0, 25:].tolist() == [0] * 15
+    three = letter_tones("가나다라", [0.0, 5.0, 10.0, 15.0, 20.0], (20, 3), colours=3, vertical=True)
+    assert three[[0, 5, 10, 15], 1].tolist() == [0, 127, 255, 0]  # down the rows of a column
+
+
+def test_a_colour_band_starts_in_the_gap_nearest_the_pen_not_inside_a_syllable():
+    # the first glyph overhangs its advance (ink in column 6); its own gap (columns 2-3) is
+    # beyond a quarter advance of the pen, so the band starts at the first empty column after it
+    ink = np.array([3, 3, 0, 0, 3, 3, 3, 0, 0, 3, 3, 3])
+    assert letter_starts(ink, [0.0, 6.0, 12.0]) == [0.0, 7.0, 12.0]
+    assert letter_starts(np.full(12, 3), [0.0, 6.0, 12.0]) == [0.0, 6.0, 12.0]  # no gap: the pen
+
+
+def test_letter_colours_paint_each_letter_in_its_own_colour(gothic):
+    config = RenderConfig(letter_colours=1.0, document=0.0).only_look("letter_colours")
+    font = gothic.load(48)
+    for seed in range(8):
+        style = sample_style(
+            "가나", np.random.default_rng([5, seed]), config, sample_looks(np.random.default_rng([6, seed]), config)
+        )
+        plain = {"rotation": 0.0, "perspective": None, "curve": 0.0, "outline": 0, "shadow": None, "glow": False}
+        style = replace(style, vertical=False, **plain)  # a neon glow would tint the letters with the fill
+        assert style.palette is not None and len(style.palette) == style.looks.letter_colours
+        for color in style.palette[1:]:  # each stands out from the panel, as the fill does
+            assert abs(float(luminance(color) - luminance(style.background))) >= config.min_contrast
+        layers = text_layers("가나", font, style)
+        image = np.zeros((*layers.masks.shape[:2], 3), np.float32) + style.background
+        paint_text(image, layers, style)
+        ink = layers.masks[..., 0] == 255  # the fill's solid core: no panel shows through
+        middle = (layers.box[0] + layers.box[2]) // 2
+        first, second = image[:, :middle][ink[:, :middle]], image[:, middle:][ink[:, middle:]]
+        assert np.abs(first - style.palette[0]).max() < 2, seed
+        assert np.abs(second - style.palette[1]).max() < 2, seed
+
+
+def test_a_single_letter_changes_no_colour():
+    config = RenderConfig(letter_colours=1.0, document=0.0)
+    looks = sample_looks(np.random.default_rng(1), config)
+    assert looks.letter_colours and not looks.fitting("가 ", vertical=False, neon=False).letter_colours
+    assert looks.fitting("가나", vertical=False, neon=False).letter_colours == looks.letter_colours

@@ -1,12 +1,14 @@
 """Looks the signboard renderer lacked (issue #27, item 3), as pieces :mod:`krocr.synth.render`
 composes: printed-document crops with scan artefacts, text drawn small then scaled up,
 extruded (3-D) letters, embossed and engraved relief, photographic panels, a strip of the
-neighbouring line, strongly arched baselines, crops that cut a glyph's edge slightly, and
-playful shop lettering whose characters bounce (each its own size, height and tilt).
+neighbouring line, strongly arched baselines, crops that cut a glyph's edge slightly,
+playful shop lettering whose characters bounce (each its own size, height and tilt), and
+letters painted in turn in two or three colours.
 
 :func:`sample_looks` decides them for one crop from a **fixed number of draws** of the
-crop's generator (one vector of uniforms and one seed, whatever is switched on; the bounce,
-added later, draws from the looks' own generator so that older renders repeat), so turning
+crop's generator (one vector of uniforms and one seed, whatever is switched on; the bounce
+and the letter colours, added later, draw from the looks' own generators so that older renders
+repeat), so turning
 one look on or off leaves the other draws of the crop as they were: a crop and its twin with
 relief share everything but the lit letters (tested). A look that changes the crop's size
 (a document, small text, an arc...) also changes the draws whose count follows the size
@@ -45,7 +47,7 @@ MAX_ARC_DEGREES = 80.0  # a strong curve never turns the end glyphs more than ha
 # printed ink: black, dark gray, blue-black (RGB)
 INKS = np.array([(12, 12, 14), (35, 35, 38), (60, 60, 62), (25, 30, 70)], dtype=np.float32)
 # child generators of Looks.seed, one per look that draws while painting
-STREAM_NEIGHBOUR, STREAM_SCAN, STREAM_PHOTO, STREAM_BOUNCE = 1, 2, 3, 4
+STREAM_NEIGHBOUR, STREAM_SCAN, STREAM_PHOTO, STREAM_BOUNCE, STREAM_COLOURS = 1, 2, 3, 4, 5
 BOUNCE_PIVOT_EM = 0.4  # bouncing letters scale and tilt about this height: half-way up a Hangul syllable
 
 
@@ -78,14 +80,18 @@ class Looks:
     cut: Side | None = None  # the crop cuts the glyphs' edge on this side
     cut_amount: float = 0.0  # of the text height (top, bottom) or em (left, right)
     bounce: float = 0.0  # how far the characters' sizes, heights and tilts vary (0: a straight line)
+    letter_colours: int = 0  # the letters painted in turn in this many colours (0: all in the fill)
 
     def fitting(self, text: str, vertical: bool, neon: bool) -> Looks:
         """These looks less what the crop cannot have: a stacked column keeps only small text,
-        extrusion and relief; neon letters (their glow stands out already) lose those two; a
-        text without a Hangul syllable or digit cannot bounce."""
+        extrusion, relief and letter colours; neon letters (their glow stands out already) lose
+        extrusion and relief; a text without a Hangul syllable or digit cannot bounce, nor one
+        of fewer than two letters change colour."""
         looks = self
         if vertical or not any(bounces(ch) for ch in text):
             looks = replace(looks, bounce=0.0)
+        if sum(not ch.isspace() for ch in text) < 2:
+            looks = replace(looks, letter_colours=0)
         if vertical:
             looks = replace(looks, document=False, document_size=0, neighbour=None, arc=0.0, cut=None)
         if neon:
@@ -113,6 +119,7 @@ class Looks:
             ("strong_curve", self.arc != 0),
             ("edge_cut", self.cut is not None),
             ("bounce", self.bounce > 0),
+            ("letter_colours", self.letter_colours > 0),
         ]
         return [name for name, on in flags if on]
 
@@ -168,6 +175,9 @@ def sample_looks(rng: Generator, config: RenderConfig) -> Looks:
         if bounce[0] < config.bounce:
             weakest, strongest = config.bounce_amount
             looks.bounce = weakest + (strongest - weakest) * float(bounce[1])
+        colours = np.random.default_rng([looks.seed, STREAM_COLOURS]).random(2)
+        if colours[0] < config.letter_colours:
+            looks.letter_colours = 2 if colours[1] < 0.6 else 3
     return looks
 
 
@@ -191,7 +201,7 @@ def _jittered(color: np.ndarray, u: float, amount: float) -> np.ndarray:
 # ---- bouncing letters ------------------------------------------------------------------------------
 def bouncing_line(
     text: str, font: ImageFont.FreeTypeFont, gaps: list[float], pad: int, amount: float, seed: int
-) -> np.ndarray:
+) -> tuple[np.ndarray, list[float]]:
     """The fill mask of ``text`` drawn one character at a time, each Hangul syllable and digit
     scaled by up to ``amount`` (mostly smaller), raised or lowered by up to half of it in font
     sizes and tilted by up to 25 times it in degrees: the playful lettering of snack bars and
@@ -200,7 +210,8 @@ def bouncing_line(
     advance (empty: none); ``pad`` the px of empty canvas around the line.
 
     Returns:
-        An (H, W) uint8 mask of the height the straight line's canvas would have.
+        An (H, W) uint8 mask of the height the straight line's canvas would have, and the pen's
+        x before each character and after the last (px).
     """
     # [seed, STREAM_BOUNCE] decided whether to bounce; numpy seeds [s, k] and [s, k, 0] alike
     rng = np.random.default_rng([seed, STREAM_BOUNCE, 1])
@@ -217,13 +228,66 @@ def bouncing_line(
     width = math.ceil(sum(advances) + sum(pen_gaps)) + 2 * pad
     canvas = np.zeros((ascent + descent + 2 * pad, max(width, 1)), np.uint8)
     pivot = pad + ascent - BOUNCE_PIVOT_EM * em
-    x = float(pad)
+    pen = [float(pad)]
     steps = zip(text, widths, advances, [*pen_gaps, 0.0], scales, shifts, tilts)
     for ch, glyph_width, advance, gap, scale, shift, tilt in steps:
         glyph, (cx, cy) = _glyph(ch, font, glyph_width, float(scale), float(tilt))
-        _paste_max(canvas, glyph, round(x + advance / 2 - cx), round(pivot + shift - cy))
-        x += advance + gap
-    return canvas
+        _paste_max(canvas, glyph, round(pen[-1] + advance / 2 - cx), round(pivot + shift - cy))
+        pen.append(pen[-1] + advance + gap)
+    return canvas, pen
+
+
+def letter_starts(ink: np.ndarray, pen: list[float]) -> list[float]:
+    """Where each character's colour band begins: ``pen`` with each inner position moved to the
+    emptiest column (or row) within a quarter of the narrower neighbour's advance, the one
+    nearest the pen, so that a glyph overhanging its advance, a bold dilation or a bounced
+    letter stays in its own band (a wider search would find the gaps inside a syllable).
+
+    Args:
+        ink: the fill's ink summed across the line, one number per column (or row).
+        pen: the pen's position before each character and after the last, px.
+
+    Returns:
+        As many positions as ``pen``; the first and last unchanged.
+    """
+    starts = [pen[0]]
+    for i in range(1, len(pen) - 1):
+        reach = min(pen[i] - pen[i - 1], pen[i + 1] - pen[i]) / 4
+        low, high = max(0, math.floor(pen[i] - reach)), min(len(ink), math.ceil(pen[i] + reach) + 1)
+        if low >= high:
+            starts.append(pen[i])
+            continue
+        window = ink[low:high]
+        emptiest = low + np.flatnonzero(window == window.min())
+        starts.append(float(emptiest[np.argmin(np.abs(emptiest - pen[i]))]))
+    return [*starts, pen[-1]]
+
+
+def letter_tones(text: str, starts: list[float], shape: tuple[int, int], colours: int, vertical: bool) -> np.ndarray:
+    """Which of ``colours`` colours paints each pixel, as a palette position 0-255 (colour k of
+    n at 255·k/(n−1)): the letters take the colours in turn, spaces skipped, each over the band
+    from its start to the next character's (columns, or rows of a stacked column), so a warp
+    of the map with the masks keeps every glyph in one colour.
+
+    Args:
+        text: the drawn text.
+        starts: where each character's band begins, and the last one ends, px along the line.
+        shape: (H, W) of the masks.
+        colours: how many colours (at least 2).
+        vertical: ``starts`` run down the rows (a stacked column), not along the columns.
+
+    Returns:
+        An (H, W) uint8 map.
+    """
+    length = shape[0] if vertical else shape[1]
+    band = np.zeros(length, np.uint8)
+    letter = -1
+    for i, ch in enumerate(text):
+        letter += not ch.isspace()  # a space keeps the colour of the letter before it
+        start = max(0, round(starts[i]))
+        stop = length if i == len(text) - 1 else max(start, round(starts[i + 1]))
+        band[start:stop] = 255 * (max(letter, 0) % colours) // (colours - 1)
+    return np.ascontiguousarray(np.broadcast_to(band[:, None] if vertical else band[None, :], shape))
 
 
 def bounces(ch: str) -> bool:

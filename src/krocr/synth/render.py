@@ -48,12 +48,15 @@ from PIL import Image, ImageDraw, ImageFont
 from krocr.charset import is_hangul_syllable
 from krocr.synth.fonts import FontFace
 from krocr.synth.looks import (
+    STREAM_COLOURS,
     STREAM_NEIGHBOUR,
     Looks,
     arc_warp,
     bouncing_line,
     cut_edge,
     extrusion,
+    letter_starts,
+    letter_tones,
     neighbour_line,
     photo_panel,
     place_neighbour,
@@ -66,6 +69,7 @@ Generator = np.random.Generator
 Color = np.ndarray  # float32 RGB, 0..255
 PanelKind = Literal["solid", "gradient", "texture", "lightbox", "neon", "photo", "paper"]
 
+PALETTE_CANDIDATES = 6  # colours tried for each further letter colour (letter_colours)
 # Sign colours (RGB): whites, creams, primaries and the dark tones sign makers use.
 SIGN_COLORS = np.array(
     [
@@ -169,6 +173,9 @@ class RenderConfig:
     # columns). Off by default so that renders made before it repeat: --chance bounce=P
     bounce: float = 0.0
     bounce_amount: tuple[float, float] = (0.15, 0.35)  # scale varies by up to this, height by half, tilt 25x in °
+    # P(the letters painted in turn in two or three colours, as on shop signs in a brand's
+    # colours; not for documents). Off by default so that renders made before it repeat
+    letter_colours: float = 0.0
 
     def __post_init__(self) -> None:
         weakest, strongest = self.bounce_amount
@@ -226,6 +233,7 @@ LOOKS = (
     "strong_curve",
     "edge_cut",
     "bounce",
+    "letter_colours",
 )
 # the per-crop probabilities RenderConfig.with_chances may change: the looks drawn by a
 # probability ("photo" is a share of the panels) and the degradations
@@ -255,6 +263,7 @@ class Style:
     margins: tuple[int, int, int, int]  # left, top, right, bottom, px
     word_space: float = 0.0  # px added to each space beyond the font's own
     looks: Looks = field(default_factory=Looks)  # documents, small text, relief... (krocr.synth.looks)
+    palette: np.ndarray | None = None  # (n, 3) the letters' colours in turn, the fill first (letter_colours)
 
 
 @dataclass
@@ -264,10 +273,11 @@ class Layers:
 
     masks: np.ndarray
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+    tone: np.ndarray | None = None  # (H, W) uint8: which palette colour paints each pixel (letter_tones)
 
     @classmethod
-    def of(cls, masks: np.ndarray) -> Layers:
-        return cls(masks, ink_box(masks[..., :3] if masks.shape[2] > 3 else masks))
+    def of(cls, masks: np.ndarray, tone: np.ndarray | None = None) -> Layers:
+        return cls(masks, ink_box(masks[..., :3] if masks.shape[2] > 3 else masks), tone)
 
     def alphas(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fill, outline and shadow as float32 in [0, 1]."""
@@ -315,7 +325,8 @@ def render(text: str, face: FontFace, rng: Generator, config: RenderConfig = Ren
             names.remove("edge_cut")
     layers = crop_layers(layers, margins)
     if style.vertical and config.vertical_output == "rotated":
-        layers = Layers.of(np.ascontiguousarray(np.rot90(layers.masks)))  # CCW: first character on the left
+        tone = None if layers.tone is None else np.ascontiguousarray(np.rot90(layers.tone))
+        layers = Layers.of(np.ascontiguousarray(np.rot90(layers.masks)), tone)  # CCW: first character on the left
     height, width = layers.masks.shape[:2]
     if style.panel == "photo":
         names.append("photo")
@@ -385,7 +396,24 @@ def sample_style(text: str, rng: Generator, config: RenderConfig, looks: Looks |
         margins=_margins(rng, config.margin_em, size),
         looks=looks,
     )
+    if looks.letter_colours:
+        style.palette = _letter_palette(style, config.min_contrast)
     return _with_looks(style) if looks.names() else style
+
+
+def _letter_palette(style: Style, min_contrast: float) -> np.ndarray:
+    """The fill and ``letter_colours`` − 1 more colours, each standing out from the panel and
+    from the outline (a letter the colour of its outline would lose its shape) and, of a few
+    such candidates, the one whose gray lies farthest from the colours taken before (so the
+    letters differ in gray too, as the model sees them), drawn from the looks' own generator."""
+    rng = np.random.default_rng([style.looks.seed, STREAM_COLOURS, 1])
+    against = [style.background, style.outline_color] if style.outline else [style.background]
+    palette = [style.fill]
+    for _ in range(style.looks.letter_colours - 1):
+        candidates = [_contrasting(rng, against, min_contrast) for _ in range(PALETTE_CANDIDATES)]
+        taken = luminance(np.stack(palette))
+        palette.append(max(candidates, key=lambda c: float(np.abs(taken - luminance(c)).min())))
+    return np.stack(palette).astype(np.float32)
 
 
 def _with_looks(style: Style) -> Style:
@@ -518,7 +546,7 @@ def text_layers(text: str, font: ImageFont.FreeTypeFont, style: Style) -> Layers
     extrude = style.looks.extrude_px(style.size)
     if extrude:
         pad += max(map(abs, extrude))
-    fill = _stacked_mask(text, font, style, pad) if style.vertical else _line_mask(text, font, style, pad)
+    fill, pen = _stacked_mask(text, font, style, pad) if style.vertical else _line_mask(text, font, style, pad)
     if style.bold:
         fill = _dilate(fill, style.bold)
     outline = _dilate(fill, style.outline) if style.outline else np.zeros_like(fill)
@@ -529,7 +557,11 @@ def text_layers(text: str, font: ImageFont.FreeTypeFont, style: Style) -> Layers
         shadow = np.roll(source, (dy, dx), axis=(0, 1))  # the pad keeps rolled ink away from the far side
     elif extrude:
         shadow = extrusion(np.maximum(fill, outline), extrude)
-    return Layers.of(np.stack([fill, outline, shadow], axis=-1))
+    tone = None
+    if style.palette is not None:
+        ink = fill.sum(axis=1 if style.vertical else 0, dtype=np.int64)  # along the line
+        tone = letter_tones(text, letter_starts(ink, pen), fill.shape, len(style.palette), style.vertical)
+    return Layers.of(np.stack([fill, outline, shadow], axis=-1), tone)
 
 
 def _with_neighbour(
@@ -551,10 +583,15 @@ def _with_neighbour(
     masks, box = place_neighbour(layers.masks, layers.box, strip, looks.neighbour, gap, x)
     margins = list(style.margins)
     margins[1 if looks.neighbour == "top" else 3] = gap + max(1, round(looks.neighbour_visible * strip.shape[0]))
-    return Layers(masks, box), (margins[0], margins[1], margins[2], margins[3])
+    tone = layers.tone
+    if tone is not None:  # the canvas grew by these rows above or below
+        extra = masks.shape[0] - tone.shape[0]
+        tone = np.pad(tone, ((extra, 0) if looks.neighbour == "top" else (0, extra), (0, 0)), mode="edge")
+    return Layers(masks, box, tone), (margins[0], margins[1], margins[2], margins[3])
 
 
-def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> np.ndarray:
+def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> tuple[np.ndarray, list[float]]:
+    """The fill mask of a line, and the pen's x before each character and after the last."""
     gaps = _pen_gaps(text, style)
     if style.looks.bounce:
         return bouncing_line(text, font, gaps, pad, style.looks.bounce, style.looks.seed)
@@ -565,14 +602,15 @@ def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) 
     image = Image.new("L", (max(width, 1), ascent + descent + 2 * pad))
     draw = ImageDraw.Draw(image)
     baseline = pad + ascent
+    pen = [float(pad)]
+    for advance, gap in zip(advances, [*gaps, 0.0] if gaps else [0.0] * len(text)):
+        pen.append(pen[-1] + advance + gap)
     if not gaps:
         draw.text((pad, baseline), text, font=font, fill=255, anchor="ls")
     else:
-        x = float(pad)
-        for ch, advance, gap in zip(text, advances, [*gaps, 0.0]):
+        for ch, x in zip(text, pen):
             draw.text((x, baseline), ch, font=font, fill=255, anchor="ls")
-            x += advance + gap
-    return np.asarray(image)
+    return np.asarray(image), pen
 
 
 def _pen_gaps(text: str, style: Style) -> list[float]:
@@ -584,8 +622,9 @@ def _pen_gaps(text: str, style: Style) -> list[float]:
     return [word_gap if ch == " " else style.tracking for ch in text[:-1]]
 
 
-def _stacked_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> np.ndarray:
-    """One character per row, each centred on the column axis."""
+def _stacked_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> tuple[np.ndarray, list[float]]:
+    """One character per row, each centred on the column axis; and the y of each row's top
+    and of the last row's bottom."""
     step = style.size * 1.05 + style.tracking
     column = max(font.getlength(ch) for ch in text)
     image = Image.new("L", (math.ceil(column) + 2 * pad, math.ceil(step * len(text)) + 2 * pad))
@@ -593,7 +632,7 @@ def _stacked_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: in
     center = pad + column / 2
     for i, ch in enumerate(text):
         draw.text((center, pad + i * step), ch, font=font, fill=255, anchor="mt")
-    return np.asarray(image)
+    return np.asarray(image), [pad + i * step for i in range(len(text) + 1)]
 
 
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -616,14 +655,17 @@ def ink_box(masks: np.ndarray, threshold: int = 12) -> tuple[int, int, int, int]
 # ---- geometry ----------------------------------------------------------------------------------
 def warp_layers(layers: Layers, style: Style) -> Layers:
     """Curvature, then rotation and perspective; the canvas grows to keep every pixel."""
-    masks = layers.masks
+    masks, tone = layers.masks, layers.tone
     if style.curve and style.looks.arc:
         masks = arc_warp(masks, style.curve, layers.box)
+        tone = None if tone is None else arc_warp(tone, style.curve, layers.box)
     elif style.curve:
         masks = _curve(masks, style.curve, layers.box)
+        tone = None if tone is None else _curve(tone, style.curve, layers.box)
     if style.rotation or style.perspective is not None:
         masks = _homography(masks, style)
-    return Layers.of(masks)
+        tone = None if tone is None else _homography(tone, style)
+    return Layers.of(masks, tone)
 
 
 def _curve(masks: np.ndarray, amplitude: float, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -665,7 +707,8 @@ def crop_layers(layers: Layers, margins: tuple[int, int, int, int]) -> Layers:
     cx0, cy0 = max(0, x0 - left), max(0, y0 - top)
     cx1, cy1 = min(width, x1 + right), min(height, y1 + bottom)
     box = (max(x0, cx0) - cx0, max(y0, cy0) - cy0, min(x1, cx1) - cx0, min(y1, cy1) - cy0)
-    return Layers(layers.masks[cy0:cy1, cx0:cx1], box)
+    tone = None if layers.tone is None else layers.tone[cy0:cy1, cx0:cx1]
+    return Layers(layers.masks[cy0:cy1, cx0:cx1], box, tone)
 
 
 def _cut_margins(
@@ -777,7 +820,9 @@ def paint_text(image: np.ndarray, layers: Layers, style: Style) -> None:
     if style.outline:
         _blend(region, outline, style.outline_color)
     fill_color: np.ndarray = style.fill
-    if style.fill_bottom is not None:
+    if style.palette is not None and layers.tone is not None:
+        fill_color = _palette_colors(style.palette, layers.tone[y0:y1, x0:x1])
+    elif style.fill_bottom is not None:
         t = np.linspace(0, 1, height, dtype=np.float32)[y0:y1, None, None]
         fill_color = style.fill * (1 - t) + style.fill_bottom * t
     _blend(region, fill * looks.fill_opacity if looks.fill_opacity < 1 else fill, fill_color)
@@ -790,6 +835,15 @@ def paint_text(image: np.ndarray, layers: Layers, style: Style) -> None:
             halo = cv2.GaussianBlur(np.maximum(whole[0], whole[1]), (0, 0), max(1.0, style.size * 0.12))
             image += halo[..., None] * style.fill * 0.8
         np.clip(image, 0, 255, out=image)
+
+
+def _palette_colors(palette: np.ndarray, tone: np.ndarray) -> np.ndarray:
+    """(H, W, 3) colours of a palette position map: linear between neighbouring palette
+    entries, so only the gaps between letters, where a warp blends two bands, take a mix."""
+    position = tone.astype(np.float32) * np.float32((len(palette) - 1) / 255)
+    low = np.minimum(position.astype(np.int64), len(palette) - 2)
+    t = (position - low)[..., None]
+    return palette[low] * (1 - t) + palette[low + 1] * t
 
 
 def _extrusion_color(style: Style) -> Color:
