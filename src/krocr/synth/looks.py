@@ -82,19 +82,20 @@ class Looks:
     bounce: float = 0.0  # how far the characters' sizes, heights and tilts vary (0: a straight line)
     letter_colours: int = 0  # the letters painted in turn in this many colours (0: all in the fill)
 
-    def fitting(self, text: str, vertical: bool, neon: bool) -> Looks:
+    def fitting(self, text: str, vertical: bool, panel: str) -> Looks:
         """These looks less what the crop cannot have: a stacked column keeps only small text,
         extrusion, relief and letter colours; neon letters (their glow stands out already) lose
-        extrusion and relief; a text without a Hangul syllable or digit cannot bounce, nor one
-        of fewer than two letters change colour."""
+        extrusion and relief; a text without a Hangul syllable or digit cannot bounce; letters
+        change colour only in a text of two or more, and not on neon (the glow is the fill's
+        colour) or a photo (its gray keeps clear of the fill's alone)."""
         looks = self
         if vertical or not any(bounces(ch) for ch in text):
             looks = replace(looks, bounce=0.0)
-        if sum(not ch.isspace() for ch in text) < 2:
+        if sum(not ch.isspace() for ch in text) < 2 or panel in ("neon", "photo"):
             looks = replace(looks, letter_colours=0)
         if vertical:
             looks = replace(looks, document=False, document_size=0, neighbour=None, arc=0.0, cut=None)
-        if neon:
+        if panel == "neon":
             looks = replace(looks, extrude=None, relief=None, fill_opacity=1.0)
         return looks
 
@@ -263,21 +264,23 @@ def letter_starts(ink: np.ndarray, pen: list[float]) -> list[float]:
     return [*starts, pen[-1]]
 
 
-def letter_tones(text: str, starts: list[float], shape: tuple[int, int], colours: int, vertical: bool) -> np.ndarray:
-    """Which of ``colours`` colours paints each pixel, as a palette position 0-255 (colour k of
-    n at 255·k/(n−1)): the letters take the colours in turn, spaces skipped, each over the band
-    from its start to the next character's (columns, or rows of a stacked column), so a warp
-    of the map with the masks keeps every glyph in one colour.
+def letter_colour_map(
+    text: str, starts: list[float], shape: tuple[int, int], colours: int, vertical: bool
+) -> np.ndarray:
+    """Which of ``colours`` palette colours paints each pixel (0: the fill): the letters take
+    the colours in turn, spaces skipped, each over the band from its start to the next
+    character's (columns, or rows of a stacked column). Warped with the masks (nearest
+    neighbour, so no seam takes a third colour), it keeps each glyph in its colour.
 
     Args:
         text: the drawn text.
         starts: where each character's band begins, and the last one ends, px along the line.
         shape: (H, W) of the masks.
-        colours: how many colours (at least 2).
+        colours: how many colours.
         vertical: ``starts`` run down the rows (a stacked column), not along the columns.
 
     Returns:
-        An (H, W) uint8 map.
+        An (H, W) uint8 map of palette indices.
     """
     length = shape[0] if vertical else shape[1]
     band = np.zeros(length, np.uint8)
@@ -286,7 +289,7 @@ def letter_tones(text: str, starts: list[float], shape: tuple[int, int], colours
         letter += not ch.isspace()  # a space keeps the colour of the letter before it
         start = max(0, round(starts[i]))
         stop = length if i == len(text) - 1 else max(start, round(starts[i + 1]))
-        band[start:stop] = 255 * (max(letter, 0) % colours) // (colours - 1)
+        band[start:stop] = max(letter, 0) % colours
     return np.ascontiguousarray(np.broadcast_to(band[:, None] if vertical else band[None, :], shape))
 
 
@@ -348,12 +351,15 @@ def relief(alpha: np.ndarray, size: int, light: float, strength: float, engrave:
 
 
 # ---- a strong curve ---------------------------------------------------------------------------------
-def arc_warp(masks: np.ndarray, height: float, box: tuple[int, int, int, int]) -> np.ndarray:
+def arc_warp(
+    masks: np.ndarray, height: float, box: tuple[int, int, int, int], interpolation: int = cv2.INTER_LINEAR
+) -> np.ndarray:
     """Bend the ink's middle line onto a circular arc ``height`` px high over the ink's width
     (> 0: arched, the ends lower; < 0: sagging). Glyphs turn with the arc (unlike the mild
     parabola of ``render._curve``, which shears columns); the arc spans at most
     ``MAX_ARC_DEGREES``, so a short word's arc is lower than asked. Same canvas size: the
-    renderer's padding holds ``abs(height)``."""
+    renderer's padding holds ``abs(height)``. ``interpolation``: an OpenCV flag (nearest for
+    a map of indices)."""
     rows, cols = masks.shape[:2]
     x0, y0, x1, y1 = box
     length = max(x1 - x0, 1)
@@ -372,7 +378,7 @@ def arc_warp(masks: np.ndarray, height: float, box: tuple[int, int, int, int]) -
     full = (cols + step - 1) // step * step + step, (rows + step - 1) // step * step + step
     map_x = cv2.resize(map_x, full, interpolation=cv2.INTER_LINEAR)[:rows, :cols]
     map_y = cv2.resize(map_y, full, interpolation=cv2.INTER_LINEAR)[:rows, :cols]
-    return cv2.remap(masks, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.remap(masks, map_x, map_y, interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def _arc_angle(ratio: float) -> float:

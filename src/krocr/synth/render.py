@@ -13,7 +13,8 @@ crop):
 4. **Crop**: the union of all ink plus margins of 0.04–0.35 × the font size on each side
    (tight but never cutting a glyph: the box is measured on the warped masks).
 5. **Paint**: a panel (solid, gradient, texture, light box, neon), then shadow, outline and
-   fill (optionally a vertical colour gradient), then glow.
+   fill (optionally a vertical colour gradient, or the letters in turn in two or three
+   colours), then glow.
 6. **Border and occlusion**: distractor edges (panel frame bands, lines, a sliver of a
    neighbouring glyph) drawn only in the margins, thin cables across the text.
 7. **Degradation**: uneven lighting, blur or motion blur, low resolution, noise, JPEG.
@@ -23,7 +24,9 @@ crop):
 speckle and binarisation after step 6), small text (steps 1-6 at a font size of 12-28 px, then
 scaled up before 7), extruded letters (a layer in 2) and embossed or engraved relief (in 5), a
 photographic panel (5), a strip of the neighbouring line (a fourth mask in 2, kept out of the
-ink box), a strong arc instead of the mild curve (3) and a crop edge that trims the glyphs (4).
+ink box), a strong arc instead of the mild curve (3), a crop edge that trims the glyphs (4),
+bouncing letters (2) and letters in turn in several colours (a colour map in 2, warped with
+the masks in 3, painted in 5).
 ``Rendered.looks`` names the looks a crop got.
 
 Vertical text (a stacked Korean column) is turned 90° counter-clockwise by default, as
@@ -55,8 +58,8 @@ from krocr.synth.looks import (
     bouncing_line,
     cut_edge,
     extrusion,
+    letter_colour_map,
     letter_starts,
-    letter_tones,
     neighbour_line,
     photo_panel,
     place_neighbour,
@@ -70,6 +73,7 @@ Color = np.ndarray  # float32 RGB, 0..255
 PanelKind = Literal["solid", "gradient", "texture", "lightbox", "neon", "photo", "paper"]
 
 PALETTE_CANDIDATES = 6  # colours tried for each further letter colour (letter_colours)
+LETTER_GRAY_GAP = 30.0  # gray levels a further letter colour keeps from those taken before
 # Sign colours (RGB): whites, creams, primaries and the dark tones sign makers use.
 SIGN_COLORS = np.array(
     [
@@ -273,11 +277,11 @@ class Layers:
 
     masks: np.ndarray
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
-    tone: np.ndarray | None = None  # (H, W) uint8: which palette colour paints each pixel (letter_tones)
+    colour_map: np.ndarray | None = None  # (H, W) uint8: the palette index painting each pixel
 
     @classmethod
-    def of(cls, masks: np.ndarray, tone: np.ndarray | None = None) -> Layers:
-        return cls(masks, ink_box(masks[..., :3] if masks.shape[2] > 3 else masks), tone)
+    def of(cls, masks: np.ndarray, colour_map: np.ndarray | None = None) -> Layers:
+        return cls(masks, ink_box(masks[..., :3] if masks.shape[2] > 3 else masks), colour_map)
 
     def alphas(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fill, outline and shadow as float32 in [0, 1]."""
@@ -325,8 +329,8 @@ def render(text: str, face: FontFace, rng: Generator, config: RenderConfig = Ren
             names.remove("edge_cut")
     layers = crop_layers(layers, margins)
     if style.vertical and config.vertical_output == "rotated":
-        tone = None if layers.tone is None else np.ascontiguousarray(np.rot90(layers.tone))
-        layers = Layers.of(np.ascontiguousarray(np.rot90(layers.masks)), tone)  # CCW: first character on the left
+        colour_map = None if layers.colour_map is None else np.ascontiguousarray(np.rot90(layers.colour_map))
+        layers = Layers.of(np.ascontiguousarray(np.rot90(layers.masks)), colour_map)  # CCW: first character on the left
     height, width = layers.masks.shape[:2]
     if style.panel == "photo":
         names.append("photo")
@@ -359,7 +363,7 @@ def sample_style(text: str, rng: Generator, config: RenderConfig, looks: Looks |
     size = int(rng.integers(low // SIZE_STEP, high // SIZE_STEP + 1)) * SIZE_STEP
     vertical = can_stack(text) and rng.random() < config.vertical
     panel = _pick_panel(rng, config)
-    looks = Looks() if looks is None else looks.fitting(text, bool(vertical), panel == "neon")
+    looks = Looks() if looks is None else looks.fitting(text, bool(vertical), panel)
     size = looks.document_size or size
     background, fill, outline_color = _pick_colors(panel, rng, config.min_contrast)
     outline = _em(rng, config.outline_em, size) if rng.random() < config.outline else 0
@@ -398,21 +402,33 @@ def sample_style(text: str, rng: Generator, config: RenderConfig, looks: Looks |
     )
     if looks.letter_colours:
         style.palette = _letter_palette(style, config.min_contrast)
-    return _with_looks(style) if looks.names() else style
+        if len(style.palette) < 2:  # no colour stood apart from the fill: the look is not drawn
+            style.palette, style.looks = None, replace(looks, letter_colours=0)
+        else:
+            style.looks = replace(looks, letter_colours=len(style.palette))
+    return _with_looks(style) if style.looks.names() else style
 
 
 def _letter_palette(style: Style, min_contrast: float) -> np.ndarray:
-    """The fill and ``letter_colours`` − 1 more colours, each standing out from the panel and
-    from the outline (a letter the colour of its outline would lose its shape) and, of a few
-    such candidates, the one whose gray lies farthest from the colours taken before (so the
-    letters differ in gray too, as the model sees them), drawn from the looks' own generator."""
+    """The fill and up to ``letter_colours`` − 1 more colours, each standing out by
+    ``min_contrast`` from the panel, the outline (a letter the colour of its outline would lose
+    its shape) and the 3-D letters' sides, and by ``LETTER_GRAY_GAP`` from the colours taken
+    before (the model reads gray): of ``PALETTE_CANDIDATES`` tries, the farthest in gray.
+    Fewer colours when no try qualifies. Drawn from the looks' own generator."""
     rng = np.random.default_rng([style.looks.seed, STREAM_COLOURS, 1])
-    against = [style.background, style.outline_color] if style.outline else [style.background]
+    against = [style.background]
+    if style.outline:
+        against.append(style.outline_color)
+    if style.looks.extrude:
+        against.append(_extrusion_color(style))
     palette = [style.fill]
     for _ in range(style.looks.letter_colours - 1):
         candidates = [_contrasting(rng, against, min_contrast) for _ in range(PALETTE_CANDIDATES)]
+        apart = [c for c in candidates if all(abs(float(luminance(c) - luminance(a))) >= min_contrast for a in against)]
         taken = luminance(np.stack(palette))
-        palette.append(max(candidates, key=lambda c: float(np.abs(taken - luminance(c)).min())))
+        gaps = [float(np.abs(taken - luminance(c)).min()) for c in apart]
+        if gaps and max(gaps) >= LETTER_GRAY_GAP:
+            palette.append(apart[int(np.argmax(gaps))])
     return np.stack(palette).astype(np.float32)
 
 
@@ -557,11 +573,12 @@ def text_layers(text: str, font: ImageFont.FreeTypeFont, style: Style) -> Layers
         shadow = np.roll(source, (dy, dx), axis=(0, 1))  # the pad keeps rolled ink away from the far side
     elif extrude:
         shadow = extrusion(np.maximum(fill, outline), extrude)
-    tone = None
+    colour_map = None
     if style.palette is not None:
         ink = fill.sum(axis=1 if style.vertical else 0, dtype=np.int64)  # along the line
-        tone = letter_tones(text, letter_starts(ink, pen), fill.shape, len(style.palette), style.vertical)
-    return Layers.of(np.stack([fill, outline, shadow], axis=-1), tone)
+        starts = letter_starts(ink, pen)
+        colour_map = letter_colour_map(text, starts, fill.shape, len(style.palette), style.vertical)
+    return Layers.of(np.stack([fill, outline, shadow], axis=-1), colour_map)
 
 
 def _with_neighbour(
@@ -583,11 +600,12 @@ def _with_neighbour(
     masks, box = place_neighbour(layers.masks, layers.box, strip, looks.neighbour, gap, x)
     margins = list(style.margins)
     margins[1 if looks.neighbour == "top" else 3] = gap + max(1, round(looks.neighbour_visible * strip.shape[0]))
-    tone = layers.tone
-    if tone is not None:  # the canvas grew by these rows above or below
-        extra = masks.shape[0] - tone.shape[0]
-        tone = np.pad(tone, ((extra, 0) if looks.neighbour == "top" else (0, extra), (0, 0)), mode="edge")
-    return Layers(masks, box, tone), (margins[0], margins[1], margins[2], margins[3])
+    colour_map = layers.colour_map
+    if colour_map is not None:  # the canvas grew by these rows above or below
+        extra = masks.shape[0] - colour_map.shape[0]
+        rows = (extra, 0) if looks.neighbour == "top" else (0, extra)
+        colour_map = np.pad(colour_map, (rows, (0, 0)), mode="edge")
+    return Layers(masks, box, colour_map), (margins[0], margins[1], margins[2], margins[3])
 
 
 def _line_mask(text: str, font: ImageFont.FreeTypeFont, style: Style, pad: int) -> tuple[np.ndarray, list[float]]:
@@ -655,20 +673,23 @@ def ink_box(masks: np.ndarray, threshold: int = 12) -> tuple[int, int, int, int]
 # ---- geometry ----------------------------------------------------------------------------------
 def warp_layers(layers: Layers, style: Style) -> Layers:
     """Curvature, then rotation and perspective; the canvas grows to keep every pixel."""
-    masks, tone = layers.masks, layers.tone
+    masks, colours = layers.masks, layers.colour_map  # indices: warped nearest, never blended
+    nearest = cv2.INTER_NEAREST
     if style.curve and style.looks.arc:
         masks = arc_warp(masks, style.curve, layers.box)
-        tone = None if tone is None else arc_warp(tone, style.curve, layers.box)
+        colours = None if colours is None else arc_warp(colours, style.curve, layers.box, nearest)
     elif style.curve:
         masks = _curve(masks, style.curve, layers.box)
-        tone = None if tone is None else _curve(tone, style.curve, layers.box)
+        colours = None if colours is None else _curve(colours, style.curve, layers.box, nearest)
     if style.rotation or style.perspective is not None:
         masks = _homography(masks, style)
-        tone = None if tone is None else _homography(tone, style)
-    return Layers.of(masks, tone)
+        colours = None if colours is None else _homography(colours, style, nearest)
+    return Layers.of(masks, colours)
 
 
-def _curve(masks: np.ndarray, amplitude: float, box: tuple[int, int, int, int]) -> np.ndarray:
+def _curve(
+    masks: np.ndarray, amplitude: float, box: tuple[int, int, int, int], interpolation: int = cv2.INTER_LINEAR
+) -> np.ndarray:
     """Bend the baseline into a parabola of height ``amplitude`` over the ink's width."""
     height, width = masks.shape[:2]
     x0, _, x1, _ = box
@@ -677,10 +698,10 @@ def _curve(masks: np.ndarray, amplitude: float, box: tuple[int, int, int, int]) 
     shift = amplitude * (t * t - 0.5)
     map_x = np.broadcast_to(xs, (height, width)).astype(np.float32)
     map_y = (np.arange(height, dtype=np.float32)[:, None] - shift[None, :]).astype(np.float32)
-    return cv2.remap(masks, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.remap(masks, map_x, map_y, interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def _homography(masks: np.ndarray, style: Style) -> np.ndarray:
+def _homography(masks: np.ndarray, style: Style, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
     height, width = masks.shape[:2]
     corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     moved = corners + (style.perspective if style.perspective is not None else 0)
@@ -695,7 +716,7 @@ def _homography(masks: np.ndarray, style: Style) -> np.ndarray:
     low, high = np.floor(projected.min(axis=0)), np.ceil(projected.max(axis=0))
     shift = np.array([[1, 0, -low[0]], [0, 1, -low[1]], [0, 0, 1]])
     size = (int(high[0] - low[0]), int(high[1] - low[1]))
-    return cv2.warpPerspective(masks, shift @ matrix, size, flags=cv2.INTER_LINEAR, borderValue=0)
+    return cv2.warpPerspective(masks, shift @ matrix, size, flags=interpolation, borderValue=0)
 
 
 def crop_layers(layers: Layers, margins: tuple[int, int, int, int]) -> Layers:
@@ -707,8 +728,8 @@ def crop_layers(layers: Layers, margins: tuple[int, int, int, int]) -> Layers:
     cx0, cy0 = max(0, x0 - left), max(0, y0 - top)
     cx1, cy1 = min(width, x1 + right), min(height, y1 + bottom)
     box = (max(x0, cx0) - cx0, max(y0, cy0) - cy0, min(x1, cx1) - cx0, min(y1, cy1) - cy0)
-    tone = None if layers.tone is None else layers.tone[cy0:cy1, cx0:cx1]
-    return Layers(layers.masks[cy0:cy1, cx0:cx1], box, tone)
+    colour_map = None if layers.colour_map is None else layers.colour_map[cy0:cy1, cx0:cx1]
+    return Layers(layers.masks[cy0:cy1, cx0:cx1], box, colour_map)
 
 
 def _cut_margins(
@@ -820,8 +841,8 @@ def paint_text(image: np.ndarray, layers: Layers, style: Style) -> None:
     if style.outline:
         _blend(region, outline, style.outline_color)
     fill_color: np.ndarray = style.fill
-    if style.palette is not None and layers.tone is not None:
-        fill_color = _palette_colors(style.palette, layers.tone[y0:y1, x0:x1])
+    if style.palette is not None and layers.colour_map is not None:
+        fill_color = style.palette[layers.colour_map[y0:y1, x0:x1]]
     elif style.fill_bottom is not None:
         t = np.linspace(0, 1, height, dtype=np.float32)[y0:y1, None, None]
         fill_color = style.fill * (1 - t) + style.fill_bottom * t
@@ -835,15 +856,6 @@ def paint_text(image: np.ndarray, layers: Layers, style: Style) -> None:
             halo = cv2.GaussianBlur(np.maximum(whole[0], whole[1]), (0, 0), max(1.0, style.size * 0.12))
             image += halo[..., None] * style.fill * 0.8
         np.clip(image, 0, 255, out=image)
-
-
-def _palette_colors(palette: np.ndarray, tone: np.ndarray) -> np.ndarray:
-    """(H, W, 3) colours of a palette position map: linear between neighbouring palette
-    entries, so only the gaps between letters, where a warp blends two bands, take a mix."""
-    position = tone.astype(np.float32) * np.float32((len(palette) - 1) / 255)
-    low = np.minimum(position.astype(np.int64), len(palette) - 2)
-    t = (position - low)[..., None]
-    return palette[low] * (1 - t) + palette[low + 1] * t
 
 
 def _extrusion_color(style: Style) -> Color:
