@@ -17,7 +17,6 @@ columns compare like with like.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confidence_signals import auroc
+from paired_compare import read_column, read_correct
 
 from krocr.analysis.calibration import CHECK_THRESHOLD
 from krocr.model.calibration import expected_calibration_error, log_loss, logistic, precision_at
@@ -36,27 +36,18 @@ FEATURE_SETS = {"confidence": [0], "+ differs": [0, 1], "+ differs + layout": [0
 
 def features(default_dir: Path, greedy_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """(crops, 3) features of the default readings and whether each is right."""
-    default, greedy = (_predictions(d) for d in (default_dir, greedy_dir))
-    missing = default.keys() - greedy.keys()
+    confidences, texts, layouts = (read_column(default_dir, c) for c in ("confidence", "prediction", "layout"))
+    greedy = read_column(greedy_dir, "prediction")
+    missing = texts.keys() - greedy.keys()
     if missing:
         raise SystemExit(f"{greedy_dir}: {len(missing)} crops of {default_dir} are not read there, e.g. {min(missing)}")
-    rows, right = [], []
-    for item, row in default.items():
-        confidence = float(np.clip(float(row["confidence"]), 1e-6, 1 - 1e-6))
-        rows.append(
-            [
-                np.log(confidence / (1 - confidence)),
-                float(row["prediction"] != greedy[item]["prediction"]),
-                float(row["layout"] != "as is"),
-            ]
-        )
-        right.append(row["prediction"] == row["truth"])
-    return np.array(rows), np.array(right)
-
-
-def _predictions(eval_dir: Path) -> dict[str, dict[str, str]]:
-    with open(eval_dir / "predictions.csv", newline="", encoding="utf-8") as f:
-        return {row["item"]: row for row in csv.DictReader(f)}
+    right = read_correct(default_dir)
+    rows = []
+    for item, text in texts.items():
+        confidence = float(np.clip(float(confidences[item]), 1e-6, 1 - 1e-6))
+        logit = np.log(confidence / (1 - confidence))
+        rows.append([logit, float(text != greedy[item]), float(layouts[item] != "as is")])
+    return np.array(rows), np.array([right[item] for item in texts])
 
 
 def fit(x: np.ndarray, right: np.ndarray) -> np.ndarray:
