@@ -424,7 +424,7 @@ def _letter_palette(style: Style, min_contrast: float) -> np.ndarray:
     palette = [style.fill]
     for _ in range(style.looks.letter_colours - 1):
         candidates = [_contrasting(rng, against, min_contrast) for _ in range(PALETTE_CANDIDATES)]
-        apart = [c for c in candidates if all(abs(float(luminance(c) - luminance(a))) >= min_contrast for a in against)]
+        apart = [c for c in candidates if _stands_out(c, against, min_contrast)]  # not _contrasting's fallback
         taken = luminance(np.stack(palette))
         gaps = [float(np.abs(taken - luminance(c)).min()) for c in apart]
         if gaps and max(gaps) >= LETTER_GRAY_GAP:
@@ -530,10 +530,15 @@ def _contrasting(
         color = _jitter(rng, candidates[int(rng.integers(len(candidates)))], 20)
         if near is not None and abs(float(luminance(color) - luminance(near))) > 60:
             continue
-        if all(abs(float(luminance(color) - luminance(a))) >= min_delta for a in against):
+        if _stands_out(color, against, min_delta):
             return color
     darkest = all(luminance(a) > 127 for a in against)
     return np.zeros(3, np.float32) if darkest else np.full(3, 255, np.float32)
+
+
+def _stands_out(color: Color, against: list[Color], min_delta: float) -> bool:
+    """Whether ``color``'s gray differs from each of ``against`` by ``min_delta``."""
+    return all(abs(float(luminance(color) - luminance(a))) >= min_delta for a in against)
 
 
 def _pick_colors(panel: PanelKind, rng: Generator, min_contrast: float) -> tuple[Color, Color, Color]:
