@@ -677,19 +677,21 @@ def ink_box(masks: np.ndarray, threshold: int = 12) -> tuple[int, int, int, int]
 
 # ---- geometry ----------------------------------------------------------------------------------
 def warp_layers(layers: Layers, style: Style) -> Layers:
-    """Curvature, then rotation and perspective; the canvas grows to keep every pixel."""
-    masks, colours = layers.masks, layers.colour_map  # indices: warped nearest, never blended
-    nearest = cv2.INTER_NEAREST
-    if style.curve and style.looks.arc:
-        masks = arc_warp(masks, style.curve, layers.box)
-        colours = None if colours is None else arc_warp(colours, style.curve, layers.box, nearest)
-    elif style.curve:
-        masks = _curve(masks, style.curve, layers.box)
-        colours = None if colours is None else _curve(colours, style.curve, layers.box, nearest)
-    if style.rotation or style.perspective is not None:
-        masks = _homography(masks, style)
-        colours = None if colours is None else _homography(colours, style, nearest)
-    return Layers.of(masks, colours)
+    """Curvature, then rotation and perspective; the canvas grows to keep every pixel. The
+    colour map (palette indices) goes through the same warps by nearest neighbour, never blended."""
+    box = layers.box
+
+    def warped(image: np.ndarray, interpolation: int) -> np.ndarray:
+        if style.curve and style.looks.arc:
+            image = arc_warp(image, style.curve, box, interpolation)
+        elif style.curve:
+            image = _curve(image, style.curve, box, interpolation)
+        if style.rotation or style.perspective is not None:
+            image = _homography(image, style, interpolation)
+        return image
+
+    colours = None if layers.colour_map is None else warped(layers.colour_map, cv2.INTER_NEAREST)
+    return Layers.of(warped(layers.masks, cv2.INTER_LINEAR), colours)
 
 
 def _curve(
