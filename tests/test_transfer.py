@@ -8,6 +8,7 @@ from krocr.charset import Charset
 from krocr.errors import CheckpointError, ConfigError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
+from krocr.model.svtr import SVTR, SVTRConfig
 from krocr.model.transfer import (
     FrozenBatchNorm2d,
     LayerTable,
@@ -75,6 +76,49 @@ def test_load_pretrained_names_the_config_key_to_change(tmp_path):
         load_pretrained(target, path, TARGET)
     report = load_pretrained(crnn(TARGET, 1, activation="leaky_relu"), path, TARGET)  # activations have no weights
     assert report.source == str(path) and report.state("dense1") == "partially loaded"
+
+
+def svtr(charset: Charset, seed: int, **options) -> SVTR:
+    torch.manual_seed(seed)
+    small = {"input_height": 32, "channels": (8, 16, 16, 32), "blocks": (1, 1, 1), "dim": 32, "heads": 4}
+    return SVTR(SVTRConfig(num_classes=charset.num_classes, **(small | options)))
+
+
+def test_an_svtr_goes_on_from_svtr_weights_and_reads_as_they_did(tmp_path):
+    path = tmp_path / "svtr.safetensors"
+    source = svtr(SOURCE, 0).eval()
+    save_weights(path, source, SOURCE, PreprocessConfig(height=32))
+    same = svtr(SOURCE, 1, dropout=0.2)  # dropout has no weights
+    report = load_pretrained(same, path, SOURCE)
+    images = torch.rand(2, 1, 32, 64) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(same.eval()(images), source(images), rtol=0, atol=0)
+    assert all(report.state(layer) == "loaded" for layer in same.named_layers())
+    taller = load_pretrained(svtr(SOURCE, 1, input_height=48), path, SOURCE)  # the CRNN's 32 → 48 route
+    assert all(taller.state(layer) == "loaded" for layer in same.named_layers())
+    other = svtr(TARGET, 1)
+    report = load_pretrained(other, path, TARGET)
+    t, s = TARGET.encode("가")[0], TARGET.encode("c")[0]
+    assert torch.equal(other.head.weight[s], source.head.weight[SOURCE.encode("c")[0]])
+    assert torch.equal(other.head.weight[t], svtr(TARGET, 1).head.weight[t])  # a new token keeps its fresh row
+    assert report.state("head") == "partially loaded" and report.state("stem") == "loaded"
+    notes = {row.layer: row.note for row in LayerTable.describe(other, report).rows}
+    assert notes["head"] == "rows of the blank and 3 shared tokens copied; 3 new tokens initialised (x y 가)"
+
+
+def test_svtr_weights_of_another_shape_or_family_are_refused_naming_the_key(tmp_path):
+    path = tmp_path / "svtr.safetensors"
+    save_weights(path, svtr(SOURCE, 0), SOURCE, PreprocessConfig(height=32))
+    with pytest.raises(CheckpointError, match="heads: file 4, config 2.*set model.heads"):
+        load_pretrained(svtr(SOURCE, 1, heads=2), path, SOURCE)  # same tensor shapes, another function
+    with pytest.raises(CheckpointError, match="holds SVTR weights, the model is a CRNN"):
+        load_pretrained(crnn(SOURCE, 1), path, SOURCE)
+    with pytest.raises(ConfigError, match="widen_rnn grows a CRNN's RNN"):
+        load_pretrained(svtr(SOURCE, 1), path, SOURCE, widen_rnn=True)
+    crnn_path = tmp_path / "crnn.safetensors"
+    save_weights(crnn_path, crnn(SOURCE, 0), SOURCE, PreprocessConfig())
+    with pytest.raises(CheckpointError, match="holds CRNN weights, the model is an SVTR"):
+        load_pretrained(svtr(SOURCE, 1), crnn_path, SOURCE)
 
 
 @pytest.mark.parametrize("rnn", ["lstm", "gru"])

@@ -1,4 +1,4 @@
-"""Transfer learning: start a CRNN from another model's weights, then freeze layers by name.
+"""Transfer learning: start a model from another model's weights, then freeze layers by name.
 
 The reference recipe loaded English weights into the Korean model and froze the first
 conv layers. krocr does the same without the reference's mistake (keeping the English
@@ -6,6 +6,9 @@ conv layers. krocr does the same without the reference's mistake (keeping the En
 ``dense1`` is rebuilt for the new charset with the rows of the tokens both charsets share
 (and the blank, row 0) copied by token, so ``A`` keeps its English row wherever it now
 sits. Rows of new tokens keep their fresh initialization.
+
+The SVTR takes weights of its own architecture the same way (its classifier is ``head``):
+a long run goes on from an earlier one's weights on new renders with a fresh schedule.
 
 Frozen layers stop receiving gradients, and their BatchNorm layers stay in eval mode even
 when the model is put in train mode (Keras ``trainable=False`` semantics): a frozen layer
@@ -26,13 +29,16 @@ from torch import nn
 
 from krocr.charset import BLANK_ID, Charset
 from krocr.errors import CheckpointError, ConfigError
-from krocr.model.config import CRNNConfig
+from krocr.model.config import CRNNConfig, SVTRConfig
 from krocr.model.crnn import CRNN
 from krocr.model.networks import Network
 from krocr.model.registry import resolve_weights
-from krocr.model.weights import load_weights
+from krocr.model.svtr import SVTR
+from krocr.model.weights import ModelBundle, load_weights
 
-CLASSIFIER = "dense1"
+CLASSIFIER = "dense1"  # the CRNN's classifier
+SVTR_CLASSIFIER = "head"
+SVTR_SHAPE_KEYS = ("channels", "blocks", "dim", "depth", "heads")  # what must match for SVTR weights to fit
 RNN_LAYERS = ("lstm1", "lstm2")
 LOADED, PARTIAL, REINITIALISED = "loaded", "partially loaded", "re-initialised"
 
@@ -54,6 +60,7 @@ class TransferReport:
     shared_tokens: int = 0  # classifier rows copied besides the blank
     new_tokens: tuple[str, ...] = ()  # tokens of the target charset the source did not have
     widened: tuple[int, int] | None = None  # RNN units per direction (file, model) when grown
+    classifier: str = CLASSIFIER  # the layer whose rows were copied by token
 
     @classmethod
     def from_scratch(cls, model: nn.Module) -> TransferReport:
@@ -79,8 +86,13 @@ def shared_rows(source: Charset, target: Charset) -> list[tuple[int, int]]:
     return pairs
 
 
+def classifier_layer(model: Network) -> str:
+    """The top-level layer that maps features to classes: its rows are copied by token."""
+    return CLASSIFIER if isinstance(model, CRNN) else SVTR_CLASSIFIER
+
+
 def transfer_weights(
-    model: CRNN,
+    model: Network,
     source_state: dict[str, torch.Tensor],
     source_charset: Charset,
     target_charset: Charset,
@@ -91,10 +103,11 @@ def transfer_weights(
     extra or differently shaped tensor outside the classifier) means another architecture
     and raises CheckpointError."""
     own = model.state_dict()
-    _check_architecture(own, source_state, source)
-    if source_state[f"{CLASSIFIER}.weight"].shape[0] != source_charset.num_classes:
+    classifier = classifier_layer(model)
+    _check_architecture(own, source_state, source, classifier)
+    if source_state[f"{classifier}.weight"].shape[0] != source_charset.num_classes:
         raise CheckpointError(
-            f"{source}: classifier has {source_state[f'{CLASSIFIER}.weight'].shape[0]} rows, "
+            f"{source}: classifier has {source_state[f'{classifier}.weight'].shape[0]} rows, "
             f"its charset needs {source_charset.num_classes}"
         )
     rows = shared_rows(source_charset, target_charset)
@@ -104,7 +117,7 @@ def transfer_weights(
     copied: dict[str, tuple[int, int]] = {}
     for name, tensor in own.items():
         incoming = source_state[name].to(tensor.dtype)
-        if _layer_of(name) == CLASSIFIER:  # by token: the same symbol may sit at another id
+        if _layer_of(name) == classifier:  # by token: the same symbol may sit at another id
             merged[name] = tensor.clone()
             merged[name][target_ids] = incoming[source_ids]
             count = len(rows) * tensor[0].numel()
@@ -119,17 +132,20 @@ def transfer_weights(
         copied=copied,
         shared_tokens=len(rows) - 1,
         new_tokens=tuple(t for t in target_charset.tokens if t not in shared),
+        classifier=classifier,
     )
 
 
-def _check_architecture(own: dict[str, torch.Tensor], source: dict[str, torch.Tensor], name: str) -> None:
+def _check_architecture(
+    own: dict[str, torch.Tensor], source: dict[str, torch.Tensor], name: str, classifier: str
+) -> None:
     problems = [f"missing {k}" for k in own if k not in source]
     problems += [f"unexpected {k}" for k in source if k not in own]
     for key, tensor in own.items():
         incoming = source.get(key)
         if incoming is None or incoming.shape == tensor.shape:
             continue
-        same_features = _layer_of(key) == CLASSIFIER and incoming.shape[1:] == tensor.shape[1:]
+        same_features = _layer_of(key) == classifier and incoming.shape[1:] == tensor.shape[1:]
         if not same_features:  # only the number of classes may differ
             problems.append(f"{key}: file {tuple(incoming.shape)} vs model {tuple(tensor.shape)}")
     if problems:
@@ -137,17 +153,31 @@ def _check_architecture(own: dict[str, torch.Tensor], source: dict[str, torch.Te
         raise CheckpointError(f"{name}: weights of a different architecture: {shown}")
 
 
-def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, widen_rnn: bool = False) -> TransferReport:
+def load_pretrained(
+    model: Network, path: str | Path, target_charset: Charset, widen_rnn: bool = False
+) -> TransferReport:
     """``transfer_weights`` from a krocr weights file or a shipped model's name (``"en"``), its
-    charset read from its metadata.
-    With ``widen_rnn`` the file's RNN may have fewer units than the model's (see ``widen_rnn_state``)."""
+    charset read from its metadata. The file must hold the model's architecture.
+
+    Args:
+        model: the CRNN or SVTR to fill.
+        path: a ``.safetensors`` weights file or a shipped model's name.
+        target_charset: the model's charset (rows of tokens the file's charset shares are copied).
+        widen_rnn: CRNN only; the file's RNN may have fewer units than the model's (see ``widen_rnn_state``).
+
+    Returns:
+        What was copied, per top-level layer.
+    """
     bundle = load_weights(resolve_weights(path))
     theirs, ours = bundle.model.config, model.config
-    if not isinstance(theirs, CRNNConfig):
+    if type(theirs) is not type(ours):
         raise CheckpointError(
-            f"{path}: {type(bundle.model).__name__} weights, but the model is a CRNN; "
+            f"{path}: holds {_named(bundle.model)} weights, the model is {_with_article(model)}; "
             "transfer needs weights of the same architecture"
         )
+    if isinstance(ours, SVTRConfig):
+        return _load_svtr(model, bundle, target_charset, path, widen_rnn)
+    assert isinstance(theirs, CRNNConfig) and isinstance(ours, CRNNConfig)
     growing = widen_rnn and theirs.units < ours.units
     differing = [
         f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
@@ -182,6 +212,33 @@ def load_pretrained(model: CRNN, path: str | Path, target_charset: Charset, wide
     rows = report.shared_tokens + 1  # and the blank
     copied[CLASSIFIER] = (rows * (2 * theirs.units + 1), copied[CLASSIFIER][1])  # weight columns + bias
     return replace(report, copied=copied, widened=(theirs.units, ours.units))
+
+
+def _named(model: Network) -> str:
+    return type(model).__name__
+
+
+def _with_article(model: Network) -> str:
+    return f"an {_named(model)}" if isinstance(model, SVTR) else f"a {_named(model)}"
+
+
+def _load_svtr(
+    model: Network, bundle: ModelBundle, target_charset: Charset, path: str | Path, widen_rnn: bool
+) -> TransferReport:
+    if widen_rnn:
+        raise ConfigError("transfer.widen_rnn grows a CRNN's RNN; the SVTR has none (set transfer.widen_rnn=false)")
+    theirs, ours = bundle.model.config, model.config
+    differing = [
+        f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
+        for k in SVTR_SHAPE_KEYS
+        if getattr(theirs, k) != getattr(ours, k)
+    ]
+    if differing:
+        raise CheckpointError(
+            f"{path}: weights of a different architecture ({'; '.join(differing)}); "
+            f"set model.{' / model.'.join(k.split(':')[0] for k in differing)} to match the weights"
+        )
+    return transfer_weights(model, bundle.model.state_dict(), bundle.charset, target_charset, str(path))
 
 
 def widen_rnn_state(
@@ -255,7 +312,7 @@ def _note(layer: str, report: TransferReport) -> str:
     if report.widened and (layer in RNN_LAYERS or layer == CLASSIFIER):
         units, wider = report.widened
         parts.append(f"RNN grown from {units} to {wider} units per direction; the new units start silent")
-    if layer == CLASSIFIER:
+    if layer == report.classifier:
         parts.append(f"rows of the blank and {report.shared_tokens} shared tokens copied")
         if report.new_tokens:
             preview = " ".join(report.new_tokens[:8]) + (" …" if len(report.new_tokens) > 8 else "")

@@ -8,10 +8,8 @@ import torch
 
 from krocr.charset import Charset, resolve_charset
 from krocr.config import CharsetOptions, ExperimentConfig, ModelOptions, TransferOptions
-from krocr.errors import ConfigError
 from krocr.hardware import bf16_is_native, warn_if_bf16_is_emulated
 from krocr.model.config import CRNNConfig, ModelConfig, SVTRConfig
-from krocr.model.crnn import CRNN
 from krocr.model.networks import Network, build_network
 from krocr.model.preprocess import PreprocessConfig
 from krocr.model.transfer import (
@@ -61,11 +59,6 @@ def build_model(options: ModelOptions, charset: Charset) -> Network:
 def prepare_weights(model: Network, options: TransferOptions, charset: Charset) -> LayerTable:
     """Load the pretrained weights (if any), freeze the listed layers, describe the result."""
     if options.pretrained:
-        if not isinstance(model, CRNN):
-            raise ConfigError(
-                f"transfer.pretrained: weight transfer across charsets is built for the CRNN; "
-                f"train the {type(model).__name__} from scratch (transfer.pretrained=null, transfer.freeze=[])"
-            )
         report = load_pretrained(model, options.pretrained, charset, options.widen_rnn)
     else:
         report = TransferReport.from_scratch(model)
