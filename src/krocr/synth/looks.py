@@ -34,7 +34,7 @@ from krocr.charset import is_hangul_syllable
 from krocr.synth.backgrounds import random_background
 
 if TYPE_CHECKING:  # render imports this module
-    from krocr.synth.render import RenderConfig
+    from krocr.synth.render import PanelKind, RenderConfig
 
 Generator = np.random.Generator
 Side = Literal["left", "top", "right", "bottom"]
@@ -82,7 +82,7 @@ class Looks:
     bounce: float = 0.0  # how far the characters' sizes, heights and tilts vary (0: a straight line)
     letter_colours: int = 0  # the letters painted in turn in this many colours (0: all in the fill)
 
-    def fitting(self, text: str, vertical: bool, panel: str) -> Looks:
+    def fitting(self, text: str, vertical: bool, panel: PanelKind) -> Looks:
         """These looks less what the crop cannot have: a stacked column keeps only small text,
         extrusion, relief and letter colours; neon letters (their glow stands out already) lose
         extrusion and relief; a text without a Hangul syllable or digit cannot bounce; letters
