@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import signal
 import subprocess
@@ -37,7 +38,7 @@ from krocr.training.checkpoints import (
 )
 from krocr.training.run import train
 from krocr.training.samplers import EpochSampler, ResumedBatches, WidthBatchSampler
-from krocr.training.schedules import learning_rate_factor
+from krocr.training.schedules import learning_rate_factor, steps_per_epoch
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "tiny.yaml"
 SYMBOLS = "abcde"
@@ -370,6 +371,27 @@ def test_cosine_warms_up_then_reaches_zero_at_the_horizon():
     assert cosine(0) == pytest.approx(0.1) and cosine(9) == pytest.approx(1.0)
     assert cosine(60) == pytest.approx(0.5) and cosine(110) == pytest.approx(0.0) and cosine(500) == pytest.approx(0.0)
     assert learning_rate_factor(OptimOptions(schedule="constant"), total_steps=5)(10**6) == 1.0
+
+
+@pytest.mark.parametrize("limit", [0.5, 4])
+def test_a_cosine_reaches_zero_at_the_last_step_of_a_run_with_limited_batches(tmp_path, tiny_data, limit):
+    config = tiny_config(
+        tiny_data,
+        "train.epochs=2",
+        "train.checkpoint_every_epoch=false",
+        "data.batch_size=8",  # 8 batches an epoch, 4 of them trained
+        f"train.limit_train_batches={limit}",
+        "optim.schedule=cosine",
+        "optim.warmup_steps=0",
+    )
+    train(config, tmp_path / "run")
+    rates = [float(row["lr"]) for row in _history(tmp_path / "run")]
+    assert rates[0] == pytest.approx(config.optim.lr * 0.5 * (1 + math.cos(math.pi * 4 / 8)))  # after 4 of 8 steps
+    assert rates[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_steps_per_epoch_counts_as_lightning_limits_batches():
+    assert [steps_per_epoch(10, limit) for limit in (1.0, 0.75, 0.01, 3, 30)] == [10, 7, 1, 3, 10]
 
 
 def test_one_cycle_matches_torch_one_cycle_lr():

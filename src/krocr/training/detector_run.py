@@ -71,6 +71,7 @@ from krocr.training.checkpoints import (
 )
 from krocr.training.detector_system import DetectorModule, DetectorOptim
 from krocr.training.progress import progress_bar
+from krocr.training.schedules import steps_per_epoch
 
 
 def _require(condition: bool, key: str, reason: str) -> None:
@@ -252,9 +253,9 @@ def train_detector(
         persistent_workers=False,
     )
     val_loader = DataLoader(val_set, batch_size=1, collate_fn=collate_one, num_workers=min(data.num_workers, 1))
-    steps_per_epoch = _steps_per_epoch(len(train_loader), config.train.limit_train_batches)
+    epoch_steps = steps_per_epoch(len(train_loader), config.train.limit_train_batches)
     optim = DetectorOptim(
-        config.optim.lr, config.optim.weight_decay, config.optim.warmup_steps, config.train.epochs * steps_per_epoch
+        config.optim.lr, config.optim.weight_decay, config.optim.warmup_steps, config.train.epochs * epoch_steps
     )
     loss = DBLoss(
         config.loss.alpha, config.loss.beta, config.loss.gamma, config.loss.ohem_ratio, config.loss.min_negatives
@@ -324,13 +325,6 @@ def _trainer(config: DetectorExperiment, run_dir: Path, accelerator: str, callba
         plugins=[AtomicCheckpointIO()],
         callbacks=[*callbacks, progress_bar()],
     )
-
-
-def _steps_per_epoch(batches: int, limit: int | float) -> int:
-    """Optimizer steps per epoch under Lightning's limit_train_batches (a float: a fraction; an int: a count)."""
-    if isinstance(limit, float):
-        return max(1, int(batches * limit))
-    return max(1, min(batches, limit))
 
 
 def _finish(

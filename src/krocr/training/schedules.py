@@ -17,6 +17,14 @@ from krocr.config import OptimOptions
 ONE_CYCLE_RISE, ONE_CYCLE_START, ONE_CYCLE_END = 0.3, 1 / 25, 1 / 25 / 1e4
 
 
+def steps_per_epoch(batches: int, limit: int | float) -> int:
+    """Optimizer steps in an epoch of ``batches`` under Lightning's ``limit_train_batches``
+    (a float: a fraction of the batches; an int: a count), as Lightning counts them."""
+    if isinstance(limit, float):
+        return max(1, int(batches * limit))
+    return max(1, min(batches, limit))
+
+
 def learning_rate_factor(options: OptimOptions, total_steps: int) -> Callable[[int], float]:
     """Multiplier of the base learning rate at optimizer step ``step`` (0 for the first).
 

@@ -27,7 +27,7 @@ from krocr.model.networks import Network
 from krocr.model.svtr import SVTR
 from krocr.training.checkpoints import capture_rng, restore_rng
 from krocr.training.datamodule import CropDataModule
-from krocr.training.schedules import learning_rate_factor
+from krocr.training.schedules import learning_rate_factor, steps_per_epoch
 
 
 @dataclass
@@ -158,7 +158,8 @@ class RecognizerModule(pl.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     def _total_steps(self) -> int:
-        """The schedule's horizon: optim.total_steps, else epochs × optimizer steps per epoch.
+        """The schedule's horizon: optim.total_steps, else epochs × optimizer steps per epoch
+        (under train.limit_train_batches, so a cosine reaches zero at the run's last step).
         Counted from the dataset, not trainer.estimated_stepping_batches: that builds the train
         loader before a resumed run has restored its epoch."""
         if self.optim.total_steps is not None:
@@ -168,7 +169,7 @@ class RecognizerModule(pl.LightningModule):
         max_epochs = self.trainer.max_epochs
         assert max_epochs is not None  # the Trainer fills in a default when it is given none
         per_rank = math.ceil(len(data.train_set) / self.trainer.world_size)
-        return max(1, max_epochs * (per_rank // data.batch_size))
+        return max_epochs * steps_per_epoch(per_rank // data.batch_size, self.trainer.limit_train_batches)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["krocr_rng"] = capture_rng()
