@@ -1,10 +1,12 @@
 import io
+from pathlib import Path
 
 import pytest
 import torch
 from rich.console import Console
 
 from krocr.charset import Charset
+from krocr.config import load_config
 from krocr.errors import CheckpointError, ConfigError
 from krocr.model.crnn import CRNN, CRNNConfig
 from krocr.model.preprocess import PreprocessConfig
@@ -19,6 +21,7 @@ from krocr.model.transfer import (
 )
 from krocr.model.weights import save_weights
 
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 SOURCE = Charset(tuple("abcdeA"))
 TARGET = Charset(tuple("xAyca가"))  # shares A, c, a with SOURCE, at other ids
 
@@ -111,10 +114,16 @@ def test_svtr_weights_of_another_shape_or_family_are_refused_naming_the_key(tmp_
     save_weights(path, svtr(SOURCE, 0), SOURCE, PreprocessConfig(height=32))
     with pytest.raises(CheckpointError, match="heads: file 4, config 2.*set model.heads"):
         load_pretrained(svtr(SOURCE, 1, heads=2), path, SOURCE)  # same tensor shapes, another function
+    with pytest.raises(
+        CheckpointError, match=r"dim: file 32, config 64.*heads: file 4, config 8.*model.dim / model.heads"
+    ):
+        load_pretrained(svtr(SOURCE, 1, dim=64, heads=8), path, SOURCE)
     with pytest.raises(CheckpointError, match="holds SVTR weights, the model is a CRNN"):
         load_pretrained(crnn(SOURCE, 1), path, SOURCE)
     with pytest.raises(ConfigError, match="widen_rnn grows a CRNN's RNN"):
         load_pretrained(svtr(SOURCE, 1), path, SOURCE, widen_rnn=True)
+    with pytest.raises(ConfigError, match="transfer.widen_rnn: grows a CRNN's RNN, and model.arch is 'svtr'"):
+        load_config(CONFIGS / "tiny_svtr.yaml", ["transfer.pretrained=w.safetensors", "transfer.widen_rnn=true"])
     crnn_path = tmp_path / "crnn.safetensors"
     save_weights(crnn_path, crnn(SOURCE, 0), SOURCE, PreprocessConfig())
     with pytest.raises(CheckpointError, match="holds CRNN weights, the model is an SVTR"):

@@ -260,6 +260,11 @@ class ExperimentConfig:
             f"the attention guide trains the SVTR's backbone, and model.arch is {self.model.arch!r}",
         )
         _require(
+            not self.transfer.widen_rnn or self.model.arch == "crnn",
+            "transfer.widen_rnn",
+            f"grows a CRNN's RNN, and model.arch is {self.model.arch!r}, which has none",
+        )
+        _require(
             self.augment.concat == 0 or self.data.width_mode == "natural",
             "augment.concat",
             "pastes crops side by side, which needs data.width_mode: natural (fixed squeezes them into data.width)",

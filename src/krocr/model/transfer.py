@@ -38,7 +38,8 @@ from krocr.model.weights import ModelBundle, load_weights
 
 CLASSIFIER = "dense1"  # the CRNN's classifier
 SVTR_CLASSIFIER = "head"
-SVTR_SHAPE_KEYS = ("channels", "blocks", "dim", "depth", "heads")  # what must match for SVTR weights to fit
+# what must match for SVTR weights to compute the same function (heads change no tensor's shape)
+SVTR_ARCHITECTURE_KEYS = ("channels", "blocks", "dim", "depth", "heads")
 RNN_LAYERS = ("lstm1", "lstm2")
 LOADED, PARTIAL, REINITIALISED = "loaded", "partially loaded", "re-initialised"
 
@@ -63,11 +64,13 @@ class TransferReport:
     classifier: str = CLASSIFIER  # the layer whose rows were copied by token
 
     @classmethod
-    def from_scratch(cls, model: nn.Module) -> TransferReport:
+    def from_scratch(cls, model: Network) -> TransferReport:
         totals: dict[str, int] = {}
         for name, tensor in model.state_dict().items():
             totals[_layer_of(name)] = totals.get(_layer_of(name), 0) + tensor.numel()
-        return cls(source=None, copied={layer: (0, n) for layer, n in totals.items()})
+        return cls(
+            source=None, copied={layer: (0, n) for layer, n in totals.items()}, classifier=classifier_layer(model)
+        )
 
     def state(self, layer: str) -> str:
         copied, total = self.copied[layer]
@@ -167,6 +170,11 @@ def load_pretrained(
 
     Returns:
         What was copied, per top-level layer.
+
+    Raises:
+        CheckpointError: the file holds another architecture (CRNN vs SVTR, or other shapes,
+            RNN type or attention heads), naming the config keys to change.
+        ConfigError: ``widen_rnn`` for an SVTR, which has no RNN.
     """
     bundle = load_weights(resolve_weights(path))
     theirs, ours = bundle.model.config, model.config
@@ -230,7 +238,7 @@ def _load_svtr(
     theirs, ours = bundle.model.config, model.config
     differing = [
         f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
-        for k in SVTR_SHAPE_KEYS
+        for k in SVTR_ARCHITECTURE_KEYS
         if getattr(theirs, k) != getattr(ours, k)
     ]
     if differing:
@@ -309,7 +317,7 @@ def _note(layer: str, report: TransferReport) -> str:
     if report.state(layer) != PARTIAL:
         return ""
     parts = []
-    if report.widened and (layer in RNN_LAYERS or layer == CLASSIFIER):
+    if report.widened and (layer in RNN_LAYERS or layer == report.classifier):
         units, wider = report.widened
         parts.append(f"RNN grown from {units} to {wider} units per direction; the new units start silent")
     if layer == report.classifier:
