@@ -18,10 +18,19 @@ fi
 weights=$1 out=$2 baseline=${3:-}
 krocr=${KROCR:-.venv/bin/krocr} python=${PYTHON:-.venv/bin/python}
 real=${KROCR_REAL_DEV:-../shared/data/real-dev}
+sets=(real_greedy real h7 h27)
+[[ -x $krocr && -d benchmarks ]] || { echo "run from the repository root (no $krocr or benchmarks/ here)" >&2; exit 2; }
+for set in "${sets[@]}"; do  # before hours of reading, not after
+  if [[ -n $baseline && ! -f $baseline/$set/predictions.csv ]]; then
+    echo "BASELINE $baseline has no $set/predictions.csv: give the OUT of an earlier run of this script" >&2
+    exit 2
+  fi
+done
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 mkdir -p "$out"
+: > "$out/export.log"
 if [[ $weights == *.ckpt ]]; then  # a run's checkpoint becomes a weights file first
-  "$krocr" export "$weights" --out "$out/fp32.safetensors" > "$out/export.log"
+  "$krocr" export "$weights" --out "$out/fp32.safetensors" >> "$out/export.log"
   weights=$out/fp32.safetensors
 fi
 "$krocr" export "$weights" --half --out "$out/half.safetensors" >> "$out/export.log"
@@ -31,9 +40,17 @@ fi
 "$krocr" eval "$real" --weights "$out/weights.safetensors" --lm ko --out "$out/real" > "$out/real.log"
 "$krocr" eval data/heldout_ko/test.lmdb --weights "$out/weights.safetensors" --lm ko --gallery 0 --out "$out/h7" > "$out/h7.log"
 "$krocr" eval data/heldout_ko27/test.lmdb --weights "$out/weights.safetensors" --lm ko --gallery 0 --out "$out/h27" > "$out/h27.log"
-for set in real_greedy real h7 h27; do
-  echo "== $set:$(grep -m1 -E '│ word accuracy ' "$out/$set.log" | tr -s ' │' ' ')·$(grep -m1 -E '│ CER ' "$out/$set.log" | tr -s ' │' ' ')"
+summarise() {  # summarise METRICS_JSON: its word accuracy and CER on one line
+  "$python" - "$1" <<'PY'
+import json, sys
+overall = json.load(open(sys.argv[1]))["overall"]
+print(f"word accuracy {overall['word_accuracy']:.2%} · CER {overall['cer']:.2%}")
+PY
+}
+for set in "${sets[@]}"; do
+  line=$(summarise "$out/$set/metrics.json")  # an assignment of its own, so a failure stops the script
+  echo "== $set: $line"
   if [[ -n $baseline ]]; then
-    "$python" benchmarks/paired_compare.py "$baseline/$set" "$out/$set" | tail -2
+    "$python" benchmarks/paired_compare.py "$baseline/$set" "$out/$set"
   fi
 done

@@ -5,12 +5,14 @@
 #   data/heldout_ko      held-out designs, seed 7 (3,000 crops)
 #   data/heldout_ko27    held-out designs, seed 28: a second draw, so a choice made on one is checked on the other
 #   data/calib_heldout40 where confidence calibration (krocr calibrate) and candidate choices are fitted
-# A set that exists is kept (delete it to render it again). Run from the repository root.
+# A finished set is kept (delete it to render it again); a half-rendered one (no
+# synth_summary.json, which synth writes last) is rendered again. Run from the repository root.
 set -euo pipefail
 krocr=${KROCR:-.venv/bin/krocr}
+[[ -x $krocr ]] || { echo "run from the repository root (no $krocr here)" >&2; exit 2; }
 render() {  # render OUT SEED
-  if [[ -d $1 ]]; then echo "$1: exists, kept"; return; fi
-  "$krocr" synth --lang ko --count 3000 --seed "$2" --fonts heldout --split test --out "$1"
+  if [[ -f $1/synth_summary.json ]]; then echo "$1: exists, kept"; return; fi
+  "$krocr" synth --lang ko --count 3000 --seed "$2" --fonts heldout --split test --out "$1" --overwrite
 }
 render data/heldout_ko 7
 render data/heldout_ko27 28
