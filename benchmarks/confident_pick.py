@@ -6,7 +6,7 @@ the same fit set (``krocr calibrate``), so that they are comparable probabilitie
 
 Each argument is a `krocr eval` output directory (its predictions.csv) over the same crops.
 Prints A, B, the confident pick and the oracle (a crop counts when either model reads it), and
-McNemar's test of the pick against A. A tie goes to A. The rule has no parameter, so nothing is
+McNemar's test of the pick against the better of A and B. A tie of confidences goes to A. The rule has no parameter, so nothing is
 fitted on the set it is measured on.
 """
 
@@ -30,6 +30,8 @@ def confident_pick(a_dir: Path, b_dir: Path) -> tuple[dict[str, bool], dict[str,
         item → right, for A, B and the confident pick.
     """
     right_a, right_b = read_correct(a_dir), read_correct(b_dir)
+    if not right_a:
+        raise SystemExit(f"{a_dir}/predictions.csv has no crops")
     if right_a.keys() != right_b.keys():
         missing = sorted(right_a.keys() ^ right_b.keys())
         raise SystemExit(f"{a_dir} and {b_dir} read different crops, e.g. {missing[0]} ({len(missing)} differ)")
@@ -45,13 +47,14 @@ def main() -> None:
     args = parser.parse_args()
     right_a, right_b, pick = confident_pick(args.a, args.b)
     n = len(pick)
-    fixed = sum(pick[i] and not right_a[i] for i in pick)
-    broken = sum(right_a[i] and not pick[i] for i in pick)
+    name, better = ("A", right_a) if sum(right_a.values()) >= sum(right_b.values()) else ("B", right_b)
+    fixed = sum(pick[i] and not better[i] for i in pick)
+    broken = sum(better[i] and not pick[i] for i in pick)
     either = sum(right_a[i] or right_b[i] for i in pick)
     print(f"{n} crops · A {args.a} · B {args.b}")
     print(
         f"A {sum(right_a.values()) / n:.2%}  B {sum(right_b.values()) / n:.2%}  "
-        f"confident pick {sum(pick.values()) / n:.2%} (fixes {fixed} of A's misses, breaks {broken}; "
+        f"confident pick {sum(pick.values()) / n:.2%} (against the better, {name}: fixes {fixed}, breaks {broken}; "
         f"McNemar p {mcnemar(fixed, broken)[1]:.3g})  either right {either / n:.2%}"
     )
 

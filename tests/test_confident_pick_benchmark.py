@@ -35,3 +35,8 @@ def test_sets_of_other_crops_are_refused_naming_one(tmp_path):
     b = write(tmp_path / "b", [["2.png", "카페", "카페", "0.9"]])
     with pytest.raises(SystemExit, match="1.png"):
         confident_pick.confident_pick(a, b)
+
+
+def test_an_empty_set_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="no crops"):
+        confident_pick.confident_pick(write(tmp_path / "a", []), write(tmp_path / "b", []))
