@@ -22,6 +22,7 @@ from fixtures.tiny_crops import write_tiny_crops
 from safetensors.torch import load_file
 from torch.utils.data import BatchSampler
 
+from krocr.analysis.plots import read_history
 from krocr.charset import Charset, alphabet87
 from krocr.commands.train import configure, run
 from krocr.config import ExperimentConfig, OptimOptions, load_config
@@ -256,6 +257,11 @@ def test_a_run_resumed_mid_epoch_goes_on_with_the_batches_it_had_not_seen(tmp_pa
     straight = load_file(str(tmp_path / "straight" / "last.safetensors"))
     resumed = load_file(str(tmp_path / "resumed" / "last.safetensors"))
     assert all(torch.equal(straight[key], resumed[key]) for key in straight)
+    validations = read_history(tmp_path / "straight" / "validations.csv")  # every validation, kept across the crash
+    assert [row["epochs_trained"] for row in validations] == [0.5, 1.0, 1.5, 2.0]
+    assert [row["step"] for row in validations] == [2, 4, 6, 8]
+    assert read_history(tmp_path / "resumed" / "validations.csv") == validations
+    assert validations[1]["val_cer"] == pytest.approx(float(_history(tmp_path / "straight")[0]["val_cer"]))
 
 
 def _weights_file(path: Path, variant: str) -> Path:

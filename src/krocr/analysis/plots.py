@@ -7,8 +7,13 @@ history of completed epochs:
 
 * ``history.csv``: one row per completed epoch (train loss, val loss, CER, word
   accuracy, mean normalized edit distance, learning rate) — what ``krocr compare`` reads;
+* ``validations.csv``: one row per validation, at the epochs trained so far (fractional when
+  ``train.val_check_interval`` validates within epochs);
 * ``loss.png``: loss and val_loss per epoch, rewritten at every epoch end;
 * ``curves.png``: at the end, the loss chart plus CER and word accuracy, best epoch marked.
+  A run that validated more often than it finished epochs (a long run of one or two epochs)
+  draws its validation curves per validation, against the epochs trained, so they are more
+  than a point.
 
 Figures use matplotlib's object API (no pyplot state, no display needed) and replace the
 previous file atomically, so an image viewer never shows a half-written PNG.
@@ -34,16 +39,30 @@ LOGGED_METRICS: dict[str, str] = {
     "val_mean_ned": "val_mean_ned",
 }
 HISTORY_COLUMNS: tuple[str, ...] = ("epoch", *LOGGED_METRICS, "lr")
+VALIDATION_COLUMNS: tuple[str, ...] = (
+    "epochs_trained",
+    "step",
+    *(c for c in LOGGED_METRICS if c.startswith("val_")),
+    "lr",
+)
 
 History = list[dict[str, float]]
 
 
 def write_history(history: History, path: Path) -> None:
+    _write_rows([{**row, "epoch": int(row["epoch"])} for row in history], HISTORY_COLUMNS, path)
+
+
+def write_validations(validations: History, path: Path) -> None:
+    _write_rows([{**row, "step": int(row["step"])} for row in validations], VALIDATION_COLUMNS, path)
+
+
+def _write_rows(rows: list[dict], columns: tuple[str, ...], path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
-        writer.writerows({**row, "epoch": int(row["epoch"])} for row in history)
+        writer.writerows(rows)
     os.replace(tmp, path)
 
 
@@ -64,8 +83,8 @@ def _column(history: History, name: str) -> list[float]:
 
 def _draw_losses(ax: Axes, history: History) -> None:
     epochs = _column(history, "epoch")
-    ax.plot(epochs, _column(history, "loss"), "r", label="Training loss")
-    ax.plot(epochs, _column(history, "val_loss"), "b", label="Validation loss")
+    ax.plot(epochs, _column(history, "loss"), "r.-", label="Training loss")
+    ax.plot(epochs, _column(history, "val_loss"), "b.-", label="Validation loss")
     ax.set_title("Training and validation loss")
     ax.set_xlabel("epoch")
     ax.legend()
@@ -83,21 +102,42 @@ def plot_loss(history: History, path: Path) -> None:
     _save(figure, path)
 
 
-def plot_curves(history: History, path: Path) -> None:
+def plot_curves(history: History, path: Path, validations: History | None = None) -> None:
+    """The loss, CER and word-accuracy charts, the best epoch marked.
+
+    Args:
+        history: one row per completed epoch (``history.csv``).
+        path: the PNG to write (replaced atomically).
+        validations: one row per validation (``validations.csv``); used when the run
+            validated more often than it finished epochs, the x axis then being epochs trained.
+    """
     figure = Figure(figsize=(16, 5), layout="constrained")
     loss_ax, cer_ax, accuracy_ax = figure.subplots(1, 3)
-    _draw_losses(loss_ax, history)
-    epochs = _column(history, "epoch")
-    cer_ax.plot(epochs, _column(history, "val_cer"), "m", label="CER")
-    cer_ax.plot(epochs, _column(history, "val_mean_ned"), "c", label="mean normalized edit distance")
+    if validations and len(validations) > len(history):
+        _draw_per_validation(loss_ax, history, validations)
+        points, x_column, shift, x_label = validations, "epochs_trained", 1.0, "epochs trained"
+    else:
+        _draw_losses(loss_ax, history)
+        points, x_column, shift, x_label = history, "epoch", 0.0, "epoch"
+    x = _column(points, x_column)
+    cer_ax.plot(x, _column(points, "val_cer"), "m.-", label="CER")
+    cer_ax.plot(x, _column(points, "val_mean_ned"), "c.-", label="mean normalized edit distance")
     cer_ax.set_title("Validation character error rate")
-    accuracy_ax.plot(epochs, _column(history, "val_word_accuracy"), "g", label="word accuracy")
+    accuracy_ax.plot(x, _column(points, "val_word_accuracy"), "g.-", label="word accuracy")
     accuracy_ax.set_title("Validation word accuracy")
     accuracy_ax.set_ylim(0, 1)
     best = best_row(history)
     for ax in (loss_ax, cer_ax, accuracy_ax):
-        if best is not None:
-            ax.axvline(best["epoch"], color="gray", linestyle="--", label=f"best epoch {int(best['epoch'])}")
-        ax.set_xlabel("epoch")
+        if best is not None:  # epoch e ends when e + 1 epochs are trained
+            at = best["epoch"] + shift
+            ax.axvline(at, color="gray", linestyle="--", label=f"best epoch {int(best['epoch'])}")
+        ax.set_xlabel(x_label)
         ax.legend()
     _save(figure, path)
+
+
+def _draw_per_validation(ax: Axes, history: History, validations: History) -> None:
+    """Training loss at each epoch's end and validation loss at each validation, against epochs trained."""
+    ax.plot([row["epoch"] + 1 for row in history], _column(history, "loss"), "r.-", label="Training loss")
+    ax.plot(_column(validations, "epochs_trained"), _column(validations, "val_loss"), "b.-", label="Validation loss")
+    ax.set_title("Training and validation loss")

@@ -40,7 +40,7 @@ from krocr.analysis.plots import (
     plot_curves,
     read_history,
 )
-from krocr.analysis.runs import HISTORY_FILE
+from krocr.analysis.runs import HISTORY_FILE, VALIDATIONS_FILE
 from krocr.version import __version__
 
 METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -195,9 +195,11 @@ def curves_section(run: RunView) -> str:
     if not history:
         body = not_available(f"no logs/version_*/metrics.csv or {HISTORY_FILE} in {run.directory}")
     else:
+        validations_file = run.directory / VALIDATIONS_FILE
+        validations = read_history(validations_file) if validations_file.is_file() else None
         with tempfile.TemporaryDirectory() as tmp:
             image = Path(tmp) / "curves.png"
-            plot_curves(history, image)
+            plot_curves(history, image, validations)
             body = png(image.read_bytes(), "training curves") + f'<p class="muted">from {esc(origin)}</p>'
     return section(f"{run.slug}-curves", "Training curves", body)
 

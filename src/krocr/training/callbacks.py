@@ -15,12 +15,14 @@ import lightning.pytorch as pl
 
 from krocr.analysis.plots import (
     LOGGED_METRICS,
+    VALIDATION_COLUMNS,
     History,
     plot_curves,
     plot_loss,
     write_history,
+    write_validations,
 )
-from krocr.analysis.runs import HISTORY_FILE
+from krocr.analysis.runs import HISTORY_FILE, VALIDATIONS_FILE
 
 
 class RunFiles(pl.Callback):
@@ -38,11 +40,29 @@ class RunFiles(pl.Callback):
 
 
 class TrainingCurves(pl.Callback):
-    """Records every completed epoch and redraws ``loss.png``; draws ``curves.png`` at the end."""
+    """Records every completed epoch and redraws ``loss.png``, records every validation; draws
+    ``curves.png`` at the end."""
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
         self.history: History = []
+        self.validations: History = []
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        metrics = trainer.callback_metrics
+        per_epoch = trainer.num_training_batches  # optimizer steps per epoch (no accumulation)
+        row = {
+            "epochs_trained": trainer.global_step / per_epoch if math.isfinite(per_epoch) and per_epoch else math.nan,
+            "step": float(trainer.global_step),
+        }
+        validated = [column for column in VALIDATION_COLUMNS if column.startswith("val_")]
+        row.update({column: float(metrics[column]) if column in metrics else math.nan for column in validated})
+        row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
+        self.validations.append(row)
+        if trainer.is_global_zero:
+            write_validations(self.validations, self.directory / VALIDATIONS_FILE)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         metrics = trainer.callback_metrics
@@ -58,10 +78,12 @@ class TrainingCurves(pl.Callback):
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.is_global_zero and self.history:
-            plot_curves(self.history, self.directory / "curves.png")
+            plot_curves(self.history, self.directory / "curves.png", self.validations)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"history": [dict(row) for row in self.history]}  # floats only: loads with weights_only
+        # floats only: loads with weights_only
+        return {"history": [dict(row) for row in self.history], "validations": [dict(row) for row in self.validations]}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.history = [dict(row) for row in state_dict["history"]]
+        self.validations = [dict(row) for row in state_dict.get("validations", [])]  # none in older checkpoints
