@@ -6,8 +6,8 @@ the same fit set (``krocr calibrate``), so that they are comparable probabilitie
 
 Each argument is a `krocr eval` output directory (its predictions.csv) over the same crops.
 Prints A, B, the confident pick and the oracle (a crop counts when either model reads it), and
-McNemar's test of the pick against the better of A and B. A tie of confidences goes to A. The rule has no parameter, so nothing is
-fitted on the set it is measured on.
+McNemar's test of the pick against the better of A and B. A tie of confidences goes to A.
+The rule has no parameter, so nothing is fitted on the set it is measured on.
 """
 
 from __future__ import annotations

@@ -3,8 +3,6 @@
 import subprocess
 from pathlib import Path
 
-import pytest
-
 REFERENCES = Path(__file__).resolve().parents[1] / "references"
 
 
