@@ -180,7 +180,7 @@ def load_pretrained(
     theirs, ours = bundle.model.config, model.config
     if type(theirs) is not type(ours):
         raise CheckpointError(
-            f"{path}: holds {_named(bundle.model)} weights, the model is {_with_article(model)}; "
+            f"{path}: holds {type(bundle.model).__name__} weights, the model is {_with_article(model)}; "
             "transfer needs weights of the same architecture"
         )
     if isinstance(ours, SVTRConfig):
@@ -222,12 +222,8 @@ def load_pretrained(
     return replace(report, copied=copied, widened=(theirs.units, ours.units))
 
 
-def _named(model: Network) -> str:
-    return type(model).__name__
-
-
 def _with_article(model: Network) -> str:
-    return f"an {_named(model)}" if isinstance(model, SVTR) else f"a {_named(model)}"
+    return f"an {type(model).__name__}" if isinstance(model, SVTR) else f"a {type(model).__name__}"
 
 
 def _load_svtr(
