@@ -39,12 +39,8 @@ LOGGED_METRICS: dict[str, str] = {
     "val_mean_ned": "val_mean_ned",
 }
 HISTORY_COLUMNS: tuple[str, ...] = ("epoch", *LOGGED_METRICS, "lr")
-VALIDATION_COLUMNS: tuple[str, ...] = (
-    "epochs_trained",
-    "step",
-    *(c for c in LOGGED_METRICS if c.startswith("val_")),
-    "lr",
-)
+VALIDATED: tuple[str, ...] = tuple(c for c in LOGGED_METRICS if c.startswith("val_"))  # what a validation logs
+VALIDATION_COLUMNS: tuple[str, ...] = ("epochs_trained", "step", *VALIDATED, "lr")
 
 History = list[dict[str, float]]
 

@@ -187,14 +187,10 @@ def load_pretrained(
         return _load_svtr(model, bundle, target_charset, path, widen_rnn)
     assert isinstance(theirs, CRNNConfig) and isinstance(ours, CRNNConfig)
     growing = widen_rnn and theirs.units < ours.units
-    differing = [
-        f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
-        for k in ("variant", "rnn", "units")
-        if getattr(theirs, k) != getattr(ours, k) and not (k == "units" and growing)
-    ]
+    differing = _differing_keys(theirs, ours, ("variant", "rnn") if growing else ("variant", "rnn", "units"))
     if differing:
         raise CheckpointError(
-            f"{path}: weights of a different architecture ({'; '.join(differing)}); "
+            f"{path}: weights of a different architecture ({_file_vs_config(theirs, ours, differing)}); "
             "set model.variant / model.rnn / model.rnn_units to match the weights"
             + (
                 " (transfer.widen_rnn only grows an RNN)"
@@ -222,6 +218,15 @@ def load_pretrained(
     return replace(report, copied=copied, widened=(theirs.units, ours.units))
 
 
+def _differing_keys(theirs: object, ours: object, keys: tuple[str, ...]) -> list[str]:
+    """Those of ``keys`` whose values differ between the file's config and the model's."""
+    return [k for k in keys if getattr(theirs, k) != getattr(ours, k)]
+
+
+def _file_vs_config(theirs: object, ours: object, keys: list[str]) -> str:
+    return "; ".join(f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}" for k in keys)
+
+
 def _with_article(model: Network) -> str:
     return f"an {type(model).__name__}" if isinstance(model, SVTR) else f"a {type(model).__name__}"
 
@@ -232,15 +237,11 @@ def _load_svtr(
     if widen_rnn:
         raise ConfigError("transfer.widen_rnn grows a CRNN's RNN; the SVTR has none (set transfer.widen_rnn=false)")
     theirs, ours = bundle.model.config, model.config
-    differing = [
-        f"{k}: file {getattr(theirs, k)!r}, config {getattr(ours, k)!r}"
-        for k in SVTR_ARCHITECTURE_KEYS
-        if getattr(theirs, k) != getattr(ours, k)
-    ]
+    differing = _differing_keys(theirs, ours, SVTR_ARCHITECTURE_KEYS)
     if differing:
         raise CheckpointError(
-            f"{path}: weights of a different architecture ({'; '.join(differing)}); "
-            f"set model.{' / model.'.join(k.split(':')[0] for k in differing)} to match the weights"
+            f"{path}: weights of a different architecture ({_file_vs_config(theirs, ours, differing)}); "
+            f"set model.{' / model.'.join(differing)} to match the weights"
         )
     return transfer_weights(model, bundle.model.state_dict(), bundle.charset, target_charset, str(path))
 

@@ -15,7 +15,7 @@ import lightning.pytorch as pl
 
 from krocr.analysis.plots import (
     LOGGED_METRICS,
-    VALIDATION_COLUMNS,
+    VALIDATED,
     History,
     plot_curves,
     plot_loss,
@@ -57,8 +57,7 @@ class TrainingCurves(pl.Callback):
             "epochs_trained": trainer.global_step / per_epoch if math.isfinite(per_epoch) and per_epoch else math.nan,
             "step": float(trainer.global_step),
         }
-        validated = [column for column in VALIDATION_COLUMNS if column.startswith("val_")]
-        row.update({column: float(metrics[column]) if column in metrics else math.nan for column in validated})
+        row.update({column: float(metrics[column]) if column in metrics else math.nan for column in VALIDATED})
         row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
         self.validations.append(row)
         if trainer.is_global_zero:
