@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from krocr.analysis.compare import Comparison, read_run
-from krocr.analysis.plots import write_history
+from krocr.analysis.plots import best_row, read_history, write_history
 from krocr.commands.compare import configure, run
-from krocr.config import DataOptions, ExperimentConfig, LossOptions, dump_config
+from krocr.config import DataOptions, ExperimentConfig, LossOptions, TrainOptions, dump_config
 from krocr.errors import DataError
 
 BASE = ExperimentConfig(data=DataOptions(dirs=("data/ksign",)))
@@ -61,6 +61,22 @@ def test_best_epoch_metrics_and_status(runs):
     assert v1.metrics["val_cer"] == pytest.approx(0.5854) and v1.metrics["val_word_accuracy"] == pytest.approx(0.4146)
     assert v1.status == "early stop @ 3" and v3.status == "all epochs" and running.status == "unfinished"
     assert (v3.best_epoch, v3.epochs) == (1, 3) and running.stopped_epoch is None
+
+
+def test_the_best_epoch_is_the_runs_monitor_not_always_val_loss(tmp_path):
+    run_dir = make_run(tmp_path, "cer", replace(BASE, train=TrainOptions(monitor="val_cer")), [7.0, 5.0, 6.0])
+    history = read_history(run_dir / "history.csv")
+    rows = [dict(row, val_cer=cer) for row, cer in zip(history, [0.3, 0.2, 0.1], strict=True)]
+    write_history(rows, run_dir / "history.csv")  # val_loss is lowest at epoch 1, val_cer at epoch 2
+    result = read_run(run_dir)
+    assert (result.best_epoch, result.metrics["val_cer"], result.metrics["val_loss"]) == (2, 0.1, 6.0)
+
+
+def test_best_row_skips_rows_without_the_monitor():
+    nan = float("nan")
+    rows = [{"epoch": 0.0, "val_cer": nan}, {"epoch": 1.0, "val_cer": 0.4}, {"epoch": 2.0, "val_cer": 0.4}]
+    assert best_row(rows, "val_cer") == rows[1]  # the first of equals, as early stopping counts
+    assert best_row(rows[:1], "val_cer") is None and best_row(rows, "val_loss") is None
 
 
 def test_only_differing_keys_are_shown(runs):

@@ -62,7 +62,7 @@ def read_run(run_dir: str | Path) -> RunResult:
         raise DataError(f"{run_dir}: not a krocr run directory (no {CONFIG_FILE})")
     config = load_config(run_dir / CONFIG_FILE)
     history = read_history(run_dir / HISTORY_FILE) if (run_dir / HISTORY_FILE).exists() else []
-    best = best_row(history)
+    best = best_row(history, config.train.monitor)
     summary_path = run_dir / SUMMARY_FILE
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else None
     return RunResult(

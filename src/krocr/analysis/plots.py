@@ -67,10 +67,11 @@ def read_history(path: str | Path) -> History:
         return [{k: float(v) if v not in ("", None) else math.nan for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-def best_row(history: History) -> dict[str, float] | None:
-    """The epoch with the lowest val_loss (the first of equals, as early stopping counts)."""
-    scored = [row for row in history if not math.isnan(row["val_loss"])]
-    return min(scored, key=lambda row: row["val_loss"]) if scored else None
+def best_row(history: History, monitor: str = "val_loss") -> dict[str, float] | None:
+    """The row with the lowest ``monitor`` (the run's ``train.monitor``; the first of equals, as
+    early stopping and the best checkpoint count), or None when no row has it."""
+    scored = [row for row in history if not math.isnan(row.get(monitor, math.nan))]
+    return min(scored, key=lambda row: row[monitor]) if scored else None
 
 
 def _column(history: History, name: str) -> list[float]:
@@ -98,23 +99,29 @@ def plot_loss(history: History, path: Path) -> None:
     _save(figure, path)
 
 
-def plot_curves(history: History, path: Path, validations: History | None = None) -> None:
-    """The loss, CER and word-accuracy charts, the best epoch marked.
+def plot_curves(history: History, path: Path, validations: History | None = None, monitor: str = "val_loss") -> None:
+    """The loss, CER and word-accuracy charts, the best epoch (or validation) marked.
 
     Args:
         history: one row per completed epoch (``history.csv``).
         path: the PNG to write (replaced atomically).
         validations: one row per validation (``validations.csv``); used when the run
-            validated more often than it finished epochs, the x axis then being epochs trained.
+            validated more often than it finished epochs, the x axis then being epochs trained
+            and the best validation marked.
+        monitor: the metric whose lowest value is best (the run's ``train.monitor``).
     """
     figure = Figure(figsize=(16, 5), layout="constrained")
     loss_ax, cer_ax, accuracy_ax = figure.subplots(1, 3)
     if validations and len(validations) > len(history):
         _draw_per_validation(loss_ax, history, validations)
-        points, x_column, shift, x_label = validations, "epochs_trained", 1.0, "epochs trained"
+        points, x_column, x_label = validations, "epochs_trained", "epochs trained"
+        best = best_row(validations, monitor)
+        marker = (best["epochs_trained"], f"best validation (step {int(best['step'])})") if best else None
     else:
         _draw_losses(loss_ax, history)
-        points, x_column, shift, x_label = history, "epoch", 0.0, "epoch"
+        points, x_column, x_label = history, "epoch", "epoch"
+        best = best_row(history, monitor)
+        marker = (best["epoch"], f"best epoch {int(best['epoch'])}") if best else None
     x = _column(points, x_column)
     cer_ax.plot(x, _column(points, "val_cer"), "m.-", label="CER")
     cer_ax.plot(x, _column(points, "val_mean_ned"), "c.-", label="mean normalized edit distance")
@@ -122,11 +129,9 @@ def plot_curves(history: History, path: Path, validations: History | None = None
     accuracy_ax.plot(x, _column(points, "val_word_accuracy"), "g.-", label="word accuracy")
     accuracy_ax.set_title("Validation word accuracy")
     accuracy_ax.set_ylim(0, 1)
-    best = best_row(history)
     for ax in (loss_ax, cer_ax, accuracy_ax):
-        if best is not None:  # epoch e ends when e + 1 epochs are trained
-            at = best["epoch"] + shift
-            ax.axvline(at, color="gray", linestyle="--", label=f"best epoch {int(best['epoch'])}")
+        if marker is not None:
+            ax.axvline(marker[0], color="gray", linestyle="--", label=marker[1])
         ax.set_xlabel(x_label)
         ax.legend()
     _save(figure, path)

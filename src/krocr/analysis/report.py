@@ -199,7 +199,8 @@ def curves_section(run: RunView) -> str:
         validations = read_history(validations_file) if validations_file.is_file() else None
         with tempfile.TemporaryDirectory() as tmp:
             image = Path(tmp) / "curves.png"
-            plot_curves(history, image, validations)
+            monitor = run.training.config.train.monitor if run.training else "val_loss"
+            plot_curves(history, image, validations, monitor)
             body = png(image.read_bytes(), "training curves") + f'<p class="muted">from {esc(origin)}</p>'
     return section(f"{run.slug}-curves", "Training curves", body)
 

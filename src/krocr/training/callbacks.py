@@ -43,8 +43,9 @@ class TrainingCurves(pl.Callback):
     """Records every completed epoch and redraws ``loss.png``, records every validation; draws
     ``curves.png`` at the end."""
 
-    def __init__(self, directory: str | Path):
+    def __init__(self, directory: str | Path, monitor: str = "val_loss"):
         self.directory = Path(directory)
+        self.monitor = monitor  # marks the best epoch or validation in curves.png
         self.history: History = []
         self.validations: History = []
 
@@ -77,7 +78,7 @@ class TrainingCurves(pl.Callback):
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.is_global_zero and self.history:
-            plot_curves(self.history, self.directory / "curves.png", self.validations)
+            plot_curves(self.history, self.directory / "curves.png", self.validations, self.monitor)
 
     def state_dict(self) -> dict[str, Any]:
         # floats only: loads with weights_only

@@ -144,7 +144,7 @@ def train(
             run_dir / "transfer.csv": layers.csv(),
         }
     )
-    curves = TrainingCurves(run_dir)
+    curves = TrainingCurves(run_dir, config.train.monitor)
     best = best_checkpoint(run_dir, config.train.monitor, "min")
     stopper = EarlyStopping(
         monitor=config.train.monitor, mode="min", patience=config.train.patience, verbose=True, log_rank_zero_only=True
