@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -35,3 +36,19 @@ def test_options_may_stand_between_a_config_and_its_overrides(tmp_path, capsys):
 
 def test_commands_with_sub_commands_still_parse(capsys):
     assert main(["fonts", "list"]) == 0
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(tmp_path):
+    (tmp_path / "flood.py").write_text(
+        "def configure(parser):\n    pass\n\n\n"
+        "def run(args):\n    for i in range(200_000):\n        print(i)\n    return 0\n"
+    )
+    script = "import sys; from krocr import cli; cli.COMMANDS['flood'] = ('flood', ''); sys.exit(cli.main(['flood']))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    )
+    assert process.stdout.readline() == "0\n"
+    process.stdout.close()  # as `| head -1` does: the rest of the 200,000 lines cannot be written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 1 and stderr == ""

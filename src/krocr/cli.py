@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     except KrocrError as exc:
         print(f"krocr {name}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader closed the pipe (`krocr read … | head`): stop quietly, as Unix tools do;
+        # stdout goes to devnull so that the flush at exit does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
