@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from krocr.analysis.compare import Comparison, read_run
-from krocr.analysis.plots import best_row, read_history, write_history
+from krocr.analysis.plots import best_row, best_validation, read_history, write_history, write_validations
 from krocr.commands.compare import configure, run
 from krocr.config import DataOptions, ExperimentConfig, LossOptions, TrainOptions, dump_config
 from krocr.errors import DataError
@@ -70,6 +70,19 @@ def test_the_best_epoch_is_the_runs_monitor_not_always_val_loss(tmp_path):
     write_history(rows, run_dir / "history.csv")  # val_loss is lowest at epoch 1, val_cer at epoch 2
     result = read_run(run_dir)
     assert (result.best_epoch, result.metrics["val_cer"], result.metrics["val_loss"]) == (2, 0.1, 6.0)
+
+
+def test_a_run_that_validated_within_epochs_is_scored_at_its_best_validation(tmp_path):
+    run_dir = make_run(tmp_path, "halves", BASE, [5.0, 4.0])  # epoch ends: epoch 1 is lower
+    validations = [
+        {"epochs_trained": t, "step": 2 * t, "val_loss": v, "val_cer": v / 10, "val_word_accuracy": 0.5}
+        for t, v in [(0.5, 6.0), (1.0, 3.5), (1.5, 4.5), (2.0, 4.0)]
+    ]
+    write_validations(validations, run_dir / "validations.csv")
+    result = read_run(run_dir)  # the best checkpoint was the validation at the end of epoch 0
+    assert (result.best_epoch, result.metrics["val_loss"], result.metrics["val_cer"]) == (0, 3.5, 0.35)
+    best = best_validation(read_history(run_dir / "history.csv"), validations)
+    assert best is not None and (best["epoch"], best["step"]) == (0.0, 2.0)
 
 
 def test_best_row_skips_rows_without_the_monitor():

@@ -262,6 +262,10 @@ def test_a_run_resumed_mid_epoch_goes_on_with_the_batches_it_had_not_seen(tmp_pa
     assert [row["step"] for row in validations] == [2, 4, 6, 8]
     assert read_history(tmp_path / "resumed" / "validations.csv") == validations
     assert validations[1]["val_cer"] == pytest.approx(float(_history(tmp_path / "straight")[0]["val_cer"]))
+    best = min(validations, key=lambda row: row["val_loss"])  # the best checkpoint's validation
+    summary = json.loads((tmp_path / "straight" / "summary.json").read_text())
+    assert (summary["best_epoch"], summary["step"]) == (math.ceil(best["epochs_trained"]) - 1, best["step"])
+    assert summary["val_loss"] == pytest.approx(best["val_loss"])
 
 
 def _weights_file(path: Path, variant: str) -> Path:

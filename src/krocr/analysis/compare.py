@@ -1,10 +1,12 @@
 """``krocr compare RUN_DIR…``: what differs between runs and how each did.
 
-For every run: the best epoch (lowest val_loss) with its val_loss, CER, word accuracy and
-mean normalized edit distance, the epoch early stopping ended on, and how many epochs
-completed — read from the run's ``config.yaml``, ``history.csv`` and (for finished runs)
-``summary.json``. Only config keys whose values differ between the runs are shown.
-Prints rich tables and writes ``PREFIX.md`` and ``PREFIX.csv``.
+For every run: the best epoch (lowest ``train.monitor``, val_loss by default) with its
+val_loss, CER, word accuracy and mean normalized edit distance — those of the best validation
+when the run validated within epochs, as its best checkpoint was chosen — the epoch early
+stopping ended on, and how many epochs completed — read from the run's ``config.yaml``,
+``history.csv``, ``validations.csv`` and (for finished runs) ``summary.json``. Only config
+keys whose values differ between the runs are shown. Prints rich tables and writes
+``PREFIX.md`` and ``PREFIX.csv``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import Any
 
 from rich.table import Table
 
-from krocr.analysis.plots import best_row, read_history
-from krocr.analysis.runs import CONFIG_FILE, HISTORY_FILE, SUMMARY_FILE
+from krocr.analysis.plots import best_validation, read_history
+from krocr.analysis.runs import CONFIG_FILE, HISTORY_FILE, SUMMARY_FILE, VALIDATIONS_FILE
 from krocr.config import ExperimentConfig, config_differences, load_config
 from krocr.errors import DataError
 
@@ -62,7 +64,8 @@ def read_run(run_dir: str | Path) -> RunResult:
         raise DataError(f"{run_dir}: not a krocr run directory (no {CONFIG_FILE})")
     config = load_config(run_dir / CONFIG_FILE)
     history = read_history(run_dir / HISTORY_FILE) if (run_dir / HISTORY_FILE).exists() else []
-    best = best_row(history, config.train.monitor)
+    validations = read_history(run_dir / VALIDATIONS_FILE) if (run_dir / VALIDATIONS_FILE).exists() else None
+    best = best_validation(history, validations, config.train.monitor)
     summary_path = run_dir / SUMMARY_FILE
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else None
     return RunResult(
@@ -95,7 +98,7 @@ class Comparison:
         ]
 
     def tables(self) -> list[Table]:
-        results = Table(title="Runs (metrics at the epoch of lowest val_loss)")
+        results = Table(title="Runs (metrics at the best validation: lowest train.monitor)")
         for column in SHOWN_HEADER:
             results.add_column(column, justify="left" if column in ("run", "status") else "right", overflow="fold")
         for row in self.result_rows():
@@ -112,7 +115,7 @@ class Comparison:
         lines = [
             "# Run comparison",
             "",
-            "Metrics at the epoch of lowest val_loss.",
+            "Metrics at each run's best validation (lowest `train.monitor`, val_loss by default).",
             "",
             _md_row(SHOWN_HEADER),
             _md_row(["---"] * len(SHOWN_HEADER)),

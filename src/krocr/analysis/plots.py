@@ -74,6 +74,36 @@ def best_row(history: History, monitor: str = "val_loss") -> dict[str, float] | 
     return min(scored, key=lambda row: row[monitor]) if scored else None
 
 
+def per_validation(history: History, validations: History | None) -> bool:
+    """Whether the run validated more often than it finished epochs (``train.val_check_interval``
+    < 1), so that its best checkpoint was chosen among validations, not epoch ends."""
+    return validations is not None and len(validations) > len(history)
+
+
+def best_validation(
+    history: History, validations: History | None, monitor: str = "val_loss"
+) -> dict[str, float] | None:
+    """The validation the run's best checkpoint was chosen at, with its ``epoch`` (the epoch it
+    fell in): among all validations when the run validated within epochs, else among epoch ends.
+
+    Args:
+        history: one row per completed epoch (``history.csv``).
+        validations: one row per validation (``validations.csv``), or None for runs without it.
+        monitor: the run's ``train.monitor``.
+
+    Returns:
+        The row (its ``val_*`` metrics; ``epochs_trained`` and ``step`` when chosen among
+        validations), or None when nothing was validated.
+    """
+    if not per_validation(history, validations):
+        return best_row(history, monitor)
+    best = best_row(validations or [], monitor)
+    if best is None:
+        return None
+    # a validation after e + 0.25 or e + 1 epochs falls in epoch e
+    return {**best, "epoch": float(max(math.ceil(best["epochs_trained"]) - 1, 0))}
+
+
 def _column(history: History, name: str) -> list[float]:
     return [row[name] for row in history]
 
@@ -112,15 +142,14 @@ def plot_curves(history: History, path: Path, validations: History | None = None
     """
     figure = Figure(figsize=(16, 5), layout="constrained")
     loss_ax, cer_ax, accuracy_ax = figure.subplots(1, 3)
-    if validations and len(validations) > len(history):
+    best = best_validation(history, validations, monitor)
+    if validations and per_validation(history, validations):
         _draw_per_validation(loss_ax, history, validations)
         points, x_column, x_label = validations, "epochs_trained", "epochs trained"
-        best = best_row(validations, monitor)
         marker = (best["epochs_trained"], f"best validation (step {int(best['step'])})") if best else None
     else:
         _draw_losses(loss_ax, history)
         points, x_column, x_label = history, "epoch", "epoch"
-        best = best_row(history, monitor)
         marker = (best["epoch"], f"best epoch {int(best['epoch'])}") if best else None
     x = _column(points, x_column)
     cer_ax.plot(x, _column(points, "val_cer"), "m.-", label="CER")

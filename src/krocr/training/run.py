@@ -27,6 +27,7 @@ from lightning.pytorch.callbacks import (
 )
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
+from krocr.analysis.plots import VALIDATED, best_validation
 from krocr.analysis.runs import CHARSET_FILE, CONFIG_FILE, SUMMARY_FILE
 from krocr.charset import Charset
 from krocr.config import ExperimentConfig, config_to_dict, dump_config
@@ -215,8 +216,7 @@ def _finish(
     if trainer.is_global_zero:
         save_weights(run_dir / "last.safetensors", module.model, charset, preprocess, {**info, "epoch": last_epoch})
     best_epoch = restore_best_weights(module, best.best_model_path)
-    # the best epoch's end-of-epoch metrics (the same validation unless val_check_interval < 1)
-    row = next((r for r in curves.history if int(r["epoch"]) == best_epoch), {})
+    row = _best_metrics(curves, best_epoch, config.train.monitor)
     result = TrainResult(run_dir, best_epoch, row, stopper.stopped_epoch or None, len(curves.history), setup)
     if trainer.is_global_zero:
         save_weights(
@@ -228,9 +228,20 @@ def _finish(
         )
         summary = {
             "best_epoch": best_epoch,
-            **{k: v for k, v in row.items() if k != "epoch"},
+            **{k: v for k, v in row.items() if k != "epoch"},  # val_* of the best validation
             "stopped_epoch": result.stopped_epoch,
             "epochs_completed": result.epochs,
         }
         (run_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def _best_metrics(curves: TrainingCurves, best_epoch: int, monitor: str) -> dict[str, float]:
+    """The best checkpoint's metrics: its epoch's row (training loss, lr) with the val_* of the
+    validation the checkpoint was chosen at, which is not the epoch's last when the run
+    validated within epochs."""
+    row = next((r for r in curves.history if int(r["epoch"]) == best_epoch), {})
+    best = best_validation(curves.history, curves.validations, monitor)
+    if best is None or int(best["epoch"]) != best_epoch:  # the checkpoint's epoch decides
+        return row
+    return {**row, **{k: best[k] for k in (*VALIDATED, "step", "epochs_trained") if k in best}}
