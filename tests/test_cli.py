@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from krocr.cli import COMMANDS, main
 
 
@@ -38,17 +40,39 @@ def test_commands_with_sub_commands_still_parse(capsys):
     assert main(["fonts", "list"]) == 0
 
 
-def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(tmp_path):
-    (tmp_path / "flood.py").write_text(
-        "def configure(parser):\n    pass\n\n\n"
-        "def run(args):\n    for i in range(200_000):\n        print(i)\n    return 0\n"
-    )
+# a command printing 200,000 lines, or (waiting for its stdin to close first) one line that
+# stays in stdout's buffer until the command returns
+FLOOD = """
+import sys
+
+import pytest
+
+
+def configure(parser):
+    pass
+
+
+def run(args):
+    if "wait" in sys.argv:
+        sys.stdin.read()
+        print("late")
+        return 0
+    for i in range(200_000):
+        print(i)
+    return 0
+"""
+
+
+@pytest.mark.parametrize("case", ["while printing", "after printing into the buffer"])
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(tmp_path, case):
+    (tmp_path / "flood.py").write_text(FLOOD)
     script = "import sys; from krocr import cli; cli.COMMANDS['flood'] = ('flood', ''); sys.exit(cli.main(['flood']))"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
-    )
-    assert process.stdout.readline() == "0\n"
-    process.stdout.close()  # as `| head -1` does: the rest of the 200,000 lines cannot be written
-    stderr = process.stderr.read()
-    assert process.wait(timeout=60) == 1 and stderr == ""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as in a pipe
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    argv = [sys.executable, "-c", script, *(["wait"] if case != "while printing" else [])]
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    if case == "while printing":
+        assert process.stdout.readline() == b"0\n"
+    process.stdout.close()  # as `| head -1` does: what is left cannot be written
+    _, stderr = process.communicate(timeout=60)  # closes stdin: the waiting command prints
+    assert (process.returncode, stderr) == (1, b"")

@@ -62,13 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     module.configure(command_parser)
     args = _parse(command_parser, argv[1:])
     try:
-        return int(module.run(args) or 0)
+        status = int(module.run(args) or 0)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return status
     except KrocrError as exc:
         print(f"krocr {name}: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # the reader closed the pipe (`krocr read … | head`): stop quietly, as Unix tools do;
-        # stdout goes to devnull so that the flush at exit does not raise again
+        # stdout goes to devnull so that the flush at exit does not raise again (Python's
+        # documented way: docs.python.org/3/library/signal.html#note-on-sigpipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
