@@ -43,6 +43,19 @@ def test_the_same_photo_listed_twice_stays_on_one_side():
     assert len(train) == 10 and len(val) == 10  # the second listing follows the first source's photos
 
 
+def test_one_photo_named_by_two_paths_stays_on_one_side(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "p0.jpg").write_bytes(b"")
+    (tmp_path / "link.jpg").symlink_to(tmp_path / "photos" / "p0.jpg")
+    names = ["photos/p0.jpg", str(tmp_path / "photos" / "p0.jpg"), "photos/../photos/p0.jpg", "link.jpg"]
+    assert len({photo_key(photo(name)) for name in names}) == 1
+    records = [photo(name) for name in names] + [photo(f"other{i}.jpg") for i in range(6)]
+    train, _ = split_by_photo(records, 0.5)
+    sides = [any(r.path == Path(name) for r in train) for name in names]
+    assert len(set(sides)) == 1  # all four listings on the same side
+
+
 def test_each_source_is_split_on_its_own():
     records = [photo(f"big{i}.jpg", "big") for i in range(50)] + [photo(f"small{i}.jpg", "small") for i in range(5)]
     train, val = split_by_photo(records, 0.8)

@@ -17,6 +17,7 @@ one), except that crops read from the same image file are grouped.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from typing import TypeVar
@@ -29,10 +30,12 @@ Record = TypeVar("Record", bound=ImageRecord | CropRecord)
 
 
 def photo_key(record: ImageRecord | CropRecord) -> str:
-    """What identifies the photo a record's words come from."""
+    """What identifies the photo a record's words come from: its file's real path, so that
+    ``photos/p0.jpg`` and ``/abs/photos/p0.jpg`` (or a link to it) are one photo."""
+    path = os.path.realpath(record.path)  # never raises: a symlink loop is left as it is
     if isinstance(record, CropRecord) and record.image_bytes is not None:
-        return f"{record.path}#{record.item}"
-    return str(record.path)
+        return f"{path}#{record.item}"
+    return path
 
 
 def reference_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
