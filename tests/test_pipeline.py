@@ -4,15 +4,18 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fixtures.progress import Recorder
 from PIL import Image
 
 from krocr.charset import resolve_charset
 from krocr.commands import data as data_command
-from krocr.data.build import BuildOptions, SourceSpec, build, import_source
+from krocr.data.build import BuildOptions, SourceSpec, build, import_source, record_crops
+from krocr.data.crops import CropConfig
 from krocr.data.preview import write_preview
-from krocr.data.records import LabelRules
+from krocr.data.records import ImageRecord, LabelRules, OOVReport, Word
+from krocr.data.rejections import RejectionLog
 from krocr.data.store import CacheReader
 from krocr.errors import ConfigError, DataError
 
@@ -103,6 +106,19 @@ def test_vertical_word_is_turned_and_kept(built):
     written = {label: i for i, label in enumerate(labels(built, "val"))}
     gray, _, _ = CacheReader(built / "val.lmdb")[written["약국"]]
     assert gray.shape[1] > gray.shape[0]
+
+
+@pytest.mark.parametrize("charset", ["korean", "korean-jamo"])
+def test_a_tall_single_syllable_stays_upright_whatever_the_charset_tokens(tmp_path, charset):
+    image = tmp_path / "sign.png"
+    Image.new("L", (100, 100), 255).save(image)
+    tall = np.array([[10, 10], [40, 10], [40, 60], [10, 60]], dtype=np.float32)
+    record = ImageRecord(image, [Word(tall, "가")], "signs")
+    options = BuildOptions(crop=CropConfig(vertical="reject"), rules=LabelRules(resolve_charset(charset)))
+    log = RejectionLog()
+    crops = list(record_crops(record, options, log, OOVReport()))
+    assert len(log) == 0 and [text for _, text in crops] == ["가"]
+    assert crops[0][0].shape[1] < crops[0][0].shape[0]  # upright: narrower than tall
 
 
 def test_rebuild_is_identical(built, data_fixture, tmp_path):

@@ -186,7 +186,8 @@ def _detail(exc: DataError, name: object) -> str:
 def _warped(image: np.ndarray, points: np.ndarray, text: str, options: BuildOptions) -> np.ndarray | Issue:
     """The gray crop of a box at the cache height, or why the box is unusable."""
     height, width = image.shape[:2]
-    ordered, issue = validate_box(points, (width, height), options.crop, chars=options.rules.length(text))
+    # characters, not the charset's tokens: a syllable is several tokens of a jamo charset
+    ordered, issue = validate_box(points, (width, height), options.crop, chars=len(text))
     if issue:
         return issue
     assert ordered is not None  # validate_box returns corners exactly when it finds no issue
