@@ -32,7 +32,7 @@ Record = TypeVar("Record", bound=ImageRecord | CropRecord)
 def photo_key(record: ImageRecord | CropRecord) -> str:
     """What identifies the photo a record's words come from: its file's real path, so that
     ``photos/p0.jpg`` and ``/abs/photos/p0.jpg`` (or a link to it) are one photo."""
-    path = os.path.realpath(record.path)  # never raises: a symlink loop is left as it is
+    path = os.path.realpath(record.path) if record.path else str(record.path)  # never raises, even on a link loop
     if isinstance(record, CropRecord) and record.image_bytes is not None:
         return f"{path}#{record.item}"
     return path
