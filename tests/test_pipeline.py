@@ -71,6 +71,7 @@ def test_summary_counts(built, data_fixture):
     assert signs["train"] + signs["val"] == len(data_fixture.via_good)
     assert icdar["train"] + icdar["val"] == len(data_fixture.icdar_good)
     assert signs["rejections"] == data_fixture.via_rejected and icdar["rejections"] == data_fixture.icdar_rejected
+    assert (summary["clipped"], signs["clipped"], icdar["clipped"]) == (1, 1, 0)  # 빵집, kept, cut at the edge
     assert signs["inputs"][0]["format"] == "via"
     assert summary["crops"] == {
         "train": len(labels(built, "train")),
@@ -136,6 +137,7 @@ def test_reject_options_add_their_reasons(data_fixture, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["rejections"]["vertical"] == 1  # 약국 on photo_1
     assert summary["rejections"]["outside_image"] == 2  # 빵집 now too
+    assert summary["clipped"] == 0
     assert "약국" in labels(tmp_path, "train")  # the ICDAR 약국 is horizontal
 
 
@@ -275,6 +277,8 @@ def test_cli_entry_point(data_fixture, tmp_path, capsys):
     from krocr.cli import main
 
     assert main(["data", *sources(data_fixture), "--out", str(tmp_path), "--quiet"]) == 0
+    printed = " ".join(capsys.readouterr().err.split())  # the report (stderr), joined across its wrapping
+    assert "1 boxes partly outside their image were kept, cut at its edge" in printed
     other = str(tmp_path / "other")  # tmp_path now holds a dataset: that would be refused first
     assert main(["data", "--format", "via", "--annotations", str(tmp_path / "none.json"), "--out", other]) == 1
     assert "none.json: annotation file not found" in capsys.readouterr().err

@@ -228,6 +228,12 @@ def _print_report(result: BuildResult, console: Console) -> None:
         console.print(rejections.table())
     for message in rejections.notes:
         console.print(Text.assemble(("note:", "yellow"), f" {message}"))
+    if rejections.clipped:
+        clipped = (
+            f" {len(rejections.clipped)} boxes partly outside their image were kept, cut at its edge "
+            f"(first: {rejections.clipped[0]}); --outside reject drops them instead"
+        )
+        console.print(Text.assemble(("note:", "yellow"), clipped))
     if result.summary["crops"]["val"] == 0:
         console.print(Text.assemble(("note:", "yellow"), " the validation split is empty"))
 

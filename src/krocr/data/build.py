@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from krocr.charset import OOVReport
-from krocr.data.crops import CropConfig, validate_box, warp_crop
+from krocr.data.crops import CropConfig, outside_by, validate_box, warp_crop
 from krocr.data.eval_sets import evaluation_only_root
 from krocr.data.images import read_image, read_image_bytes
 from krocr.data.importers import (
@@ -139,12 +139,15 @@ def record_crops(
             words=len(labelled),
         )
         return
+    image_size = (image.shape[1], image.shape[0])
     for word, text in labelled:
         crop = _warped(image, word.points, text, options)
         if isinstance(crop, Issue):
             log.add_issue(annotation, word.region, crop)
-        else:
-            yield crop, text
+            continue
+        if (outside := outside_by(word.points, image_size)) > options.crop.edge_tolerance:
+            log.add_clipped(annotation, word.region, outside)  # kept (--outside clip), but said
+        yield crop, text
 
 
 def _crop_record_crops(
@@ -420,6 +423,7 @@ def _summary(
             "rejected": logs.get(name, empty).words(),
             "rejected_by_reason": logs.get(name, empty).words_by_reason(),
             "rejections": logs.get(name, empty).counts_by_reason(),
+            "clipped": len(logs.get(name, empty).clipped),
         }
         for name in dict.fromkeys([*inputs, *logs])
     }
@@ -446,6 +450,7 @@ def _summary(
         "sources": sources,
         "rejections": everything.counts_by_reason(),
         "rejected_total": len(everything),
+        "clipped": len(everything.clipped),  # words kept with their box cut at the image's edge
         "out_of_charset": report.summary(),
         "notes": everything.notes,
         "options": {

@@ -160,6 +160,14 @@ def _area(pts: np.ndarray) -> float:
     return float(abs(cv2.contourArea(pts.astype(np.float32))))
 
 
+def outside_by(points: np.ndarray, image_size: tuple[int, int]) -> float:
+    """How far (px) a box's farthest point lies outside the (width, height) image; 0 inside."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    width, height = image_size
+    low, high = pts.min(axis=0), pts.max(axis=0)
+    return float(max(0.0, -low[0], -low[1], high[0] - width, high[1] - height))
+
+
 def _fit_inside(pts: np.ndarray, image_size: tuple[int, int], config: CropConfig) -> tuple[np.ndarray, Issue | None]:
     width, height = image_size
     low, high = pts.min(axis=0), pts.max(axis=0)
@@ -167,7 +175,7 @@ def _fit_inside(pts: np.ndarray, image_size: tuple[int, int], config: CropConfig
         return pts, Issue(
             Reason.OUTSIDE_IMAGE, f"box {_bounds(low, high)} is entirely outside the {width}×{height} image"
         )
-    overshoot = max(-low[0], -low[1], high[0] - width, high[1] - height)
+    overshoot = outside_by(pts, image_size)
     if overshoot > config.edge_tolerance and config.outside == "reject":
         return pts, Issue(
             Reason.OUTSIDE_IMAGE,

@@ -109,10 +109,12 @@ class Rejection:
 
 @dataclass
 class RejectionLog:
-    """An append-only list of rejections plus non-fatal notes (e.g. an encoding fallback)."""
+    """An append-only list of rejections plus non-fatal notes (e.g. an encoding fallback) and
+    the words kept with their box clipped to the image (``file: item: by N px``)."""
 
     rejections: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    clipped: list[str] = field(default_factory=list)
 
     def add(
         self,
@@ -131,9 +133,14 @@ class RejectionLog:
     def note(self, message: str) -> None:
         self.notes.append(message)
 
+    def add_clipped(self, file: str | Path, item: str, outside: float) -> None:
+        """A word kept, its box cut at the image's edge ``outside`` px in from where it was drawn."""
+        self.clipped.append(f"{file}: {item}: by {outside:.0f} px")
+
     def extend(self, other: RejectionLog) -> None:
         self.rejections.extend(other.rejections)
         self.notes.extend(other.notes)
+        self.clipped.extend(other.clipped)
 
     @classmethod
     def merged(cls, logs: Iterable[RejectionLog]) -> RejectionLog:
