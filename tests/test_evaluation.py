@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import lmdb
+import numpy as np
 import pytest
 from fixtures.progress import Recorder
 from PIL import Image
@@ -35,7 +36,7 @@ from krocr.charset import Charset
 from krocr.commands import eval as eval_command
 from krocr.commands.eval import default_out, group_table
 from krocr.data.eval_sets import EvalSample, open_eval_set
-from krocr.data.store import CacheWriter
+from krocr.data.store import CacheReader, CacheWriter
 from krocr.errors import ConfigError, DataError
 from krocr.inference.recognizer import Reading, Recognizer
 
@@ -154,6 +155,27 @@ def test_split_lmdb_and_label_file_inputs(recognizer, dataset, tmp_path):
         str(tmp_path / "broken.png"),
     }
     assert not (tmp_path / "out" / "gallery_worst.png").exists()
+
+
+def test_an_empty_label_is_listed_not_scored_and_the_rest_keep_their_images(tmp_path):
+    write_cache(tmp_path / "val.lmdb", LABELS[:4])
+    with lmdb.open(str(tmp_path / "val.lmdb")) as env, env.begin(write=True) as txn:
+        txn.put(b"label-000000002", b" ")  # a foreign cache's blank label
+    eval_set = open_eval_set(tmp_path / "val.lmdb")
+    assert [s.item for s in eval_set.samples] == ["val.lmdb#1", "val.lmdb#3", "val.lmdb#4"]
+    assert [(u.item, u.error.split(":")[0]) for u in eval_set.unreadable] == [("val.lmdb#2", "empty_label")]
+    reader = CacheReader(tmp_path / "val.lmdb")
+    assert np.array_equal(eval_set.load(1), reader[2][0])  # sample #3 (index 2): its own image, not #2's
+
+
+def test_a_label_file_read_as_cp949_says_so_and_lists_its_empty_labels(recognizer, tmp_path):
+    Image.fromarray(word_image(120)).save(tmp_path / "one.png")
+    Image.fromarray(word_image(90, seed=1)).save(tmp_path / "two.png")
+    (tmp_path / "labels.txt").write_bytes("one.png\t가나\ntwo.png\t \n".encode("cp949"))
+    metrics = evaluate(recognizer, tmp_path / "labels.txt", tmp_path / "out", gallery=0)
+    assert metrics["samples"] == 1
+    assert [u["error"].split(":")[0] for u in metrics["unreadable"]["items"]] == ["empty_label"]
+    assert len(metrics["notes"]) == 1 and "CP949" in metrics["notes"][0]
 
 
 def test_nothing_readable_is_an_error(recognizer, tmp_path):

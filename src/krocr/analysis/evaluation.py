@@ -437,6 +437,7 @@ def evaluate(
     metrics = {
         "settings": _settings(recognizer, eval_set, limit),
         **summarize(evaluation, recognizer.charset, reference, str(train_stats or "")),
+        "notes": eval_set.notes,  # e.g. a label file decoded as CP949
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -74,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         if len(metrics[key]) > 1:  # e.g. font designs and text kinds of synthetic test sets
             console.print(group_table(metrics[key], title))
     print(f"wrote {out}/metrics.json, predictions.csv" + (" and the gallery" if args.gallery > 0 else ""))
+    for note in metrics["notes"]:
+        print(f"krocr eval: note: {note}", file=sys.stderr)
     return 0
 
 

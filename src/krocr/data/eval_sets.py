@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from krocr.charset import normalize_text
@@ -21,6 +21,7 @@ from krocr.data.store import CacheReader
 from krocr.errors import DataError, read_input_text
 
 LMDB_SUFFIXES = (".lmdb", ".mdb")
+EMPTY_LABEL = "empty_label: no text to score a reading against"
 LABEL_FILE = "labels.tsv"
 META_FILE = "meta.tsv"
 # A folder holding this file, or laid out as the real evaluation set (annotations.jsonl beside
@@ -48,7 +49,8 @@ class EvalSet:
     description: str  # the LMDB or label file, for metrics.json
     samples: list[EvalSample]
     load: Callable[[int], ImageInput]  # sample index → its image
-    unreadable: list[Unreadable]  # items lost before any image was read (missing files)
+    unreadable: list[Unreadable]  # items lost before any image was read (missing files, empty labels)
+    notes: list[str] = field(default_factory=list)  # what was read with a guess (a legacy encoding)
 
 
 def open_eval_set(data: str | Path, split: str | None = None) -> EvalSet:
@@ -105,11 +107,15 @@ def _split_path(directory: Path, present: list[str], split: str | None) -> Path:
 
 def _lmdb_set(path: Path) -> EvalSet:
     reader = CacheReader(path)
-    samples = [
-        EvalSample(f"{path.name}#{i}", normalize_text(label).strip(), source, kind)
-        for i, (label, source, kind) in enumerate(zip(reader.labels(), reader.sources(), reader.kinds()), start=1)
-    ]
-    return EvalSet(str(path), samples, lambda i: reader[i][0], [])
+    samples, indices, lost = [], [], []
+    for i, (label, source, kind) in enumerate(zip(reader.labels(), reader.sources(), reader.kinds(), strict=True)):
+        item, truth = f"{path.name}#{i + 1}", normalize_text(label).strip()
+        if truth:
+            samples.append(EvalSample(item, truth, source, kind))
+            indices.append(i)
+        else:
+            lost.append(Unreadable(item, EMPTY_LABEL))
+    return EvalSet(str(path), samples, lambda j: reader[indices[j]][0], lost)
 
 
 def _label_file_in(directory: Path) -> Path | None:
@@ -138,20 +144,18 @@ def _label_file_set(path: Path) -> EvalSet:
     records, log = read_label_file(path)
     meta_path = path.with_name(META_FILE)
     meta = read_meta(meta_path) if meta_path.is_file() else {}
-    samples = []
+    samples, kept = [], []
+    lost = [Unreadable(f"{r.file} {r.item}", f"{r.reason}: {r.detail}") for r in log]
     for r in records:
         assert r.path is not None  # read_label_file gives every record its image file
+        if not (truth := normalize_text(r.text).strip()):
+            lost.append(Unreadable(f"{path} {r.item}", EMPTY_LABEL))
+            continue
         name = r.path.relative_to(path.parent).as_posix() if r.path.is_relative_to(path.parent) else r.path.name
         kind, tags = meta.get(name, ("", ()))
-        samples.append(EvalSample(str(r.path), r.text.strip(), r.source, kind, tags))
-    lost = [Unreadable(f"{r.file} {r.item}", f"{r.reason}: {r.detail}") for r in log]
-
-    def load(i: int) -> ImageInput:
-        image = records[i].path
-        assert image is not None  # read_label_file gives every record its image file
-        return image
-
-    return EvalSet(str(path), samples, load, lost)
+        samples.append(EvalSample(str(r.path), truth, r.source, kind, tags))
+        kept.append(r.path)
+    return EvalSet(str(path), samples, kept.__getitem__, lost, log.notes)
 
 
 PHOTO_ANNOTATIONS = "annotations.jsonl"
