@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from krocr.analysis.metrics import compact
-from krocr.analysis.photos import recall_summary, score_photo
+from krocr.analysis.photos import _LevelScore, recall_summary, score_photo
 from krocr.data.eval_sets import AnnotatedPhoto, PhotoWord, read_photo_set
+from krocr.data.records import ImageRecord, Word
 from krocr.errors import DataError
 
 
@@ -100,6 +101,14 @@ def test_a_region_not_read_still_finds_its_word_but_does_not_read_it() -> None:
 
 def test_no_regions_find_nothing() -> None:
     assert not any(o.found for o in score_photo(PHOTO, []))
+
+
+def test_a_scene_word_marked_illegible_with_a_trailing_space_is_not_counted() -> None:
+    box = np.array([[0, 0], [40, 0], [40, 20], [0, 20]], np.float32)
+    record = ImageRecord(Path("s.png"), [Word(box, "가게"), Word(box + 100, "### ", illegible=True)], "scenes")
+    score = _LevelScore()
+    score.add(record, [(box, "가게"), (box + 100, "x")])
+    assert (score.counts.ground_truth, score.counts.detections, score.read_right) == (1, 1, 1)
 
 
 def test_compact_is_nfc_without_spaces() -> None:

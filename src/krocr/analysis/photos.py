@@ -321,7 +321,7 @@ class _LevelScore:
         truths = [word.text for word in record.words]
         match = match_image(
             [np.asarray(word.points, np.float32) for word in record.words],
-            [text == ILLEGIBLE for text in truths],
+            [word.illegible for word in record.words],  # any marker the importer knows, spaces and all
             [polygon for polygon, _ in detected],
         )
         self.counts = self.counts + match.counts
