@@ -97,6 +97,48 @@ def test_mode_crop_reads_a_large_image_as_one_crop(
     assert len(crop_line.split("\t")) == 3
 
 
+def test_drawing_asks_for_a_photo_even_of_a_small_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    small = tmp_path / "thumb.png"
+    Image.open(EXAMPLES / "photo" / "signs.jpg").crop((0, 0, 320, 150)).save(small)  # shorter side < 200 px
+    _, [auto_line], _ = run([str(small)], capsys)
+    assert len(auto_line.split("\t")) == 3  # read as one crop
+    code, [drawn_line], _ = run(["--draw", str(tmp_path / "drawn.png"), str(small)], capsys)
+    assert code == 0 and len(drawn_line.split("\t")) == 4 and (tmp_path / "drawn.png").is_file()
+
+
+def test_a_drawing_never_replaces_an_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photo = tmp_path / "sign.png"
+    Image.open(EXAMPLES / "photo" / "signs.jpg").save(photo)
+    before = photo.read_bytes()
+    for target in (photo, tmp_path):  # the file itself, or the folder whose sign.png it is
+        code, lines, err = run(["--draw", str(target), str(photo)], capsys)
+        assert (code, lines) == (1, []) and ("would be replaced" in err or "would replace the photo" in err)
+    assert photo.read_bytes() == before
+
+
+def test_a_photo_too_large_to_decode_gets_an_error_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
+) -> None:
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(_png_header(20_000, 10_000))  # 200 megapixels, as its header says
+    code, [line], _ = run([str(huge)], capsys)
+    assert code == 1 and line.startswith(f"{huge}\t\t0.000\terror: ")
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that says it is ``width`` × ``height`` and holds no pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
+
+
 def test_json_and_draw_of_word_regions(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_detector: None
 ) -> None:

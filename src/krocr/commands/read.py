@@ -7,8 +7,9 @@
 
 ``--mode auto`` (the default) reads an image whose shorter side is under 200 px as one word
 crop and a larger one as a photo: the detector finds its text regions, which are read in
-reading order (``krocr.inference.photo``). ``--mode crop`` or ``--mode photo`` decides for
-every input (a large crop of one word reads as a crop with ``--mode crop``).
+reading order (``krocr.inference.photo``); ``--draw``, ``--level`` or ``--line-reading`` ask
+for photos, so with them every input is read as one. ``--mode crop`` or ``--mode photo``
+decides for every input (a large crop of one word reads as a crop with ``--mode crop``).
 
 A photo is printed one text line per row (``--level line``, the default): neighbouring
 words of one line, read again as one crop where that is at least as confident
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from itertools import groupby
@@ -63,6 +65,7 @@ from krocr.inference.photo import (
 )
 from krocr.inference.reading import (
     BOX_READERS,
+    InputMode,
     Item,
     box_items,
     crop_items,
@@ -129,14 +132,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "inputs",
         nargs="+",
         metavar="IMAGE_OR_DIR",
-        help="crop images, or photos with --boxes; directories expand to their image files",
+        help="crop images or photos (see --mode), or photos with --boxes; directories expand to their image files",
     )
     parser.add_argument(
         "--mode",
         choices=("auto", "crop", "photo"),
         default="auto",
         help="crop: each image is one word crop; photo: detect its text regions first; "
-        "auto: photo when the image's shorter side is 200 px or more (default: auto)",
+        "auto: photo when the image's shorter side is 200 px or more, or when --draw, --level or "
+        "--line-reading is given (default: auto)",
     )
     parser.add_argument(
         "--draw",
@@ -192,9 +196,12 @@ def run(args: argparse.Namespace) -> int:
         )
         return _status(lines, errors)
     draw = _draw_target(args, paths)
+    # asking for drawings or text lines asks for photos: a small image is not then read as a crop
+    photo_options = args.draw or args.level is not None or args.line_reading is not None
+    asked: InputMode = "photo" if args.mode == "auto" and photo_options else args.mode
     lines = errors = 0
     photo_reader: PhotoReader | None = None
-    for mode, group in groupby(paths, key=lambda path: input_mode(path, args.mode)):
+    for mode, group in groupby(paths, key=lambda path: input_mode(path, asked)):
         members = list(group)
         if mode == "crop":
             printed, failed = print_readings(recognizer, crop_items(recognizer, members), sys.stdout, args.json)
@@ -249,6 +256,9 @@ def _draw_target(args: argparse.Namespace, paths: Sequence[Path]) -> Path | None
     draw: Path | None = args.draw
     if draw is None:
         return None
+    inputs = {os.path.realpath(path) for path in paths}
+    if os.path.realpath(draw) in inputs:
+        raise ConfigError(f"--draw {draw} is one of the inputs: the drawing would replace the photo")
     if draw.suffix.lower() in (".png", ".jpg", ".jpeg"):
         if len(paths) > 1:
             raise ConfigError(f"--draw {draw}: a file name, but {len(paths)} inputs; give a directory instead")
@@ -260,6 +270,8 @@ def _draw_target(args: argparse.Namespace, paths: Sequence[Path]) -> Path | None
                 f"--draw {draw}: {stems[path.stem]} and {path} would both be drawn as {path.stem}.png; "
                 "read them in separate calls"
             )
+        if os.path.realpath(draw / f"{path.stem}.png") in inputs:
+            raise ConfigError(f"--draw {draw}: {path.stem}.png there is one of the inputs and would be replaced")
         stems[path.stem] = path
     return draw
 

@@ -61,14 +61,20 @@ def input_mode(path: Path, mode: InputMode = "auto") -> Literal["crop", "photo"]
     """How ``krocr read`` reads an image: ``mode`` itself unless it is ``auto``, which reads
     images whose shorter side is at least :data:`PHOTO_MIN_SIDE` px as photos. Only the
     image header is read; a file that cannot be opened counts as a crop, whose reading
-    then reports why."""
+    then reports why, and one too large to decode as a photo, whose reading does."""
     if mode != "auto":
         return mode
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            width, height = image.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the reading decides on size
+            with Image.open(path) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        return "photo"
     except (OSError, UnidentifiedImageError, ValueError):
         return "crop"
     return "photo" if min(width, height) >= PHOTO_MIN_SIDE else "crop"
