@@ -324,3 +324,6 @@ def test_a_line_mixing_ways_up_keeps_the_images_order() -> None:
     left, right = np.roll(quad(10, 10, 100, 40), 2, axis=0), quad(112, 10, 200, 40)
     [line] = text_lines([_region("치킨", left), _region("홀릭", right)], [0, 0])
     assert line.regions == (0, 1) and line.text == "치킨 홀릭"
+    assert line.polygon.tolist() == [[10, 10], [200, 10], [200, 40], [10, 40]]  # the whole line, not crossing
+    [line] = text_lines([_region("치킨", quad(10, 10, 100, 40)), _region("홀릭", np.roll(right, 2, axis=0))], [0, 0])
+    assert line.polygon.tolist() == [[10, 10], [200, 10], [200, 40], [10, 40]]

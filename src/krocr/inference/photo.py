@@ -532,13 +532,24 @@ def text_lines(regions: Sequence[TextRegion], line_of: Sequence[int]) -> list[Te
     groups = [group[::-1] if _runs_backwards([regions[n].polygon for n in group]) else group for group in groups]
     return [
         TextLine(
-            line_quad(regions[group[0]].polygon, regions[group[-1]].polygon),
+            _line_polygon(regions[group[0]].polygon, regions[group[-1]].polygon),
             " ".join(regions[n].text for n in group),
             min(regions[n].confidence for n in group),
             tuple(group),
         )
         for group in groups
     ]
+
+
+def _line_polygon(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The line's quad from its first and last regions; where they were read different ways up,
+    both are taken the way the line runs (first to last), so the quad covers the line instead
+    of crossing itself between the two."""
+    if _one_way_up([first, last]):
+        return line_quad(first, last)
+    step = last.mean(axis=0) - first.mean(axis=0)
+    first, last = (q if float(np.dot(q[1] - q[0], step)) >= 0 else np.roll(q, 2, axis=0) for q in (first, last))
+    return line_quad(first, last)
 
 
 def _joins(before: np.ndarray, after: np.ndarray) -> bool:
