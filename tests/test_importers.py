@@ -252,6 +252,39 @@ def test_aihub_directory_with_several_images_and_a_broken_file(tmp_path):
     assert reasons(log) == {"unreadable_annotation": 1, "missing_image": 1, "malformed_region": 1}
 
 
+def test_aihub_images_without_ids_are_not_matched_by_their_position(tmp_path):
+    image_file(tmp_path / "a.jpg")
+    image_file(tmp_path / "b.jpg")
+    data = {  # 0-based image_ids: positions (from 1) would put 가 on b.jpg
+        "images": [{"file_name": "a.jpg"}, {"file_name": "b.jpg"}],
+        "annotations": [
+            {"image_id": 0, "text": "가", "bbox": [1, 1, 9, 9]},
+            {"image_id": 1, "text": "나", "bbox": [1, 1, 9, 9]},
+        ],
+    }
+    records, log = read_aihub(write_json(tmp_path / "a.json", data))
+    assert records == []
+    assert reasons(log) == {"malformed_region": 4}  # two images without ids, two annotations naming no image
+    single = {"images": [{"file_name": "a.jpg"}], "annotations": [{"text": "가", "bbox": [1, 1, 9, 9]}]}
+    records, log = read_aihub(write_json(tmp_path / "one.json", single))
+    assert [(r.path.name, [w.text for w in r.words]) for r in records] == [("a.jpg", ["가"])] and len(log) == 0
+
+
+def test_a_box_of_negative_size_is_refused_not_mirrored(tmp_path):
+    image_file(tmp_path / "a.jpg")
+    data = {
+        "images": [{"id": 1, "file_name": "a.jpg"}],
+        "annotations": [
+            {"image_id": 1, "text": "가", "bbox": [20, 1, -9, 9]},
+            {"image_id": 1, "text": "나", "bbox": [1, 1, 9, 9]},
+        ],
+    }
+    records, log = read_aihub(write_json(tmp_path / "a.json", data))
+    assert [w.text for w in records[0].words] == ["나"]
+    [rejection] = log
+    assert rejection.reason == "malformed_region" and "negative size -9 × 9" in rejection.detail
+
+
 def test_aihub_one_image_listed_twice_under_one_id_is_not_ambiguous(tmp_path):
     image_file(tmp_path / "a.jpg")
     data = {

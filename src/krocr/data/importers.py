@@ -135,6 +135,9 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _rect(x: float, y: float, w: float, h: float) -> np.ndarray:
+    """The corners of an ``x, y, width, height`` box; a negative size is refused, not mirrored."""
+    if w < 0 or h < 0:
+        raise _ItemError(Reason.MALFORMED_REGION, f"box x {x:g}, y {y:g} has a negative size {w:g} × {h:g}")
     return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
 
 
@@ -395,8 +398,14 @@ def _aihub_records(data: Any, file: Path, images_dir: Path, source: str, log: Re
         if not isinstance(name, str) or not name:
             log.add(file, f"image {number}", Reason.MALFORMED_REGION, "image entry has no file_name", words=0)
             continue
+        ident = entry.get("id")
+        if ident is None and len(images) > 1:  # its position would be a guess at the ids annotations use
+            why = f"image entry {_short(name)} has no id, and the file lists {len(images)} images"
+            log.add(file, f"image {number}", Reason.MALFORMED_REGION, why, words=0)
+            continue
         width, height = _int_or_none(entry.get("width")), _int_or_none(entry.get("height"))
-        key, record = str(entry.get("id", number)), ImageRecord(images_dir / name, [], source, width, height, file)
+        key = str(ident if ident is not None else number)
+        record = ImageRecord(images_dir / name, [], source, width, height, file)
         first = by_id.setdefault(key, record)
         if record.path != first.path and record.path not in shared.get(key, []):
             shared.setdefault(key, [first.path]).append(record.path)
