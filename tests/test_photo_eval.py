@@ -125,6 +125,11 @@ def test_photo_annotations_are_read_and_bad_lines_named(tmp_path: Path) -> None:
     path.write_text(json.dumps(entry) + "\n", encoding="utf-8")
     [photo] = read_photo_set(tmp_path)
     assert photo.path == tmp_path / "images" / "a.jpg" and photo.words[0].points[2] == (3.0, 4.0)
+    for field, value, message in (("text", None, "text is NoneType, not str"), ("tags", "lowres", "tags is str")):
+        bad = {**entry, "words": [{**entry["words"][0], field: value}]}  # not "None", not l,o,w,r,e,s
+        path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+        with pytest.raises(DataError, match=rf"annotations.jsonl:1: .*{message}"):
+            read_photo_set(tmp_path)
 
 
 class _WholeImageDetector:

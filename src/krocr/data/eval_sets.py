@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from krocr.charset import normalize_text
 from krocr.data.images import ImageInput
@@ -197,6 +198,13 @@ def read_photo_set(root: str | Path) -> list[AnnotatedPhoto]:
     return photos
 
 
+def _typed(value: object, kind: type, name: str) -> Any:
+    """``value`` if it is a ``kind``; else TypeError naming the field (a null text is not "None")."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} is {type(value).__name__}, not {kind.__name__}: {value!r:.40}")
+    return value
+
+
 def _annotated_photo(line: str, path: Path, lineno: int) -> AnnotatedPhoto:
     where = f"{path}:{lineno}"
     try:
@@ -204,8 +212,8 @@ def _annotated_photo(line: str, path: Path, lineno: int) -> AnnotatedPhoto:
         words = tuple(
             PhotoWord(
                 tuple((float(x), float(y)) for x, y in word["points"]),
-                normalize_text(str(word["text"])).strip(),
-                tuple(str(t) for t in word.get("tags", ())),
+                normalize_text(_typed(word["text"], str, "text")).strip(),
+                tuple(str(t) for t in _typed(word.get("tags", []), list, "tags")),
             )
             for word in entry["words"]
         )
