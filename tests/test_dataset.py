@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from krocr.charset import Charset, alphabet87, korean_charset
+from krocr.charset import Charset, alphabet87, korean_charset, resolve_charset
 from krocr.data.augment import AugmentConfig
 from krocr.data.dataset import Batch, CropDataset, collate
 from krocr.data.store import CacheWriter
@@ -192,6 +192,14 @@ def test_concat_keeps_the_crop_alone_when_the_pair_would_not_fit(caches, charset
     assert "ab" * 20 in texts  # 40 characters: no partner fits in 41
     assert all(len(text) <= 41 for text in texts)
     assert any(" " in text and text.startswith("간판") for text in texts)  # the short ones still pair
+
+
+def test_concat_counts_the_label_limit_in_the_charsets_tokens(caches):
+    jamo = resolve_charset("korean-jamo")  # 간판 is 2 characters but 6 tokens
+    dataset = _concat_dataset(caches, jamo, concat=1.0, max_label_length=12)
+    pairs = [dataset[i][1:] for i in range(len(dataset))]
+    assert all(len(tokens) <= 12 for tokens, _ in pairs)
+    assert any(" " in text for _, text in pairs)  # 24시 and 간판 still fit together (11 tokens)
 
 
 def test_concat_needs_natural_width():

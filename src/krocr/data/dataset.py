@@ -213,7 +213,7 @@ class CropDataset(Dataset):
         joined = np.hstack([gray, space, other])
         tokens = tuple(self.charset.encode(text))
         frames_fit = _needed_frames(tokens) <= self._available_frames(*joined.shape)
-        fits = len(text) <= self.max_label_length and joined.shape[1] <= self.preprocess.max_width
+        fits = len(tokens) <= self.max_label_length and joined.shape[1] <= self.preprocess.max_width
         return (joined, text, tokens) if fits and frames_fit else (gray, sample.text, sample.tokens)
 
     def _available_frames(self, height: int, width: int) -> int:
