@@ -9,9 +9,11 @@ from krocr.data.crops import (
     box_size,
     is_turned_column,
     order_points,
+    outside_by,
     validate_box,
     warp_crop,
     warp_standing,
+    word_quad,
 )
 from krocr.data.rejections import Reason
 
@@ -77,6 +79,17 @@ def test_partly_outside_box_is_clipped():
     points, issue = validate_box(np.array([[600, -5], [700, -5], [700, 40], [600, 40]]), IMAGE)
     assert issue is None
     assert points[:, 0].max() == 640 and points[:, 1].min() == 0
+
+
+def test_a_polygon_is_cut_along_its_rectangle_which_may_reach_past_its_points():
+    # an octagon around a word tilted by 20°, inside the image; its rectangle leaves it at the top
+    octagon = np.array([[244, 74], [212, 77], [143, 59], [79, 29], [56, 6], [88, 3], [157, 21], [221, 51]], float)
+    quad = word_quad(octagon)
+    assert quad.shape == (4, 2) and outside_by(octagon, IMAGE) == 0
+    assert 4 < outside_by(quad, IMAGE) < 5  # so the build counts the word as clipped
+    assert word_quad(octagon[:4]).tolist() == octagon[:4].tolist()  # four points stay as they are
+    points, issue = validate_box(octagon, IMAGE)
+    assert issue is None and points[:, 1].min() == 0
 
 
 def test_small_overshoot_within_tolerance_is_not_rejected():

@@ -72,6 +72,7 @@ def test_summary_counts(built, data_fixture):
     assert icdar["train"] + icdar["val"] == len(data_fixture.icdar_good)
     assert signs["rejections"] == data_fixture.via_rejected and icdar["rejections"] == data_fixture.icdar_rejected
     assert (summary["clipped"], signs["clipped"], icdar["clipped"]) == (1, 1, 0)  # 빵집, kept, cut at the edge
+    assert len(summary["clipped_boxes"]) == 1 and summary["clipped_boxes"][0].endswith(" px")
     assert signs["inputs"][0]["format"] == "via"
     assert summary["crops"] == {
         "train": len(labels(built, "train")),

@@ -181,7 +181,8 @@ class OptimOptions:
 class TrainOptions:
     name: str | None = None  # run name (runs/<name>/); None = the config file's stem
     epochs: int = 300
-    patience: int = 20  # epochs without a lower `monitor` before early stopping
+    # validations without a lower `monitor` before early stopping: epochs unless val_check_interval < 1
+    patience: int = 20
     # what picks best.safetensors and drives early stopping: val_loss as the reference does;
     # val_cer follows reading quality where a few hopeless long crops swing the focal CTC loss
     monitor: Literal["val_loss", "val_cer"] = "val_loss"

@@ -231,7 +231,7 @@ def _print_report(result: BuildResult, console: Console) -> None:
     if rejections.clipped:
         clipped = (
             f" {len(rejections.clipped)} boxes partly outside their image were kept, cut at its edge "
-            f"(first: {rejections.clipped[0]}); --outside reject drops them instead"
+            f"(first: {rejections.clipped[0]}; all in summary.json); --outside reject drops them instead"
         )
         console.print(Text.assemble(("note:", "yellow"), clipped))
     if result.summary["crops"]["val"] == 0:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from krocr.charset import OOVReport
-from krocr.data.crops import CropConfig, outside_by, validate_box, warp_crop
+from krocr.data.crops import CropConfig, outside_by, validate_box, warp_crop, word_quad
 from krocr.data.eval_sets import evaluation_only_root
 from krocr.data.images import read_image, read_image_bytes
 from krocr.data.importers import (
@@ -145,7 +145,7 @@ def record_crops(
         if isinstance(crop, Issue):
             log.add_issue(annotation, word.region, crop)
             continue
-        if (outside := outside_by(word.points, image_size)) > options.crop.edge_tolerance:
+        if (outside := outside_by(word_quad(word.points), image_size)) > options.crop.edge_tolerance:
             log.add_clipped(annotation, word.region, outside)  # kept (--outside clip), but said
         yield crop, text
 
@@ -451,6 +451,7 @@ def _summary(
         "rejections": everything.counts_by_reason(),
         "rejected_total": len(everything),
         "clipped": len(everything.clipped),  # words kept with their box cut at the image's edge
+        "clipped_boxes": everything.clipped,  # each as "file: item: by N px"
         "out_of_charset": report.summary(),
         "notes": everything.notes,
         "options": {

@@ -91,7 +91,7 @@ def validate_box(
         i, j = crossing
         return None, Issue(Reason.SELF_INTERSECTING, f"edge {i + 1} crosses edge {j + 1} (points out of order)")
     if len(pts) > 4:
-        pts = cv2.boxPoints(cv2.minAreaRect(pts.astype(np.float32))).astype(np.float64)
+        pts = word_quad(pts)
     elif _area(pts) >= config.min_area and not cv2.isContourConvex(pts.astype(np.float32)):
         return None, Issue(Reason.NOT_CONVEX, "the 4 points form a concave shape")
     pts, issue = _fit_inside(pts, image_size, config)
@@ -158,6 +158,15 @@ def warp_standing(image: np.ndarray, ordered: np.ndarray, height: int | None = N
 
 def _area(pts: np.ndarray) -> float:
     return float(abs(cv2.contourArea(pts.astype(np.float32))))
+
+
+def word_quad(points: np.ndarray) -> np.ndarray:
+    """The four corners a word is cut along: its own four points, or the smallest rotated
+    rectangle around a longer polygon (which may reach past the polygon's points)."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) <= 4:
+        return pts
+    return cv2.boxPoints(cv2.minAreaRect(pts.astype(np.float32))).astype(np.float64)
 
 
 def outside_by(points: np.ndarray, image_size: tuple[int, int]) -> float:

@@ -18,11 +18,12 @@ from typing import Any
 from krocr.charset import normalize_text
 from krocr.data.images import ImageInput
 from krocr.data.importers import read_label_file
+from krocr.data.rejections import Reason
 from krocr.data.store import CacheReader
 from krocr.errors import DataError, read_input_text
 
 LMDB_SUFFIXES = (".lmdb", ".mdb")
-EMPTY_LABEL = "empty_label: no text to score a reading against"
+EMPTY_LABEL = f"{Reason.EMPTY_LABEL}: no text to score a reading against"
 LABEL_FILE = "labels.tsv"
 META_FILE = "meta.tsv"
 # A folder holding this file, or laid out as the real evaluation set (annotations.jsonl beside

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
@@ -27,12 +28,14 @@ import numpy as np
 from krocr.data.records import CropRecord, ImageRecord
 
 Record = TypeVar("Record", bound=ImageRecord | CropRecord)
+# Crops imported from one LMDB or label file share a path: resolve each path once, not per crop.
+_real_path = lru_cache(maxsize=65536)(os.path.realpath)
 
 
 def photo_key(record: ImageRecord | CropRecord) -> str:
     """What identifies the photo a record's words come from: its file's real path, so that
     ``photos/p0.jpg`` and ``/abs/photos/p0.jpg`` (or a link to it) are one photo."""
-    path = os.path.realpath(record.path) if record.path else str(record.path)  # never raises, even on a link loop
+    path = _real_path(record.path) if record.path else str(record.path)  # never raises, even on a link loop
     if isinstance(record, CropRecord) and record.image_bytes is not None:
         return f"{path}#{record.item}"
     return path
