@@ -29,3 +29,19 @@ class _Silent:
 
 
 SILENT: ProgressHook = _Silent()
+
+
+def format_duration(seconds: float) -> str:
+    """A span of time as people read it in a log: ``43 s``, ``6 min 27 s``, ``1 h 05 min``.
+
+    Args:
+        seconds: the span, rounded to whole seconds.
+
+    Returns:
+        The span in its two largest units.
+    """
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"

@@ -28,6 +28,8 @@ from typing import Any, TextIO
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import ProgressBar, RichProgressBar
 
+from krocr.progress import format_duration
+
 
 class LogLineProgress(ProgressBar):
     def __init__(self, interval_s: float = 60.0, stream: TextIO | None = None) -> None:
@@ -85,7 +87,8 @@ class LogLineProgress(ProgressBar):
         if isinstance(total, int) and total > 0:
             per_batch = elapsed / (done - self._first_batch)  # over the batches trained here
             left = (total - done) * per_batch
-            position = f"{done:,}/{total:,} batches ({100 * done / total:.0f} %), {_duration(left)} left in the epoch"
+            position = f"{done:,}/{total:,} batches ({100 * done / total:.0f} %)"
+            position += f", {format_duration(left)} left in the epoch"
             position += self._run_left(trainer, left, total * per_batch)
         metrics = {k: v for k, v in self.get_metrics(trainer, pl_module).items() if k != "v_num"}
         self._write(
@@ -102,7 +105,7 @@ class LogLineProgress(ProgressBar):
             return ", the last epoch"
         per_epoch = sum(self._epoch_s) / len(self._epoch_s) if self._epoch_s else epoch_training + self._validation_s
         run_left = epoch_left + after * per_epoch
-        return f", up to {_duration(run_left)} left in the run ({after} more epoch{'s' if after > 1 else ''})"
+        return f", up to {format_duration(run_left)} left in the run ({after} more epoch{'s' if after > 1 else ''})"
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._validation_start = time.monotonic()
@@ -139,11 +142,3 @@ def _epoch(trainer: pl.Trainer) -> str:
 def _metrics_text(metrics: dict[str, Any]) -> str:
     parts = [f"{name} {float(value):.4g}" for name, value in sorted(metrics.items())]
     return " · " + " ".join(parts) if parts else ""
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"

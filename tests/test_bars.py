@@ -1,0 +1,45 @@
+import io
+
+from krocr.commands.bars import ProgressBar
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0  # a machine up for a while: the clock is not 0 when the work starts
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _run(monkeypatch, total: int | None, interval_s: float, enabled: bool = True) -> list[str]:
+    """Ten steps of 2 s each, through a bar whose stream is not a terminal."""
+    clock = _Clock()
+    monkeypatch.setattr("krocr.commands.bars.time.monotonic", clock)
+    stream = io.StringIO()
+    with ProgressBar(enabled=enabled, interval_s=interval_s, stream=stream) as bar:
+        bar.start("synth ko", total)
+        for _ in range(10):
+            clock.now += 2.0
+            bar.advance(1_000)
+    return stream.getvalue().splitlines()
+
+
+def test_a_log_gets_a_line_per_interval_with_position_time_left_and_rate(monkeypatch):
+    lines = _run(monkeypatch, total=20_000, interval_s=5.0)
+    assert lines == [
+        "synth ko · 3,000/20,000 (15 %), 6 s in, 34 s left · 500.0/s",
+        "synth ko · 6,000/20,000 (30 %), 12 s in, 28 s left · 500.0/s",
+        "synth ko · 9,000/20,000 (45 %), 18 s in, 22 s left · 500.0/s",
+    ]
+
+
+def test_an_unknown_total_gets_position_and_rate_only(monkeypatch):
+    assert _run(monkeypatch, total=None, interval_s=19.0)[0] == "synth ko · 10,000, 20 s in · 500.0/s"
+
+
+def test_quiet_writes_nothing(monkeypatch):
+    assert _run(monkeypatch, total=20_000, interval_s=0.0, enabled=False) == []
+
+
+def test_short_work_writes_nothing(monkeypatch):
+    assert _run(monkeypatch, total=20_000, interval_s=60.0) == []
