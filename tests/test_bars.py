@@ -43,3 +43,33 @@ def test_quiet_writes_nothing(monkeypatch):
 
 def test_short_work_writes_nothing(monkeypatch):
     assert _run(monkeypatch, total=20_000, interval_s=60.0) == []
+
+
+def test_a_second_task_counts_from_its_own_start(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr("krocr.commands.bars.time.monotonic", clock)
+    stream = io.StringIO()
+    with ProgressBar(interval_s=5.0, stream=stream) as bar:
+        bar.start("drawing texts", 100)
+        clock.now += 50.0
+        bar.advance(100)
+        bar.start("synth ko", 1_000)
+        clock.now += 10.0
+        bar.advance(250)
+    assert stream.getvalue().splitlines()[-1] == "synth ko · 250/1,000 (25 %), 10 s in, 30 s left · 25.0/s"
+
+
+def test_lines_can_be_left_to_another_writer(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr("krocr.commands.bars.time.monotonic", clock)
+    stream = io.StringIO()
+    with ProgressBar(interval_s=0.0, log_lines=False, stream=stream) as bar:
+        bar.start("epoch 1/3", 10)
+        clock.now += 1.0
+        bar.advance(1)
+    assert stream.getvalue() == ""
+
+
+def test_a_forced_colour_log_still_gets_lines(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then calls any stream a terminal
+    assert _run(monkeypatch, total=20_000, interval_s=5.0)[0].startswith("synth ko · 3,000/20,000 (15 %)")

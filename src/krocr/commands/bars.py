@@ -1,7 +1,7 @@
 """Progress with an ETA for the commands: a :class:`~krocr.progress.ProgressHook` drawn by
 rich on stderr when stderr is a terminal, and written as a plain line every ``interval_s``
-seconds when it is not (under ``nohup``, in CI, through a pipe), where a bar redrawn in place
-would show nothing until the work ends:
+seconds when it is not (under ``nohup``, in CI, with ``2>&1 | tee``), where a bar redrawn in
+place would show nothing until the work ends:
 
     synth ko · 48,000/160,000 (30 %), 2 min 31 s in, 5 min 52 s left · 318.4/s
 """
@@ -35,12 +35,21 @@ class ProgressBar:
         enabled: False draws and writes nothing (``--quiet``).
         transient: the terminal bar vanishes when the work ends.
         interval_s: seconds between log lines when stderr is not a terminal.
+        log_lines: False where another writer already logs the same work off a terminal
+            (training's Lightning callback).
         stream: where the bar and the lines go (default stderr).
     """
 
     def __init__(
-        self, enabled: bool = True, transient: bool = False, interval_s: float = 60.0, stream: TextIO | None = None
+        self,
+        enabled: bool = True,
+        transient: bool = False,
+        interval_s: float = 60.0,
+        log_lines: bool = True,
+        stream: TextIO | None = None,
     ):
+        # the stream itself decides, not rich's is_terminal, which FORCE_COLOR turns on for a log file
+        on_terminal = (stream or sys.stderr).isatty()
         console = Console(file=stream, stderr=stream is None, markup=False, emoji=False)
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -51,9 +60,9 @@ class ProgressBar:
             TimeRemainingColumn(),
             console=console,
             transient=transient,
-            disable=not (enabled and console.is_terminal),
+            disable=not (enabled and on_terminal),
         )
-        self._lines = _LogLines(interval_s, stream) if enabled and not console.is_terminal else None
+        self._lines = _LogLines(interval_s, stream) if enabled and log_lines and not on_terminal else None
         self._task: TaskID | None = None
 
     def __enter__(self) -> ProgressBar:
@@ -106,7 +115,7 @@ class _LogLines:
         rate = self._done / elapsed if elapsed > 0 else 0.0
         if self._total:
             position = f"{self._done:,}/{self._total:,} ({100 * self._done / self._total:.0f} %)"
-            left = f", {format_duration((self._total - self._done) / rate)} left" if rate > 0 else ""
+            left = f", {format_duration(max(0, self._total - self._done) / rate)} left" if rate > 0 else ""
         else:
             position, left = f"{self._done:,}", ""
         return f"{self._description} · {position}, {format_duration(elapsed)} in{left} · {rate:,.1f}/s"

@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_detector_experiment(args.config, args.overrides)
     run_dir = args.run_dir or Path("runs") / str(config.train.name)
-    with ProgressBar() as bar:
+    with ProgressBar(log_lines=False) as bar:  # off a terminal, the trainer's own log lines report
         result = train_detector(config, run_dir, progress=bar, on_setup=show_setup, accelerator=args.accelerator)
     table = Table()
     for column in RESULT_COLUMNS:
