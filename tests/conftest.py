@@ -15,3 +15,13 @@ def data_fixture(tmp_path_factory):
     from fixtures.make_fixture import make_fixture
 
     return make_fixture(tmp_path_factory.mktemp("data_fixture"))
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """``time.monotonic`` replaced for the test by a FakeClock at 0 s, which the test moves."""
+    from fixtures.progress import FakeClock
+
+    clock = FakeClock()
+    monkeypatch.setattr("time.monotonic", clock)
+    return clock

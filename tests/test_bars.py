@@ -1,20 +1,19 @@
 import io
 
+import pytest
+from fixtures.progress import FakeClock
+
 from krocr.commands.bars import ProgressBar
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0  # a machine up for a while: the clock is not 0 when the work starts
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock(fake_clock: FakeClock) -> FakeClock:
+    fake_clock.now = 1_000.0  # a machine up for a while: the clock is not 0 when the work starts
+    return fake_clock
 
 
-def _run(monkeypatch, total: int | None, interval_s: float, enabled: bool = True) -> list[str]:
+def _run(clock: FakeClock, total: int | None, interval_s: float, enabled: bool = True) -> list[str]:
     """Ten steps of 2 s each, through a bar whose stream is not a terminal."""
-    clock = _Clock()
-    monkeypatch.setattr("krocr.commands.bars.time.monotonic", clock)
     stream = io.StringIO()
     with ProgressBar(enabled=enabled, interval_s=interval_s, stream=stream) as bar:
         bar.start("synth ko", total)
@@ -24,8 +23,8 @@ def _run(monkeypatch, total: int | None, interval_s: float, enabled: bool = True
     return stream.getvalue().splitlines()
 
 
-def test_a_log_gets_a_line_per_interval_with_position_time_left_and_rate(monkeypatch):
-    lines = _run(monkeypatch, total=20_000, interval_s=5.0)
+def test_a_log_gets_a_line_per_interval_with_position_time_left_and_rate(clock):
+    lines = _run(clock, total=20_000, interval_s=5.0)
     assert lines == [
         "synth ko · 3,000/20,000 (15 %), 6 s in, 34 s left · 500.0/s",
         "synth ko · 6,000/20,000 (30 %), 12 s in, 28 s left · 500.0/s",
@@ -33,21 +32,19 @@ def test_a_log_gets_a_line_per_interval_with_position_time_left_and_rate(monkeyp
     ]
 
 
-def test_an_unknown_total_gets_position_and_rate_only(monkeypatch):
-    assert _run(monkeypatch, total=None, interval_s=19.0)[0] == "synth ko · 10,000, 20 s in · 500.0/s"
+def test_an_unknown_total_gets_position_and_rate_only(clock):
+    assert _run(clock, total=None, interval_s=19.0)[0] == "synth ko · 10,000, 20 s in · 500.0/s"
 
 
-def test_quiet_writes_nothing(monkeypatch):
-    assert _run(monkeypatch, total=20_000, interval_s=0.0, enabled=False) == []
+def test_quiet_writes_nothing(clock):
+    assert _run(clock, total=20_000, interval_s=0.0, enabled=False) == []
 
 
-def test_short_work_writes_nothing(monkeypatch):
-    assert _run(monkeypatch, total=20_000, interval_s=60.0) == []
+def test_short_work_writes_nothing(clock):
+    assert _run(clock, total=20_000, interval_s=60.0) == []
 
 
-def test_a_second_task_counts_from_its_own_start(monkeypatch):
-    clock = _Clock()
-    monkeypatch.setattr("krocr.commands.bars.time.monotonic", clock)
+def test_a_second_task_counts_from_its_own_start(clock):
     stream = io.StringIO()
     with ProgressBar(interval_s=5.0, stream=stream) as bar:
         bar.start("drawing texts", 100)
@@ -59,9 +56,7 @@ def test_a_second_task_counts_from_its_own_start(monkeypatch):
     assert stream.getvalue().splitlines()[-1] == "synth ko · 250/1,000 (25 %), 10 s in, 30 s left · 25.0/s"
 
 
-def test_lines_can_be_left_to_another_writer(monkeypatch):
-    clock = _Clock()
-    monkeypatch.setattr("krocr.commands.bars.time.monotonic", clock)
+def test_lines_can_be_left_to_another_writer(clock):
     stream = io.StringIO()
     with ProgressBar(interval_s=0.0, log_lines=False, stream=stream) as bar:
         bar.start("epoch 1/3", 10)
@@ -70,6 +65,6 @@ def test_lines_can_be_left_to_another_writer(monkeypatch):
     assert stream.getvalue() == ""
 
 
-def test_a_forced_colour_log_still_gets_lines(monkeypatch):
+def test_a_forced_colour_log_still_gets_lines(clock, monkeypatch):
     monkeypatch.setenv("FORCE_COLOR", "1")  # rich then calls any stream a terminal
-    assert _run(monkeypatch, total=20_000, interval_s=5.0)[0].startswith("synth ko · 3,000/20,000 (15 %)")
+    assert _run(clock, total=20_000, interval_s=5.0)[0].startswith("synth ko · 3,000/20,000 (15 %)")

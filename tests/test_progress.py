@@ -3,6 +3,7 @@ import io
 import lightning.pytorch as pl
 import pytest
 import torch
+from fixtures.progress import FakeClock
 from lightning.pytorch.callbacks import RichProgressBar
 from torch.utils.data import DataLoader
 
@@ -67,18 +68,10 @@ def test_terminal_gets_the_rich_bar(monkeypatch):
     assert isinstance(progress_bar(), LogLineProgress)
 
 
-class _Clock:
-    """A fake monotonic clock: each training batch takes 1 s, each validation batch 100 s."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class _TimedLine(_Line):
-    def __init__(self, clock: _Clock) -> None:
+    """Moves the fake clock: each training batch takes 1 s, each validation batch 100 s."""
+
+    def __init__(self, clock: FakeClock) -> None:
         super().__init__()
         self.clock = clock
 
@@ -91,9 +84,7 @@ class _TimedLine(_Line):
         super().validation_step(batch, batch_idx)
 
 
-def test_speed_leaves_out_validation_inside_the_epoch(tmp_path, monkeypatch):
-    clock = _Clock()
-    monkeypatch.setattr("krocr.training.progress.time.monotonic", clock)
+def test_speed_leaves_out_validation_inside_the_epoch(tmp_path, fake_clock):
     stream = io.StringIO()
     data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 4 samples, 1 s each
     trainer = pl.Trainer(
@@ -106,17 +97,15 @@ def test_speed_leaves_out_validation_inside_the_epoch(tmp_path, monkeypatch):
         default_root_dir=tmp_path,
         enable_model_summary=False,
     )
-    trainer.fit(_TimedLine(clock), data, data)  # validates (300 s) after batch 2
+    trainer.fit(_TimedLine(fake_clock), data, data)  # validates (300 s) after batch 2
     last = [line for line in stream.getvalue().splitlines() if "batches" in line][-1]
     assert last.startswith("epoch 0/0 · 3/3 batches (100 %), 0 s left in the epoch, the last epoch · 4 samples/s")
 
 
-def test_log_lines_say_how_many_epochs_are_left_and_how_long_the_run_has_to_go(tmp_path, monkeypatch):
+def test_log_lines_say_how_many_epochs_are_left_and_how_long_the_run_has_to_go(tmp_path, fake_clock):
     """Training batches take 1 s, validation 100 s: during the first epoch the run's time left
     is projected from its training speed; from the second on, from the finished epochs' length
     (training, validation and checkpoints)."""
-    clock = _Clock()
-    monkeypatch.setattr("krocr.training.progress.time.monotonic", clock)
     stream = io.StringIO()
     train_data = DataLoader(torch.randn(12, 2), batch_size=4)  # 3 batches of 1 s
     val_data = DataLoader(torch.randn(4, 2), batch_size=4)  # 1 batch of 100 s
@@ -129,7 +118,7 @@ def test_log_lines_say_how_many_epochs_are_left_and_how_long_the_run_has_to_go(t
         default_root_dir=tmp_path,
         enable_model_summary=False,
     )
-    trainer.fit(_TimedLine(clock), train_data, val_data)
+    trainer.fit(_TimedLine(fake_clock), train_data, val_data)
     lines = [line.split(" · ")[:2] for line in stream.getvalue().splitlines() if "batches" in line]
     assert lines[0] == [
         "epoch 0/2",
@@ -160,10 +149,8 @@ class _StopAfterMidEpochValidation(pl.Callback):
         self.path = path
 
 
-def test_a_run_resumed_mid_epoch_times_the_batches_it_trains(tmp_path, monkeypatch):
-    clock = _Clock()
-    clock.now = 10_000.0  # a machine up for hours: the clock is not 0 when training starts
-    monkeypatch.setattr("krocr.training.progress.time.monotonic", clock)
+def test_a_run_resumed_mid_epoch_times_the_batches_it_trains(tmp_path, fake_clock):
+    fake_clock.now = 10_000.0  # a machine up for hours: the clock is not 0 when training starts
     data = DataLoader(torch.randn(16, 2), batch_size=4)  # 4 batches of 4 samples, 1 s each
 
     def trainer(callbacks: list) -> pl.Trainer:
@@ -179,10 +166,10 @@ def test_a_run_resumed_mid_epoch_times_the_batches_it_trains(tmp_path, monkeypat
         )
 
     with pytest.raises(RuntimeError, match="session over"):
-        trainer([_StopAfterMidEpochValidation(tmp_path / "mid.ckpt")]).fit(_TimedLine(clock), data, data)
+        trainer([_StopAfterMidEpochValidation(tmp_path / "mid.ckpt")]).fit(_TimedLine(fake_clock), data, data)
     stream = io.StringIO()
     trainer([LogLineProgress(interval_s=0, stream=stream)]).fit(
-        _TimedLine(clock), data, data, ckpt_path=tmp_path / "mid.ckpt"
+        _TimedLine(fake_clock), data, data, ckpt_path=tmp_path / "mid.ckpt"
     )
     lines = [line for line in stream.getvalue().splitlines() if "batches" in line]
     assert lines[0].startswith("epoch 0/0 · 3/4 batches (75 %), 1 s left in the epoch, the last epoch · 4 samples/s")
