@@ -358,3 +358,18 @@ def test_the_beam_keeps_the_layout_its_greedy_reading_came_from(weights):
     logits = np.random.default_rng(0).normal(size=(16, reader.charset.num_classes)).astype(np.float32)
     [reading] = reader.finish([logits], [Reading("가", 0.5, layout="stretched")])
     assert reading.layout == "stretched"
+
+
+@pytest.mark.parametrize("decoder", ["greedy", "beam"])
+def test_a_models_score_of_its_own_reading_is_that_readings_confidence(weights, decoder):
+    reader = Recognizer(weights, decoder=decoder)
+    rows, greedy = reader.choose_layouts([reader.prepare_layouts(word_image(120, seed=s)) for s in range(4)])
+    for row, reading in zip(rows, reader.finish(rows, greedy)):
+        assert reader.text_confidence(row, reading.text) == reading.confidence
+
+
+def test_a_text_the_model_cannot_spell_or_fit_scores_zero(recognizer):
+    [row] = recognizer.crop_logits([recognizer.prepare(word_image(120))])
+    assert recognizer.text_confidence(row, "가나") > 0.0
+    assert recognizer.text_confidence(row, "가X") == 0.0  # X is not in the charset
+    assert recognizer.text_confidence(row, "가" * (len(row) + 1)) == 0.0  # more letters than frames

@@ -44,7 +44,7 @@ from krocr.inference.onnx_engine import (
     session_metadata,
 )
 from krocr.model.calibration import ConfidenceCalibration
-from krocr.model.decoding import Decoded, LanguageFusion, beam_decode, greedy_decode, raw_frames
+from krocr.model.decoding import Decoded, LanguageFusion, aligned_confidence, beam_decode, greedy_decode, raw_frames
 from krocr.model.language_model import (
     DEFAULT_LM_BONUS,
     DEFAULT_LM_SCOPE,
@@ -440,6 +440,23 @@ class Recognizer:
         if self.decoder == "greedy":
             return list(greedy)
         return [replace(self.decode(row[None])[0], layout=g.layout) for row, g in zip(rows, greedy)]
+
+    def text_confidence(self, row: np.ndarray, text: str) -> float:
+        """How sure this model is of any ``text`` on one crop: the calibrated confidence of the
+        text's best CTC alignment, as its decoders score their own readings (so for the text it
+        read, its reading's confidence). Lets two models each weigh the other's reading.
+
+        Args:
+            row: (frames, classes) logits of one crop, e.g. a row from :meth:`choose_layouts`.
+            text: the text to score.
+
+        Returns:
+            The confidence in [0, 1]; 0 for a text the charset cannot encode or too long for
+            the frames.
+        """
+        if self.charset.missing(text):
+            return 0.0
+        return aligned_confidence(row, self.charset.encode(text), self.calibration)
 
     def crop_logits(self, prepared: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each crop's (frames, classes) logits, in input order.

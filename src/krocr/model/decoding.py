@@ -252,12 +252,21 @@ def beam_decode(
         elif calibration is None:
             decoded.append(Decoded(charset.decode(text), probability))
         else:
-            decoded.append(Decoded(charset.decode(text), _aligned_confidence(row, text, calibration)))
+            decoded.append(Decoded(charset.decode(text), aligned_confidence(row, text, calibration)))
     return decoded
 
 
-def _aligned_confidence(logits: np.ndarray, tokens: list[int], calibration: ConfidenceCalibration) -> float:
-    """``calibration``'s confidence of the text's best alignment, in greedy's arithmetic."""
+def aligned_confidence(logits: np.ndarray, tokens: list[int], calibration: ConfidenceCalibration) -> float:
+    """``calibration``'s confidence of a text's best alignment, in greedy's arithmetic.
+
+    Args:
+        logits: (frames, classes) logits of one crop.
+        tokens: the text's token ids (no blanks).
+        calibration: the confidence mapping the weights carry.
+
+    Returns:
+        The confidence in [0, 1]; 0 when the frames are too few for the text.
+    """
     frames = best_alignment(_calibrated_log_probs(logits, calibration), tokens)
     return 0.0 if frames is None else _rounded_confidence(frames, calibration)
 
