@@ -38,6 +38,8 @@ CHUNK = 256  # crops prepared at a time, per model
 
 @dataclass(frozen=True)
 class PairedCrop:
+    """One crop as both models read it, with each model's score of the other's text."""
+
     item: str
     truth: str
     kind: str
@@ -49,10 +51,12 @@ class PairedCrop:
 
     @property
     def confident_pick(self) -> str:
+        """The reading of the model surer of its own text (a tie: the first)."""
         return self.second.text if self.second.confidence > self.first.confidence else self.first.text
 
     @property
     def rescored(self) -> str:
+        """The text whose two scores multiply to more (a tie: the first model's)."""
         first_score = self.first.confidence * self.second_of_first
         second_score = self.second.confidence * self.first_of_second
         return self.second.text if second_score > first_score else self.first.text
