@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_compare import mcnemar, read_column, read_correct
+from paired_compare import fixes_and_breaks, mcnemar, read_column, read_correct
 
 
 def confident_pick(a_dir: Path, b_dir: Path) -> tuple[dict[str, bool], dict[str, bool], dict[str, bool]]:
@@ -48,8 +48,7 @@ def main() -> None:
     right_a, right_b, pick = confident_pick(args.a, args.b)
     n = len(pick)
     name, better = ("A", right_a) if sum(right_a.values()) >= sum(right_b.values()) else ("B", right_b)
-    fixed = sum(pick[i] and not better[i] for i in pick)
-    broken = sum(better[i] and not pick[i] for i in pick)
+    fixed, broken = fixes_and_breaks([better[i] for i in pick], [pick[i] for i in pick])
     either = sum(right_a[i] or right_b[i] for i in pick)
     print(f"{n} crops · A {args.a} · B {args.b}")
     print(

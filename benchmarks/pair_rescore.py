@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_compare import mcnemar
+from paired_compare import fixes_and_breaks, mcnemar
 
 from krocr.commands.bars import ProgressBar
 from krocr.data.eval_sets import EvalSet, Unreadable, open_eval_set
@@ -144,8 +144,7 @@ def summary(name: str, crops: list[PairedCrop]) -> str:
     shares = "  ".join(f"{k} {sum(v) / n:.2%}" for k, v in right.items())
     tests = []
     for other in ("first", "pick"):
-        fixed = sum(r and not o for r, o in zip(right["rescored"], right[other]))
-        broken = sum(o and not r for r, o in zip(right["rescored"], right[other]))
+        fixed, broken = fixes_and_breaks(right[other], right["rescored"])
         tests.append(f"vs {other} +{fixed}/−{broken} p {mcnemar(fixed, broken)[1]:.3g}")
     either = sum(a or b for a, b in zip(right["first"], right["second"])) / n
     return f"{name} ({n} crops): {shares}  either {either:.2%} · rescored {' · '.join(tests)}"

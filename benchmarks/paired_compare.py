@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 from krocr.analysis.evaluation import UNTAGGED
@@ -60,8 +61,7 @@ def group_items(eval_dir: Path, column: str) -> dict[str, list[str]]:
 
 def compare(before: dict[str, bool], after: dict[str, bool], items: list[str]) -> str:
     """One line: both accuracies on ``items``, the crops B fixes and breaks, McNemar's p."""
-    fixed = sum(after[item] and not before[item] for item in items)
-    broken = sum(before[item] and not after[item] for item in items)
+    fixed, broken = fixes_and_breaks([before[item] for item in items], [after[item] for item in items])
     chi2, p = mcnemar(fixed, broken)
     return (
         f"A {sum(before[i] for i in items) / len(items):.2%}  B {sum(after[i] for i in items) / len(items):.2%}  "
@@ -84,6 +84,14 @@ def compare_edits(before: dict[str, int], after: dict[str, int]) -> str:
         f"edits A {sum(before.values())}  B {sum(after.values())}  B fewer on {fewer} crops, more on {more}  "
         f"sign test p {sign_test(fewer, more):.3g}"
     )
+
+
+def fixes_and_breaks(before: Iterable[bool], after: Iterable[bool]) -> tuple[int, int]:
+    """Paired right/wrong of the same crops: (right only after, right only before), McNemar's two counts."""
+    pairs = list(zip(before, after, strict=True))
+    fixed = sum(right_after and not right_before for right_before, right_after in pairs)
+    broken = sum(right_before and not right_after for right_before, right_after in pairs)
+    return fixed, broken
 
 
 def mcnemar(fixed: int, broken: int) -> tuple[float, float]:

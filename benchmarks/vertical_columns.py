@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import publish
-from paired_compare import mcnemar
+from paired_compare import fixes_and_breaks, mcnemar
 
 from krocr.charset import resolve_charset
 from krocr.commands.options import add_recognizer_arguments, recognizer_from_args
@@ -76,8 +76,7 @@ def main() -> None:
     rows = ["| layout | words read | CER | vs turned: fixed / broken, McNemar p |", "|---|---:|---:|---|"]
     for name, rs in readings.items():
         edits = sum(Levenshtein.distance(r.text, text) for r, text in zip(rs, texts))
-        fixed = sum(b and not a for a, b in zip(right["turned 90°"], right[name]))
-        broken = sum(a and not b for a, b in zip(right["turned 90°"], right[name]))
+        fixed, broken = fixes_and_breaks(right["turned 90°"], right[name])
         paired = "—" if name == "turned 90°" else f"{fixed} / {broken}, p {mcnemar(fixed, broken)[1]:.2g}"
         rows.append(f"| {name} | {np.mean(right[name]):.1%} | {edits / sum(map(len, texts)):.1%} | {paired} |")
     table = "\n".join(rows) + f"\n\n{len(columns)} columns in the held-out designs, seed {args.seed}."

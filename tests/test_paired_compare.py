@@ -11,6 +11,15 @@ def test_mcnemar_known_values():
     assert paired_compare.mcnemar(0, 0) == (0.0, 1.0)
 
 
+def test_fixes_and_breaks_count_the_crops_right_on_one_side_only():
+    before = [True, True, False, False, True]
+    after = [True, False, True, True, False]
+    assert paired_compare.fixes_and_breaks(before, after) == (2, 2)
+    assert paired_compare.fixes_and_breaks([False], [True]) == (1, 0)
+    with pytest.raises(ValueError):  # crops of two sets that do not pair up
+        paired_compare.fixes_and_breaks([True], [True, False])
+
+
 def test_reads_which_crops_were_read(tmp_path):
     (tmp_path / "predictions.csv").write_text("item,truth,prediction\n#1,가나,가나\n#2,다,라\n", encoding="utf-8")
     assert paired_compare.read_correct(tmp_path) == {"#1": True, "#2": False}
